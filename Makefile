@@ -1,0 +1,110 @@
+# kite - build, test, fuzz, bench, install.  `make help` lists the targets.
+
+CC       ?= cc
+CLANG    ?= clang
+PREFIX   ?= /usr/local
+O        ?= build
+BIN      ?= bin
+SAN      ?=
+WERROR   ?= -Werror
+
+VERSION  := 0.1.0
+# sanitizer builds live apart from the normal ones
+ifeq ($(SAN),1)
+  O   := build/san
+  BIN := build/san/bin
+endif
+
+CFLAGS   ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -DKITE_VERSION='"$(VERSION)"' -Iformat
+WFLAGS   := -std=c11 -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
+ifeq ($(SAN),1)
+  CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+endif
+LIBS     := -lzstd -lz
+
+FORMAT_SRC := $(wildcard format/*.c)
+KITE_SRC   := $(wildcard replay/*.c)
+RECORD_SRC := $(wildcard record/*.c)
+TEST_SRC   := $(wildcard tests/unit/test_*.c)
+
+FORMAT_OBJ := $(FORMAT_SRC:%.c=$(O)/%.o)
+KITE_OBJ   := $(KITE_SRC:%.c=$(O)/%.o)
+RECORD_OBJ := $(RECORD_SRC:%.c=$(O)/%.o)
+TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(O)/tests/%)
+LIBFORMAT  := $(O)/libkiteformat.a
+
+.PHONY: all deps test unit-test check-deps format fuzz bench install clean help demo
+
+all: $(BIN)/kite $(BIN)/kite-record
+
+help:
+	@echo "make              build $(BIN)/kite and $(BIN)/kite-record"
+	@echo "make test         install missing packages, build, run every test"
+	@echo "make test SAN=1   the same under ASan+UBSan (objects in build/san)"
+	@echo "make fuzz         build the libFuzzer targets and run each for FUZZ_SECONDS (default 60)"
+	@echo "make bench        build and run the benchmarks in bench/"
+	@echo "make format       apply .clang-format to all sources"
+	@echo "make install PREFIX=/usr/local"
+	@echo "make deps         install the Debian packages kite needs (or print the command)"
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBFORMAT): $(FORMAT_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN)/kite: $(KITE_OBJ) $(LIBFORMAT)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# kite-record links the format library only: never replay or query (see DESIGN.md)
+$(BIN)/kite-record: $(RECORD_OBJ) $(LIBFORMAT)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/tests/%: tests/unit/%.c tests/unit/testlib.c $(LIBFORMAT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c $(LIBFORMAT) -lcmocka $(LIBS)
+
+$(O)/bench/%: bench/%.c tests/unit/testlib.c $(LIBFORMAT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c $(LIBFORMAT) $(LIBS)
+
+deps:
+	@sh mk/deps.sh install
+
+check-deps:
+	@sh mk/deps.sh check || sh mk/deps.sh install
+
+# The test suite: unit tests (cmocka), then the command-level tests.
+test: check-deps
+	$(MAKE) all $(TEST_BIN) O=$(O) BIN=$(BIN) SAN=$(SAN)
+	sh tests/run.sh $(O) $(BIN)
+
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Itests/unit
+fuzz: check-deps
+	@mkdir -p $(O)/fuzz
+	$(CLANG) $(FUZZ_FLAGS) -o $(O)/fuzz/fuzz_reader fuzz/fuzz_reader.c tests/unit/testlib.c $(FORMAT_SRC) $(LIBS)
+	sh fuzz/run.sh $(O)/fuzz $(FUZZ_SECONDS)
+
+bench: all $(O)/bench/format
+	$(O)/bench/format
+
+format:
+	clang-format -i $(FORMAT_SRC) $(wildcard format/*.h) $(KITE_SRC) $(wildcard replay/*.h) \
+	    $(RECORD_SRC) $(TEST_SRC) tests/unit/*.h tests/unit/testlib.c $(wildcard fuzz/*.c bench/*.c)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/kite
+	install -m 0755 $(BIN)/kite $(BIN)/kite-record $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 docs/FORMAT.md README.md $(DESTDIR)$(PREFIX)/share/doc/kite/
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

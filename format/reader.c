@@ -1,0 +1,584 @@
+/* reader.c - reads captures block by block: framing checks, CRCs, zstd, truncation and resynchronisation. */
+#include "reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "input.h"
+#include "writer.h"
+
+#define MAX_RAW_CHUNK (256u << 20)
+#define MAX_PROLOGUE 8
+
+struct kite_reader {
+	char *name;
+	struct kite_input in;
+	struct kite_reader_opts o;
+
+	struct kite_shb_info shb;
+	struct kite_header hdr;
+	struct kite_schema *schema;
+	struct kite_index idx;
+	int have_index;
+	uint64_t data_end;         /* where chunks stop: the index, or the end of file */
+	struct kite_block prologue[MAX_PROLOGUE];
+	size_t nprologue;
+
+	ZSTD_DCtx *dctx;
+	uint8_t *raw;              /* the decompressed chunk */
+	size_t raw_cap;
+	uint32_t raw_len, raw_pos;
+	struct kite_chunk_ref cur;
+
+	uint64_t skip_before;      /* seek: skip records older than this */
+	int saw_footer;
+	int at_end;
+	struct kite_reader_stats st;
+	char err[512];
+};
+
+static void warn(kite_reader *r, uint64_t off, const char *fmt, ...)
+{
+	char msg[512];
+	int n = snprintf(msg, sizeof(msg), "%s: offset %llu: ", r->name, (unsigned long long)off);
+	va_list ap;
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < sizeof(msg))
+		vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (r->o.warn)
+		r->o.warn(r->o.warn_ctx, msg);
+}
+
+static int fatal(kite_reader *r, uint64_t off, const char *fmt, ...)
+{
+	int n = snprintf(r->err, sizeof(r->err), "%s: offset %llu: ", r->name, (unsigned long long)off);
+	va_list ap;
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < sizeof(r->err))
+		vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *kite_block_name(uint32_t type)
+{
+	switch (type) {
+	case PCAPNG_SHB: return "SHB";
+	case PCAPNG_IDB: return "IDB";
+	case KITE_BLK_HEADER: return "HEADER";
+	case KITE_BLK_SCHEMA: return "SCHEMA";
+	case KITE_BLK_SNAPSHOT: return "SNAPSHOT";
+	case KITE_BLK_CHUNK: return "CHUNK";
+	case KITE_BLK_INDEX: return "INDEX";
+	case KITE_BLK_FOOTER: return "FOOTER";
+	default: return "unknown";
+	}
+}
+
+/* ---- block framing ---- */
+
+/* Does a complete, intact block start at the current position?  (used to resynchronise) */
+static int block_is_sound(kite_reader *r)
+{
+	if (kin_ensure(&r->in, 8) < 8)
+		return 0;
+	const uint8_t *p = kin_peek(&r->in);
+	uint32_t type = kite_le32(p), total = kite_le32(p + 4);
+	if (!kite_is_kite_block(type) && type != PCAPNG_SHB)
+		return 0;
+	if (total < 12 + (kite_is_kite_block(type) ? KITE_BLK_PREFIX : 0) || total % 4 || total > KITE_BLK_MAX)
+		return 0;
+	if (kin_ensure(&r->in, total) < total)
+		return 0;
+	p = kin_peek(&r->in);
+	if (kite_le32(p + total - 4) != total)
+		return 0;
+	if (!kite_is_kite_block(type))
+		return kite_le32(p + 8) == PCAPNG_BOM;
+	uint32_t clen = kite_le32(p + 12);
+	return clen <= total - KITE_BLK_OVERHEAD && kite_crc32(p + 12, 4 + (size_t)clen) == kite_le32(p + 8);
+}
+
+/* Skips forward, 4 bytes at a time, to the next block that passes every check. */
+static void resync(kite_reader *r, uint64_t bad_at)
+{
+	uint64_t from = r->in.pos;
+	kin_consume(&r->in, kin_ensure(&r->in, 4));
+	while (kin_ensure(&r->in, 8) >= 8 && !block_is_sound(r))
+		kin_consume(&r->in, 4);
+	uint64_t skipped = r->in.pos - from;
+	r->st.skipped_bytes += skipped;
+	if (kin_ensure(&r->in, 8) >= 8)
+		warn(r, bad_at, "resynchronised at offset %llu, %llu bytes skipped",
+		     (unsigned long long)r->in.pos, (unsigned long long)skipped);
+	else
+		warn(r, bad_at, "no intact block after this point, %llu bytes skipped",
+		     (unsigned long long)(skipped + kin_ensure(&r->in, 8)));
+}
+
+static uint32_t index_nevents_at(const kite_reader *r, uint64_t off)
+{
+	if (!r->have_index)
+		return 0;
+	for (uint32_t i = 0; i < r->idx.nchunks; i++)
+		if (r->idx.chunks[i].offset == off)
+			return r->idx.chunks[i].nevents;
+	return 0;
+}
+
+/*
+ * Reads the next intact block into b: 1, 0 at the end of data, -1 on a read
+ * error.  Damaged blocks are reported, counted and passed over.
+ */
+static int read_block(kite_reader *r, struct kite_block *b)
+{
+	for (;;) {
+		uint64_t off = r->in.pos;
+		if (r->have_index && off >= r->data_end)
+			return 0;
+		size_t n = kin_ensure(&r->in, 8);
+		if (r->in.err)
+			return fatal(r, off, "read error: %s", strerror(r->in.err));
+		if (n == 0)
+			return 0;
+		if (n < 8) {
+			r->st.truncated = 1;
+			r->st.truncated_at = off;
+			warn(r, off, "file ends inside a block header (%zu bytes); the writer did not finish", n);
+			kin_consume(&r->in, n);
+			return 0;
+		}
+		const uint8_t *p = kin_peek(&r->in);
+		uint32_t type = kite_le32(p), total = kite_le32(p + 4);
+		int kite = kite_is_kite_block(type);
+		if (total < 12 + (kite ? KITE_BLK_PREFIX : 0) || total % 4 || total > KITE_BLK_MAX) {
+			r->st.bad_blocks++;
+			warn(r, off, "%s block has an impossible length %u", kite_block_name(type), total);
+			resync(r, off);
+			continue;
+		}
+		n = kin_ensure(&r->in, total);
+		if (r->in.err)
+			return fatal(r, off, "read error: %s", strerror(r->in.err));
+		if (n < total) {
+			r->st.truncated = 1;
+			r->st.truncated_at = off;
+			warn(r, off, "file ends inside a %s block (%zu of %u bytes); the writer did not finish",
+			     kite_block_name(type), n, total);
+			kin_consume(&r->in, n);
+			return 0;
+		}
+		p = kin_peek(&r->in);
+		if (kite_le32(p + total - 4) != total) {
+			r->st.bad_blocks++;
+			warn(r, off, "%s block's trailing length does not match its leading length",
+			     kite_block_name(type));
+			resync(r, off);
+			continue;
+		}
+		memset(b, 0, sizeof(*b));
+		b->type = type;
+		b->total_len = total;
+		b->offset = off;
+		b->content = p + 8;
+		b->content_len = total - 12;
+		if (kite) {
+			uint32_t clen = kite_le32(p + 12);
+			if (clen > total - KITE_BLK_OVERHEAD || kite_crc32(p + 12, 4 + (size_t)clen) != kite_le32(p + 8)) {
+				int chunk = type == KITE_BLK_CHUNK || type == KITE_BLK_SNAPSHOT;
+				uint32_t lost = index_nevents_at(r, off);
+				r->st.bad_chunks += chunk;
+				r->st.bad_blocks += !chunk;
+				r->st.lost_events += lost;
+				if (lost)
+					warn(r, off, "%s block checksum mismatch: block skipped, %u events lost",
+					     kite_block_name(type), lost);
+				else
+					warn(r, off, "%s block checksum mismatch: block skipped", kite_block_name(type));
+				kin_consume(&r->in, total);
+				continue;
+			}
+			b->content = p + 16;
+			b->content_len = clen;
+		}
+		kin_consume(&r->in, total);
+		r->st.blocks++;
+		return 1;
+	}
+}
+
+/* ---- chunks ---- */
+
+static int parse_chunk_header(const struct kite_block *b, struct kite_chunk_ref *c, uint8_t *codec)
+{
+	struct kite_cursor k;
+	kcur_init(&k, b->content, b->content_len);
+	uint16_t version = kcur_u16(&k);
+	*codec = kcur_u8(&k);
+	kcur_u8(&k); /* flags */
+	c->nevents = kcur_u32(&k);
+	c->seq = kcur_u64(&k);
+	c->first_ts = kcur_u64(&k);
+	c->last_ts = kcur_u64(&k);
+	c->raw_len = kcur_u32(&k);
+	c->comp_len = kcur_u32(&k);
+	c->offset = b->offset;
+	c->kind = b->type == KITE_BLK_SNAPSHOT ? KITE_CHUNK_SNAPSHOT : KITE_CHUNK_EVENTS;
+	if (k.bad || version != KITE_CHUNK_VERSION || c->comp_len != b->content_len - KITE_CHUNK_HDR_LEN)
+		return -1;
+	return 0;
+}
+
+/* Every record's framing must tile the chunk exactly, and their count must match. */
+static int check_records(const uint8_t *raw, uint32_t len, uint32_t nevents)
+{
+	uint32_t pos = 0, n = 0;
+	while (pos < len) {
+		const struct kite_evt *e = (const struct kite_evt *)(raw + pos);
+		if (len - pos < KITE_EVT_HDR_LEN || e->len < KITE_EVT_HDR_LEN || e->len % KITE_EVT_ALIGN ||
+		    e->len > len - pos)
+			return -1;
+		pos += e->len;
+		n++;
+	}
+	return n == nevents ? 0 : -1;
+}
+
+static int chunk_bad(kite_reader *r, const struct kite_block *b, const char *why)
+{
+	r->st.bad_chunks++;
+	r->st.lost_events += b->chunk.nevents;
+	warn(r, b->offset, "%s block %s: skipped (%u records lost)", kite_block_name(b->type), why,
+	     b->chunk.nevents);
+	return -1;
+}
+
+/* Decompresses the chunk in b so its records can be iterated.  0, or -1 if it is damaged. */
+static int load_chunk(kite_reader *r, struct kite_block *b)
+{
+	r->raw_len = r->raw_pos = 0;
+	if (parse_chunk_header(b, &b->chunk, &b->codec))
+		return chunk_bad(r, b, "has a malformed header");
+	if (b->chunk.raw_len > MAX_RAW_CHUNK || b->chunk.raw_len % KITE_EVT_ALIGN)
+		return chunk_bad(r, b, "claims an impossible size");
+	if (b->chunk.raw_len > r->raw_cap) {
+		uint8_t *p = realloc(r->raw, b->chunk.raw_len);
+		if (!p)
+			return chunk_bad(r, b, "is too large for memory");
+		r->raw = p;
+		r->raw_cap = b->chunk.raw_len;
+	}
+	const uint8_t *payload = b->content + KITE_CHUNK_HDR_LEN;
+	if (b->codec == KITE_CODEC_ZSTD) {
+		size_t got = ZSTD_decompressDCtx(r->dctx, r->raw, b->chunk.raw_len, payload, b->chunk.comp_len);
+		if (ZSTD_isError(got) || got != b->chunk.raw_len)
+			return chunk_bad(r, b, "does not decompress");
+	} else if (b->codec == KITE_CODEC_NONE && b->chunk.comp_len == b->chunk.raw_len) {
+		memcpy(r->raw, payload, b->chunk.raw_len);
+	} else {
+		return chunk_bad(r, b, "uses an unknown codec");
+	}
+	if (check_records(r->raw, b->chunk.raw_len, b->chunk.nevents))
+		return chunk_bad(r, b, "holds malformed records");
+	r->raw_len = b->chunk.raw_len;
+	r->cur = b->chunk;
+	r->st.chunks++;
+	return 0;
+}
+
+const struct kite_evt *kite_reader_block_record(kite_reader *r)
+{
+	if (r->raw_pos >= r->raw_len)
+		return NULL;
+	const struct kite_evt *e = (const struct kite_evt *)(r->raw + r->raw_pos);
+	r->raw_pos += e->len;
+	r->st.records++;
+	return e;
+}
+
+/* ---- opening ---- */
+
+static int parse_shb(kite_reader *r, const struct kite_block *b)
+{
+	struct kite_cursor c;
+	kcur_init(&c, b->content, b->content_len);
+	if (kcur_u32(&c) != PCAPNG_BOM)
+		return -1;
+	r->shb.major = kcur_u16(&c);
+	r->shb.minor = kcur_u16(&c);
+	kcur_u64(&c);
+	while (!c.bad && c.off + 4 <= c.len) {
+		uint16_t code = kcur_u16(&c), n = kcur_u16(&c);
+		if (code == PCAPNG_OPT_END)
+			break;
+		const uint8_t *v = kcur_take(&c, n);
+		kcur_take(&c, (4 - n % 4) % 4);
+		char **slot = code == PCAPNG_SHB_HARDWARE ? &r->shb.hardware
+		            : code == PCAPNG_SHB_OS       ? &r->shb.os
+		            : code == PCAPNG_SHB_USERAPPL ? &r->shb.userappl : NULL;
+		if (v && slot) {
+			free(*slot);
+			*slot = strndup((const char *)v, n);
+		}
+	}
+	return r->shb.major == 1 ? 0 : -1;
+}
+
+/* What the first bytes say when they are not a pcapng section header. */
+static const char *sniff(const uint8_t *p, size_t n)
+{
+	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+		return "gzip-compressed data (a sysdig/Falco .scap capture? kite cannot read .scap yet)";
+	if (n >= 8 && kite_le32(p) == PCAPNG_SHB && kite_le32(p + 8) == 0x4D3C2B1A)
+		return "a big-endian pcapng file (kite captures are little-endian)";
+	if (n >= 4 && (kite_le32(p) == 0xa1b2c3d4 || kite_le32(p) == 0xa1b23c4d))
+		return "a classic pcap file, not pcapng";
+	return "not a pcapng file";
+}
+
+/* Footer, then index: both must check out, or the file is read sequentially. */
+static void load_index(kite_reader *r)
+{
+	uint8_t f[KITE_FOOTER_LEN];
+	r->data_end = r->in.size;
+	if (r->in.size < KITE_FOOTER_LEN || kin_pread(&r->in, r->in.size - KITE_FOOTER_LEN, f, sizeof(f)))
+		goto nofooter;
+	if (kite_le32(f) != KITE_BLK_FOOTER || kite_le32(f + 4) != KITE_FOOTER_LEN ||
+	    kite_le32(f + KITE_FOOTER_LEN - 4) != KITE_FOOTER_LEN || kite_le32(f + 12) != KITE_FOOTER_CONTENT ||
+	    kite_crc32(f + 12, 4 + KITE_FOOTER_CONTENT) != kite_le32(f + 8) || kite_le64(f + 16) != KITE_FOOTER_MAGIC)
+		goto nofooter;
+	uint64_t at = kite_le64(f + 24);
+	uint32_t len = kite_le32(f + 32);
+	if (len < KITE_BLK_OVERHEAD || at + len != r->in.size - KITE_FOOTER_LEN) {
+		warn(r, r->in.size - KITE_FOOTER_LEN, "footer points at a bad index; reading sequentially");
+		return;
+	}
+	uint8_t *blk = malloc(len);
+	char err[256];
+	if (!blk || kin_pread(&r->in, at, blk, len) || kite_le32(blk) != KITE_BLK_INDEX ||
+	    kite_le32(blk + 4) != len || kite_le32(blk + 12) > len - KITE_BLK_OVERHEAD ||
+	    kite_crc32(blk + 12, 4 + (size_t)kite_le32(blk + 12)) != kite_le32(blk + 8)) {
+		warn(r, at, "index block is damaged; reading sequentially");
+		free(blk);
+		return;
+	}
+	if (kite_index_parse(blk + 16, kite_le32(blk + 12), &r->idx, err, sizeof(err))) {
+		warn(r, at, "%s; reading sequentially", err);
+		free(blk);
+		return;
+	}
+	free(blk);
+	r->have_index = 1;
+	r->st.has_footer = 1;
+	r->data_end = at;
+	return;
+nofooter:
+	r->st.missing_footer = 1;
+	warn(r, r->in.size, "no footer: the writer did not finish (killed, or still running); "
+	                    "reading up to the last complete chunk");
+}
+
+static int read_prologue(kite_reader *r, char *err, size_t errlen)
+{
+	size_t n = kin_ensure(&r->in, 12);
+	const uint8_t *p = kin_peek(&r->in);
+	if (n < 12 || kite_le32(p) != PCAPNG_SHB || kite_le32(p + 8) != PCAPNG_BOM) {
+		snprintf(err, errlen, "%s: %s", r->name, n == 0 ? "empty file" : sniff(p, n));
+		return -1;
+	}
+	int have_schema = 0, have_header = 0;
+	struct kite_block b;
+	while (!(have_schema && have_header)) {
+		int rc = read_block(r, &b);
+		if (rc <= 0) {
+			snprintf(err, errlen, "%s", rc < 0 ? r->err : "");
+			if (rc == 0)
+				snprintf(err, errlen, "%s: offset %llu: ends before its %s block; not a kite capture?",
+				         r->name, (unsigned long long)r->in.pos, have_header ? "SCHEMA" : "HEADER");
+			return -1;
+		}
+		if (r->nprologue < MAX_PROLOGUE) {
+			r->prologue[r->nprologue] = b;
+			r->prologue[r->nprologue].content = NULL;
+			r->nprologue++;
+		}
+		char why[256] = "";
+		if (b.type == PCAPNG_SHB && parse_shb(r, &b)) {
+			snprintf(err, errlen, "%s: offset %llu: unsupported pcapng section header (version %u.%u)",
+			         r->name, (unsigned long long)b.offset, r->shb.major, r->shb.minor);
+			return -1;
+		} else if (b.type == KITE_BLK_HEADER) {
+			kite_header_free(&r->hdr);
+			if (kite_header_parse(b.content, b.content_len, &r->hdr, why, sizeof(why)))
+				goto bad;
+			have_header = 1;
+		} else if (b.type == KITE_BLK_SCHEMA) {
+			kite_schema_free(r->schema);
+			r->schema = kite_schema_parse(b.content, b.content_len, why, sizeof(why));
+			if (!r->schema)
+				goto bad;
+			have_schema = 1;
+		} else if (b.type == KITE_BLK_CHUNK || b.type == KITE_BLK_SNAPSHOT) {
+			snprintf(why, sizeof(why), "%s block before the HEADER and SCHEMA blocks",
+			         kite_block_name(b.type));
+			goto bad;
+		}
+		continue;
+	bad:
+		snprintf(err, errlen, "%s: offset %llu: %s", r->name, (unsigned long long)b.offset, why);
+		return -1;
+	}
+	return 0;
+}
+
+kite_reader *kite_reader_open_fd(int fd, const char *name, const struct kite_reader_opts *opts,
+                                 char *err, size_t errlen)
+{
+	kite_reader *r = calloc(1, sizeof(*r));
+	if (!r || kin_init(&r->in, fd) || !(r->name = strdup(name)) || !(r->dctx = ZSTD_createDCtx())) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		if (r)
+			r->in.fd = fd;
+		kite_reader_close(r);
+		return NULL;
+	}
+	if (opts)
+		r->o = *opts;
+	if (read_prologue(r, err, errlen)) {
+		kite_reader_close(r);
+		return NULL;
+	}
+	if (r->in.seekable && !r->o.ignore_index)
+		load_index(r);
+	return r;
+}
+
+kite_reader *kite_reader_open(const char *path, const struct kite_reader_opts *opts, char *err,
+                              size_t errlen)
+{
+	if (strcmp(path, "-") == 0)
+		return kite_reader_open_fd(dup(0), "(stdin)", opts, err, errlen);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return kite_reader_open_fd(fd, path, opts, err, errlen);
+}
+
+void kite_reader_close(kite_reader *r)
+{
+	if (!r)
+		return;
+	if (r->in.fd >= 0)
+		close(r->in.fd);
+	kin_free(&r->in);
+	kite_header_free(&r->hdr);
+	kite_schema_free(r->schema);
+	kite_index_free(&r->idx);
+	free(r->shb.hardware);
+	free(r->shb.os);
+	free(r->shb.userappl);
+	ZSTD_freeDCtx(r->dctx);
+	free(r->raw);
+	free(r->name);
+	free(r);
+}
+
+/* ---- iteration ---- */
+
+int kite_reader_next_block(kite_reader *r, struct kite_block *b)
+{
+	r->raw_len = r->raw_pos = 0;
+	if (r->at_end)
+		return 0;
+	for (;;) {
+		int rc = read_block(r, b);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			if (!r->saw_footer && !r->have_index && !r->st.missing_footer) {
+				r->st.missing_footer = 1;
+				warn(r, r->in.pos, "the capture ends without a footer: the writer did not finish");
+			}
+			r->at_end = 1;
+			return 0;
+		}
+		if (b->type == KITE_BLK_CHUNK || b->type == KITE_BLK_SNAPSHOT) {
+			if (load_chunk(r, b))
+				continue; /* reported and counted */
+		} else if (b->type == KITE_BLK_HEADER || b->type == KITE_BLK_SCHEMA || b->type == PCAPNG_SHB) {
+			/* a second section (files concatenated): kite does not merge sections yet */
+			warn(r, b->offset, "a second %s block: concatenated captures are not supported; "
+			                   "stopping here", kite_block_name(b->type));
+			r->at_end = 1;
+			return 0;
+		} else if (b->type == KITE_BLK_FOOTER) {
+			r->saw_footer = 1;
+			r->at_end = 1;
+		}
+		return 1;
+	}
+}
+
+int kite_reader_next(kite_reader *r, const struct kite_evt **e)
+{
+	for (;;) {
+		while (r->raw_pos < r->raw_len) {
+			const struct kite_evt *ev = kite_reader_block_record(r);
+			if (ev->ts >= r->skip_before) {
+				*e = ev;
+				return 1;
+			}
+		}
+		struct kite_block b;
+		int rc = kite_reader_next_block(r, &b);
+		if (rc <= 0)
+			return rc;
+		/* whole chunks before a seek target are passed over undecoded where possible */
+	}
+}
+
+const struct kite_chunk_ref *kite_reader_chunk(const kite_reader *r)
+{
+	return &r->cur;
+}
+
+int kite_reader_seek_time(kite_reader *r, uint64_t t)
+{
+	r->skip_before = t;
+	if (!r->have_index)
+		return 0; /* sequential: records before t are skipped as they come */
+	uint32_t i = 0;
+	while (i < r->idx.nchunks && (r->idx.chunks[i].kind != KITE_CHUNK_EVENTS || r->idx.chunks[i].last_ts < t))
+		i++;
+	uint64_t off = i < r->idx.nchunks ? r->idx.chunks[i].offset : r->data_end;
+	if (kin_seek(&r->in, off))
+		return fatal(r, off, "cannot seek: %s", strerror(errno));
+	r->raw_len = r->raw_pos = 0;
+	r->at_end = 0;
+	return 0;
+}
+
+/* ---- accessors ---- */
+
+const struct kite_header *kite_reader_header(const kite_reader *r) { return &r->hdr; }
+const struct kite_shb_info *kite_reader_shb(const kite_reader *r) { return &r->shb; }
+const struct kite_schema *kite_reader_schema(const kite_reader *r) { return r->schema; }
+const struct kite_index *kite_reader_index(const kite_reader *r) { return r->have_index ? &r->idx : NULL; }
+const struct kite_reader_stats *kite_reader_stats(const kite_reader *r) { return &r->st; }
+const char *kite_reader_error(const kite_reader *r) { return r->err; }
+const char *kite_reader_name(const kite_reader *r) { return r->name; }
+
+size_t kite_reader_prologue(const kite_reader *r, const struct kite_block **blocks)
+{
+	*blocks = r->prologue;
+	return r->nprologue;
+}

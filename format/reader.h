@@ -1,0 +1,103 @@
+/* reader.h - the capture reader: streams blocks from a file or pipe, verifies and decompresses chunks, seeks by time. */
+#ifndef KITE_READER_H
+#define KITE_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index.h"
+#include "pcapng.h"
+#include "record.h"
+#include "schema.h"
+
+typedef struct kite_reader kite_reader;
+
+/* Receives warnings ("FILE: offset N: what happened"); the reader never prints. */
+typedef void (*kite_warn_fn)(void *ctx, const char *msg);
+
+struct kite_reader_opts {
+	kite_warn_fn warn;
+	void *warn_ctx;
+	int ignore_index;   /* read sequentially even if a footer and index exist */
+};
+
+struct kite_reader_stats {
+	uint64_t blocks;        /* blocks read */
+	uint64_t chunks;        /* CHUNK and SNAPSHOT blocks decoded */
+	uint64_t records;       /* records handed out (events and state records) */
+	uint64_t bad_chunks;    /* chunks skipped: checksum, decompression or framing errors */
+	uint64_t bad_blocks;    /* other blocks that failed their checks */
+	uint64_t lost_events;   /* events in skipped chunks, where the index tells */
+	uint64_t skipped_bytes; /* bytes passed over while resynchronising */
+	int has_footer;         /* footer and index found and valid */
+	int missing_footer;     /* the data ended without a footer (writer did not finish) */
+	int truncated;          /* the file ends inside a block */
+	uint64_t truncated_at;  /* offset of that incomplete block */
+};
+
+/* The SHB as read. */
+struct kite_shb_info {
+	uint16_t major, minor;
+	char *hardware, *os, *userappl;
+};
+
+/* One block, as kite_reader_next_block() returns it (pointers valid until the next call). */
+struct kite_block {
+	uint32_t type;
+	uint32_t total_len;
+	uint64_t offset;
+	const uint8_t *content;   /* kite blocks: the checked content; others: the body */
+	uint32_t content_len;
+	struct kite_chunk_ref chunk; /* CHUNK/SNAPSHOT: its header */
+	uint8_t codec;
+};
+
+/*
+ * Opens a capture: a path, or "-" for standard input.  Reads the section
+ * header, the HEADER and SCHEMA blocks, and (on a seekable file) the footer
+ * and index.  Returns NULL with a message in err when the input is not a
+ * readable kite capture.
+ */
+kite_reader *kite_reader_open(const char *path, const struct kite_reader_opts *opts, char *err,
+                              size_t errlen);
+/* The same on an open descriptor, which the reader then owns. */
+kite_reader *kite_reader_open_fd(int fd, const char *name, const struct kite_reader_opts *opts,
+                                 char *err, size_t errlen);
+void kite_reader_close(kite_reader *r);
+
+/*
+ * The next record, events and state records alike, in file order: 1 with
+ * *e set (valid until the next call), 0 at the end, -1 on a fatal error
+ * (kite_reader_error()).  Damaged chunks are skipped with a warning.  A
+ * record's parameters must still be checked with kite_evt_split().
+ */
+int kite_reader_next(kite_reader *r, const struct kite_evt **e);
+/* The chunk the last record came from. */
+const struct kite_chunk_ref *kite_reader_chunk(const kite_reader *r);
+
+/*
+ * Positions the reader so that the next event is the first with ts >= t:
+ * with an index, by jumping to the right chunk; otherwise by skipping.
+ * Snapshot records before t are skipped too.
+ */
+int kite_reader_seek_time(kite_reader *r, uint64_t t);
+
+/* Block-level access (kite dump, kite recover).  1, 0 at end, -1 on fatal error. */
+int kite_reader_next_block(kite_reader *r, struct kite_block *b);
+/* After a CHUNK/SNAPSHOT block: its records one by one, NULL at the end. */
+const struct kite_evt *kite_reader_block_record(kite_reader *r);
+
+const struct kite_header *kite_reader_header(const kite_reader *r);
+const struct kite_shb_info *kite_reader_shb(const kite_reader *r);
+const struct kite_schema *kite_reader_schema(const kite_reader *r);
+/* The index from the footer, or NULL when the file has none (or it is damaged). */
+const struct kite_index *kite_reader_index(const kite_reader *r);
+const struct kite_reader_stats *kite_reader_stats(const kite_reader *r);
+const char *kite_reader_error(const kite_reader *r);
+const char *kite_reader_name(const kite_reader *r);
+/* Offsets of the blocks read while opening (SHB, IDB, HEADER, SCHEMA). */
+size_t kite_reader_prologue(const kite_reader *r, const struct kite_block **blocks);
+
+const char *kite_block_name(uint32_t type);
+
+#endif

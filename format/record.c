@@ -1,0 +1,87 @@
+/* record.c - validating and splitting event records, and building them field by field. */
+#include "record.h"
+
+int kite_evt_split(const struct kite_evt *e, uint32_t avail, const struct kite_event_desc *d,
+                   struct kite_params *out)
+{
+	if (avail < KITE_EVT_HDR_LEN || e->len < KITE_EVT_HDR_LEN || e->len > avail ||
+	    e->len % KITE_EVT_ALIGN)
+		return -1;
+	out->n = 0;
+	if (!d)
+		return 0;
+	uint32_t n = d->nparams;
+	if (n > KITE_MAX_PARAMS || KITE_EVT_HDR_LEN + 2 * n > e->len)
+		return -1;
+	const uint8_t *base = (const uint8_t *)e;
+	const uint8_t *lens = base + KITE_EVT_HDR_LEN;
+	uint32_t off = KITE_EVT_HDR_LEN + 2 * n;
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t l;
+		memcpy(&l, lens + 2 * i, 2);
+		if (l > e->len - off)
+			return -1;
+		out->val[i] = base + off;
+		out->len[i] = l;
+		off += l;
+	}
+	/* What remains is padding: less than the alignment. */
+	if (e->len - off >= KITE_EVT_ALIGN)
+		return -1;
+	out->n = n;
+	return 0;
+}
+
+void kite_evt_begin(struct kite_evt_builder *b, void *buf, uint16_t type, uint32_t nparams,
+                    uint64_t ts, uint32_t tid, uint32_t pid, uint16_t cpu)
+{
+	struct kite_evt *e = buf;
+	e->ts = ts;
+	e->tid = tid;
+	e->pid = pid;
+	e->len = 0;
+	e->type = type;
+	e->cpu = cpu;
+	b->buf = buf;
+	b->nparams = nparams;
+	b->next = 0;
+	b->off = KITE_EVT_HDR_LEN + 2 * nparams;
+	b->overflow = nparams > KITE_MAX_PARAMS;
+}
+
+void kite_evt_add(struct kite_evt_builder *b, const void *data, uint32_t len)
+{
+	if (b->overflow || b->next >= b->nparams || len > 0xffff ||
+	    b->off + len + KITE_EVT_ALIGN > KITE_EVT_MAX_LEN) {
+		b->overflow = 1;
+		return;
+	}
+	uint16_t l = (uint16_t)len;
+	memcpy(b->buf + KITE_EVT_HDR_LEN + 2 * b->next, &l, 2);
+	if (len)
+		memcpy(b->buf + b->off, data, len);
+	b->off += len;
+	b->next++;
+}
+
+void kite_evt_add_u(struct kite_evt_builder *b, uint64_t v, uint32_t width)
+{
+	/* little-endian host (checked in buf.c): the low bytes come first */
+	kite_evt_add(b, &v, width);
+}
+
+void kite_evt_add_str(struct kite_evt_builder *b, const char *s)
+{
+	kite_evt_add(b, s, s ? (uint32_t)strlen(s) : 0);
+}
+
+struct kite_evt *kite_evt_end(struct kite_evt_builder *b)
+{
+	if (b->overflow || b->next != b->nparams)
+		return NULL;
+	uint32_t len = kite_evt_padded(b->off);
+	memset(b->buf + b->off, 0, len - b->off);
+	struct kite_evt *e = (struct kite_evt *)b->buf;
+	e->len = len;
+	return e;
+}

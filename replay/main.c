@@ -1,0 +1,49 @@
+/* main.c - the kite command: dispatches to subcommands, git-style. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: kite <command> [options] [args]\n"
+	"\n"
+	"kite reads system-call captures (.kcap) written by kite-record.\n"
+	"\n"
+	"Commands:\n"
+	"  info FILE       what a capture holds: host, time span, events per type, size\n"
+	"  dump FILE       every block and record, decoded through the file's own schema\n"
+	"  recover FILE    rebuild the index and footer of a capture whose writer was killed\n"
+	"\n"
+	"Run 'kite <command> --help' for a command's options.\n"
+	"\n"
+	"Exit status: 0 success; 1 error; 2 bad command line; 3 done, but the capture\n"
+	"was damaged (truncated, missing footer, or corrupt chunks skipped with a warning).\n";
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{"info", cmd_info},
+	{"dump", cmd_dump},
+	{"recover", cmd_recover},
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage(usage, 0);
+	const char *name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help"))
+		return cli_usage(usage, 1);
+	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+		printf("kite %s\n", KITE_VERSION);
+		return KITE_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	cli_error("'%s' is not a kite command; see 'kite --help'", name);
+	return KITE_EXIT_USAGE;
+}
