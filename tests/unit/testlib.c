@@ -2,7 +2,10 @@
 #include "testlib.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "events.h"
@@ -166,6 +169,14 @@ void kt_header(struct kite_header *h)
 	h->snaplen = 80;
 }
 
+/* Record i of a synthetic capture: nstate snapshot records, then events. */
+static const struct kite_evt *capture_record(struct kt_synth *g, uint64_t i, uint32_t nstate, uint8_t *buf)
+{
+	if (i < nstate)
+		return kt_synth_record(g, kite_schema_event(g->s, i % 3 ? KITE_EVT_STATE_FD : KITE_EVT_STATE_PROC), buf);
+	return kt_synth_event(g, buf);
+}
+
 int kt_write_capture(int fd, uint64_t nevents, uint32_t nstate, const struct kite_writer_opts *o,
                      uint64_t seed)
 {
@@ -180,15 +191,13 @@ int kt_write_capture(int fd, uint64_t nevents, uint32_t nstate, const struct kit
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	const struct kite_event_desc *proc = kite_schema_event(g.s, KITE_EVT_STATE_PROC);
-	const struct kite_event_desc *fd_ = kite_schema_event(g.s, KITE_EVT_STATE_FD);
 	int rc = kite_writer_snapshot_begin(w);
-	for (uint32_t i = 0; rc == 0 && i < nstate; i++)
-		rc = kite_writer_append(w, kt_synth_record(&g, i % 3 ? fd_ : proc, buf));
-	if (rc == 0)
-		rc = kite_writer_snapshot_end(w);
-	for (uint64_t i = 0; rc == 0 && i < nevents; i++)
-		rc = kite_writer_append(w, kt_synth_event(&g, buf));
+	for (uint64_t i = 0; rc == 0 && i < nstate + nevents; i++) {
+		if (i == nstate)
+			rc = kite_writer_snapshot_end(w);
+		if (rc == 0)
+			rc = kite_writer_append(w, capture_record(&g, i, nstate, buf));
+	}
 	if (rc) {
 		fprintf(stderr, "%s\n", kite_writer_error(w));
 		kite_writer_abort(w);
@@ -201,6 +210,21 @@ int kt_write_capture(int fd, uint64_t nevents, uint32_t nstate, const struct kit
 	return 0;
 }
 
+uint64_t *kt_expected_hashes(uint64_t nevents, uint32_t nstate, uint64_t seed)
+{
+	static uint8_t buf[KITE_EVT_MAX_LEN];
+	struct kite_header h;
+	struct kt_synth g;
+	kt_header(&h);
+	kt_synth_init(&g, seed, h.start_ns);
+	uint64_t *out = malloc((nevents + nstate + 1) * sizeof(uint64_t));
+	for (uint64_t i = 0; out && i < nstate + nevents; i++) {
+		const struct kite_evt *e = capture_record(&g, i, nstate, buf);
+		out[i] = kt_hash(e, e->len);
+	}
+	return out;
+}
+
 uint64_t kt_hash(const void *p, uint32_t len)
 {
 	const uint8_t *b = p;
@@ -208,4 +232,74 @@ uint64_t kt_hash(const void *p, uint32_t len)
 	for (uint32_t i = 0; i < len; i++)
 		h = (h ^ b[i]) * 1099511628211ull;
 	return h;
+}
+
+#include "reader.h"
+
+int kt_memfd_bytes(const void *p, size_t len)
+{
+	int fd = memfd_create("kite-test", MFD_CLOEXEC);
+	const uint8_t *b = p;
+	while (fd >= 0 && len > 0) {
+		ssize_t k = write(fd, b, len);
+		if (k <= 0) {
+			close(fd);
+			return -1;
+		}
+		b += k;
+		len -= (size_t)k;
+	}
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+int kt_memfd_capture(uint64_t nevents, uint32_t nstate, const struct kite_writer_opts *o, uint64_t seed)
+{
+	int fd = memfd_create("kite-test", MFD_CLOEXEC);
+	if (fd < 0 || kt_write_capture(fd, nevents, nstate, o, seed)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+uint8_t *kt_slurp(int fd, size_t *len)
+{
+	off_t size = lseek(fd, 0, SEEK_END);
+	uint8_t *p = malloc(size > 0 ? (size_t)size : 1);
+	if (!p || size < 0 || pread(fd, p, (size_t)size, 0) != size) {
+		free(p);
+		return NULL;
+	}
+	lseek(fd, 0, SEEK_SET);
+	*len = (size_t)size;
+	return p;
+}
+
+uint64_t kt_read_all(struct kite_reader *r, uint64_t **hashes)
+{
+	uint64_t n = 0, cap = 1024;
+	const struct kite_evt *e;
+	*hashes = malloc(cap * sizeof(uint64_t));
+	while (*hashes && kite_reader_next(r, &e) > 0) {
+		if (n == cap) {
+			cap *= 2;
+			uint64_t *h = realloc(*hashes, cap * sizeof(uint64_t));
+			if (!h)
+				break;
+			*hashes = h;
+		}
+		(*hashes)[n++] = kt_hash(e, e->len);
+	}
+	return n;
+}
+
+void kt_warn(void *ctx, const char *msg)
+{
+	struct kt_warnings *w = ctx;
+	w->count++;
+	snprintf(w->last, sizeof(w->last), "%s", msg);
 }

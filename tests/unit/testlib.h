@@ -29,6 +29,8 @@ const struct kite_evt *kt_synth_record(struct kt_synth *g, const struct kite_eve
  */
 int kt_write_capture(int fd, uint64_t nevents, uint32_t nstate, const struct kite_writer_opts *o,
                      uint64_t seed);
+/* kt_hash of every record kt_write_capture writes for these arguments, in order (malloc'd). */
+uint64_t *kt_expected_hashes(uint64_t nevents, uint32_t nstate, uint64_t seed);
 /* A header as kite-record would write it, for tests. */
 void kt_header(struct kite_header *h);
 
@@ -36,3 +38,20 @@ void kt_header(struct kite_header *h);
 uint64_t kt_hash(const void *p, uint32_t len);
 
 #endif
+
+/* Test plumbing shared by the unit tests. */
+struct kite_reader;
+/* A synthetic capture in a memfd, positioned at 0. */
+int kt_memfd_capture(uint64_t nevents, uint32_t nstate, const struct kite_writer_opts *o, uint64_t seed);
+/* An in-memory copy of a file descriptor's whole content. */
+uint8_t *kt_slurp(int fd, size_t *len);
+/* A memfd holding the given bytes, positioned at 0. */
+int kt_memfd_bytes(const void *p, size_t len);
+/* Reads every record, storing kt_hash of each into *hashes (malloc'd); returns the count. */
+uint64_t kt_read_all(struct kite_reader *r, uint64_t **hashes);
+/* A warn callback that counts calls and keeps the last message (ctx: struct kt_warnings). */
+struct kt_warnings {
+	int count;
+	char last[512];
+};
+void kt_warn(void *ctx, const char *msg);

@@ -1,0 +1,410 @@
+/* test_writer_reader.c - round trips through the writer and reader: files, pipes, chunking, index, seek, errors. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "events.h"
+#include "reader.h"
+#include "testlib.h"
+#include "writer.h"
+
+#define NEV 5000
+#define NSTATE 60
+#define SEED 7
+
+static const struct kite_writer_opts small_chunks = {.chunk_bytes = 4096, .level = 3};
+
+static kite_reader *open_fd(int fd, int ignore_index, struct kt_warnings *w)
+{
+	char err[512];
+	struct kite_reader_opts o = {.warn = kt_warn, .warn_ctx = w, .ignore_index = ignore_index};
+	kite_reader *r = kite_reader_open_fd(fd, "test.kcap", &o, err, sizeof(err));
+	if (!r)
+		fail_msg("open: %s", err);
+	return r;
+}
+
+static void check_sequence(kite_reader *r, uint64_t nevents, uint32_t nstate, uint64_t seed)
+{
+	uint64_t *got, *want = kt_expected_hashes(nevents, nstate, seed);
+	uint64_t n = kt_read_all(r, &got);
+	assert_int_equal(n, nevents + nstate);
+	for (uint64_t i = 0; i < n; i++)
+		if (got[i] != want[i])
+			fail_msg("record %llu differs", (unsigned long long)i);
+	free(got);
+	free(want);
+}
+
+static void file_round_trip(void **state)
+{
+	(void)state;
+	struct kt_warnings w = {0};
+	int fd = kt_memfd_capture(NEV, NSTATE, &small_chunks, SEED);
+	assert_true(fd >= 0);
+	kite_reader *r = open_fd(fd, 0, &w);
+	check_sequence(r, NEV, NSTATE, SEED);
+	assert_int_equal(w.count, 0);
+	const struct kite_reader_stats *st = kite_reader_stats(r);
+	assert_true(st->has_footer);
+	assert_false(st->missing_footer);
+	assert_int_equal(st->bad_chunks, 0);
+	const struct kite_header *h = kite_reader_header(r);
+	assert_string_equal(h->hostname, "testhost");
+	assert_string_equal(h->driver, "synthetic");
+	assert_string_equal(h->cmdline, "kite-tests --synthetic");
+	assert_int_equal(h->snaplen, 80);
+	assert_int_equal(h->ncpus, 2);
+	assert_int_equal(h->format_version, KITE_FORMAT_VERSION);
+	kite_reader_close(r);
+}
+
+static void stored_chunks_round_trip(void **state)
+{
+	(void)state;
+	struct kite_writer_opts o = {.chunk_bytes = 8192, .level = 0};
+	int fd = kt_memfd_capture(NEV, NSTATE, &o, SEED + 1);
+	kite_reader *r = open_fd(fd, 0, &(struct kt_warnings){0});
+	check_sequence(r, NEV, NSTATE, SEED + 1);
+	kite_reader_close(r);
+}
+
+static void pipe_round_trip(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		close(p[0]);
+		_exit(kt_write_capture(p[1], NEV, NSTATE, &small_chunks, SEED) ? 1 : 0);
+	}
+	close(p[1]);
+	struct kt_warnings w = {0};
+	kite_reader *r = open_fd(p[0], 0, &w);
+	assert_null(kite_reader_index(r)); /* a pipe cannot seek to the footer */
+	check_sequence(r, NEV, NSTATE, SEED);
+	assert_false(kite_reader_stats(r)->missing_footer);
+	assert_int_equal(w.count, 0);
+	int status;
+	waitpid(child, &status, 0);
+	assert_int_equal(status, 0);
+	kite_reader_close(r);
+}
+
+static void index_matches_contents(void **state)
+{
+	(void)state;
+	int fd = kt_memfd_capture(NEV, NSTATE, &small_chunks, SEED);
+	kite_reader *r = open_fd(fd, 0, &(struct kt_warnings){0});
+	const struct kite_index *idx = kite_reader_index(r);
+	assert_non_null(idx);
+	assert_int_equal(idx->nevents, NEV);
+	uint64_t per_type[65536] = {0}, first = UINT64_MAX, last = 0, events = 0, drops = 0;
+	const struct kite_evt *e;
+	const struct kite_schema *s = kite_reader_schema(r);
+	const struct kite_event_desc *drop = kite_schema_find(s, "drop");
+	while (kite_reader_next(r, &e) > 0) {
+		if (kite_reader_chunk(r)->kind != KITE_CHUNK_EVENTS)
+			continue;
+		per_type[e->type]++;
+		events++;
+		first = e->ts < first ? e->ts : first;
+		last = e->ts > last ? e->ts : last;
+		if (e->type == drop->id) {
+			struct kite_params p;
+			assert_int_equal(kite_evt_split(e, e->len, drop, &p), 0);
+			drops += kite_get_u(p.val[0], p.len[0]);
+		}
+	}
+	assert_int_equal(events, NEV);
+	assert_int_equal(idx->first_ts, first);
+	assert_int_equal(idx->last_ts, last);
+	assert_int_equal(idx->drops, drops);
+	uint64_t sum = 0;
+	for (uint32_t i = 0; i < idx->ntypes; i++) {
+		assert_int_equal(idx->types[i].count, per_type[idx->types[i].type]);
+		sum += idx->types[i].count;
+	}
+	assert_int_equal(sum, NEV);
+	sum = 0;
+	for (uint32_t i = 0; i < idx->npids; i++)
+		sum += idx->pids[i].count;
+	assert_int_equal(sum, NEV);
+	/* chunks: the snapshot first (split into blocks at the chunk size), size-bounded, numbered in order */
+	uint32_t c = 0, state = 0;
+	while (c < idx->nchunks && idx->chunks[c].kind == KITE_CHUNK_SNAPSHOT)
+		state += idx->chunks[c++].nevents;
+	assert_true(c > 1);
+	assert_int_equal(state, NSTATE);
+	for (; c < idx->nchunks; c++)
+		assert_int_equal(idx->chunks[c].kind, KITE_CHUNK_EVENTS);
+	assert_true(idx->nchunks > 10);
+	for (uint32_t i = 0; i < idx->nchunks; i++) {
+		assert_int_equal(idx->chunks[i].seq, i);
+		assert_true(idx->chunks[i].raw_len < small_chunks.chunk_bytes + 1024);
+	}
+	kite_reader_close(r);
+}
+
+/* Events 300 ns apart with a 1000 ns flush limit: no chunk may span more than one limit. */
+static void chunks_close_on_time(void **state)
+{
+	(void)state;
+	static uint8_t buf[KITE_EVT_MAX_LEN];
+	int fd = memfd_create("t", 0);
+	struct kite_header h;
+	kt_header(&h);
+	struct kite_writer_opts o = {.chunk_bytes = 1 << 20, .flush_ns = 1000, .level = 1};
+	char err[256];
+	kite_writer *w = kite_writer_open(fd, "t", &h, kite_schema_builtin(), &o, err, sizeof(err));
+	assert_non_null(w);
+	struct kite_evt_builder b;
+	for (int i = 0; i < 100; i++) {
+		kite_evt_begin(&b, buf, KITE_EVT_CLOSE, 2, 1000000 + 300 * (uint64_t)i, 1, 1, 0);
+		kite_evt_add_u(&b, 0, 8);
+		kite_evt_add_u(&b, 3, 8);
+		assert_int_equal(kite_writer_append(w, kite_evt_end(&b)), 0);
+	}
+	assert_int_equal(kite_writer_close(w, err, sizeof(err)), 0);
+	lseek(fd, 0, SEEK_SET);
+	kite_reader *r = open_fd(fd, 0, &(struct kt_warnings){0});
+	const struct kite_index *idx = kite_reader_index(r);
+	assert_true(idx->nchunks >= 20);
+	for (uint32_t i = 0; i < idx->nchunks; i++)
+		assert_true(idx->chunks[i].last_ts - idx->chunks[i].first_ts <= 1000 + 300);
+	kite_reader_close(r);
+}
+
+/* A live capture reaches the file when the recorder ticks, without more events. */
+static void tick_flushes_a_quiet_capture(void **state)
+{
+	(void)state;
+	static uint8_t buf[KITE_EVT_MAX_LEN];
+	int fd = memfd_create("t", 0);
+	struct kite_header h;
+	kt_header(&h);
+	char err[256];
+	kite_writer *w = kite_writer_open(fd, "t", &h, kite_schema_builtin(), NULL, err, sizeof(err));
+	struct kt_synth g;
+	kt_synth_init(&g, 3, 5000000000ull);
+	assert_int_equal(kite_writer_append(w, kt_synth_event(&g, buf)), 0);
+	struct stat before, after;
+	fstat(fd, &before);
+	assert_int_equal(kite_writer_tick(w, g.ts + 100000000ull), 0); /* 0.1 s later: not yet */
+	fstat(fd, &after);
+	assert_int_equal(before.st_size, after.st_size);
+	assert_int_equal(kite_writer_tick(w, g.ts + 1000000000ull), 0); /* 1 s later: flushed */
+	fstat(fd, &after);
+	assert_true(after.st_size > before.st_size);
+	/* the file is readable now, before close: one event, and no footer yet */
+	int fd2 = kt_memfd_bytes(kt_slurp(fd, &(size_t){0}), (size_t)after.st_size);
+	struct kt_warnings wn = {0};
+	kite_reader *r = open_fd(fd2, 0, &wn);
+	uint64_t *hs;
+	assert_int_equal(kt_read_all(r, &hs), 1);
+	assert_true(kite_reader_stats(r)->missing_footer);
+	assert_true(wn.count >= 1);
+	assert_non_null(strstr(wn.last, "footer"));
+	free(hs);
+	kite_reader_close(r);
+	kite_writer_abort(w);
+	close(fd);
+}
+
+static void reserve_commit_is_zero_copy(void **state)
+{
+	(void)state;
+	int fd = memfd_create("t", 0);
+	struct kite_header h;
+	kt_header(&h);
+	char err[256];
+	kite_writer *w = kite_writer_open(fd, "t", &h, kite_schema_builtin(), NULL, err, sizeof(err));
+	struct kite_evt_builder b;
+	for (int i = 0; i < 10; i++) {
+		void *slot = kite_writer_reserve(w, 48);
+		assert_non_null(slot);
+		kite_evt_begin(&b, slot, KITE_EVT_CLOSE, 2, 100 + (uint64_t)i, 5, 5, 0);
+		kite_evt_add_u(&b, 0, 8);
+		kite_evt_add_u(&b, (uint64_t)i, 8);
+		assert_ptr_equal(kite_evt_end(&b), slot);
+		assert_int_equal(kite_writer_commit(w), 0);
+	}
+	assert_int_equal(kite_writer_commit(w), -1); /* no reservation pending */
+	assert_non_null(strstr(kite_writer_error(w), "reservation"));
+	kite_writer_abort(w);
+	close(fd);
+}
+
+static void seek_by_time(void **state)
+{
+	(void)state;
+	for (int ignore_index = 0; ignore_index <= 1; ignore_index++) {
+		int fd = kt_memfd_capture(NEV, 0, &small_chunks, SEED);
+		kite_reader *all = open_fd(dup(fd), 0, &(struct kt_warnings){0});
+		uint64_t *ts = malloc(NEV * sizeof(uint64_t)), n = 0;
+		const struct kite_evt *e;
+		while (kite_reader_next(all, &e) > 0)
+			ts[n++] = e->ts;
+		assert_int_equal(n, NEV);
+		kite_reader_close(all);
+		for (int k = 0; k < 20; k++) {
+			uint64_t t = ts[0] - 5 + (ts[NEV - 1] - ts[0] + 10) * (uint64_t)k / 19;
+			lseek(fd, 0, SEEK_SET);
+			kite_reader *r = open_fd(dup(fd), ignore_index, &(struct kt_warnings){0});
+			assert_int_equal(kite_reader_seek_time(r, t), 0);
+			uint64_t want = 0;
+			while (want < NEV && ts[want] < t)
+				want++;
+			uint64_t got = 0;
+			int first = 1;
+			while (kite_reader_next(r, &e) > 0) {
+				if (first)
+					assert_int_equal(e->ts, ts[want]);
+				first = 0;
+				got++;
+			}
+			assert_int_equal(got, NEV - want);
+			kite_reader_close(r);
+		}
+		free(ts);
+		close(fd);
+	}
+}
+
+static void full_disk_at_open(void **state)
+{
+	(void)state;
+	int fd = open("/dev/full", O_WRONLY);
+	assert_true(fd >= 0);
+	struct kite_header h;
+	kt_header(&h);
+	char err[256] = "";
+	assert_null(kite_writer_open(fd, "full.kcap", &h, kite_schema_builtin(), NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "full.kcap: write failed at offset 0: No space left on device"));
+	close(fd);
+}
+
+/* The disk fills mid-capture (simulated with RLIMIT_FSIZE): a clear error, and what was written reads back. */
+static void full_disk_mid_capture(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/kite-test-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	pid_t child = fork();
+	if (child == 0) {
+		signal(SIGXFSZ, SIG_IGN);
+		struct rlimit rl = {30000, 30000};
+		setrlimit(RLIMIT_FSIZE, &rl);
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 2); /* kt_write_capture prints the error; keep the test output clean */
+		_exit(kt_write_capture(fd, NEV, NSTATE, &small_chunks, SEED) == 0 ? 0 : 3);
+	}
+	int status;
+	waitpid(child, &status, 0);
+	assert_int_equal(WEXITSTATUS(status), 3);
+	struct stat st;
+	fstat(fd, &st);
+	assert_true(st.st_size <= 30000);
+	lseek(fd, 0, SEEK_SET);
+	struct kt_warnings w = {0};
+	kite_reader *r = open_fd(fd, 0, &w);
+	uint64_t *got, *want = kt_expected_hashes(NEV, NSTATE, SEED);
+	uint64_t n = kt_read_all(r, &got);
+	assert_true(n > NSTATE);           /* some chunks made it */
+	assert_true(n < NEV + NSTATE);
+	for (uint64_t i = 0; i < n; i++)   /* and they are exactly the first records */
+		assert_true(got[i] == want[i]);
+	assert_true(kite_reader_stats(r)->missing_footer);
+	kite_reader_close(r);
+	free(got);
+	free(want);
+	unlink(path);
+}
+
+static void unknown_blocks_are_skipped(void **state)
+{
+	(void)state;
+	int fd = kt_memfd_capture(200, 5, &small_chunks, SEED);
+	size_t len;
+	uint8_t *p = kt_slurp(fd, &len);
+	close(fd);
+	/* find the first chunk and put a foreign block (a pcapng Name Resolution Block) before it */
+	kite_reader *r = open_fd(kt_memfd_bytes(p, len), 0, &(struct kt_warnings){0});
+	uint64_t at = kite_reader_index(r)->chunks[0].offset;
+	kite_reader_close(r);
+	uint8_t nrb[16] = {4, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0};
+	uint8_t *q = malloc(len + sizeof(nrb));
+	memcpy(q, p, at);
+	memcpy(q + at, nrb, sizeof(nrb));
+	memcpy(q + at + sizeof(nrb), p + at, len - at);
+	struct kt_warnings w = {0};
+	r = open_fd(kt_memfd_bytes(q, len + sizeof(nrb)), 1, &w);
+	check_sequence(r, 200, 5, SEED);
+	assert_int_equal(w.count, 0);
+	kite_reader_close(r);
+	free(p);
+	free(q);
+}
+
+static void not_a_capture(void **state)
+{
+	(void)state;
+	char err[512];
+	const char *cases[][2] = {
+		{"", "empty file"},
+		{"\x1f\x8b\x08\x00 gzip", "gzip-compressed"},
+		{"\xd4\xc3\xb2\xa1 classic pcap header....", "classic pcap"},
+		{"hello, world, this is text", "not a pcapng file"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int fd = kt_memfd_bytes(cases[i][0], strlen(cases[i][0]));
+		kite_reader *r = kite_reader_open_fd(fd, "x.kcap", NULL, err, sizeof(err));
+		assert_null(r);
+		if (!strstr(err, cases[i][1]) || strncmp(err, "x.kcap: ", 8))
+			fail_msg("case %zu: '%s'", i, err);
+	}
+	/* a pcapng file with no kite blocks (say, from tcpdump) */
+	int fd = kt_memfd_capture(10, 0, NULL, 1);
+	size_t len;
+	uint8_t *p = kt_slurp(fd, &len);
+	uint32_t shb_len;
+	memcpy(&shb_len, p + 4, 4);
+	int fd2 = kt_memfd_bytes(p, shb_len);
+	assert_null(kite_reader_open_fd(fd2, "y.pcapng", NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "not a kite capture"));
+	free(p);
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(file_round_trip),
+		cmocka_unit_test(stored_chunks_round_trip),
+		cmocka_unit_test(pipe_round_trip),
+		cmocka_unit_test(index_matches_contents),
+		cmocka_unit_test(chunks_close_on_time),
+		cmocka_unit_test(tick_flushes_a_quiet_capture),
+		cmocka_unit_test(reserve_commit_is_zero_copy),
+		cmocka_unit_test(seek_by_time),
+		cmocka_unit_test(full_disk_at_open),
+		cmocka_unit_test(full_disk_mid_capture),
+		cmocka_unit_test(unknown_blocks_are_skipped),
+		cmocka_unit_test(not_a_capture),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
