@@ -144,11 +144,11 @@ static void index_matches_contents(void **state)
 		sum += idx->pids[i].count;
 	assert_int_equal(sum, NEV);
 	/* chunks: the snapshot first (split into blocks at the chunk size), size-bounded, numbered in order */
-	uint32_t c = 0, state = 0;
+	uint32_t c = 0, nstate = 0;
 	while (c < idx->nchunks && idx->chunks[c].kind == KITE_CHUNK_SNAPSHOT)
-		state += idx->chunks[c++].nevents;
+		nstate += idx->chunks[c++].nevents;
 	assert_true(c > 1);
-	assert_int_equal(state, NSTATE);
+	assert_int_equal(nstate, NSTATE);
 	for (; c < idx->nchunks; c++)
 		assert_int_equal(idx->chunks[c].kind, KITE_CHUNK_EVENTS);
 	assert_true(idx->nchunks > 10);
