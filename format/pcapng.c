@@ -21,6 +21,26 @@ uint32_t kite_crc32(const void *p, size_t n)
 	return (uint32_t)crc;
 }
 
+/* CRC of a kite block: its type, then everything from content_len to the trailing length. */
+static uint32_t block_crc(const uint8_t *blk, uint32_t total)
+{
+	uLong crc = crc32(0L, Z_NULL, 0);
+	crc = crc32(crc, blk, 4);
+	crc = crc32(crc, blk + 12, total - 16);
+	return (uint32_t)crc;
+}
+
+int kite_block_check(const uint8_t *blk, uint32_t total)
+{
+	if (total < KITE_BLK_OVERHEAD || total % 4 || kite_le32(blk + 4) != total ||
+	    kite_le32(blk + total - 4) != total)
+		return -1;
+	uint32_t clen = kite_le32(blk + 12);
+	if (clen > total - KITE_BLK_OVERHEAD || total - KITE_BLK_OVERHEAD - clen >= 4)
+		return -1;
+	return block_crc(blk, total) == kite_le32(blk + 8) ? 0 : -1;
+}
+
 static void put_opt(struct kite_buf *b, uint16_t code, const void *v, size_t n)
 {
 	if (n > 0xffff)
@@ -102,9 +122,13 @@ void kite_seal_block(struct kite_buf *b, size_t start, uint32_t type)
 	uint8_t *h = b->p + start;
 	memcpy(h, &type, 4);
 	memcpy(h + 12, &content_len, 4);
-	uint32_t crc = kite_crc32(h + 12, 4 + (size_t)content_len);
-	memcpy(h + 8, &crc, 4);
 	finish_block(b, start);
+	if (b->oom)
+		return;
+	h = b->p + start;
+	uint32_t total = (uint32_t)(b->len - start);
+	uint32_t crc = block_crc(h, total);
+	memcpy(h + 8, &crc, 4);
 }
 
 void kite_put_block(struct kite_buf *b, uint32_t type, const void *content, uint32_t len)

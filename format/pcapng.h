@@ -39,7 +39,10 @@ static inline int kite_is_kite_block(uint32_t type)
 
 /*
  * Every kite block's body is: u32 crc32, u32 content_len, content, zero
- * padding to 4 bytes.  The CRC (zlib's crc32) covers content_len and content.
+ * padding to 4 bytes.  The CRC (zlib's crc32) covers the block type, then
+ * every byte from content_len up to the trailing length: a flipped bit
+ * anywhere but in the two length fields (which framing checks catch) or the
+ * CRC itself is detected.
  */
 #define KITE_BLK_PREFIX 8u        /* crc + content_len */
 #define KITE_BLK_OVERHEAD 20u     /* type, total_len, crc, content_len, trailing total_len */
@@ -70,6 +73,8 @@ void kite_seal_block(struct kite_buf *b, size_t start, uint32_t type);
 size_t kite_open_block(struct kite_buf *b);
 
 uint32_t kite_crc32(const void *p, size_t n);
+/* 0 if the complete kite block at blk (total bytes) has sound framing and a matching CRC. */
+int kite_block_check(const uint8_t *blk, uint32_t total);
 
 /* What the HEADER block says about the capture (strings NULL when absent). */
 struct kite_header {

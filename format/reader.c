@@ -36,6 +36,8 @@ struct kite_reader {
 	uint32_t raw_len, raw_pos;
 	struct kite_chunk_ref cur;
 
+	uint64_t next_seq;         /* the sequence number the next chunk should have */
+	uint64_t reported_lost;    /* chunks reported lost since the last good one */
 	uint64_t skip_before;      /* seek: skip records older than this */
 	int saw_footer;
 	int at_end;
@@ -102,25 +104,43 @@ static int block_is_sound(kite_reader *r)
 		return 0;
 	if (!kite_is_kite_block(type))
 		return kite_le32(p + 8) == PCAPNG_BOM;
-	uint32_t clen = kite_le32(p + 12);
-	return clen <= total - KITE_BLK_OVERHEAD && kite_crc32(p + 12, 4 + (size_t)clen) == kite_le32(p + 8);
+	return kite_block_check(p, total) == 0;
 }
 
-/* Skips forward, 4 bytes at a time, to the next block that passes every check. */
-static void resync(kite_reader *r, uint64_t bad_at)
+/*
+ * Scans forward, 4 bytes at a time (blocks are 4-aligned), for the next block
+ * that passes every check.  Returns 1 positioned on it, or 0 at the end of
+ * the input.  The bytes passed over are counted.
+ */
+static int find_next_block(kite_reader *r)
 {
 	uint64_t from = r->in.pos;
+	int found = 0;
 	kin_consume(&r->in, kin_ensure(&r->in, 4));
-	while (kin_ensure(&r->in, 8) >= 8 && !block_is_sound(r))
+	while (kin_ensure(&r->in, 8) >= 8) {
+		if (block_is_sound(r)) {
+			found = 1;
+			break;
+		}
 		kin_consume(&r->in, 4);
-	uint64_t skipped = r->in.pos - from;
-	r->st.skipped_bytes += skipped;
-	if (kin_ensure(&r->in, 8) >= 8)
-		warn(r, bad_at, "resynchronised at offset %llu, %llu bytes skipped",
-		     (unsigned long long)r->in.pos, (unsigned long long)skipped);
+	}
+	if (!found)
+		kin_consume(&r->in, kin_ensure(&r->in, 8));
+	r->st.skipped_bytes += r->in.pos - from;
+	return found;
+}
+
+/* A block with broken framing at off: report it and move to the next sound block. */
+static void skip_damaged(kite_reader *r, uint64_t off, const char *what, uint32_t type, uint32_t total)
+{
+	r->st.bad_blocks++;
+	int found = find_next_block(r);
+	if (found)
+		warn(r, off, "%s block %s (length %u): damaged, resynchronised at offset %llu", kite_block_name(type),
+		     what, total, (unsigned long long)r->in.pos);
 	else
-		warn(r, bad_at, "no intact block after this point, %llu bytes skipped",
-		     (unsigned long long)(skipped + kin_ensure(&r->in, 8)));
+		warn(r, off, "%s block %s (length %u): damaged, and nothing intact follows", kite_block_name(type),
+		     what, total);
 }
 
 static uint32_t index_nevents_at(const kite_reader *r, uint64_t off)
@@ -159,28 +179,30 @@ static int read_block(kite_reader *r, struct kite_block *b)
 		uint32_t type = kite_le32(p), total = kite_le32(p + 4);
 		int kite = kite_is_kite_block(type);
 		if (total < 12 + (kite ? KITE_BLK_PREFIX : 0) || total % 4 || total > KITE_BLK_MAX) {
-			r->st.bad_blocks++;
-			warn(r, off, "%s block has an impossible length %u", kite_block_name(type), total);
-			resync(r, off);
+			skip_damaged(r, off, "has an impossible length", type, total);
 			continue;
 		}
 		n = kin_ensure(&r->in, total);
 		if (r->in.err)
 			return fatal(r, off, "read error: %s", strerror(r->in.err));
 		if (n < total) {
+			/* the file ends here, or the length is damaged: an intact block further on tells */
+			if (find_next_block(r)) {
+				r->st.bad_blocks++;
+				warn(r, off, "%s block claims %u bytes, past the next intact block at offset %llu: "
+				             "damaged length, block skipped", kite_block_name(type), total,
+				     (unsigned long long)r->in.pos);
+				continue;
+			}
 			r->st.truncated = 1;
 			r->st.truncated_at = off;
 			warn(r, off, "file ends inside a %s block (%zu of %u bytes); the writer did not finish",
 			     kite_block_name(type), n, total);
-			kin_consume(&r->in, n);
 			return 0;
 		}
 		p = kin_peek(&r->in);
 		if (kite_le32(p + total - 4) != total) {
-			r->st.bad_blocks++;
-			warn(r, off, "%s block's trailing length does not match its leading length",
-			     kite_block_name(type));
-			resync(r, off);
+			skip_damaged(r, off, "has a trailing length that differs from its leading one", type, total);
 			continue;
 		}
 		memset(b, 0, sizeof(*b));
@@ -190,12 +212,12 @@ static int read_block(kite_reader *r, struct kite_block *b)
 		b->content = p + 8;
 		b->content_len = total - 12;
 		if (kite) {
-			uint32_t clen = kite_le32(p + 12);
-			if (clen > total - KITE_BLK_OVERHEAD || kite_crc32(p + 12, 4 + (size_t)clen) != kite_le32(p + 8)) {
+			if (kite_block_check(p, total)) {
 				int chunk = type == KITE_BLK_CHUNK || type == KITE_BLK_SNAPSHOT;
 				uint32_t lost = index_nevents_at(r, off);
 				r->st.bad_chunks += chunk;
 				r->st.bad_blocks += !chunk;
+				r->reported_lost += chunk;
 				r->st.lost_events += lost;
 				if (lost)
 					warn(r, off, "%s block checksum mismatch: block skipped, %u events lost",
@@ -206,7 +228,7 @@ static int read_block(kite_reader *r, struct kite_block *b)
 				continue;
 			}
 			b->content = p + 16;
-			b->content_len = clen;
+			b->content_len = kite_le32(p + 12);
 		}
 		kin_consume(&r->in, total);
 		r->st.blocks++;
@@ -254,6 +276,7 @@ static int check_records(const uint8_t *raw, uint32_t len, uint32_t nevents)
 static int chunk_bad(kite_reader *r, const struct kite_block *b, const char *why)
 {
 	r->st.bad_chunks++;
+	r->reported_lost++;
 	r->st.lost_events += b->chunk.nevents;
 	warn(r, b->offset, "%s block %s: skipped (%u records lost)", kite_block_name(b->type), why,
 	     b->chunk.nevents);
@@ -350,9 +373,8 @@ static void load_index(kite_reader *r)
 	r->data_end = r->in.size;
 	if (r->in.size < KITE_FOOTER_LEN || kin_pread(&r->in, r->in.size - KITE_FOOTER_LEN, f, sizeof(f)))
 		goto nofooter;
-	if (kite_le32(f) != KITE_BLK_FOOTER || kite_le32(f + 4) != KITE_FOOTER_LEN ||
-	    kite_le32(f + KITE_FOOTER_LEN - 4) != KITE_FOOTER_LEN || kite_le32(f + 12) != KITE_FOOTER_CONTENT ||
-	    kite_crc32(f + 12, 4 + KITE_FOOTER_CONTENT) != kite_le32(f + 8) || kite_le64(f + 16) != KITE_FOOTER_MAGIC)
+	if (kite_le32(f) != KITE_BLK_FOOTER || kite_block_check(f, KITE_FOOTER_LEN) ||
+	    kite_le32(f + 12) != KITE_FOOTER_CONTENT || kite_le64(f + 16) != KITE_FOOTER_MAGIC)
 		goto nofooter;
 	uint64_t at = kite_le64(f + 24);
 	uint32_t len = kite_le32(f + 32);
@@ -363,8 +385,7 @@ static void load_index(kite_reader *r)
 	uint8_t *blk = malloc(len);
 	char err[256];
 	if (!blk || kin_pread(&r->in, at, blk, len) || kite_le32(blk) != KITE_BLK_INDEX ||
-	    kite_le32(blk + 4) != len || kite_le32(blk + 12) > len - KITE_BLK_OVERHEAD ||
-	    kite_crc32(blk + 12, 4 + (size_t)kite_le32(blk + 12)) != kite_le32(blk + 8)) {
+	    kite_block_check(blk, len)) {
 		warn(r, at, "index block is damaged; reading sequentially");
 		free(blk);
 		return;
@@ -494,6 +515,26 @@ void kite_reader_close(kite_reader *r)
 
 /* ---- iteration ---- */
 
+/*
+ * Chunks are numbered 0, 1, 2... by the writer.  A gap that no warning
+ * explained means blocks vanished silently (say, a damaged block type made a
+ * chunk look like a foreign block): report and count them.
+ */
+static void check_sequence(kite_reader *r, uint64_t off, uint64_t seq)
+{
+	if (seq > r->next_seq) {
+		uint64_t gap = seq - r->next_seq;
+		uint64_t silent = gap > r->reported_lost ? gap - r->reported_lost : 0;
+		if (silent) {
+			r->st.bad_chunks += silent;
+			warn(r, off, "%llu chunk(s) missing before this point (sequence %llu expected, %llu found)",
+			     (unsigned long long)silent, (unsigned long long)r->next_seq, (unsigned long long)seq);
+		}
+	}
+	r->next_seq = seq + 1;
+	r->reported_lost = 0;
+}
+
 int kite_reader_next_block(kite_reader *r, struct kite_block *b)
 {
 	r->raw_len = r->raw_pos = 0;
@@ -504,6 +545,8 @@ int kite_reader_next_block(kite_reader *r, struct kite_block *b)
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
+			if (r->have_index && r->idx.nchunks && !r->skip_before)
+				check_sequence(r, r->data_end, r->idx.chunks[r->idx.nchunks - 1].seq + 1);
 			if (!r->saw_footer && !r->have_index && !r->st.missing_footer) {
 				r->st.missing_footer = 1;
 				warn(r, r->in.pos, "the capture ends without a footer: the writer did not finish");
@@ -514,6 +557,7 @@ int kite_reader_next_block(kite_reader *r, struct kite_block *b)
 		if (b->type == KITE_BLK_CHUNK || b->type == KITE_BLK_SNAPSHOT) {
 			if (load_chunk(r, b))
 				continue; /* reported and counted */
+			check_sequence(r, b->offset, b->chunk.seq);
 		} else if (b->type == KITE_BLK_HEADER || b->type == KITE_BLK_SCHEMA || b->type == PCAPNG_SHB) {
 			/* a second section (files concatenated): kite does not merge sections yet */
 			warn(r, b->offset, "a second %s block: concatenated captures are not supported; "
@@ -560,6 +604,8 @@ int kite_reader_seek_time(kite_reader *r, uint64_t t)
 	while (i < r->idx.nchunks && (r->idx.chunks[i].kind != KITE_CHUNK_EVENTS || r->idx.chunks[i].last_ts < t))
 		i++;
 	uint64_t off = i < r->idx.nchunks ? r->idx.chunks[i].offset : r->data_end;
+	r->next_seq = i < r->idx.nchunks ? r->idx.chunks[i].seq : r->next_seq;
+	r->reported_lost = 0;
 	if (kin_seek(&r->in, off))
 		return fatal(r, off, "cannot seek: %s", strerror(errno));
 	r->raw_len = r->raw_pos = 0;

@@ -285,7 +285,13 @@ int kite_writer_copy_chunk(kite_writer *w, uint32_t block_type, const uint8_t *c
 		return -1;
 	struct kite_chunk_ref r = *ref;
 	r.offset = w->offset;
-	kite_put_block(&w->out, block_type, content, len);
+	r.seq = w->seq++;
+	/* renumbered, so a recovered file has no sequence gaps where damaged chunks were dropped */
+	size_t start = kite_open_block(&w->out);
+	kbuf_put(&w->out, content, len);
+	if (!w->out.oom && len >= KITE_CHUNK_HDR_LEN)
+		memcpy(w->out.p + start + 16 + 8, &r.seq, 8);
+	kite_seal_block(&w->out, start, block_type);
 	kite_ib_chunk(&w->ib, &r);
 	w->st.chunks++;
 	w->st.raw_bytes += r.raw_len;

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "writer.h"
+#include "recover.h"
 
 static const char usage[] =
 	"usage: kite recover [-o OUT] [--force] FILE\n"
@@ -25,31 +25,6 @@ static const char usage[] =
 	"  -h, --help        this text\n"
 	"\n"
 	"Exit status: 0 recovered (or nothing to do), 1 error, 2 usage.\n";
-
-struct recovery {
-	uint64_t chunks, records;
-};
-
-/* Copies the intact chunks of r into w. */
-static int copy_chunks(kite_reader *r, kite_writer *w, struct recovery *rec)
-{
-	struct kite_block b;
-	int rc;
-	while ((rc = kite_reader_next_block(r, &b)) > 0) {
-		if (b.type != KITE_BLK_CHUNK && b.type != KITE_BLK_SNAPSHOT)
-			continue;
-		const struct kite_evt *e;
-		while ((e = kite_reader_block_record(r))) {
-			if (b.type == KITE_BLK_CHUNK)
-				kite_writer_count(w, e);
-			rec->records++;
-		}
-		if (kite_writer_copy_chunk(w, b.type, b.content, b.content_len, &b.chunk))
-			return -1;
-		rec->chunks++;
-	}
-	return rc;
-}
 
 static int open_output(const char *out, char *tmp, size_t tmplen, const char *in)
 {
@@ -96,8 +71,8 @@ static int recover(const char *in, const char *out, int force)
 	}
 	struct kite_writer_opts o = {0};
 	kite_writer *w = kite_writer_open(fd, tmp, kite_reader_header(r), kite_reader_schema(r), &o, err, sizeof(err));
-	struct recovery rec = {0};
-	int rc = w ? copy_chunks(r, w, &rec) : -1;
+	struct kite_recover_stats rec = {0};
+	int rc = w ? kite_recover_copy(r, w, &rec) : -1;
 	if (rc < 0 && w) {
 		const char *why = kite_writer_error(w) ? kite_writer_error(w) : kite_reader_error(r);
 		snprintf(err, sizeof(err), "%s", why);

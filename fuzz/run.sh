@@ -1,0 +1,82 @@
+#!/bin/sh
+# run.sh - seeds the fuzz corpora and runs each libFuzzer target for its share of the time; exits 1 on any finding.
+#   sh fuzz/run.sh BUILDDIR SECONDS     (run from the top of the tree, as `make fuzz` does)
+# Targets are the fuzz_* binaries present in BUILDDIR (fuzz_reader, fuzz_schema); the
+# seconds are split evenly between them.  Corpora grow in BUILDDIR/corpus-NAME; crash,
+# leak, timeout and OOM inputs are saved under BUILDDIR/artifacts/, logs in BUILDDIR/NAME.log.
+set -u
+
+builddir=${1:?usage: run.sh BUILDDIR SECONDS}
+seconds=${2:-60}
+case $seconds in
+'' | *[!0-9]*) echo "run.sh: SECONDS must be a whole number, not '$seconds'" >&2; exit 2 ;;
+esac
+
+cd "$(dirname "$0")/.." || exit 2
+mkdir -p "$builddir/artifacts" || exit 2
+
+is_empty() {
+	[ -z "$(ls -A "$1" 2>/dev/null)" ]
+}
+
+# ---- seed corpora ----
+if is_empty "$builddir/corpus-reader" || is_empty "$builddir/corpus-schema"; then
+	mkdir -p "$builddir/corpus-reader" "$builddir/corpus-schema"
+	echo "run.sh: writing seed corpora"
+	${CC:-cc} -std=c11 -O1 -g -D_GNU_SOURCE -DKITE_VERSION='"fuzz"' -Iformat -Itests/unit \
+		-o "$builddir/mkseeds" fuzz/mkseeds.c format/*.c tests/unit/testlib.c -lzstd -lz || exit 1
+	"$builddir/mkseeds" "$builddir/corpus-reader" "$builddir/corpus-schema" || exit 1
+fi
+
+# ---- targets ----
+targets=""
+for t in fuzz_reader fuzz_schema; do
+	[ -x "$builddir/$t" ] && targets="$targets $t"
+done
+if [ -z "$targets" ]; then
+	echo "run.sh: no fuzz targets in $builddir" >&2
+	exit 1
+fi
+ntargets=$(echo $targets | wc -w)
+share=$((seconds / ntargets))
+[ "$share" -ge 1 ] || share=1
+
+# UBSan is built in recovering mode by FUZZ_FLAGS: make its reports fatal so they count as crashes.
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+failed=0
+for t in $targets; do
+	name=${t#fuzz_}
+	corpus=$builddir/corpus-$name
+	mkdir -p "$corpus"
+	log=$builddir/$t.log
+	echo "run.sh: $t for ${share}s (corpus $corpus, log $log)"
+	"$builddir/$t" -max_total_time="$share" -timeout=10 -rss_limit_mb=2048 -max_len=262144 \
+		-print_final_stats=1 -artifact_prefix="$builddir/artifacts/$t-" "$corpus" >"$log" 2>&1
+	rc=$?
+	# the last status line, e.g. "#123456 DONE cov: 812 ft: 3021 corp: 180/1.2Mb ..."
+	grep -E '^#[0-9]+' "$log" | tail -n 1
+	grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$log"
+	if [ "$rc" -ne 0 ]; then
+		failed=1
+		echo "run.sh: $t FAILED (exit $rc); end of its log:" >&2
+		tail -n 60 "$log" >&2
+		saved=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log")
+		if [ -n "$saved" ]; then
+			for f in $saved; do
+				echo "run.sh: $t: crashing input saved as $f" >&2
+				echo "run.sh: reproduce with: $builddir/$t $f" >&2
+			done
+		else
+			echo "run.sh: $t: no input was saved (see $log)" >&2
+		fi
+	fi
+done
+
+if [ "$failed" -ne 0 ]; then
+	echo "run.sh: fuzzing found problems; inputs are in $builddir/artifacts/" >&2
+	exit 1
+fi
+echo "run.sh: no crashes in ${seconds}s"
