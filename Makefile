@@ -27,7 +27,7 @@ LIBS     := -lzstd -lz
 FORMAT_SRC := $(wildcard format/*.c)
 KITE_SRC   := $(wildcard replay/*.c)
 RECORD_SRC := $(wildcard record/*.c)
-TEST_SRC   := $(wildcard tests/unit/test_*.c)
+TEST_SRC   := $(wildcard tests/unit/test_*.c) tests/unit/kt-synth.c
 
 FORMAT_OBJ := $(FORMAT_SRC:%.c=$(O)/%.o)
 KITE_OBJ   := $(KITE_SRC:%.c=$(O)/%.o)
@@ -35,7 +35,7 @@ RECORD_OBJ := $(RECORD_SRC:%.c=$(O)/%.o)
 TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(O)/tests/%)
 LIBFORMAT  := $(O)/libkiteformat.a
 
-.PHONY: all deps test unit-test check-deps format fuzz bench install clean help demo
+.PHONY: all deps test check-deps format fuzz bench install clean help demo
 
 all: $(BIN)/kite $(BIN)/kite-record
 
@@ -68,11 +68,19 @@ $(BIN)/kite-record: $(RECORD_OBJ) $(LIBFORMAT)
 
 $(O)/tests/%: tests/unit/%.c tests/unit/testlib.c $(LIBFORMAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c $(LIBFORMAT) -lcmocka $(LIBS)
+	$(CC) $(CPPFLAGS) -Itests/unit $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c $(LIBFORMAT) -lcmocka -lpcap $(LIBS)
 
 $(O)/bench/%: bench/%.c tests/unit/testlib.c $(LIBFORMAT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c $(LIBFORMAT) $(LIBS)
+
+# Until a driver lands, the demo writes a synthetic capture and shows what kite reads from it.
+demo: check-deps
+	$(MAKE) all $(O)/tests/kt-synth
+	@mkdir -p $(O)/demo
+	$(O)/tests/kt-synth -n 20000 -s 200 $(O)/demo/demo.kcap
+	$(BIN)/kite info $(O)/demo/demo.kcap
+	$(BIN)/kite dump -n 12 $(O)/demo/demo.kcap
 
 deps:
 	@sh mk/deps.sh install

@@ -1,4 +1,4 @@
-/* fuzz_reader.c - libFuzzer target for the capture reader: file and pipe inputs, iteration, record split and decode, seek. */
+/* fuzz_reader.c - libFuzzer target for the capture reader: memfd and pipe input, records, decoding, seek. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -26,8 +26,8 @@
  * Set KITE_FUZZ_DUMP=FILE to write the capture exactly as the reader sees it
  * (after the CRC fix-up): `kite dump FILE` then reproduces a crash outside the fuzzer.
  */
-#define CTL_PIPE 0x1
-#define CTL_RAW_CRC 0x2
+#define CTL_PIPE         0x1
+#define CTL_RAW_CRC      0x2
 #define CTL_IGNORE_INDEX 0x4
 
 #define MAX_RECORDS (1u << 20) /* per pass: a decompression bomb must not turn into a timeout */
@@ -118,8 +118,10 @@ static size_t touch(const kite_reader *r)
 	size_t n = 0;
 	const struct kite_shb_info *shb = kite_reader_shb(r);
 	const struct kite_header *h = kite_reader_header(r);
-	const char *strs[] = {shb->hardware, shb->os, shb->userappl, h->hostname, h->kernel, h->kernel_version,
-	                      h->arch, h->driver, h->recorder, h->cmdline, h->filters};
+	const char *strs[] = {
+	        shb->hardware, shb->os,   shb->userappl, h->hostname, h->kernel,  h->kernel_version,
+	        h->arch,       h->driver, h->recorder,   h->cmdline,  h->filters,
+	};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		n += strs[i] ? strlen(strs[i]) : 0;
 	const struct kite_block *blocks;
@@ -208,9 +210,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0)
 		return 0;
 
-	struct kite_reader_opts o = {.warn = discard, .warn_ctx = NULL, .ignore_index = !!(ctl & CTL_IGNORE_INDEX)};
+	struct kite_reader_opts o = {
+	        .warn = discard, .warn_ctx = NULL, .ignore_index = !!(ctl & CTL_IGNORE_INDEX)};
 	char err[256];
-	kite_reader *r = kite_reader_open_fd(fd, (ctl & CTL_PIPE) ? "(pipe)" : "(memfd)", &o, err, sizeof(err));
+	kite_reader *r =
+	        kite_reader_open_fd(fd, (ctl & CTL_PIPE) ? "(pipe)" : "(memfd)", &o, err, sizeof(err));
 	if (!r)
 		return 0;
 	const struct kite_schema *s = kite_reader_schema(r);
@@ -219,7 +223,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	const struct kite_index *idx = kite_reader_index(r);
 	if (idx) {
-		uint64_t mid = idx->first_ts + (idx->last_ts >= idx->first_ts ? (idx->last_ts - idx->first_ts) / 2 : 0);
+		uint64_t mid = idx->first_ts +
+		               (idx->last_ts >= idx->first_ts ? (idx->last_ts - idx->first_ts) / 2 : 0);
 		for (uint32_t i = 0; i < idx->nchunks; i++)
 			sink += idx->chunks[i].nevents;
 		sink += kite_index_find_time(idx, mid);

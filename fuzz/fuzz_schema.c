@@ -1,4 +1,4 @@
-/* fuzz_schema.c - libFuzzer target for the SCHEMA, HEADER and INDEX block parsers (first byte picks which), with round trips. */
+/* fuzz_schema.c - libFuzzer target for the SCHEMA, HEADER and INDEX parsers (first byte picks one). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

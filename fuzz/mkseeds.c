@@ -1,4 +1,4 @@
-/* mkseeds.c - writes the fuzz seed corpora: small synthetic captures (whole, truncated, stored, empty) and their blocks. */
+/* mkseeds.c - writes the fuzz seed corpora: small synthetic captures (whole, cut, stored, empty), blocks. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +12,8 @@
 #include "writer.h"
 
 /* Control bytes of fuzz_reader (see fuzz_reader.c): memfd, pipe, memfd with ignore_index. */
-#define CTL_MEMFD 0x0
-#define CTL_PIPE 0x1
+#define CTL_MEMFD        0x0
+#define CTL_PIPE         0x1
 #define CTL_IGNORE_INDEX 0x4
 
 struct capture {
@@ -58,6 +58,23 @@ static void write_seed(const char *dir, const char *name, uint8_t ctl, const uin
 		die(path);
 }
 
+/* Offset of the first block of this type (the capture's length if there is none). */
+static size_t block_at(const struct capture *c, uint32_t type)
+{
+	size_t off = 0;
+	while (c->len - off >= 12) {
+		uint32_t t, total;
+		memcpy(&t, c->p + off, 4);
+		memcpy(&total, c->p + off + 4, 4);
+		if (t == type)
+			return off;
+		if (total < 12 || total > c->len - off)
+			break;
+		off += total;
+	}
+	return c->len;
+}
+
 /* Seeds for fuzz_schema: the content of the first block of each parsed kind, behind its selector byte. */
 static void schema_seeds(const char *dir, const struct capture *c)
 {
@@ -66,7 +83,9 @@ static void schema_seeds(const char *dir, const struct capture *c)
 		uint8_t sel;
 		const char *name;
 	} kinds[] = {
-		{KITE_BLK_SCHEMA, 0, "schema"}, {KITE_BLK_HEADER, 1, "header"}, {KITE_BLK_INDEX, 2, "index"},
+	        {KITE_BLK_SCHEMA, 0, "schema"},
+	        {KITE_BLK_HEADER, 1, "header"},
+	        {KITE_BLK_INDEX, 2, "index"},
 	};
 	size_t off = 0;
 	while (c->len - off >= 12) {
@@ -101,8 +120,14 @@ int main(int argc, char **argv)
 	write_seed(rdir, "full-pipe", CTL_PIPE, full.p, full.len);
 	write_seed(rdir, "full-noindex", CTL_IGNORE_INDEX, full.p, full.len);
 
-	/* the same cut short: inside the prologue, inside a chunk, halfway, the footer cut or gone */
-	const size_t cuts[] = {100, full.len / 5, full.len / 2, full.len - KITE_FOOTER_LEN, full.len - 7};
+	/* the same cut short: in the prologue, the snapshot, the chunks, the index; footer cut or gone */
+	size_t data_at = block_at(&full, KITE_BLK_SNAPSHOT), index_at = block_at(&full, KITE_BLK_INDEX);
+	const size_t cuts[] = {100,
+	                       data_at + 10,
+	                       data_at + (index_at - data_at) / 2 + 6,
+	                       index_at + 8,
+	                       full.len - KITE_FOOTER_LEN,
+	                       full.len - 7};
 	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
 		if (cuts[i] >= full.len)
 			continue;

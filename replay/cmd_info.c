@@ -17,7 +17,8 @@ static const char usage[] =
 	"every chunk.\n"
 	"\n"
 	"  --json     one JSON object on stdout\n"
-	"  --scan     ignore the index and count by reading every chunk\n"
+	"  --scan     ignore the index: read and verify every chunk (checksums,\n"
+	"             decompression, record framing) and count from what is there\n"
 	"  -h, --help this text\n"
 	"\n"
 	"Exit status: 0, 1 error, 2 usage, 3 the capture is damaged (see warnings).\n";

@@ -210,7 +210,10 @@ static void tick_flushes_a_quiet_capture(void **state)
 	fstat(fd, &after);
 	assert_true(after.st_size > before.st_size);
 	/* the file is readable now, before close: one event, and no footer yet */
-	int fd2 = kt_memfd_bytes(kt_slurp(fd, &(size_t){0}), (size_t)after.st_size);
+	size_t len;
+	uint8_t *bytes = kt_slurp(fd, &len);
+	int fd2 = kt_memfd_bytes(bytes, len);
+	free(bytes);
 	struct kt_warnings wn = {0};
 	kite_reader *r = open_fd(fd2, 0, &wn);
 	uint64_t *hs;
