@@ -34,6 +34,8 @@ KITE_OBJ   := $(KITE_SRC:%.c=$(O)/%.o)
 RECORD_OBJ := $(RECORD_SRC:%.c=$(O)/%.o)
 TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(O)/tests/%)
 LIBFORMAT  := $(O)/libkiteformat.a
+LIBREPLAY  := $(O)/libkitereplay.a
+REPLAY_OBJ := $(filter-out $(O)/replay/main.o,$(KITE_OBJ))
 
 .PHONY: all deps test check-deps format fuzz bench install clean help demo
 
@@ -57,7 +59,11 @@ $(LIBFORMAT): $(FORMAT_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BIN)/kite: $(KITE_OBJ) $(LIBFORMAT)
+$(LIBREPLAY): $(REPLAY_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN)/kite: $(O)/replay/main.o $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -66,9 +72,10 @@ $(BIN)/kite-record: $(RECORD_OBJ) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(O)/tests/%: tests/unit/%.c tests/unit/testlib.c $(LIBFORMAT)
+$(O)/tests/%: tests/unit/%.c tests/unit/testlib.c $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c $(LIBFORMAT) -lcmocka -lpcap $(LIBS)
+	$(CC) $(CPPFLAGS) -Itests/unit -Ireplay $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c \
+	    $(LIBREPLAY) $(LIBFORMAT) -lcmocka -lpcap $(LIBS)
 
 $(O)/bench/%: bench/%.c tests/unit/testlib.c $(LIBFORMAT)
 	@mkdir -p $(dir $@)

@@ -291,6 +291,10 @@ static int load_chunk(kite_reader *r, struct kite_block *b)
 		return chunk_bad(r, b, "has a malformed header");
 	if (b->chunk.raw_len > MAX_RAW_CHUNK || b->chunk.raw_len % KITE_EVT_ALIGN)
 		return chunk_bad(r, b, "claims an impossible size");
+	if (b->type == KITE_BLK_CHUNK && b->chunk.last_ts < r->skip_before) {
+		r->cur = b->chunk; /* wholly before a seek target: no need to decompress it */
+		return 0;
+	}
 	if (b->chunk.raw_len > r->raw_cap) {
 		uint8_t *p = realloc(r->raw, b->chunk.raw_len);
 		if (!p)

@@ -46,6 +46,25 @@ void json_end_object(struct json *j) { close_(j, '}'); }
 void json_begin_array(struct json *j) { open_(j, '['); }
 void json_end_array(struct json *j) { close_(j, ']'); }
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 if the byte there starts none. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
+	if (len == 0 || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) || (p[0] == 0xf0 && p[1] < 0x90) ||
+	    (p[0] == 0xf4 && p[1] >= 0x90))
+		return 0; /* overlong, surrogate, or beyond U+10FFFF */
+	return len;
+}
+
+/*
+ * Captured strings are bytes, not always UTF-8: valid sequences pass through,
+ * any other byte is written as \u00XX so the output is always valid JSON.
+ */
 void json_string_n(struct json *j, const char *s, size_t n)
 {
 	sep(j);
@@ -59,10 +78,19 @@ void json_string_n(struct json *j, const char *s, size_t n)
 		case '\r': fputs("\\r", j->f); break;
 		case '\t': fputs("\\t", j->f); break;
 		default:
-			if (c < 0x20 || c == 0x7f)
+			if (c >= 0x80) {
+				size_t len = utf8_len((const unsigned char *)s + i, n - i);
+				if (len) {
+					fwrite(s + i, 1, len, j->f);
+					i += len - 1;
+				} else {
+					fprintf(j->f, "\\u%04x", c);
+				}
+			} else if (c < 0x20 || c == 0x7f) {
 				fprintf(j->f, "\\u%04x", c);
-			else
+			} else {
 				fputc(c, j->f);
+			}
 		}
 	}
 	fputc('"', j->f);
