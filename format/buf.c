@@ -33,10 +33,22 @@ void kbuf_put(struct kite_buf *b, const void *data, size_t n)
 	b->len += n;
 }
 
-void kbuf_put_u8(struct kite_buf *b, uint8_t v) { kbuf_put(b, &v, 1); }
-void kbuf_put_u16(struct kite_buf *b, uint16_t v) { kbuf_put(b, &v, 2); }
-void kbuf_put_u32(struct kite_buf *b, uint32_t v) { kbuf_put(b, &v, 4); }
-void kbuf_put_u64(struct kite_buf *b, uint64_t v) { kbuf_put(b, &v, 8); }
+void kbuf_put_u8(struct kite_buf *b, uint8_t v)
+{
+	kbuf_put(b, &v, 1);
+}
+void kbuf_put_u16(struct kite_buf *b, uint16_t v)
+{
+	kbuf_put(b, &v, 2);
+}
+void kbuf_put_u32(struct kite_buf *b, uint32_t v)
+{
+	kbuf_put(b, &v, 4);
+}
+void kbuf_put_u64(struct kite_buf *b, uint64_t v)
+{
+	kbuf_put(b, &v, 8);
+}
 
 void kbuf_put_zero(struct kite_buf *b, size_t n)
 {

@@ -10,7 +10,7 @@ struct kite_buf {
 	uint8_t *p;
 	size_t len;
 	size_t cap;
-	int oom;    /* an allocation failed: contents are incomplete */
+	int oom; /* an allocation failed: contents are incomplete */
 };
 
 int kbuf_reserve(struct kite_buf *b, size_t extra);
@@ -29,7 +29,7 @@ struct kite_cursor {
 	const uint8_t *p;
 	size_t len;
 	size_t off;
-	int bad;    /* a read went past the end */
+	int bad; /* a read went past the end */
 };
 
 static inline void kcur_init(struct kite_cursor *c, const void *p, size_t len)
@@ -40,7 +40,7 @@ static inline void kcur_init(struct kite_cursor *c, const void *p, size_t len)
 	c->bad = 0;
 }
 
-const uint8_t *kcur_take(struct kite_cursor *c, size_t n);  /* NULL past the end */
+const uint8_t *kcur_take(struct kite_cursor *c, size_t n); /* NULL past the end */
 uint8_t kcur_u8(struct kite_cursor *c);
 uint16_t kcur_u16(struct kite_cursor *c);
 uint32_t kcur_u32(struct kite_cursor *c);

@@ -57,24 +57,67 @@ static void sb_escaped(struct sb *b, const uint8_t *p, size_t n)
 }
 
 static const char *const errno_names[] = {
-	[EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH", [EINTR] = "EINTR", [EIO] = "EIO",
-	[ENXIO] = "ENXIO", [E2BIG] = "E2BIG", [ENOEXEC] = "ENOEXEC", [EBADF] = "EBADF",
-	[ECHILD] = "ECHILD", [EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM", [EACCES] = "EACCES",
-	[EFAULT] = "EFAULT", [EBUSY] = "EBUSY", [EEXIST] = "EEXIST", [EXDEV] = "EXDEV",
-	[ENODEV] = "ENODEV", [ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR", [EINVAL] = "EINVAL",
-	[ENFILE] = "ENFILE", [EMFILE] = "EMFILE", [ENOTTY] = "ENOTTY", [ETXTBSY] = "ETXTBSY",
-	[EFBIG] = "EFBIG", [ENOSPC] = "ENOSPC", [ESPIPE] = "ESPIPE", [EROFS] = "EROFS",
-	[EMLINK] = "EMLINK", [EPIPE] = "EPIPE", [ERANGE] = "ERANGE", [EDEADLK] = "EDEADLK",
-	[ENAMETOOLONG] = "ENAMETOOLONG", [ENOSYS] = "ENOSYS", [ENOTEMPTY] = "ENOTEMPTY",
-	[ELOOP] = "ELOOP", [ENOTSOCK] = "ENOTSOCK", [EDESTADDRREQ] = "EDESTADDRREQ",
-	[EMSGSIZE] = "EMSGSIZE", [EPROTOTYPE] = "EPROTOTYPE", [ENOPROTOOPT] = "ENOPROTOOPT",
-	[EPROTONOSUPPORT] = "EPROTONOSUPPORT", [EOPNOTSUPP] = "EOPNOTSUPP",
-	[EAFNOSUPPORT] = "EAFNOSUPPORT", [EADDRINUSE] = "EADDRINUSE",
-	[EADDRNOTAVAIL] = "EADDRNOTAVAIL", [ENETDOWN] = "ENETDOWN", [ENETUNREACH] = "ENETUNREACH",
-	[ECONNABORTED] = "ECONNABORTED", [ECONNRESET] = "ECONNRESET", [ENOBUFS] = "ENOBUFS",
-	[EISCONN] = "EISCONN", [ENOTCONN] = "ENOTCONN", [ETIMEDOUT] = "ETIMEDOUT",
-	[ECONNREFUSED] = "ECONNREFUSED", [EHOSTUNREACH] = "EHOSTUNREACH", [EALREADY] = "EALREADY",
-	[EINPROGRESS] = "EINPROGRESS", [ECANCELED] = "ECANCELED", [EOWNERDEAD] = "EOWNERDEAD",
+        [EPERM] = "EPERM",
+        [ENOENT] = "ENOENT",
+        [ESRCH] = "ESRCH",
+        [EINTR] = "EINTR",
+        [EIO] = "EIO",
+        [ENXIO] = "ENXIO",
+        [E2BIG] = "E2BIG",
+        [ENOEXEC] = "ENOEXEC",
+        [EBADF] = "EBADF",
+        [ECHILD] = "ECHILD",
+        [EAGAIN] = "EAGAIN",
+        [ENOMEM] = "ENOMEM",
+        [EACCES] = "EACCES",
+        [EFAULT] = "EFAULT",
+        [EBUSY] = "EBUSY",
+        [EEXIST] = "EEXIST",
+        [EXDEV] = "EXDEV",
+        [ENODEV] = "ENODEV",
+        [ENOTDIR] = "ENOTDIR",
+        [EISDIR] = "EISDIR",
+        [EINVAL] = "EINVAL",
+        [ENFILE] = "ENFILE",
+        [EMFILE] = "EMFILE",
+        [ENOTTY] = "ENOTTY",
+        [ETXTBSY] = "ETXTBSY",
+        [EFBIG] = "EFBIG",
+        [ENOSPC] = "ENOSPC",
+        [ESPIPE] = "ESPIPE",
+        [EROFS] = "EROFS",
+        [EMLINK] = "EMLINK",
+        [EPIPE] = "EPIPE",
+        [ERANGE] = "ERANGE",
+        [EDEADLK] = "EDEADLK",
+        [ENAMETOOLONG] = "ENAMETOOLONG",
+        [ENOSYS] = "ENOSYS",
+        [ENOTEMPTY] = "ENOTEMPTY",
+        [ELOOP] = "ELOOP",
+        [ENOTSOCK] = "ENOTSOCK",
+        [EDESTADDRREQ] = "EDESTADDRREQ",
+        [EMSGSIZE] = "EMSGSIZE",
+        [EPROTOTYPE] = "EPROTOTYPE",
+        [ENOPROTOOPT] = "ENOPROTOOPT",
+        [EPROTONOSUPPORT] = "EPROTONOSUPPORT",
+        [EOPNOTSUPP] = "EOPNOTSUPP",
+        [EAFNOSUPPORT] = "EAFNOSUPPORT",
+        [EADDRINUSE] = "EADDRINUSE",
+        [EADDRNOTAVAIL] = "EADDRNOTAVAIL",
+        [ENETDOWN] = "ENETDOWN",
+        [ENETUNREACH] = "ENETUNREACH",
+        [ECONNABORTED] = "ECONNABORTED",
+        [ECONNRESET] = "ECONNRESET",
+        [ENOBUFS] = "ENOBUFS",
+        [EISCONN] = "EISCONN",
+        [ENOTCONN] = "ENOTCONN",
+        [ETIMEDOUT] = "ETIMEDOUT",
+        [ECONNREFUSED] = "ECONNREFUSED",
+        [EHOSTUNREACH] = "EHOSTUNREACH",
+        [EALREADY] = "EALREADY",
+        [EINPROGRESS] = "EINPROGRESS",
+        [ECANCELED] = "ECANCELED",
+        [EOWNERDEAD] = "EOWNERDEAD",
 };
 
 const char *kite_errno_name(int e)
@@ -197,9 +240,9 @@ static void put_int(struct sb *b, const struct kite_param_desc *p, const uint8_t
 	uint64_t u = kite_get_u(v, len);
 	int64_t i = kite_get_i(v, len);
 	switch (p->kind) {
-	case KITE_K_INT: case KITE_K_FD: case KITE_K_PID:
-		sb_printf(b, "%" PRId64, i);
-		break;
+	case KITE_K_INT:
+	case KITE_K_FD:
+	case KITE_K_PID: sb_printf(b, "%" PRId64, i); break;
 	case KITE_K_ERRNO: {
 		const char *name = i < 0 ? kite_errno_name((int)-i) : NULL;
 		if (name)
@@ -208,12 +251,9 @@ static void put_int(struct sb *b, const struct kite_param_desc *p, const uint8_t
 			sb_printf(b, "%" PRId64, i);
 		break;
 	}
-	case KITE_K_MODE:
-		sb_printf(b, "0%" PRIo64, u);
-		break;
-	case KITE_K_ADDR: case KITE_K_DEV:
-		sb_printf(b, "0x%" PRIx64, u);
-		break;
+	case KITE_K_MODE: sb_printf(b, "0%" PRIo64, u); break;
+	case KITE_K_ADDR:
+	case KITE_K_DEV: sb_printf(b, "0x%" PRIx64, u); break;
 	default:
 		if (p->fmt == KITE_FMT_HEX)
 			sb_printf(b, "0x%" PRIx64, u);
@@ -232,22 +272,16 @@ size_t kite_param_format(const struct kite_schema *s, const struct kite_param_de
 		out[0] = '\0';
 	int is_int = len == 1 || len == 2 || len == 4 || len == 8;
 	switch (p->kind) {
-	case KITE_K_PATH: case KITE_K_RELPATH: case KITE_K_STRING:
-		sb_escaped(&b, v, len);
-		break;
-	case KITE_K_BYTES:
-		sb_escaped(&b, v, len);
-		break;
-	case KITE_K_SOCKADDR:
-		put_sockaddr(&b, v, len);
-		break;
-	case KITE_K_TUPLE:
-		put_tuple(&b, v, len);
-		break;
-	case KITE_K_STRLIST:
-		put_strlist(&b, v, len);
-		break;
-	case KITE_K_FLAGS: case KITE_K_ENUM: case KITE_K_SIGNAL:
+	case KITE_K_PATH:
+	case KITE_K_RELPATH:
+	case KITE_K_STRING: sb_escaped(&b, v, len); break;
+	case KITE_K_BYTES: sb_escaped(&b, v, len); break;
+	case KITE_K_SOCKADDR: put_sockaddr(&b, v, len); break;
+	case KITE_K_TUPLE: put_tuple(&b, v, len); break;
+	case KITE_K_STRLIST: put_strlist(&b, v, len); break;
+	case KITE_K_FLAGS:
+	case KITE_K_ENUM:
+	case KITE_K_SIGNAL:
 		if (is_int)
 			put_table_value(&b, s, p, kite_get_u(v, len));
 		break;

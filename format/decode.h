@@ -8,8 +8,8 @@
 #include "schema.h"
 
 /* Address families as encoded in SOCKADDR and TUPLE params (Linux AF_* values). */
-#define KITE_AF_UNIX 1
-#define KITE_AF_INET 2
+#define KITE_AF_UNIX  1
+#define KITE_AF_INET  2
 #define KITE_AF_INET6 10
 
 /*

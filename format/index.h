@@ -11,14 +11,14 @@ enum kite_chunk_kind { KITE_CHUNK_EVENTS = 0, KITE_CHUNK_SNAPSHOT = 1 };
 
 /* One CHUNK or SNAPSHOT block as the index (and the reader) sees it. */
 struct kite_chunk_ref {
-	uint64_t offset;    /* of the block in the file */
-	uint64_t first_ts;  /* smallest and largest record timestamps */
+	uint64_t offset;   /* of the block in the file */
+	uint64_t first_ts; /* smallest and largest record timestamps */
 	uint64_t last_ts;
-	uint64_t seq;       /* chunk sequence number, from 0, in write order */
+	uint64_t seq; /* chunk sequence number, from 0, in write order */
 	uint32_t nevents;
-	uint32_t raw_len;   /* bytes of records after decompression */
-	uint32_t comp_len;  /* bytes of the compressed payload */
-	uint32_t kind;      /* enum kite_chunk_kind */
+	uint32_t raw_len;  /* bytes of records after decompression */
+	uint32_t comp_len; /* bytes of the compressed payload */
+	uint32_t kind;     /* enum kite_chunk_kind */
 };
 
 struct kite_type_count {
@@ -32,11 +32,11 @@ struct kite_pid_count {
 };
 
 struct kite_index {
-	uint64_t nevents;      /* event records (snapshot records not included) */
-	uint64_t raw_bytes;    /* of all chunks, uncompressed */
-	uint64_t comp_bytes;   /* of all chunk payloads, compressed */
+	uint64_t nevents;    /* event records (snapshot records not included) */
+	uint64_t raw_bytes;  /* of all chunks, uncompressed */
+	uint64_t comp_bytes; /* of all chunk payloads, compressed */
 	uint64_t first_ts, last_ts;
-	uint64_t drops;        /* events the driver lost, summed from drop records */
+	uint64_t drops; /* events the driver lost, summed from drop records */
 	uint32_t nchunks;
 	struct kite_chunk_ref *chunks;
 	uint32_t ntypes;
@@ -52,11 +52,11 @@ struct kite_index {
 struct kite_index_builder {
 	struct kite_index idx;
 	size_t chunks_cap;
-	uint64_t *type_counts;     /* [65536] */
+	uint64_t *type_counts; /* [65536] */
 	struct kite_pid_count *pid_slots;
-	size_t pid_cap, pid_used;  /* pid_cap is a power of two */
-	int drop_type;             /* schema id of "drop" records, -1 if none */
-	int drop_param;            /* index of their "nevents" param */
+	size_t pid_cap, pid_used; /* pid_cap is a power of two */
+	int drop_type;            /* schema id of "drop" records, -1 if none */
+	int drop_param;           /* index of their "nevents" param */
 	int oom;
 };
 

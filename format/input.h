@@ -8,13 +8,13 @@
 struct kite_input {
 	int fd;
 	int seekable;
-	uint64_t size;      /* file size when seekable */
+	uint64_t size; /* file size when seekable */
 	uint8_t *buf;
 	size_t cap;
-	size_t start, end;  /* valid bytes are buf[start..end) */
-	uint64_t pos;       /* file offset of buf[start] */
+	size_t start, end; /* valid bytes are buf[start..end) */
+	uint64_t pos;      /* file offset of buf[start] */
 	int eof;
-	int err;            /* errno of a failed read */
+	int err; /* errno of a failed read */
 };
 
 int kin_init(struct kite_input *in, int fd);

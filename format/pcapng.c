@@ -12,7 +12,7 @@ uint32_t kite_crc32(const void *p, size_t n)
 {
 	uLong crc = crc32(0L, Z_NULL, 0);
 	const Bytef *q = p;
-	while (n > 0) {  /* zlib takes uInt lengths */
+	while (n > 0) { /* zlib takes uInt lengths */
 		uInt step = n > (1u << 30) ? (1u << 30) : (uInt)n;
 		crc = crc32(crc, q, step);
 		q += step;
@@ -140,8 +140,14 @@ void kite_put_block(struct kite_buf *b, uint32_t type, const void *content, uint
 
 /* ---- HEADER block ---- */
 
-static void put_u32_opt(struct kite_buf *b, uint16_t code, uint32_t v) { put_opt(b, code, &v, 4); }
-static void put_u64_opt(struct kite_buf *b, uint16_t code, uint64_t v) { put_opt(b, code, &v, 8); }
+static void put_u32_opt(struct kite_buf *b, uint16_t code, uint32_t v)
+{
+	put_opt(b, code, &v, 4);
+}
+static void put_u64_opt(struct kite_buf *b, uint16_t code, uint64_t v)
+{
+	put_opt(b, code, &v, 8);
+}
 
 void kite_header_encode(const struct kite_header *h, struct kite_buf *out)
 {

@@ -8,15 +8,15 @@
 #include "buf.h"
 
 /* Standard pcapng blocks. */
-#define PCAPNG_SHB 0x0A0D0D0Au
-#define PCAPNG_IDB 0x00000001u
-#define PCAPNG_BOM 0x1A2B3C4Du
-#define PCAPNG_OPT_END 0
-#define PCAPNG_OPT_COMMENT 1
-#define PCAPNG_SHB_HARDWARE 2
-#define PCAPNG_SHB_OS 3
-#define PCAPNG_SHB_USERAPPL 4
-#define PCAPNG_IF_NAME 2
+#define PCAPNG_SHB            0x0A0D0D0Au
+#define PCAPNG_IDB            0x00000001u
+#define PCAPNG_BOM            0x1A2B3C4Du
+#define PCAPNG_OPT_END        0
+#define PCAPNG_OPT_COMMENT    1
+#define PCAPNG_SHB_HARDWARE   2
+#define PCAPNG_SHB_OS         3
+#define PCAPNG_SHB_USERAPPL   4
+#define PCAPNG_IF_NAME        2
 #define PCAPNG_IF_DESCRIPTION 3
 #define PCAPNG_LINKTYPE_USER0 147
 
@@ -44,18 +44,18 @@ static inline int kite_is_kite_block(uint32_t type)
  * anywhere but in the two length fields (which framing checks catch) or the
  * CRC itself is detected.
  */
-#define KITE_BLK_PREFIX 8u        /* crc + content_len */
-#define KITE_BLK_OVERHEAD 20u     /* type, total_len, crc, content_len, trailing total_len */
-#define KITE_BLK_MAX (256u << 20) /* readers refuse bigger blocks */
+#define KITE_BLK_PREFIX   8u           /* crc + content_len */
+#define KITE_BLK_OVERHEAD 20u          /* type, total_len, crc, content_len, trailing total_len */
+#define KITE_BLK_MAX      (256u << 20) /* readers refuse bigger blocks */
 
 /* The footer is a KITE_BLK_FOOTER block of exactly this many bytes, last in the file. */
 #define KITE_FOOTER_CONTENT 24u
-#define KITE_FOOTER_LEN (KITE_BLK_OVERHEAD + KITE_FOOTER_CONTENT)
-#define KITE_FOOTER_MAGIC 0x315254464554494Bull /* "KITEFTR1" as bytes */
+#define KITE_FOOTER_LEN     (KITE_BLK_OVERHEAD + KITE_FOOTER_CONTENT)
+#define KITE_FOOTER_MAGIC   0x315254464554494Bull /* "KITEFTR1" as bytes */
 
 /* Current format version: major << 16 | minor.  Readers accept any minor of their major. */
-#define KITE_FORMAT_MAJOR 1
-#define KITE_FORMAT_MINOR 0
+#define KITE_FORMAT_MAJOR   1
+#define KITE_FORMAT_MINOR   0
 #define KITE_FORMAT_VERSION ((KITE_FORMAT_MAJOR << 16) | KITE_FORMAT_MINOR)
 
 /* Appends a pcapng Section Header Block (version 1.0, unknown section length). */
@@ -80,31 +80,42 @@ int kite_block_check(const uint8_t *blk, uint32_t total);
 struct kite_header {
 	uint32_t format_version;
 	char *hostname;
-	char *kernel;     /* uname -r */
+	char *kernel;         /* uname -r */
 	char *kernel_version; /* uname -v */
 	char *arch;
 	char *driver;
-	char *recorder;   /* "kite-record 0.1.0" */
+	char *recorder; /* "kite-record 0.1.0" */
 	char *cmdline;
 	char *filters;
 	uint64_t boot_ns; /* boot time, ns since the epoch */
 	uint64_t start_ns;
 	uint32_t ncpus;
 	uint32_t snaplen;
-	uint32_t flags;   /* KITE_HDR_* */
+	uint32_t flags; /* KITE_HDR_* */
 };
 
 /* Option codes in the HEADER block (u16 code, u16 length, value, pad to 4). */
 enum kite_header_opt {
-	KITE_HO_END = 0, KITE_HO_VERSION = 1, KITE_HO_HOSTNAME, KITE_HO_KERNEL,
-	KITE_HO_KERNEL_VERSION, KITE_HO_ARCH, KITE_HO_DRIVER, KITE_HO_RECORDER,
-	KITE_HO_CMDLINE, KITE_HO_FILTERS, KITE_HO_BOOT_NS, KITE_HO_START_NS,
-	KITE_HO_NCPUS, KITE_HO_SNAPLEN, KITE_HO_FLAGS
+	KITE_HO_END = 0,
+	KITE_HO_VERSION = 1,
+	KITE_HO_HOSTNAME,
+	KITE_HO_KERNEL,
+	KITE_HO_KERNEL_VERSION,
+	KITE_HO_ARCH,
+	KITE_HO_DRIVER,
+	KITE_HO_RECORDER,
+	KITE_HO_CMDLINE,
+	KITE_HO_FILTERS,
+	KITE_HO_BOOT_NS,
+	KITE_HO_START_NS,
+	KITE_HO_NCPUS,
+	KITE_HO_SNAPLEN,
+	KITE_HO_FLAGS
 };
 
-#define KITE_HDR_NO_ENV 0x1   /* recorded without environment variables */
-#define KITE_HDR_IO     0x2   /* read/write family recorded */
-#define KITE_HDR_ALL    0x4   /* every syscall recorded */
+#define KITE_HDR_NO_ENV 0x1 /* recorded without environment variables */
+#define KITE_HDR_IO     0x2 /* read/write family recorded */
+#define KITE_HDR_ALL    0x4 /* every syscall recorded */
 
 void kite_header_encode(const struct kite_header *h, struct kite_buf *out);
 /* Parses HEADER content; returns 0, or -1 with a message on malformed input. */

@@ -14,7 +14,7 @@
 #include "writer.h"
 
 #define MAX_RAW_CHUNK (256u << 20)
-#define MAX_PROLOGUE 8
+#define MAX_PROLOGUE  8
 
 struct kite_reader {
 	char *name;
@@ -26,19 +26,19 @@ struct kite_reader {
 	struct kite_schema *schema;
 	struct kite_index idx;
 	int have_index;
-	uint64_t data_end;         /* where chunks stop: the index, or the end of file */
+	uint64_t data_end; /* where chunks stop: the index, or the end of file */
 	struct kite_block prologue[MAX_PROLOGUE];
 	size_t nprologue;
 
 	ZSTD_DCtx *dctx;
-	uint8_t *raw;              /* the decompressed chunk */
+	uint8_t *raw; /* the decompressed chunk */
 	size_t raw_cap;
 	uint32_t raw_len, raw_pos;
 	struct kite_chunk_ref cur;
 
-	uint64_t next_seq;         /* the sequence number the next chunk should have */
-	uint64_t reported_lost;    /* chunks reported lost since the last good one */
-	uint64_t skip_before;      /* seek: skip records older than this */
+	uint64_t next_seq;      /* the sequence number the next chunk should have */
+	uint64_t reported_lost; /* chunks reported lost since the last good one */
+	uint64_t skip_before;   /* seek: skip records older than this */
 	int saw_footer;
 	int at_end;
 	struct kite_reader_stats st;
@@ -95,7 +95,8 @@ static int block_is_sound(kite_reader *r)
 	uint32_t type = kite_le32(p), total = kite_le32(p + 4);
 	if (!kite_is_kite_block(type) && type != PCAPNG_SHB)
 		return 0;
-	if (total < 12 + (kite_is_kite_block(type) ? KITE_BLK_PREFIX : 0) || total % 4 || total > KITE_BLK_MAX)
+	if (total < 12 + (kite_is_kite_block(type) ? KITE_BLK_PREFIX : 0) || total % 4 ||
+	    total > KITE_BLK_MAX)
 		return 0;
 	if (kin_ensure(&r->in, total) < total)
 		return 0;
@@ -136,11 +137,11 @@ static void skip_damaged(kite_reader *r, uint64_t off, const char *what, uint32_
 	r->st.bad_blocks++;
 	int found = find_next_block(r);
 	if (found)
-		warn(r, off, "%s block %s (length %u): damaged, resynchronised at offset %llu", kite_block_name(type),
-		     what, total, (unsigned long long)r->in.pos);
+		warn(r, off, "%s block %s (length %u): damaged, resynchronised at offset %llu",
+		     kite_block_name(type), what, total, (unsigned long long)r->in.pos);
 	else
-		warn(r, off, "%s block %s (length %u): damaged, and nothing intact follows", kite_block_name(type),
-		     what, total);
+		warn(r, off, "%s block %s (length %u): damaged, and nothing intact follows",
+		     kite_block_name(type), what, total);
 }
 
 static uint32_t index_nevents_at(const kite_reader *r, uint64_t off)
@@ -171,7 +172,8 @@ static int read_block(kite_reader *r, struct kite_block *b)
 		if (n < 8) {
 			r->st.truncated = 1;
 			r->st.truncated_at = off;
-			warn(r, off, "file ends inside a block header (%zu bytes); the writer did not finish", n);
+			warn(r, off, "file ends inside a block header (%zu bytes); the writer did not finish",
+			     n);
 			kin_consume(&r->in, n);
 			return 0;
 		}
@@ -189,20 +191,23 @@ static int read_block(kite_reader *r, struct kite_block *b)
 			/* the file ends here, or the length is damaged: an intact block further on tells */
 			if (find_next_block(r)) {
 				r->st.bad_blocks++;
-				warn(r, off, "%s block claims %u bytes, past the next intact block at offset %llu: "
-				             "damaged length, block skipped", kite_block_name(type), total,
-				     (unsigned long long)r->in.pos);
+				warn(r, off,
+				     "%s block claims %u bytes, past the next intact block at offset %llu: "
+				     "damaged length, block skipped",
+				     kite_block_name(type), total, (unsigned long long)r->in.pos);
 				continue;
 			}
 			r->st.truncated = 1;
 			r->st.truncated_at = off;
-			warn(r, off, "file ends inside a %s block (%zu of %u bytes); the writer did not finish",
+			warn(r, off,
+			     "file ends inside a %s block (%zu of %u bytes); the writer did not finish",
 			     kite_block_name(type), n, total);
 			return 0;
 		}
 		p = kin_peek(&r->in);
 		if (kite_le32(p + total - 4) != total) {
-			skip_damaged(r, off, "has a trailing length that differs from its leading one", type, total);
+			skip_damaged(r, off, "has a trailing length that differs from its leading one", type,
+			             total);
 			continue;
 		}
 		memset(b, 0, sizeof(*b));
@@ -220,10 +225,12 @@ static int read_block(kite_reader *r, struct kite_block *b)
 				r->reported_lost += chunk;
 				r->st.lost_events += lost;
 				if (lost)
-					warn(r, off, "%s block checksum mismatch: block skipped, %u events lost",
+					warn(r, off,
+					     "%s block checksum mismatch: block skipped, %u events lost",
 					     kite_block_name(type), lost);
 				else
-					warn(r, off, "%s block checksum mismatch: block skipped", kite_block_name(type));
+					warn(r, off, "%s block checksum mismatch: block skipped",
+					     kite_block_name(type));
 				kin_consume(&r->in, total);
 				continue;
 			}
@@ -304,7 +311,8 @@ static int load_chunk(kite_reader *r, struct kite_block *b)
 	}
 	const uint8_t *payload = b->content + KITE_CHUNK_HDR_LEN;
 	if (b->codec == KITE_CODEC_ZSTD) {
-		size_t got = ZSTD_decompressDCtx(r->dctx, r->raw, b->chunk.raw_len, payload, b->chunk.comp_len);
+		size_t got =
+		        ZSTD_decompressDCtx(r->dctx, r->raw, b->chunk.raw_len, payload, b->chunk.comp_len);
 		if (ZSTD_isError(got) || got != b->chunk.raw_len)
 			return chunk_bad(r, b, "does not decompress");
 	} else if (b->codec == KITE_CODEC_NONE && b->chunk.comp_len == b->chunk.raw_len) {
@@ -347,9 +355,10 @@ static int parse_shb(kite_reader *r, const struct kite_block *b)
 			break;
 		const uint8_t *v = kcur_take(&c, n);
 		kcur_take(&c, (4 - n % 4) % 4);
-		char **slot = code == PCAPNG_SHB_HARDWARE ? &r->shb.hardware
-		            : code == PCAPNG_SHB_OS       ? &r->shb.os
-		            : code == PCAPNG_SHB_USERAPPL ? &r->shb.userappl : NULL;
+		char **slot = code == PCAPNG_SHB_HARDWARE   ? &r->shb.hardware
+		              : code == PCAPNG_SHB_OS       ? &r->shb.os
+		              : code == PCAPNG_SHB_USERAPPL ? &r->shb.userappl
+		                                            : NULL;
 		if (v && slot) {
 			free(*slot);
 			*slot = strndup((const char *)v, n);
@@ -406,8 +415,9 @@ static void load_index(kite_reader *r)
 	return;
 nofooter:
 	r->st.missing_footer = 1;
-	warn(r, r->in.size, "no footer: the writer did not finish (killed, or still running); "
-	                    "reading up to the last complete chunk");
+	warn(r, r->in.size,
+	     "no footer: the writer did not finish (killed, or still running); "
+	     "reading up to the last complete chunk");
 }
 
 static int read_prologue(kite_reader *r, char *err, size_t errlen)
@@ -425,8 +435,10 @@ static int read_prologue(kite_reader *r, char *err, size_t errlen)
 		if (rc <= 0) {
 			snprintf(err, errlen, "%s", rc < 0 ? r->err : "");
 			if (rc == 0)
-				snprintf(err, errlen, "%s: offset %llu: ends before its %s block; not a kite capture?",
-				         r->name, (unsigned long long)r->in.pos, have_header ? "SCHEMA" : "HEADER");
+				snprintf(err, errlen,
+				         "%s: offset %llu: ends before its %s block; not a kite capture?",
+				         r->name, (unsigned long long)r->in.pos,
+				         have_header ? "SCHEMA" : "HEADER");
 			return -1;
 		}
 		if (r->nprologue < MAX_PROLOGUE) {
@@ -436,7 +448,8 @@ static int read_prologue(kite_reader *r, char *err, size_t errlen)
 		}
 		char why[256] = "";
 		if (b.type == PCAPNG_SHB && parse_shb(r, &b)) {
-			snprintf(err, errlen, "%s: offset %llu: unsupported pcapng section header (version %u.%u)",
+			snprintf(err, errlen,
+			         "%s: offset %llu: unsupported pcapng section header (version %u.%u)",
 			         r->name, (unsigned long long)b.offset, r->shb.major, r->shb.minor);
 			return -1;
 		} else if (b.type == KITE_BLK_HEADER) {
@@ -463,8 +476,8 @@ static int read_prologue(kite_reader *r, char *err, size_t errlen)
 	return 0;
 }
 
-kite_reader *kite_reader_open_fd(int fd, const char *name, const struct kite_reader_opts *opts,
-                                 char *err, size_t errlen)
+kite_reader *kite_reader_open_fd(int fd, const char *name, const struct kite_reader_opts *opts, char *err,
+                                 size_t errlen)
 {
 	kite_reader *r = calloc(1, sizeof(*r));
 	if (!r || kin_init(&r->in, fd) || !(r->name = strdup(name)) || !(r->dctx = ZSTD_createDCtx())) {
@@ -485,8 +498,7 @@ kite_reader *kite_reader_open_fd(int fd, const char *name, const struct kite_rea
 	return r;
 }
 
-kite_reader *kite_reader_open(const char *path, const struct kite_reader_opts *opts, char *err,
-                              size_t errlen)
+kite_reader *kite_reader_open(const char *path, const struct kite_reader_opts *opts, char *err, size_t errlen)
 {
 	if (strcmp(path, "-") == 0)
 		return kite_reader_open_fd(dup(0), "(stdin)", opts, err, errlen);
@@ -531,8 +543,10 @@ static void check_sequence(kite_reader *r, uint64_t off, uint64_t seq)
 		uint64_t silent = gap > r->reported_lost ? gap - r->reported_lost : 0;
 		if (silent) {
 			r->st.bad_chunks += silent;
-			warn(r, off, "%llu chunk(s) missing before this point (sequence %llu expected, %llu found)",
-			     (unsigned long long)silent, (unsigned long long)r->next_seq, (unsigned long long)seq);
+			warn(r, off,
+			     "%llu chunk(s) missing before this point (sequence %llu expected, %llu found)",
+			     (unsigned long long)silent, (unsigned long long)r->next_seq,
+			     (unsigned long long)seq);
 		}
 	}
 	r->next_seq = seq + 1;
@@ -553,7 +567,8 @@ int kite_reader_next_block(kite_reader *r, struct kite_block *b)
 				check_sequence(r, r->data_end, r->idx.chunks[r->idx.nchunks - 1].seq + 1);
 			if (!r->saw_footer && !r->have_index && !r->st.missing_footer) {
 				r->st.missing_footer = 1;
-				warn(r, r->in.pos, "the capture ends without a footer: the writer did not finish");
+				warn(r, r->in.pos,
+				     "the capture ends without a footer: the writer did not finish");
 			}
 			r->at_end = 1;
 			return 0;
@@ -562,10 +577,13 @@ int kite_reader_next_block(kite_reader *r, struct kite_block *b)
 			if (load_chunk(r, b))
 				continue; /* reported and counted */
 			check_sequence(r, b->offset, b->chunk.seq);
-		} else if (b->type == KITE_BLK_HEADER || b->type == KITE_BLK_SCHEMA || b->type == PCAPNG_SHB) {
+		} else if (b->type == KITE_BLK_HEADER || b->type == KITE_BLK_SCHEMA ||
+		           b->type == PCAPNG_SHB) {
 			/* a second section (files concatenated): kite does not merge sections yet */
-			warn(r, b->offset, "a second %s block: concatenated captures are not supported; "
-			                   "stopping here", kite_block_name(b->type));
+			warn(r, b->offset,
+			     "a second %s block: concatenated captures are not supported; "
+			     "stopping here",
+			     kite_block_name(b->type));
 			r->at_end = 1;
 			return 0;
 		} else if (b->type == KITE_BLK_FOOTER) {
@@ -605,7 +623,8 @@ int kite_reader_seek_time(kite_reader *r, uint64_t t)
 	if (!r->have_index)
 		return 0; /* sequential: records before t are skipped as they come */
 	uint32_t i = 0;
-	while (i < r->idx.nchunks && (r->idx.chunks[i].kind != KITE_CHUNK_EVENTS || r->idx.chunks[i].last_ts < t))
+	while (i < r->idx.nchunks &&
+	       (r->idx.chunks[i].kind != KITE_CHUNK_EVENTS || r->idx.chunks[i].last_ts < t))
 		i++;
 	uint64_t off = i < r->idx.nchunks ? r->idx.chunks[i].offset : r->data_end;
 	r->next_seq = i < r->idx.nchunks ? r->idx.chunks[i].seq : r->next_seq;
@@ -619,13 +638,34 @@ int kite_reader_seek_time(kite_reader *r, uint64_t t)
 
 /* ---- accessors ---- */
 
-const struct kite_header *kite_reader_header(const kite_reader *r) { return &r->hdr; }
-const struct kite_shb_info *kite_reader_shb(const kite_reader *r) { return &r->shb; }
-const struct kite_schema *kite_reader_schema(const kite_reader *r) { return r->schema; }
-const struct kite_index *kite_reader_index(const kite_reader *r) { return r->have_index ? &r->idx : NULL; }
-const struct kite_reader_stats *kite_reader_stats(const kite_reader *r) { return &r->st; }
-const char *kite_reader_error(const kite_reader *r) { return r->err; }
-const char *kite_reader_name(const kite_reader *r) { return r->name; }
+const struct kite_header *kite_reader_header(const kite_reader *r)
+{
+	return &r->hdr;
+}
+const struct kite_shb_info *kite_reader_shb(const kite_reader *r)
+{
+	return &r->shb;
+}
+const struct kite_schema *kite_reader_schema(const kite_reader *r)
+{
+	return r->schema;
+}
+const struct kite_index *kite_reader_index(const kite_reader *r)
+{
+	return r->have_index ? &r->idx : NULL;
+}
+const struct kite_reader_stats *kite_reader_stats(const kite_reader *r)
+{
+	return &r->st;
+}
+const char *kite_reader_error(const kite_reader *r)
+{
+	return r->err;
+}
+const char *kite_reader_name(const kite_reader *r)
+{
+	return r->name;
+}
 
 size_t kite_reader_prologue(const kite_reader *r, const struct kite_block **blocks)
 {

@@ -18,7 +18,7 @@ typedef void (*kite_warn_fn)(void *ctx, const char *msg);
 struct kite_reader_opts {
 	kite_warn_fn warn;
 	void *warn_ctx;
-	int ignore_index;   /* read sequentially even if a footer and index exist */
+	int ignore_index; /* read sequentially even if a footer and index exist */
 };
 
 struct kite_reader_stats {
@@ -46,7 +46,7 @@ struct kite_block {
 	uint32_t type;
 	uint32_t total_len;
 	uint64_t offset;
-	const uint8_t *content;   /* kite blocks: the checked content; others: the body */
+	const uint8_t *content; /* kite blocks: the checked content; others: the body */
 	uint32_t content_len;
 	struct kite_chunk_ref chunk; /* CHUNK/SNAPSHOT: its header */
 	uint8_t codec;
@@ -61,8 +61,8 @@ struct kite_block {
 kite_reader *kite_reader_open(const char *path, const struct kite_reader_opts *opts, char *err,
                               size_t errlen);
 /* The same on an open descriptor, which the reader then owns. */
-kite_reader *kite_reader_open_fd(int fd, const char *name, const struct kite_reader_opts *opts,
-                                 char *err, size_t errlen);
+kite_reader *kite_reader_open_fd(int fd, const char *name, const struct kite_reader_opts *opts, char *err,
+                                 size_t errlen);
 void kite_reader_close(kite_reader *r);
 
 /*

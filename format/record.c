@@ -32,8 +32,8 @@ int kite_evt_split(const struct kite_evt *e, uint32_t avail, const struct kite_e
 	return 0;
 }
 
-void kite_evt_begin(struct kite_evt_builder *b, void *buf, uint16_t type, uint32_t nparams,
-                    uint64_t ts, uint32_t tid, uint32_t pid, uint16_t cpu)
+void kite_evt_begin(struct kite_evt_builder *b, void *buf, uint16_t type, uint32_t nparams, uint64_t ts,
+                    uint32_t tid, uint32_t pid, uint16_t cpu)
 {
 	struct kite_evt *e = buf;
 	e->ts = ts;

@@ -21,17 +21,17 @@
  * read with the accessors below.
  */
 struct kite_evt {
-	uint64_t ts;     /* nanoseconds since the Unix epoch (UTC) */
-	uint32_t tid;    /* thread id (host pid namespace) */
-	uint32_t pid;    /* thread group id */
-	uint32_t len;    /* whole record in bytes, padding included; a multiple of 8 */
-	uint16_t type;   /* event id in the file's schema */
+	uint64_t ts;   /* nanoseconds since the Unix epoch (UTC) */
+	uint32_t tid;  /* thread id (host pid namespace) */
+	uint32_t pid;  /* thread group id */
+	uint32_t len;  /* whole record in bytes, padding included; a multiple of 8 */
+	uint16_t type; /* event id in the file's schema */
 	uint16_t cpu;
 };
 
 #define KITE_EVT_HDR_LEN 24u
-#define KITE_EVT_ALIGN 8u
-#define KITE_EVT_MAX_LEN (1u << 20)  /* no record may be larger */
+#define KITE_EVT_ALIGN   8u
+#define KITE_EVT_MAX_LEN (1u << 20) /* no record may be larger */
 
 _Static_assert(sizeof(struct kite_evt) == KITE_EVT_HDR_LEN, "record header is 24 bytes");
 
@@ -52,7 +52,6 @@ struct kite_params {
 	uint16_t len[KITE_MAX_PARAMS];
 };
 
-
 /*
  * Check a record against its schema entry and split it into parameters.
  * `avail` is how many bytes are readable from e.  Returns 0, or -1 when the
@@ -67,9 +66,21 @@ static inline uint64_t kite_get_u(const uint8_t *p, uint16_t len)
 {
 	switch (len) {
 	case 1: return p[0];
-	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-	case 8: { uint64_t v; memcpy(&v, p, 8); return v; }
+	case 2: {
+		uint16_t v;
+		memcpy(&v, p, 2);
+		return v;
+	}
+	case 4: {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		return v;
+	}
+	case 8: {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		return v;
+	}
 	default: return 0;
 	}
 }
@@ -78,9 +89,21 @@ static inline int64_t kite_get_i(const uint8_t *p, uint16_t len)
 {
 	switch (len) {
 	case 1: return (int8_t)p[0];
-	case 2: { int16_t v; memcpy(&v, p, 2); return v; }
-	case 4: { int32_t v; memcpy(&v, p, 4); return v; }
-	case 8: { int64_t v; memcpy(&v, p, 8); return v; }
+	case 2: {
+		int16_t v;
+		memcpy(&v, p, 2);
+		return v;
+	}
+	case 4: {
+		int32_t v;
+		memcpy(&v, p, 4);
+		return v;
+	}
+	case 8: {
+		int64_t v;
+		memcpy(&v, p, 8);
+		return v;
+	}
 	default: return 0;
 	}
 }
@@ -93,13 +116,13 @@ static inline int64_t kite_get_i(const uint8_t *p, uint16_t len)
 struct kite_evt_builder {
 	uint8_t *buf;
 	uint32_t nparams;
-	uint32_t next;   /* index of the next param */
-	uint32_t off;    /* write offset of the next param's bytes */
+	uint32_t next; /* index of the next param */
+	uint32_t off;  /* write offset of the next param's bytes */
 	int overflow;
 };
 
-void kite_evt_begin(struct kite_evt_builder *b, void *buf, uint16_t type, uint32_t nparams,
-                    uint64_t ts, uint32_t tid, uint32_t pid, uint16_t cpu);
+void kite_evt_begin(struct kite_evt_builder *b, void *buf, uint16_t type, uint32_t nparams, uint64_t ts,
+                    uint32_t tid, uint32_t pid, uint16_t cpu);
 void kite_evt_add(struct kite_evt_builder *b, const void *data, uint32_t len);
 void kite_evt_add_u(struct kite_evt_builder *b, uint64_t v, uint32_t width);
 void kite_evt_add_str(struct kite_evt_builder *b, const char *s);

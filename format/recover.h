@@ -8,8 +8,8 @@
 #include "writer.h"
 
 struct kite_recover_stats {
-	uint64_t chunks;    /* CHUNK and SNAPSHOT blocks kept */
-	uint64_t records;   /* records in them */
+	uint64_t chunks;  /* CHUNK and SNAPSHOT blocks kept */
+	uint64_t records; /* records in them */
 };
 
 /*

@@ -16,14 +16,14 @@ extern const size_t kite_flag_tables_len;
 #define SCHEMA_VERSION 1
 
 static const char *const kind_names[KITE_K_KIND_MAX + 1] = {
-	"none", "int", "uint", "fd", "pid", "errno", "uid", "gid", "mode", "flags", "enum",
-	"path", "relpath", "string", "bytes", "sockaddr", "tuple", "strlist", "abstime",
-	"reltime", "signal", "dev", "addr",
+        "none",  "int",     "uint",    "fd",      "pid",     "errno",  "uid",   "gid",
+        "mode",  "flags",   "enum",    "path",    "relpath", "string", "bytes", "sockaddr",
+        "tuple", "strlist", "abstime", "reltime", "signal",  "dev",    "addr",
 };
 
 static const char *const category_names[KITE_CAT_COUNT] = {
-	"unknown", "file", "net", "ipc", "memory", "process", "signal", "user", "system",
-	"io_read", "io_write", "io_other", "state", "meta",
+        "unknown", "file",   "net",     "ipc",      "memory",   "process", "signal",
+        "user",    "system", "io_read", "io_write", "io_other", "state",   "meta",
 };
 
 const char *kite_kind_name(unsigned kind)
@@ -183,10 +183,10 @@ static void arena_free(struct arena *a)
 	free(a);
 }
 
-#define PARSE_FAIL(...)                                   \
-	do {                                                  \
-		snprintf(err, errlen, __VA_ARGS__);               \
-		goto fail;                                        \
+#define PARSE_FAIL(...)                                                                                      \
+	do {                                                                                                 \
+		snprintf(err, errlen, __VA_ARGS__);                                                          \
+		goto fail;                                                                                   \
 	} while (0)
 
 static int parse_tables(struct kite_schema *s, struct arena *a, struct kite_cursor *c, char *err,
@@ -409,13 +409,16 @@ int kite_schema_check(const struct kite_schema *s, char *err, size_t errlen)
 				PARSE_FAIL("event '%s' has two params named '%s'", d->name, p->name);
 			if (p->kind == KITE_K_NONE || p->kind > KITE_K_KIND_MAX)
 				PARSE_FAIL("event '%s' param '%s' has kind %u", d->name, p->name, p->kind);
-			if (p->ref != KITE_NOREF && (p->ref >= d->nparams || d->params[p->ref].kind != KITE_K_FD))
+			if (p->ref != KITE_NOREF &&
+			    (p->ref >= d->nparams || d->params[p->ref].kind != KITE_K_FD))
 				PARSE_FAIL("event '%s' param '%s' has a bad ref", d->name, p->name);
 			if (p->kind == KITE_K_RELPATH && p->ref == KITE_NOREF)
 				PARSE_FAIL("event '%s' relpath '%s' has no dirfd ref", d->name, p->name);
-			int needs = p->kind == KITE_K_FLAGS || p->kind == KITE_K_ENUM || p->kind == KITE_K_SIGNAL;
+			int needs =
+			        p->kind == KITE_K_FLAGS || p->kind == KITE_K_ENUM || p->kind == KITE_K_SIGNAL;
 			if (needs && !kite_schema_table(s, p->table))
-				PARSE_FAIL("event '%s' param '%s' names missing table %u", d->name, p->name, p->table);
+				PARSE_FAIL("event '%s' param '%s' names missing table %u", d->name, p->name,
+				           p->table);
 		}
 	}
 	return 0;

@@ -13,28 +13,28 @@
  */
 enum kite_kind {
 	KITE_K_NONE = 0,
-	KITE_K_INT = 1,        /* signed integer */
-	KITE_K_UINT = 2,       /* unsigned integer */
-	KITE_K_FD = 3,         /* file descriptor (signed; negative = -errno or none) */
-	KITE_K_PID = 4,        /* process or thread id (signed) */
-	KITE_K_ERRNO = 5,      /* syscall return: >= 0 success, < 0 is -errno */
-	KITE_K_UID = 6,        /* user id (unsigned 32) */
-	KITE_K_GID = 7,        /* group id (unsigned 32) */
-	KITE_K_MODE = 8,       /* file mode bits (unsigned, shown in octal) */
-	KITE_K_FLAGS = 9,      /* bit set, decoded with a flag table */
-	KITE_K_ENUM = 10,      /* one value, decoded with an enum table */
-	KITE_K_PATH = 11,      /* path, relative ones against the thread's cwd */
-	KITE_K_RELPATH = 12,   /* path, relative ones against the dirfd in param `ref` */
-	KITE_K_STRING = 13,    /* text, not NUL-terminated */
-	KITE_K_BYTES = 14,     /* raw data, cut at the capture's snaplen */
-	KITE_K_SOCKADDR = 15,  /* one socket address (see docs/FORMAT.md) */
-	KITE_K_TUPLE = 16,     /* both ends of a socket (see docs/FORMAT.md) */
-	KITE_K_STRLIST = 17,   /* NUL-separated strings (argv, env, cgroups) */
-	KITE_K_ABSTIME = 18,   /* nanoseconds since the Unix epoch */
-	KITE_K_RELTIME = 19,   /* a duration in nanoseconds */
-	KITE_K_SIGNAL = 20,    /* signal number (enum table of signal names) */
-	KITE_K_DEV = 21,       /* device number (new_encode_dev layout) */
-	KITE_K_ADDR = 22,      /* a user-space address or size (unsigned, hex) */
+	KITE_K_INT = 1,       /* signed integer */
+	KITE_K_UINT = 2,      /* unsigned integer */
+	KITE_K_FD = 3,        /* file descriptor (signed; negative = -errno or none) */
+	KITE_K_PID = 4,       /* process or thread id (signed) */
+	KITE_K_ERRNO = 5,     /* syscall return: >= 0 success, < 0 is -errno */
+	KITE_K_UID = 6,       /* user id (unsigned 32) */
+	KITE_K_GID = 7,       /* group id (unsigned 32) */
+	KITE_K_MODE = 8,      /* file mode bits (unsigned, shown in octal) */
+	KITE_K_FLAGS = 9,     /* bit set, decoded with a flag table */
+	KITE_K_ENUM = 10,     /* one value, decoded with an enum table */
+	KITE_K_PATH = 11,     /* path, relative ones against the thread's cwd */
+	KITE_K_RELPATH = 12,  /* path, relative ones against the dirfd in param `ref` */
+	KITE_K_STRING = 13,   /* text, not NUL-terminated */
+	KITE_K_BYTES = 14,    /* raw data, cut at the capture's snaplen */
+	KITE_K_SOCKADDR = 15, /* one socket address (see docs/FORMAT.md) */
+	KITE_K_TUPLE = 16,    /* both ends of a socket (see docs/FORMAT.md) */
+	KITE_K_STRLIST = 17,  /* NUL-separated strings (argv, env, cgroups) */
+	KITE_K_ABSTIME = 18,  /* nanoseconds since the Unix epoch */
+	KITE_K_RELTIME = 19,  /* a duration in nanoseconds */
+	KITE_K_SIGNAL = 20,   /* signal number (enum table of signal names) */
+	KITE_K_DEV = 21,      /* device number (new_encode_dev layout) */
+	KITE_K_ADDR = 22,     /* a user-space address or size (unsigned, hex) */
 	KITE_K_KIND_MAX = 22
 };
 
@@ -46,9 +46,9 @@ enum kite_fmt { KITE_FMT_DEC = 0, KITE_FMT_HEX = 1, KITE_FMT_OCT = 2 };
  * only the kind.  Drivers are generic over this.
  */
 enum kite_src {
-	KITE_SRC_SPECIAL = 0,  /* computed by driver code for this event */
-	KITE_SRC_RET = 1,      /* the syscall's return value */
-	KITE_SRC_ARG0 = 2,     /* syscall argument n is KITE_SRC_ARG0 + n */
+	KITE_SRC_SPECIAL = 0, /* computed by driver code for this event */
+	KITE_SRC_RET = 1,     /* the syscall's return value */
+	KITE_SRC_ARG0 = 2,    /* syscall argument n is KITE_SRC_ARG0 + n */
 };
 #define KITE_SRC_ARG(n) (KITE_SRC_ARG0 + (n))
 /* Flag on src: read at syscall entry (the kernel may reread it later). */
@@ -68,47 +68,47 @@ enum kite_category {
 	KITE_CAT_IO_READ,
 	KITE_CAT_IO_WRITE,
 	KITE_CAT_IO_OTHER,
-	KITE_CAT_STATE,  /* snapshot records, not events */
-	KITE_CAT_META,   /* drops and other records about the capture itself */
+	KITE_CAT_STATE, /* snapshot records, not events */
+	KITE_CAT_META,  /* drops and other records about the capture itself */
 	KITE_CAT_COUNT
 };
 
 /* Event flags. */
-#define KITE_EF_SYSCALL   0x0001 /* a system call, recorded at its exit */
-#define KITE_EF_CREATES_FD 0x0002 /* on success, the result is a new fd */
-#define KITE_EF_CLOSES_FD 0x0004
-#define KITE_EF_FORK      0x0008 /* creates a thread or process */
-#define KITE_EF_EXEC      0x0010
-#define KITE_EF_STATE     0x0020 /* a state-snapshot record */
-#define KITE_EF_IO        0x0040 /* only recorded with --io */
+#define KITE_EF_SYSCALL        0x0001 /* a system call, recorded at its exit */
+#define KITE_EF_CREATES_FD     0x0002 /* on success, the result is a new fd */
+#define KITE_EF_CLOSES_FD      0x0004
+#define KITE_EF_FORK           0x0008 /* creates a thread or process */
+#define KITE_EF_EXEC           0x0010
+#define KITE_EF_STATE          0x0020 /* a state-snapshot record */
+#define KITE_EF_IO             0x0040 /* only recorded with --io */
 #define KITE_EF_MODIFIES_STATE 0x0080 /* kept by source filters: replay needs it */
 
-#define KITE_NOREF 0xff
-#define KITE_MAX_PARAMS 64  /* no event has more parameters */
-#define KITE_NOTABLE 0
+#define KITE_NOREF      0xff
+#define KITE_MAX_PARAMS 64 /* no event has more parameters */
+#define KITE_NOTABLE    0
 
 struct kite_param_desc {
-	const char *name;   /* Falco's evt.arg name */
-	uint8_t kind;       /* enum kite_kind */
-	uint8_t fmt;        /* enum kite_fmt */
-	uint8_t ref;        /* index of a related param (the dirfd of a relpath) */
-	uint8_t src;        /* enum kite_src, | KITE_SRC_ENTRY; not serialised */
-	uint16_t table;     /* flag/enum table id, KITE_NOTABLE if none */
+	const char *name; /* Falco's evt.arg name */
+	uint8_t kind;     /* enum kite_kind */
+	uint8_t fmt;      /* enum kite_fmt */
+	uint8_t ref;      /* index of a related param (the dirfd of a relpath) */
+	uint8_t src;      /* enum kite_src, | KITE_SRC_ENTRY; not serialised */
+	uint16_t table;   /* flag/enum table id, KITE_NOTABLE if none */
 };
 
 struct kite_event_desc {
 	uint16_t id;
-	uint8_t category;   /* enum kite_category */
+	uint8_t category; /* enum kite_category */
 	uint8_t nparams;
-	uint16_t flags;     /* KITE_EF_* */
-	int16_t sysnr;      /* host syscall number, -1 if not a syscall; not serialised */
-	const char *name;   /* Falco's evt.type name */
+	uint16_t flags;   /* KITE_EF_* */
+	int16_t sysnr;    /* host syscall number, -1 if not a syscall; not serialised */
+	const char *name; /* Falco's evt.type name */
 	const struct kite_param_desc *params;
 };
 
 /* One named value of a flag or enum table. */
 struct kite_flag_entry {
-	uint64_t mask;  /* a flag matches when (value & mask) == this.value */
+	uint64_t mask; /* a flag matches when (value & mask) == this.value */
 	uint64_t value;
 	const char *name;
 };
@@ -117,7 +117,7 @@ enum kite_table_kind { KITE_TABLE_FLAGS = 0, KITE_TABLE_ENUM = 1 };
 
 struct kite_flag_table {
 	uint16_t id;
-	uint8_t kind;   /* enum kite_table_kind */
+	uint8_t kind; /* enum kite_table_kind */
 	const char *name;
 	uint16_t nentries;
 	const struct kite_flag_entry *entries;
@@ -128,12 +128,12 @@ struct kite_flag_table {
  * by id through a dense array (NULL where an id is unused).
  */
 struct kite_schema {
-	uint32_t max_event_id;                   /* events[] has max_event_id+1 slots */
+	uint32_t max_event_id; /* events[] has max_event_id+1 slots */
 	const struct kite_event_desc **events;
 	uint32_t ntables;
-	const struct kite_flag_table **tables;   /* indexed by table id, may hold NULLs */
+	const struct kite_flag_table **tables; /* indexed by table id, may hold NULLs */
 	uint32_t max_table_id;
-	void *owned;                             /* storage of a deserialised schema */
+	void *owned; /* storage of a deserialised schema */
 };
 
 /* The schema compiled into this kite. */

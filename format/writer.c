@@ -9,9 +9,9 @@
 #include <zstd.h>
 
 #define DEFAULT_CHUNK_BYTES (1u << 20)
-#define DEFAULT_FLUSH_NS 1000000000ull
-#define DEFAULT_LEVEL 3
-#define MAX_CHUNK_BYTES (64u << 20)
+#define DEFAULT_FLUSH_NS    1000000000ull
+#define DEFAULT_LEVEL       3
+#define MAX_CHUNK_BYTES     (64u << 20)
 
 struct kite_writer {
 	int fd;
@@ -25,11 +25,11 @@ struct kite_writer {
 	uint32_t raw_len, raw_cap;
 	uint32_t nevents;
 	uint64_t first_ts, last_ts;
-	uint32_t reserved;     /* bytes handed out by reserve(), not yet committed */
+	uint32_t reserved; /* bytes handed out by reserve(), not yet committed */
 	int in_snapshot;
 
-	struct kite_buf out;   /* one block being assembled */
-	uint64_t offset;       /* bytes written to fd */
+	struct kite_buf out; /* one block being assembled */
+	uint64_t offset;     /* bytes written to fd */
 	uint64_t seq;
 	struct kite_index_builder ib;
 	struct kite_writer_stats st;
@@ -157,14 +157,14 @@ static int close_chunk(kite_writer *w)
 		codec = KITE_CODEC_NONE;
 	}
 	struct kite_chunk_ref ref = {
-		.offset = w->offset,
-		.first_ts = w->first_ts,
-		.last_ts = w->last_ts,
-		.seq = w->seq++,
-		.nevents = w->nevents,
-		.raw_len = w->raw_len,
-		.comp_len = (uint32_t)comp,
-		.kind = w->in_snapshot ? KITE_CHUNK_SNAPSHOT : KITE_CHUNK_EVENTS,
+	        .offset = w->offset,
+	        .first_ts = w->first_ts,
+	        .last_ts = w->last_ts,
+	        .seq = w->seq++,
+	        .nevents = w->nevents,
+	        .raw_len = w->raw_len,
+	        .comp_len = (uint32_t)comp,
+	        .kind = w->in_snapshot ? KITE_CHUNK_SNAPSHOT : KITE_CHUNK_EVENTS,
 	};
 	struct kite_buf *o = &w->out;
 	o->len = hdr_at;

@@ -16,17 +16,17 @@
 enum kite_codec { KITE_CODEC_NONE = 0, KITE_CODEC_ZSTD = 1 };
 
 struct kite_writer_opts {
-	uint32_t chunk_bytes;  /* close a chunk at this many raw bytes (default 1 MiB) */
-	uint64_t flush_ns;     /* ... or when its events span this long (default 1 s) */
-	int level;             /* zstd level (default 3); 0 = store uncompressed */
+	uint32_t chunk_bytes; /* close a chunk at this many raw bytes (default 1 MiB) */
+	uint64_t flush_ns;    /* ... or when its events span this long (default 1 s) */
+	int level;            /* zstd level (default 3); 0 = store uncompressed */
 };
 
 struct kite_writer_stats {
-	uint64_t events;       /* event records appended */
+	uint64_t events; /* event records appended */
 	uint64_t state_records;
 	uint64_t chunks;
-	uint64_t raw_bytes;    /* records before compression */
-	uint64_t file_bytes;   /* written so far */
+	uint64_t raw_bytes;  /* records before compression */
+	uint64_t file_bytes; /* written so far */
 	uint64_t drops;
 };
 

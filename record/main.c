@@ -2,14 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: kite-record -w FILE [options] [-- COMMAND ARGS...]\n"
-	"\n"
-	"Records system calls into a kite capture.  No driver is built into this\n"
-	"version yet: the eBPF and ptrace drivers are the next milestones.\n"
-	"\n"
-	"  -h, --help     this text\n"
-	"  --version      print the version\n";
+static const char usage[] = "usage: kite-record -w FILE [options] [-- COMMAND ARGS...]\n"
+                            "\n"
+                            "Records system calls into a kite capture.  No driver is built into this\n"
+                            "version yet: the eBPF and ptrace drivers are the next milestones.\n"
+                            "\n"
+                            "  -h, --help     this text\n"
+                            "  --version      print the version\n";
 
 int main(int argc, char **argv)
 {
@@ -23,6 +22,7 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	}
-	fputs("kite-record: no driver yet: this build cannot record (the eBPF driver is not built in)\n", stderr);
+	fputs("kite-record: no driver yet: this build cannot record (the eBPF driver is not built in)\n",
+	      stderr);
 	return 1;
 }

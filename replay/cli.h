@@ -9,9 +9,9 @@
 /* Exit statuses of every kite command (documented in --help and the README). */
 enum {
 	KITE_EXIT_OK = 0,
-	KITE_EXIT_ERROR = 1,    /* could not do the job: unreadable file, bad arguments' values */
-	KITE_EXIT_USAGE = 2,    /* wrong command line */
-	KITE_EXIT_DAMAGED = 3,  /* done, but the capture was damaged: answers may be incomplete */
+	KITE_EXIT_ERROR = 1,   /* could not do the job: unreadable file, bad arguments' values */
+	KITE_EXIT_USAGE = 2,   /* wrong command line */
+	KITE_EXIT_DAMAGED = 3, /* done, but the capture was damaged: answers may be incomplete */
 };
 
 /* Opens a capture; warnings go to stderr prefixed "kite: warning: ".  NULL after printing why. */

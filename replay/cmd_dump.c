@@ -7,24 +7,23 @@
 #include "cli.h"
 #include "decode.h"
 
-static const char usage[] =
-	"usage: kite dump [options] FILE\n"
-	"\n"
-	"Prints every block of a capture and every record in it, with arguments\n"
-	"decoded through the schema stored in the file itself, so any kite capture\n"
-	"can be dumped whichever kite wrote it.  FILE may be - for standard input.\n"
-	"\n"
-	"  -b, --blocks      blocks only, no records\n"
-	"  -S, --schema      also print the schema: every event type and its parameters\n"
-	"  -n, --count N     stop after N records\n"
-	"  -h, --help        this text\n"
-	"\n"
-	"Record lines: TIME cpu=C tid=T pid=P TYPE NAME=VALUE ...\n"
-	"Exit status: 0, 1 error, 2 usage, 3 the capture is damaged (see warnings).\n";
+static const char usage[] = "usage: kite dump [options] FILE\n"
+                            "\n"
+                            "Prints every block of a capture and every record in it, with arguments\n"
+                            "decoded through the schema stored in the file itself, so any kite capture\n"
+                            "can be dumped whichever kite wrote it.  FILE may be - for standard input.\n"
+                            "\n"
+                            "  -b, --blocks      blocks only, no records\n"
+                            "  -S, --schema      also print the schema: every event type and its parameters\n"
+                            "  -n, --count N     stop after N records\n"
+                            "  -h, --help        this text\n"
+                            "\n"
+                            "Record lines: TIME cpu=C tid=T pid=P TYPE NAME=VALUE ...\n"
+                            "Exit status: 0, 1 error, 2 usage, 3 the capture is damaged (see warnings).\n";
 
 struct dump {
 	const struct kite_schema *s;
-	char *val;           /* scratch for one rendered value */
+	char *val; /* scratch for one rendered value */
 	size_t val_cap;
 	uint64_t limit, printed;
 	int blocks_only;
@@ -40,7 +39,8 @@ static void print_schema(const struct kite_schema *s)
 		for (unsigned i = 0; i < d->nparams; i++) {
 			const struct kite_param_desc *p = &d->params[i];
 			const struct kite_flag_table *t = kite_schema_table(s, p->table);
-			printf(" %s:%s%s%s", p->name, kite_kind_name(p->kind), t ? "/" : "", t ? t->name : "");
+			printf(" %s:%s%s%s", p->name, kite_kind_name(p->kind), t ? "/" : "",
+			       t ? t->name : "");
 		}
 		putchar('\n');
 	}
@@ -69,13 +69,15 @@ static void print_record(struct dump *d, const struct kite_evt *e)
 	}
 	fputs(desc->name, stdout);
 	for (unsigned i = 0; i < p.n; i++) {
-		size_t need = kite_param_format(d->s, &desc->params[i], p.val[i], p.len[i], d->val, d->val_cap);
+		size_t need =
+		        kite_param_format(d->s, &desc->params[i], p.val[i], p.len[i], d->val, d->val_cap);
 		if (need >= d->val_cap) {
 			char *n = realloc(d->val, need + 1);
 			if (n) {
 				d->val = n;
 				d->val_cap = need + 1;
-				kite_param_format(d->s, &desc->params[i], p.val[i], p.len[i], d->val, d->val_cap);
+				kite_param_format(d->s, &desc->params[i], p.val[i], p.len[i], d->val,
+				                  d->val_cap);
 			}
 		}
 		printf(" %s=%s", desc->params[i].name, d->val);
@@ -85,14 +87,15 @@ static void print_record(struct dump *d, const struct kite_evt *e)
 
 static void print_block(const struct kite_block *b, uint64_t n)
 {
-	printf("block %" PRIu64 " at offset %" PRIu64 ": %s, %u bytes", n, b->offset, kite_block_name(b->type),
-	       b->total_len);
+	printf("block %" PRIu64 " at offset %" PRIu64 ": %s, %u bytes", n, b->offset,
+	       kite_block_name(b->type), b->total_len);
 	if (b->type == KITE_BLK_CHUNK || b->type == KITE_BLK_SNAPSHOT) {
 		char t1[64], t2[64];
 		kite_format_time(b->chunk.first_ts, t1, sizeof(t1));
 		kite_format_time(b->chunk.last_ts, t2, sizeof(t2));
-		printf(", seq %" PRIu64 ", %u records, %u bytes %s to %u, %s .. %s", b->chunk.seq, b->chunk.nevents,
-		       b->chunk.raw_len, b->codec ? "zstd" : "stored", b->chunk.comp_len, t1, t2);
+		printf(", seq %" PRIu64 ", %u records, %u bytes %s to %u, %s .. %s", b->chunk.seq,
+		       b->chunk.nevents, b->chunk.raw_len, b->codec ? "zstd" : "stored", b->chunk.comp_len,
+		       t1, t2);
 	}
 	putchar('\n');
 }
@@ -108,15 +111,17 @@ static void print_prologue(const kite_reader *r)
 		print_block(&pro[i], i);
 		if (pro[i].type == PCAPNG_SHB)
 			printf("    pcapng %u.%u, hardware=%s, os=%s, userappl=%s\n", shb->major, shb->minor,
-			       shb->hardware ? shb->hardware : "", shb->os ? shb->os : "", shb->userappl ? shb->userappl : "");
+			       shb->hardware ? shb->hardware : "", shb->os ? shb->os : "",
+			       shb->userappl ? shb->userappl : "");
 		if (pro[i].type == KITE_BLK_HEADER) {
 			kite_format_time(h->start_ns, t, sizeof(t));
 			printf("    version=%u.%u host=%s kernel=%s arch=%s ncpus=%u driver=%s recorder=%s\n",
-			       h->format_version >> 16, h->format_version & 0xffff, h->hostname ? h->hostname : "",
-			       h->kernel ? h->kernel : "", h->arch ? h->arch : "", h->ncpus, h->driver ? h->driver : "",
+			       h->format_version >> 16, h->format_version & 0xffff,
+			       h->hostname ? h->hostname : "", h->kernel ? h->kernel : "",
+			       h->arch ? h->arch : "", h->ncpus, h->driver ? h->driver : "",
 			       h->recorder ? h->recorder : "");
-			printf("    start=%s snaplen=%u flags=0x%x cmdline=%s filters=%s\n", t, h->snaplen, h->flags,
-			       h->cmdline ? h->cmdline : "", h->filters ? h->filters : "");
+			printf("    start=%s snaplen=%u flags=0x%x cmdline=%s filters=%s\n", t, h->snaplen,
+			       h->flags, h->cmdline ? h->cmdline : "", h->filters ? h->filters : "");
 		}
 	}
 }

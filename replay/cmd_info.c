@@ -8,20 +8,19 @@
 #include "decode.h"
 #include "json.h"
 
-static const char usage[] =
-	"usage: kite info [--json] [--scan] FILE\n"
-	"\n"
-	"Describes a capture: the host and recorder it came from, the time span, how\n"
-	"many events of each type it holds, chunks, drops and compression.  Uses the\n"
-	"file's index when it has one; otherwise (writer killed, or --scan) it reads\n"
-	"every chunk.\n"
-	"\n"
-	"  --json     one JSON object on stdout\n"
-	"  --scan     ignore the index: read and verify every chunk (checksums,\n"
-	"             decompression, record framing) and count from what is there\n"
-	"  -h, --help this text\n"
-	"\n"
-	"Exit status: 0, 1 error, 2 usage, 3 the capture is damaged (see warnings).\n";
+static const char usage[] = "usage: kite info [--json] [--scan] FILE\n"
+                            "\n"
+                            "Describes a capture: the host and recorder it came from, the time span, how\n"
+                            "many events of each type it holds, chunks, drops and compression.  Uses the\n"
+                            "file's index when it has one; otherwise (writer killed, or --scan) it reads\n"
+                            "every chunk.\n"
+                            "\n"
+                            "  --json     one JSON object on stdout\n"
+                            "  --scan     ignore the index: read and verify every chunk (checksums,\n"
+                            "             decompression, record framing) and count from what is there\n"
+                            "  -h, --help this text\n"
+                            "\n"
+                            "Exit status: 0, 1 error, 2 usage, 3 the capture is damaged (see warnings).\n";
 
 struct info {
 	const kite_reader *r;
@@ -55,7 +54,8 @@ static int scan(kite_reader *r, struct kite_index_builder *b)
 
 static int cmp_count_desc(const void *a, const void *b)
 {
-	uint64_t x = ((const struct kite_type_count *)a)->count, y = ((const struct kite_type_count *)b)->count;
+	uint64_t x = ((const struct kite_type_count *)a)->count,
+	         y = ((const struct kite_type_count *)b)->count;
 	return (x < y) - (x > y);
 }
 
@@ -89,7 +89,8 @@ static void print_text(const struct info *in, struct kite_type_count *types)
 	       h->format_version & 0xffff, shb->major, shb->minor);
 	printf("Host:          %s, Linux %s (%s), %u CPUs\n", h->hostname ? h->hostname : "?",
 	       h->kernel ? h->kernel : "?", h->arch ? h->arch : "?", h->ncpus);
-	printf("Recorder:      %s, driver %s\n", h->recorder ? h->recorder : "?", h->driver ? h->driver : "?");
+	printf("Recorder:      %s, driver %s\n", h->recorder ? h->recorder : "?",
+	       h->driver ? h->driver : "?");
 	printf("Command line:  %s\n", h->cmdline ? h->cmdline : "");
 	printf("Filters:       %s\n", h->filters && *h->filters ? h->filters : "(none)");
 	printf("Snaplen:       %u\n", h->snaplen);
@@ -97,8 +98,9 @@ static void print_text(const struct info *in, struct kite_type_count *types)
 	printf("Started:       %s\n", t1);
 	kite_format_time(x->first_ts, t1, sizeof(t1));
 	kite_format_time(x->last_ts, t2, sizeof(t2));
-	printf("Events:        %llu, from %s to %s (%s)\n", (unsigned long long)x->nevents, x->nevents ? t1 : "-",
-	       x->nevents ? t2 : "-", cli_duration(x->last_ts - x->first_ts, b1, sizeof(b1)));
+	printf("Events:        %llu, from %s to %s (%s)\n", (unsigned long long)x->nevents,
+	       x->nevents ? t1 : "-", x->nevents ? t2 : "-",
+	       cli_duration(x->last_ts - x->first_ts, b1, sizeof(b1)));
 	printf("State:         %llu records in %llu snapshot blocks\n", (unsigned long long)in->state_records,
 	       (unsigned long long)in->snapshots);
 	printf("Drops:         %llu events lost by the driver\n", (unsigned long long)x->drops);
@@ -111,11 +113,13 @@ static void print_text(const struct info *in, struct kite_type_count *types)
 	for (uint32_t i = 0; i <= s->max_event_id; i++)
 		nev += s->events[i] != NULL;
 	printf("Schema:        %u event types, %u flag tables\n", nev, s->ntables);
-	printf("Index:         %s\n", in->scanned ? "not used (counted by reading every chunk)" : "from the footer");
+	printf("Index:         %s\n",
+	       in->scanned ? "not used (counted by reading every chunk)" : "from the footer");
 	printf("Events per type:\n");
 	for (uint32_t i = 0; i < x->ntypes; i++)
 		printf("  %-16s %12llu  %5.1f%%\n", type_name(s, types[i].type, b1, sizeof(b1)),
-		       (unsigned long long)types[i].count, x->nevents ? 100.0 * (double)types[i].count / (double)x->nevents : 0);
+		       (unsigned long long)types[i].count,
+		       x->nevents ? 100.0 * (double)types[i].count / (double)x->nevents : 0);
 }
 
 static void print_json(const struct info *in, struct kite_type_count *types)
@@ -127,35 +131,60 @@ static void print_json(const struct info *in, struct kite_type_count *types)
 	struct json j;
 	json_init(&j, stdout);
 	json_begin_object(&j);
-	json_key(&j, "file"); json_string(&j, kite_reader_name(in->r));
-	json_key(&j, "file_bytes"); json_u64(&j, in->file_size);
+	json_key(&j, "file");
+	json_string(&j, kite_reader_name(in->r));
+	json_key(&j, "file_bytes");
+	json_u64(&j, in->file_size);
 	json_key(&j, "format_version");
 	snprintf(buf, sizeof(buf), "%u.%u", h->format_version >> 16, h->format_version & 0xffff);
 	json_string(&j, buf);
-	json_key(&j, "hostname"); json_string(&j, h->hostname);
-	json_key(&j, "kernel"); json_string(&j, h->kernel);
-	json_key(&j, "arch"); json_string(&j, h->arch);
-	json_key(&j, "ncpus"); json_u64(&j, h->ncpus);
-	json_key(&j, "recorder"); json_string(&j, h->recorder);
-	json_key(&j, "driver"); json_string(&j, h->driver);
-	json_key(&j, "cmdline"); json_string(&j, h->cmdline);
-	json_key(&j, "filters"); json_string(&j, h->filters);
-	json_key(&j, "snaplen"); json_u64(&j, h->snaplen);
-	json_key(&j, "boot_ns"); json_u64(&j, h->boot_ns);
-	json_key(&j, "start_ns"); json_u64(&j, h->start_ns);
-	json_key(&j, "first_ts"); json_u64(&j, x->first_ts);
-	json_key(&j, "last_ts"); json_u64(&j, x->last_ts);
-	json_key(&j, "events"); json_u64(&j, x->nevents);
-	json_key(&j, "state_records"); json_u64(&j, in->state_records);
-	json_key(&j, "snapshots"); json_u64(&j, in->snapshots);
-	json_key(&j, "drops"); json_u64(&j, x->drops);
-	json_key(&j, "chunks"); json_u64(&j, x->nchunks);
-	json_key(&j, "raw_bytes"); json_u64(&j, x->raw_bytes);
-	json_key(&j, "compressed_bytes"); json_u64(&j, x->comp_bytes);
-	json_key(&j, "indexed"); json_bool(&j, !in->scanned);
+	json_key(&j, "hostname");
+	json_string(&j, h->hostname);
+	json_key(&j, "kernel");
+	json_string(&j, h->kernel);
+	json_key(&j, "arch");
+	json_string(&j, h->arch);
+	json_key(&j, "ncpus");
+	json_u64(&j, h->ncpus);
+	json_key(&j, "recorder");
+	json_string(&j, h->recorder);
+	json_key(&j, "driver");
+	json_string(&j, h->driver);
+	json_key(&j, "cmdline");
+	json_string(&j, h->cmdline);
+	json_key(&j, "filters");
+	json_string(&j, h->filters);
+	json_key(&j, "snaplen");
+	json_u64(&j, h->snaplen);
+	json_key(&j, "boot_ns");
+	json_u64(&j, h->boot_ns);
+	json_key(&j, "start_ns");
+	json_u64(&j, h->start_ns);
+	json_key(&j, "first_ts");
+	json_u64(&j, x->first_ts);
+	json_key(&j, "last_ts");
+	json_u64(&j, x->last_ts);
+	json_key(&j, "events");
+	json_u64(&j, x->nevents);
+	json_key(&j, "state_records");
+	json_u64(&j, in->state_records);
+	json_key(&j, "snapshots");
+	json_u64(&j, in->snapshots);
+	json_key(&j, "drops");
+	json_u64(&j, x->drops);
+	json_key(&j, "chunks");
+	json_u64(&j, x->nchunks);
+	json_key(&j, "raw_bytes");
+	json_u64(&j, x->raw_bytes);
+	json_key(&j, "compressed_bytes");
+	json_u64(&j, x->comp_bytes);
+	json_key(&j, "indexed");
+	json_bool(&j, !in->scanned);
 	const struct kite_reader_stats *st = kite_reader_stats(in->r);
-	json_key(&j, "damaged"); json_bool(&j, cli_damage_status(in->r) != KITE_EXIT_OK);
-	json_key(&j, "bad_chunks"); json_u64(&j, st->bad_chunks);
+	json_key(&j, "damaged");
+	json_bool(&j, cli_damage_status(in->r) != KITE_EXIT_OK);
+	json_key(&j, "bad_chunks");
+	json_u64(&j, st->bad_chunks);
 	json_key(&j, "events_per_type");
 	json_begin_object(&j);
 	for (uint32_t i = 0; i < x->ntypes; i++) {
@@ -168,8 +197,10 @@ static void print_json(const struct info *in, struct kite_type_count *types)
 
 int cmd_info(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, 0, 'j'}, {"scan", no_argument, 0, 's'}, {"help", no_argument, 0, 'h'}, {0}};
+	static const struct option opts[] = {{"json", no_argument, 0, 'j'},
+	                                     {"scan", no_argument, 0, 's'},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0}};
 	int json = 0, force_scan = 0, c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'j')

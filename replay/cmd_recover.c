@@ -11,20 +11,19 @@
 #include "cli.h"
 #include "recover.h"
 
-static const char usage[] =
-	"usage: kite recover [-o OUT] [--force] FILE\n"
-	"\n"
-	"Reads a capture that has no valid index or footer (its writer was killed,\n"
-	"the disk filled up, or the tail was damaged), keeps every chunk that passes\n"
-	"its checksum, and writes a complete capture with a new index and footer.\n"
-	"Chunks are copied, not recompressed.  Without -o, FILE is replaced\n"
-	"atomically (the new file is written beside it, then renamed over it).\n"
-	"\n"
-	"  -o, --output OUT  write the recovered capture to OUT and leave FILE alone\n"
-	"  -f, --force       rewrite even a capture that already has a valid footer\n"
-	"  -h, --help        this text\n"
-	"\n"
-	"Exit status: 0 recovered (or nothing to do), 1 error, 2 usage.\n";
+static const char usage[] = "usage: kite recover [-o OUT] [--force] FILE\n"
+                            "\n"
+                            "Reads a capture that has no valid index or footer (its writer was killed,\n"
+                            "the disk filled up, or the tail was damaged), keeps every chunk that passes\n"
+                            "its checksum, and writes a complete capture with a new index and footer.\n"
+                            "Chunks are copied, not recompressed.  Without -o, FILE is replaced\n"
+                            "atomically (the new file is written beside it, then renamed over it).\n"
+                            "\n"
+                            "  -o, --output OUT  write the recovered capture to OUT and leave FILE alone\n"
+                            "  -f, --force       rewrite even a capture that already has a valid footer\n"
+                            "  -h, --help        this text\n"
+                            "\n"
+                            "Exit status: 0 recovered (or nothing to do), 1 error, 2 usage.\n";
 
 static int open_output(const char *out, char *tmp, size_t tmplen, const char *in)
 {
@@ -55,7 +54,10 @@ static int recover(const char *in, const char *out, int force)
 		char err[256];
 		probe = kite_reader_open(in, NULL, err, sizeof(err));
 		if (probe && kite_reader_stats(probe)->has_footer) {
-			fprintf(stderr, "kite: %s already has a valid index and footer; nothing to do (--force rewrites it)\n", in);
+			fprintf(stderr,
+			        "kite: %s already has a valid index and footer; nothing to do (--force "
+			        "rewrites it)\n",
+			        in);
 			kite_reader_close(probe);
 			kite_reader_close(r);
 			return KITE_EXIT_OK;
@@ -70,7 +72,8 @@ static int recover(const char *in, const char *out, int force)
 		return KITE_EXIT_ERROR;
 	}
 	struct kite_writer_opts o = {0};
-	kite_writer *w = kite_writer_open(fd, tmp, kite_reader_header(r), kite_reader_schema(r), &o, err, sizeof(err));
+	kite_writer *w =
+	        kite_writer_open(fd, tmp, kite_reader_header(r), kite_reader_schema(r), &o, err, sizeof(err));
 	struct kite_recover_stats rec = {0};
 	int rc = w ? kite_recover_copy(r, w, &rec) : -1;
 	if (rc < 0 && w) {
@@ -95,7 +98,8 @@ static int recover(const char *in, const char *out, int force)
 		if (!out)
 			unlink(tmp);
 	} else {
-		fprintf(stderr, "kite: recovered %llu chunks (%llu records) into %s; %llu damaged chunks dropped%s\n",
+		fprintf(stderr,
+		        "kite: recovered %llu chunks (%llu records) into %s; %llu damaged chunks dropped%s\n",
 		        (unsigned long long)rec.chunks, (unsigned long long)rec.records, out ? out : in,
 		        (unsigned long long)st->bad_chunks, st->truncated ? ", incomplete tail dropped" : "");
 	}

@@ -41,22 +41,37 @@ static void close_(struct json *j, char c)
 		fputc('\n', j->f);
 }
 
-void json_begin_object(struct json *j) { open_(j, '{'); }
-void json_end_object(struct json *j) { close_(j, '}'); }
-void json_begin_array(struct json *j) { open_(j, '['); }
-void json_end_array(struct json *j) { close_(j, ']'); }
+void json_begin_object(struct json *j)
+{
+	open_(j, '{');
+}
+void json_end_object(struct json *j)
+{
+	close_(j, '}');
+}
+void json_begin_array(struct json *j)
+{
+	open_(j, '[');
+}
+void json_end_array(struct json *j)
+{
+	close_(j, ']');
+}
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 if the byte there starts none. */
 static size_t utf8_len(const unsigned char *p, size_t n)
 {
-	size_t len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
+	size_t len = p[0] >= 0xf0 && p[0] <= 0xf4  ? 4
+	             : p[0] >= 0xe0                ? 3
+	             : p[0] >= 0xc2 && p[0] < 0xe0 ? 2
+	                                           : 0;
 	if (len == 0 || len > n)
 		return 0;
 	for (size_t i = 1; i < len; i++)
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) || (p[0] == 0xf0 && p[1] < 0x90) ||
-	    (p[0] == 0xf4 && p[1] >= 0x90))
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
 		return 0; /* overlong, surrogate, or beyond U+10FFFF */
 	return len;
 }
@@ -111,8 +126,28 @@ void json_key(struct json *j, const char *k)
 	j->after_key = 1;
 }
 
-void json_u64(struct json *j, uint64_t v) { sep(j); fprintf(j->f, "%" PRIu64, v); }
-void json_i64(struct json *j, int64_t v) { sep(j); fprintf(j->f, "%" PRId64, v); }
-void json_double(struct json *j, double v) { sep(j); fprintf(j->f, "%.6g", v); }
-void json_bool(struct json *j, int v) { sep(j); fputs(v ? "true" : "false", j->f); }
-void json_null(struct json *j) { sep(j); fputs("null", j->f); }
+void json_u64(struct json *j, uint64_t v)
+{
+	sep(j);
+	fprintf(j->f, "%" PRIu64, v);
+}
+void json_i64(struct json *j, int64_t v)
+{
+	sep(j);
+	fprintf(j->f, "%" PRId64, v);
+}
+void json_double(struct json *j, double v)
+{
+	sep(j);
+	fprintf(j->f, "%.6g", v);
+}
+void json_bool(struct json *j, int v)
+{
+	sep(j);
+	fputs(v ? "true" : "false", j->f);
+}
+void json_null(struct json *j)
+{
+	sep(j);
+	fputs("null", j->f);
+}

@@ -8,7 +8,7 @@
 struct json {
 	FILE *f;
 	int depth;
-	int first[32];   /* no element written yet at this depth */
+	int first[32]; /* no element written yet at this depth */
 	int after_key;
 };
 
@@ -18,7 +18,7 @@ void json_end_object(struct json *j);
 void json_begin_array(struct json *j);
 void json_end_array(struct json *j);
 void json_key(struct json *j, const char *k);
-void json_string(struct json *j, const char *s);          /* NULL writes null */
+void json_string(struct json *j, const char *s); /* NULL writes null */
 void json_string_n(struct json *j, const char *s, size_t n);
 void json_u64(struct json *j, uint64_t v);
 void json_i64(struct json *j, int64_t v);

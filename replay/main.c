@@ -5,19 +5,19 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: kite <command> [options] [args]\n"
-	"\n"
-	"kite reads system-call captures (.kcap) written by kite-record.\n"
-	"\n"
-	"Commands:\n"
-	"  info FILE       what a capture holds: host, time span, events per type, size\n"
-	"  dump FILE       every block and record, decoded through the file's own schema\n"
-	"  recover FILE    rebuild the index and footer of a capture whose writer was killed\n"
-	"\n"
-	"Run 'kite <command> --help' for a command's options.\n"
-	"\n"
-	"Exit status: 0 success; 1 error; 2 bad command line; 3 done, but the capture\n"
-	"was damaged (truncated, missing footer, or corrupt chunks skipped with a warning).\n";
+        "usage: kite <command> [options] [args]\n"
+        "\n"
+        "kite reads system-call captures (.kcap) written by kite-record.\n"
+        "\n"
+        "Commands:\n"
+        "  info FILE       what a capture holds: host, time span, events per type, size\n"
+        "  dump FILE       every block and record, decoded through the file's own schema\n"
+        "  recover FILE    rebuild the index and footer of a capture whose writer was killed\n"
+        "\n"
+        "Run 'kite <command> --help' for a command's options.\n"
+        "\n"
+        "Exit status: 0 success; 1 error; 2 bad command line; 3 done, but the capture\n"
+        "was damaged (truncated, missing footer, or corrupt chunks skipped with a warning).\n";
 
 struct command {
 	const char *name;
@@ -25,9 +25,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"info", cmd_info},
-	{"dump", cmd_dump},
-	{"recover", cmd_recover},
+        {"info", cmd_info},
+        {"dump", cmd_dump},
+        {"recover", cmd_recover},
 };
 
 int main(int argc, char **argv)

@@ -9,13 +9,14 @@
 #include "testlib.h"
 
 static const char usage[] =
-	"usage: kt-synth [-n EVENTS] [-s STATE] [-c CHUNK_BYTES] [-l LEVEL] [--seed N] FILE\n"
-	"Writes a synthetic kite capture: STATE snapshot records, then EVENTS events\n"
-	"drawn from a build-and-web-service mix.  FILE may be - for stdout.\n";
+        "usage: kt-synth [-n EVENTS] [-s STATE] [-c CHUNK_BYTES] [-l LEVEL] [--seed N] FILE\n"
+        "Writes a synthetic kite capture: STATE snapshot records, then EVENTS events\n"
+        "drawn from a build-and-web-service mix.  FILE may be - for stdout.\n";
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"seed", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0}};
+	static const struct option opts[] = {
+	        {"seed", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0}};
 	unsigned long long n = 10000, nstate = 50, seed = 1;
 	struct kite_writer_opts o = {.level = 3};
 	int c;

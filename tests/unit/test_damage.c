@@ -15,14 +15,14 @@
 #include "recover.h"
 #include "testlib.h"
 
-#define NEV 300
+#define NEV    300
 #define NSTATE 12
-#define SEED 11
+#define SEED   11
 
 /* One capture shared by the tests, and where its chunks lie. */
 static uint8_t *file;
 static size_t file_len;
-static uint64_t *all;          /* hashes of every record, in order */
+static uint64_t *all; /* hashes of every record, in order */
 static uint64_t nall;
 static struct kite_chunk_ref chunks[256];
 static uint64_t chunk_end[256]; /* offset just past each chunk's block */
@@ -95,7 +95,8 @@ static void truncated_at_every_byte(void **state)
 		uint64_t *got;
 		uint64_t n = kt_read_all(r, &got);
 		if (n != want)
-			fail_msg("cut at %zu: %llu records, want %llu", cut, (unsigned long long)n, (unsigned long long)want);
+			fail_msg("cut at %zu: %llu records, want %llu", cut, (unsigned long long)n,
+			         (unsigned long long)want);
 		assert_memory_equal(got, all, n * sizeof(uint64_t));
 		const struct kite_reader_stats *st = kite_reader_stats(r);
 		assert_true(st->missing_footer);
@@ -163,16 +164,17 @@ static void every_byte_flipped(void **state)
 				hit = (int32_t)i;
 		if (hit < 0) {
 			if (n != nall)
-				fail_msg("flip at %zu (outside chunks): %llu of %llu records", at, (unsigned long long)n,
-				         (unsigned long long)nall);
+				fail_msg("flip at %zu (outside chunks): %llu of %llu records", at,
+				         (unsigned long long)n, (unsigned long long)nall);
 			assert_memory_equal(got, all, n * sizeof(uint64_t));
 			if (at >= index_at)
 				assert_true(w.count >= 1); /* index or footer damage is reported */
 		} else {
 			uint64_t skip = first_record((uint32_t)hit), cnt = chunks[hit].nevents;
 			if (n != nall - cnt)
-				fail_msg("flip at %zu (chunk %d): %llu records, want %llu; last warning: %s", at, hit,
-				         (unsigned long long)n, (unsigned long long)(nall - cnt), w.last);
+				fail_msg("flip at %zu (chunk %d): %llu records, want %llu; last warning: %s",
+				         at, hit, (unsigned long long)n, (unsigned long long)(nall - cnt),
+				         w.last);
 			assert_memory_equal(got, all, skip * sizeof(uint64_t));
 			assert_memory_equal(got + skip, all + skip + cnt, (n - skip) * sizeof(uint64_t));
 			if (w.count < 1)
@@ -197,7 +199,8 @@ static void checksum_message_is_clear(void **state)
 	kite_reader *r = open_bytes(copy, file_len, &w, err, sizeof(err));
 	uint64_t *got;
 	kt_read_all(r, &got);
-	snprintf(want, sizeof(want), "t.kcap: offset %llu: CHUNK block checksum mismatch: block skipped, %u events lost",
+	snprintf(want, sizeof(want),
+	         "t.kcap: offset %llu: CHUNK block checksum mismatch: block skipped, %u events lost",
 	         (unsigned long long)chunks[k].offset, chunks[k].nevents);
 	assert_string_equal(w.last, want);
 	assert_int_equal(kite_reader_stats(r)->bad_chunks, 1);
@@ -220,7 +223,8 @@ static void recover_rebuilds_index_and_footer(void **state)
 	struct kt_warnings w = {0};
 	kite_reader *r = open_bytes(copy, cut, &w, err, sizeof(err));
 	int out = memfd_create("out", 0);
-	kite_writer *wr = kite_writer_open(out, "out", kite_reader_header(r), kite_reader_schema(r), NULL, err, sizeof(err));
+	kite_writer *wr = kite_writer_open(out, "out", kite_reader_header(r), kite_reader_schema(r), NULL,
+	                                   err, sizeof(err));
 	struct kite_recover_stats st = {0};
 	assert_int_equal(kite_recover_copy(r, wr, &st), 0);
 	assert_int_equal(kite_writer_close(wr, err, sizeof(err)), 0);
@@ -256,7 +260,8 @@ static void garbage_never_crashes(void **state)
 	for (int round = 0; round < 300; round++) {
 		memcpy(copy, file, file_len);
 		for (int k = 0; k < 1 + round % 20; k++) /* many random bytes at once */
-			copy[g.rng % file_len] = (uint8_t)(kt_synth_event(&g, (uint8_t[KITE_EVT_MAX_LEN]){0})->ts);
+			copy[g.rng % file_len] =
+			        (uint8_t)(kt_synth_event(&g, (uint8_t[KITE_EVT_MAX_LEN]){0})->ts);
 		struct kt_warnings w = {0};
 		kite_reader *r = open_bytes(copy, file_len, &w, err, sizeof(err));
 		if (!r)
@@ -273,12 +278,12 @@ static void garbage_never_crashes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(truncated_at_every_byte),
-		cmocka_unit_test(truncated_stream_through_a_pipe),
-		cmocka_unit_test(every_byte_flipped),
-		cmocka_unit_test(checksum_message_is_clear),
-		cmocka_unit_test(recover_rebuilds_index_and_footer),
-		cmocka_unit_test(garbage_never_crashes),
+	        cmocka_unit_test(truncated_at_every_byte),
+	        cmocka_unit_test(truncated_stream_through_a_pipe),
+	        cmocka_unit_test(every_byte_flipped),
+	        cmocka_unit_test(checksum_message_is_clear),
+	        cmocka_unit_test(recover_rebuilds_index_and_footer),
+	        cmocka_unit_test(garbage_never_crashes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

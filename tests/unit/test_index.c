@@ -33,8 +33,13 @@ static void build(struct kite_index_builder *b)
 		kite_ib_count(b, s, kite_evt_end(&eb));
 	}
 	for (uint32_t c = 0; c < 30; c++) {
-		struct kite_chunk_ref ref = {.offset = 1000 + c * 100, .first_ts = c * 100, .last_ts = c * 100 + 99,
-		                             .seq = c, .nevents = 100, .raw_len = 4000, .comp_len = 900,
+		struct kite_chunk_ref ref = {.offset = 1000 + c * 100,
+		                             .first_ts = c * 100,
+		                             .last_ts = c * 100 + 99,
+		                             .seq = c,
+		                             .nevents = 100,
+		                             .raw_len = 4000,
+		                             .comp_len = 900,
 		                             .kind = c == 0 ? KITE_CHUNK_SNAPSHOT : KITE_CHUNK_EVENTS};
 		kite_ib_chunk(b, &ref);
 	}
@@ -102,9 +107,9 @@ static void find_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(builder_counts),
-		cmocka_unit_test(round_trip_and_truncation),
-		cmocka_unit_test(find_time),
+	        cmocka_unit_test(builder_counts),
+	        cmocka_unit_test(round_trip_and_truncation),
+	        cmocka_unit_test(find_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

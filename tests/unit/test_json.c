@@ -74,9 +74,9 @@ static void rejects_overlong_and_surrogates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(commas_and_nesting),
-		cmocka_unit_test(escapes_and_utf8),
-		cmocka_unit_test(rejects_overlong_and_surrogates),
+	        cmocka_unit_test(commas_and_nesting),
+	        cmocka_unit_test(escapes_and_utf8),
+	        cmocka_unit_test(rejects_overlong_and_surrogates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

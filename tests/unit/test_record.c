@@ -17,13 +17,13 @@ static const struct kite_evt *build_openat(void)
 	const struct kite_event_desc *d = kite_schema_event(kite_schema_builtin(), KITE_EVT_OPENAT);
 	struct kite_evt_builder b;
 	kite_evt_begin(&b, buf, d->id, d->nparams, 123456789, 42, 41, 1);
-	kite_evt_add_u(&b, 3, 8);                  /* fd */
-	kite_evt_add_u(&b, (uint64_t)-100, 8);     /* dirfd = AT_FDCWD */
-	kite_evt_add_str(&b, "/etc/shadow");       /* name */
-	kite_evt_add_u(&b, 01 | 0100, 4);          /* flags */
-	kite_evt_add_u(&b, 0600, 4);               /* mode */
-	kite_evt_add_u(&b, 0x803, 4);              /* dev */
-	kite_evt_add_u(&b, 77, 8);                 /* ino */
+	kite_evt_add_u(&b, 3, 8);              /* fd */
+	kite_evt_add_u(&b, (uint64_t)-100, 8); /* dirfd = AT_FDCWD */
+	kite_evt_add_str(&b, "/etc/shadow");   /* name */
+	kite_evt_add_u(&b, 01 | 0100, 4);      /* flags */
+	kite_evt_add_u(&b, 0600, 4);           /* mode */
+	kite_evt_add_u(&b, 0x803, 4);          /* dev */
+	kite_evt_add_u(&b, 77, 8);             /* ino */
 	return kite_evt_end(&b);
 }
 
@@ -105,7 +105,7 @@ static void render_addresses(void **state)
 	int ai = kite_param_index(c, "addr");
 	kite_param_format(kite_schema_builtin(), &c->params[ai], u, sizeof(u), out, sizeof(out));
 	assert_string_equal(out, "@x1");
-	uint8_t junk[2] = {KITE_AF_INET, 1};   /* too short for its family: no crash, no garbage */
+	uint8_t junk[2] = {KITE_AF_INET, 1}; /* too short for its family: no crash, no garbage */
 	kite_param_format(kite_schema_builtin(), &c->params[ti], junk, sizeof(junk), out, sizeof(out));
 	assert_string_equal(out, "family 2 (2 bytes)");
 	const struct kite_event_desc *cl = kite_schema_event(kite_schema_builtin(), KITE_EVT_CLOSE);
@@ -117,10 +117,10 @@ static void render_addresses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(build_and_split),
-		cmocka_unit_test(split_rejects_malformed),
-		cmocka_unit_test(builder_refuses_missing_or_extra_params),
-		cmocka_unit_test(render_addresses),
+	        cmocka_unit_test(build_and_split),
+	        cmocka_unit_test(split_rejects_malformed),
+	        cmocka_unit_test(builder_refuses_missing_or_extra_params),
+	        cmocka_unit_test(render_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,16 +12,20 @@
 
 /* The default syscall set of kite-record (issue "eBPF driver"), plus the --io group. */
 static const char *const required_syscalls[] = {
-	"execve", "execveat", "clone", "clone3", "fork", "vfork", "open", "openat", "openat2", "creat",
-	"close", "close_range", "dup", "dup2", "dup3", "fcntl", "pipe", "pipe2", "socket", "socketpair",
-	"connect", "accept", "accept4", "bind", "listen", "sendto", "sendmsg", "recvfrom", "recvmsg",
-	"shutdown", "chdir", "fchdir", "chroot", "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat",
-	"rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat", "chmod", "fchmod",
-	"fchmodat", "chown", "fchown", "fchownat", "lchown", "setuid", "setgid", "setreuid", "setregid",
-	"setresuid", "setresgid", "capset", "prctl", "ptrace", "mount", "umount2", "init_module",
-	"finit_module", "delete_module", "bpf", "memfd_create", "mmap", "mprotect", "setns", "unshare",
-	"kill", "tgkill", "userfaultfd", "io_uring_setup", "read", "write", "pread", "pwrite", "readv",
-	"writev", "sendfile",
+        "execve",   "execveat",     "clone",       "clone3",         "fork",         "vfork",
+        "open",     "openat",       "openat2",     "creat",          "close",        "close_range",
+        "dup",      "dup2",         "dup3",        "fcntl",          "pipe",         "pipe2",
+        "socket",   "socketpair",   "connect",     "accept",         "accept4",      "bind",
+        "listen",   "sendto",       "sendmsg",     "recvfrom",       "recvmsg",      "shutdown",
+        "chdir",    "fchdir",       "chroot",      "mkdir",          "mkdirat",      "rmdir",
+        "unlink",   "unlinkat",     "rename",      "renameat",       "renameat2",    "link",
+        "linkat",   "symlink",      "symlinkat",   "chmod",          "fchmod",       "fchmodat",
+        "chown",    "fchown",       "fchownat",    "lchown",         "setuid",       "setgid",
+        "setreuid", "setregid",     "setresuid",   "setresgid",      "capset",       "prctl",
+        "ptrace",   "mount",        "umount2",     "init_module",    "finit_module", "delete_module",
+        "bpf",      "memfd_create", "mmap",        "mprotect",       "setns",        "unshare",
+        "kill",     "tgkill",       "userfaultfd", "io_uring_setup", "read",         "write",
+        "pread",    "pwrite",       "readv",       "writev",         "sendfile",
 };
 
 static void builtin_passes_self_check(void **state)
@@ -45,8 +49,8 @@ static void every_required_syscall_has_a_row(void **state)
 		assert_true(d->nparams > 0);
 	}
 	/* and the non-syscall events */
-	const char *const meta[] = {"procexit", "drop", "syscall", "state_proc", "state_fd", "state_user",
-	                            "state_group", "state_iface"};
+	const char *const meta[] = {"procexit", "drop",       "syscall",     "state_proc",
+	                            "state_fd", "state_user", "state_group", "state_iface"};
 	for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++)
 		assert_non_null(kite_schema_find(s, meta[i]));
 }
@@ -58,13 +62,14 @@ static void assert_params(const char *event, const char *const *names, size_t n)
 	assert_int_equal(d->nparams, n);
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(d->params[i].name, names[i]))
-			fail_msg("%s param %zu is '%s', Falco calls it '%s'", event, i, d->params[i].name, names[i]);
+			fail_msg("%s param %zu is '%s', Falco calls it '%s'", event, i, d->params[i].name,
+			         names[i]);
 }
 
-#define PARAMS_ARE(ev, ...)                                               \
-	do {                                                                  \
-		const char *const n_[] = {__VA_ARGS__};                           \
-		assert_params(ev, n_, sizeof(n_) / sizeof(n_[0]));                \
+#define PARAMS_ARE(ev, ...)                                                                                  \
+	do {                                                                                                 \
+		const char *const n_[] = {__VA_ARGS__};                                                      \
+		assert_params(ev, n_, sizeof(n_) / sizeof(n_[0]));                                           \
 	} while (0)
 
 static void falco_parameter_names(void **state)
@@ -136,15 +141,14 @@ static void parse_rejects_bad_refs_and_duplicates(void **state)
 {
 	(void)state;
 	/* version, categories (none), no tables, two events with the same id */
-	uint8_t dup[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0,
-	                 7, 0, 1, 0, 0, 1, 'a', 0,
-	                 7, 0, 1, 0, 0, 1, 'b', 0};
+	uint8_t dup[] = {1, 0, 0, 0, 0,   0, 0, 0, 0, 2, 0, 0, 0,   7, 0,
+	                 1, 0, 0, 1, 'a', 0, 7, 0, 1, 0, 0, 1, 'b', 0};
 	char err[256];
 	assert_null(kite_schema_parse(dup, sizeof(dup), err, sizeof(err)));
 	assert_non_null(strstr(err, "appears twice"));
 	/* one event whose only param refers to param 5 */
-	uint8_t ref[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-	                 7, 0, 1, 0, 0, 1, 'a', 1, 1, 'x', KITE_K_FD, 0, 5, 0, 0};
+	uint8_t ref[] = {1, 0, 0, 0, 0, 0,   0, 0, 0,   1,         0, 0, 0, 7,
+	                 0, 1, 0, 0, 1, 'a', 1, 1, 'x', KITE_K_FD, 0, 5, 0, 0};
 	assert_null(kite_schema_parse(ref, sizeof(ref), err, sizeof(err)));
 	assert_non_null(strstr(err, "refers to param 5"));
 }
@@ -176,13 +180,13 @@ static void flags_render_like_strace(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(builtin_passes_self_check),
-		cmocka_unit_test(every_required_syscall_has_a_row),
-		cmocka_unit_test(falco_parameter_names),
-		cmocka_unit_test(serialise_round_trip),
-		cmocka_unit_test(parse_rejects_every_truncation),
-		cmocka_unit_test(parse_rejects_bad_refs_and_duplicates),
-		cmocka_unit_test(flags_render_like_strace),
+	        cmocka_unit_test(builtin_passes_self_check),
+	        cmocka_unit_test(every_required_syscall_has_a_row),
+	        cmocka_unit_test(falco_parameter_names),
+	        cmocka_unit_test(serialise_round_trip),
+	        cmocka_unit_test(parse_rejects_every_truncation),
+	        cmocka_unit_test(parse_rejects_bad_refs_and_duplicates),
+	        cmocka_unit_test(flags_render_like_strace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,9 +20,9 @@
 #include "testlib.h"
 #include "writer.h"
 
-#define NEV 5000
+#define NEV    5000
 #define NSTATE 60
-#define SEED 7
+#define SEED   7
 
 static const struct kite_writer_opts small_chunks = {.chunk_bytes = 4096, .level = 3};
 
@@ -327,9 +327,9 @@ static void full_disk_mid_capture(void **state)
 	kite_reader *r = open_fd(fd, 0, &w);
 	uint64_t *got, *want = kt_expected_hashes(NEV, NSTATE, SEED);
 	uint64_t n = kt_read_all(r, &got);
-	assert_true(n > NSTATE);           /* some chunks made it */
+	assert_true(n > NSTATE); /* some chunks made it */
 	assert_true(n < NEV + NSTATE);
-	for (uint64_t i = 0; i < n; i++)   /* and they are exactly the first records */
+	for (uint64_t i = 0; i < n; i++) /* and they are exactly the first records */
 		assert_true(got[i] == want[i]);
 	assert_true(kite_reader_stats(r)->missing_footer);
 	kite_reader_close(r);
@@ -368,10 +368,10 @@ static void not_a_capture(void **state)
 	(void)state;
 	char err[512];
 	const char *cases[][2] = {
-		{"", "empty file"},
-		{"\x1f\x8b\x08\x00 gzip", "gzip-compressed"},
-		{"\xd4\xc3\xb2\xa1 classic pcap header....", "classic pcap"},
-		{"hello, world, this is text", "not a pcapng file"},
+	        {"", "empty file"},
+	        {"\x1f\x8b\x08\x00 gzip", "gzip-compressed"},
+	        {"\xd4\xc3\xb2\xa1 classic pcap header....", "classic pcap"},
+	        {"hello, world, this is text", "not a pcapng file"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int fd = kt_memfd_bytes(cases[i][0], strlen(cases[i][0]));
@@ -396,18 +396,18 @@ static void not_a_capture(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(file_round_trip),
-		cmocka_unit_test(stored_chunks_round_trip),
-		cmocka_unit_test(pipe_round_trip),
-		cmocka_unit_test(index_matches_contents),
-		cmocka_unit_test(chunks_close_on_time),
-		cmocka_unit_test(tick_flushes_a_quiet_capture),
-		cmocka_unit_test(reserve_commit_is_zero_copy),
-		cmocka_unit_test(seek_by_time),
-		cmocka_unit_test(full_disk_at_open),
-		cmocka_unit_test(full_disk_mid_capture),
-		cmocka_unit_test(unknown_blocks_are_skipped),
-		cmocka_unit_test(not_a_capture),
+	        cmocka_unit_test(file_round_trip),
+	        cmocka_unit_test(stored_chunks_round_trip),
+	        cmocka_unit_test(pipe_round_trip),
+	        cmocka_unit_test(index_matches_contents),
+	        cmocka_unit_test(chunks_close_on_time),
+	        cmocka_unit_test(tick_flushes_a_quiet_capture),
+	        cmocka_unit_test(reserve_commit_is_zero_copy),
+	        cmocka_unit_test(seek_by_time),
+	        cmocka_unit_test(full_disk_at_open),
+	        cmocka_unit_test(full_disk_mid_capture),
+	        cmocka_unit_test(unknown_blocks_are_skipped),
+	        cmocka_unit_test(not_a_capture),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,23 +29,31 @@ static const struct {
 	const char *name;
 	unsigned weight;
 } mix[] = {
-	{"openat", 16}, {"close", 16}, {"read", 14}, {"write", 10}, {"mmap", 5}, {"mprotect", 2},
-	{"socket", 2}, {"connect", 2}, {"sendto", 3}, {"recvfrom", 3}, {"execve", 1}, {"clone", 1},
-	{"procexit", 1}, {"unlinkat", 1}, {"renameat2", 1}, {"dup2", 1}, {"pipe2", 1}, {"accept4", 1},
-	{"fcntl", 2}, {"chdir", 1}, {"setuid", 1}, {"kill", 1}, {"drop", 1},
+        {"openat", 16},  {"close", 16},   {"read", 14},     {"write", 10},   {"mmap", 5},   {"mprotect", 2},
+        {"socket", 2},   {"connect", 2},  {"sendto", 3},    {"recvfrom", 3}, {"execve", 1}, {"clone", 1},
+        {"procexit", 1}, {"unlinkat", 1}, {"renameat2", 1}, {"dup2", 1},     {"pipe2", 1},  {"accept4", 1},
+        {"fcntl", 2},    {"chdir", 1},    {"setuid", 1},    {"kill", 1},     {"drop", 1},
 };
 
 static const char *const paths[] = {
-	"/etc/passwd", "/etc/ld.so.cache", "/usr/lib/x86_64-linux-gnu/libc.so.6",
-	"/proc/self/status", "/tmp/build/obj/parser.o", "/home/dev/project/src/main.c",
-	"/var/log/syslog", "/dev/null", "/usr/share/zoneinfo/UTC", "relative/dir/file.txt",
-	"/sys/fs/cgroup/cpu.max", "/run/systemd/journal/socket",
+        "/etc/passwd",
+        "/etc/ld.so.cache",
+        "/usr/lib/x86_64-linux-gnu/libc.so.6",
+        "/proc/self/status",
+        "/tmp/build/obj/parser.o",
+        "/home/dev/project/src/main.c",
+        "/var/log/syslog",
+        "/dev/null",
+        "/usr/share/zoneinfo/UTC",
+        "relative/dir/file.txt",
+        "/sys/fs/cgroup/cpu.max",
+        "/run/systemd/journal/socket",
 };
 
 static const char *const words[] = {"bash", "make", "cc1", "nginx", "python3", "sshd", "curl", "ls"};
 
 static const char payload[] =
-	"GET /index.html HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n";
+        "GET /index.html HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n";
 
 void kt_synth_init(struct kt_synth *g, uint64_t seed, uint64_t start_ts)
 {
@@ -96,44 +104,23 @@ static void add_param(struct kt_synth *g, struct kite_evt_builder *b, const stru
 	case KITE_K_FD:
 		kite_evt_add_u(b, strcmp(p->name, "dirfd") == 0 ? (uint64_t)-100 : 3 + pick(g, 60), 8);
 		break;
-	case KITE_K_PID:
-		kite_evt_add_u(b, 1000 + pick(g, 50), 8);
-		break;
-	case KITE_K_UID: case KITE_K_GID:
-		kite_evt_add_u(b, pick(g, 2) ? 1000 : 0, 4);
-		break;
-	case KITE_K_MODE:
-		kite_evt_add_u(b, 0644, 4);
-		break;
-	case KITE_K_FLAGS: case KITE_K_ENUM: case KITE_K_SIGNAL:
-		add_table_value(g, b, p);
-		break;
-	case KITE_K_PATH: case KITE_K_RELPATH:
-		kite_evt_add_str(b, paths[pick(g, sizeof(paths) / sizeof(paths[0]))]);
-		break;
-	case KITE_K_STRING:
-		kite_evt_add_str(b, words[pick(g, sizeof(words) / sizeof(words[0]))]);
-		break;
-	case KITE_K_BYTES:
-		kite_evt_add(b, payload, 1 + pick(g, sizeof(payload) - 1));
-		break;
-	case KITE_K_SOCKADDR:
-		add_addr(g, b, 0);
-		break;
-	case KITE_K_TUPLE:
-		add_addr(g, b, 1);
-		break;
-	case KITE_K_STRLIST:
-		kite_evt_add(b, argv, sizeof(argv));
-		break;
-	case KITE_K_ABSTIME:
-		kite_evt_add_u(b, g->ts, 8);
-		break;
-	case KITE_K_DEV:
-		kite_evt_add_u(b, 0x803, 4);
-		break;
-	default:
-		kite_evt_add_u(b, pick(g, 100000), 8);
+	case KITE_K_PID: kite_evt_add_u(b, 1000 + pick(g, 50), 8); break;
+	case KITE_K_UID:
+	case KITE_K_GID: kite_evt_add_u(b, pick(g, 2) ? 1000 : 0, 4); break;
+	case KITE_K_MODE: kite_evt_add_u(b, 0644, 4); break;
+	case KITE_K_FLAGS:
+	case KITE_K_ENUM:
+	case KITE_K_SIGNAL: add_table_value(g, b, p); break;
+	case KITE_K_PATH:
+	case KITE_K_RELPATH: kite_evt_add_str(b, paths[pick(g, sizeof(paths) / sizeof(paths[0]))]); break;
+	case KITE_K_STRING: kite_evt_add_str(b, words[pick(g, sizeof(words) / sizeof(words[0]))]); break;
+	case KITE_K_BYTES: kite_evt_add(b, payload, 1 + pick(g, sizeof(payload) - 1)); break;
+	case KITE_K_SOCKADDR: add_addr(g, b, 0); break;
+	case KITE_K_TUPLE: add_addr(g, b, 1); break;
+	case KITE_K_STRLIST: kite_evt_add(b, argv, sizeof(argv)); break;
+	case KITE_K_ABSTIME: kite_evt_add_u(b, g->ts, 8); break;
+	case KITE_K_DEV: kite_evt_add_u(b, 0x803, 4); break;
+	default: kite_evt_add_u(b, pick(g, 100000), 8);
 	}
 }
 
@@ -142,7 +129,8 @@ const struct kite_evt *kt_synth_record(struct kt_synth *g, const struct kite_eve
 	struct kite_evt_builder b;
 	uint32_t pid = 1000 + pick(g, 50);
 	g->ts += 200 + pick(g, 1800);
-	kite_evt_begin(&b, buf, d->id, d->nparams, g->ts, pick(g, 8) ? pid : pid + 1, pid, (uint16_t)pick(g, 2));
+	kite_evt_begin(&b, buf, d->id, d->nparams, g->ts, pick(g, 8) ? pid : pid + 1, pid,
+	               (uint16_t)pick(g, 2));
 	for (unsigned i = 0; i < d->nparams; i++)
 		add_param(g, &b, &d->params[i]);
 	return kite_evt_end(&b);
@@ -173,7 +161,8 @@ void kt_header(struct kite_header *h)
 static const struct kite_evt *capture_record(struct kt_synth *g, uint64_t i, uint32_t nstate, uint8_t *buf)
 {
 	if (i < nstate)
-		return kt_synth_record(g, kite_schema_event(g->s, i % 3 ? KITE_EVT_STATE_FD : KITE_EVT_STATE_PROC), buf);
+		return kt_synth_record(
+		        g, kite_schema_event(g->s, i % 3 ? KITE_EVT_STATE_FD : KITE_EVT_STATE_PROC), buf);
 	return kt_synth_event(g, buf);
 }
 

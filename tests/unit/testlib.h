@@ -13,7 +13,7 @@ struct kt_synth {
 	uint64_t rng;
 	uint64_t ts;
 	uint32_t nmix;
-	const struct kite_event_desc *mix[256];  /* event types, repeated by weight */
+	const struct kite_event_desc *mix[256]; /* event types, repeated by weight */
 };
 
 /* A generator over the built-in schema, deterministic for a seed. */
