@@ -23,10 +23,15 @@ ifeq ($(SAN),1)
   LDFLAGS += -fsanitize=address,undefined
 endif
 LIBS     := -lzstd -lz
+BPF_LIBS := -lbpf -lelf -lz
+BPFTOOL  ?= bpftool
+BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 FORMAT_SRC := $(wildcard format/*.c)
 KITE_SRC   := $(wildcard replay/*.c)
 RECORD_SRC := $(wildcard record/*.c)
+DRIVER_SRC := $(filter-out %.bpf.c,$(wildcard drivers/ebpf/*.c))
+DRIVER_OBJ := $(DRIVER_SRC:%.c=$(O)/%.o)
 TEST_SRC   := $(wildcard tests/unit/test_*.c) tests/unit/kt-synth.c
 
 FORMAT_OBJ := $(FORMAT_SRC:%.c=$(O)/%.o)
@@ -67,10 +72,24 @@ $(BIN)/kite: $(O)/replay/main.o $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# kite-record links the format library only: never replay or query (see DESIGN.md)
-$(BIN)/kite-record: $(RECORD_OBJ) $(LIBFORMAT)
+# The eBPF driver: vmlinux.h from the running kernel's BTF, the BPF object, its libbpf skeleton.
+$(O)/ebpf/vmlinux.h:
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(O)/ebpf/kite.bpf.o: drivers/ebpf/kite.bpf.c drivers/ebpf/kite_bpf.h $(O)/ebpf/vmlinux.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(O)/ebpf -Idrivers/ebpf -Wall -Werror -c $< -o $@
+
+$(O)/ebpf/kite.skel.h: $(O)/ebpf/kite.bpf.o
+	$(BPFTOOL) gen skeleton $< name kite_bpf > $@.tmp && mv $@.tmp $@
+
+$(DRIVER_OBJ) $(RECORD_OBJ): CPPFLAGS += -Idrivers -Idrivers/ebpf -I$(O)/ebpf
+$(DRIVER_OBJ) $(RECORD_OBJ): $(O)/ebpf/kite.skel.h
+
+# kite-record links the format library and the drivers only: never replay or query (see DESIGN.md)
+$(BIN)/kite-record: $(RECORD_OBJ) $(DRIVER_OBJ) $(LIBFORMAT)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(BPF_LIBS)
 
 $(O)/tests/%: tests/unit/%.c tests/unit/testlib.c $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)

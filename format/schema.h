@@ -152,6 +152,11 @@ static inline const struct kite_flag_table *kite_schema_table(const struct kite_
 const struct kite_event_desc *kite_schema_find(const struct kite_schema *s, const char *name);
 int kite_param_index(const struct kite_event_desc *d, const char *name); /* -1 if absent */
 const char *kite_kind_name(unsigned kind);
+/*
+ * The width in bytes drivers write an integer parameter with (1, 2, 4 or 8),
+ * or 0 for variable-length kinds.  Readers accept any of the four widths.
+ */
+unsigned kite_param_width(const struct kite_param_desc *p);
 const char *kite_category_name(unsigned cat);
 
 /* Serialise to the SCHEMA block's content; returns a malloc'd buffer. */

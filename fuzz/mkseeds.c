@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "pcapng.h"
 #include "testlib.h"
 #include "writer.h"
@@ -27,6 +28,19 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* The whole content of fd, which is closed. */
+static struct capture slurp(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st))
+		die("fstat");
+	struct capture c = {malloc(st.st_size ? (size_t)st.st_size : 1), (size_t)st.st_size};
+	if (!c.p || pread(fd, c.p, c.len, 0) != (ssize_t)c.len)
+		die("reading the capture back");
+	close(fd);
+	return c;
+}
+
 /* A synthetic capture, in memory. */
 static struct capture make_capture(uint64_t nevents, uint32_t nstate, uint32_t chunk_bytes, int level,
                                    uint64_t seed)
@@ -37,14 +51,61 @@ static struct capture make_capture(uint64_t nevents, uint32_t nstate, uint32_t c
 		die("memfd_create");
 	if (kt_write_capture(fd, nevents, nstate, &o, seed))
 		exit(1);
-	struct stat st;
-	if (fstat(fd, &st))
-		die("fstat");
-	struct capture c = {malloc((size_t)st.st_size), (size_t)st.st_size};
-	if (!c.p || pread(fd, c.p, c.len, 0) != (ssize_t)c.len)
-		die("reading the capture back");
-	close(fd);
-	return c;
+	return slurp(fd);
+}
+
+/*
+ * The same kind of capture over a schema cut down to the event types the
+ * generator uses (and their flag tables): its SCHEMA block is under half the
+ * size of the built-in table's ~23 KB, so each fuzzer run on it is cheaper.
+ */
+static struct capture make_small_capture(uint64_t nevents, uint32_t nstate, int level, uint64_t seed)
+{
+	static uint8_t buf[KITE_EVT_MAX_LEN];
+	static const struct kite_event_desc *events[KITE_EVT_MAX_BUILTIN];
+	static const struct kite_flag_table *tables[KITE_TBL_MAX_BUILTIN];
+	struct kite_header h;
+	struct kt_synth g;
+	char err[512];
+	kt_header(&h);
+	kt_synth_init(&g, seed, h.start_ns);
+	const struct kite_event_desc *proc = kite_schema_event(g.s, KITE_EVT_STATE_PROC);
+	const struct kite_event_desc *fdrec = kite_schema_event(g.s, KITE_EVT_STATE_FD);
+	for (uint32_t i = 0; i < g.nmix + 2; i++) {
+		const struct kite_event_desc *d = i < g.nmix ? g.mix[i] : i == g.nmix ? proc : fdrec;
+		events[d->id] = d;
+		for (unsigned j = 0; j < d->nparams; j++)
+			if (d->params[j].table)
+				tables[d->params[j].table] = kite_schema_table(g.s, d->params[j].table);
+	}
+	struct kite_schema small = *g.s;
+	small.events = events;
+	small.tables = tables;
+	small.ntables = 0;
+	for (uint32_t t = 0; t < KITE_TBL_MAX_BUILTIN; t++)
+		small.ntables += tables[t] != NULL;
+
+	struct kite_writer_opts o = {.chunk_bytes = 2048, .flush_ns = 0, .level = level};
+	int fd = memfd_create("seed", MFD_CLOEXEC);
+	if (fd < 0)
+		die("memfd_create");
+	kite_writer *w = kite_writer_open(fd, "seed", &h, &small, &o, err, sizeof(err));
+	if (!w) {
+		fprintf(stderr, "mkseeds: %s\n", err);
+		exit(1);
+	}
+	int rc = kite_writer_snapshot_begin(w);
+	for (uint32_t i = 0; rc == 0 && i < nstate; i++)
+		rc = kite_writer_append(w, kt_synth_record(&g, i % 3 ? fdrec : proc, buf));
+	if (rc == 0)
+		rc = kite_writer_snapshot_end(w);
+	for (uint64_t i = 0; rc == 0 && i < nevents; i++)
+		rc = kite_writer_append(w, kt_synth_event(&g, buf));
+	if (rc || kite_writer_close(w, err, sizeof(err))) {
+		fprintf(stderr, "mkseeds: writing the small capture failed\n");
+		exit(1);
+	}
+	return slurp(fd);
 }
 
 static void write_seed(const char *dir, const char *name, uint8_t ctl, const uint8_t *p, size_t n)
@@ -76,8 +137,9 @@ static size_t block_at(const struct capture *c, uint32_t type)
 }
 
 /* Seeds for fuzz_schema: the content of the first block of each parsed kind, behind its selector byte. */
-static void schema_seeds(const char *dir, const struct capture *c)
+static void schema_seeds(const char *dir, const struct capture *c, const char *prefix)
 {
+	char name[64];
 	static const struct {
 		uint32_t type;
 		uint8_t sel;
@@ -98,8 +160,10 @@ static void schema_seeds(const char *dir, const struct capture *c)
 			if (type != kinds[k].type || total < KITE_BLK_OVERHEAD)
 				continue;
 			memcpy(&clen, c->p + off + 12, 4);
-			if (clen <= total - KITE_BLK_OVERHEAD)
-				write_seed(dir, kinds[k].name, kinds[k].sel, c->p + off + 16, clen);
+			if (clen <= total - KITE_BLK_OVERHEAD) {
+				snprintf(name, sizeof(name), "%s%s", prefix, kinds[k].name);
+				write_seed(dir, name, kinds[k].sel, c->p + off + 16, clen);
+			}
 		}
 		off += total;
 	}
@@ -147,8 +211,24 @@ int main(int argc, char **argv)
 	write_seed(rdir, "empty", CTL_MEMFD, empty.p, empty.len);
 	write_seed(rdir, "empty-pipe", CTL_PIPE, empty.p, empty.len);
 
-	schema_seeds(sdir, &full);
-	printf("mkseeds: full capture %zu bytes, stored %zu, empty %zu\n", full.len, stored.len, empty.len);
+	/* small schema: the cheap seeds most mutations will start from */
+	struct capture small = make_small_capture(100, 6, 3, 4);
+	write_seed(rdir, "small", CTL_MEMFD, small.p, small.len);
+	write_seed(rdir, "small-pipe", CTL_PIPE, small.p, small.len);
+	write_seed(rdir, "small-noindex", CTL_IGNORE_INDEX, small.p, small.len);
+	struct capture small0 = make_small_capture(60, 3, 0, 5);
+	write_seed(rdir, "small-stored", CTL_MEMFD, small0.p, small0.len);
+	write_seed(rdir, "small-stored-pipe", CTL_PIPE, small0.p, small0.len);
+	size_t small_cut = block_at(&small, KITE_BLK_INDEX) - 100; /* inside the last chunk */
+	snprintf(name, sizeof(name), "small-truncated-%zu", small_cut);
+	write_seed(rdir, name, CTL_MEMFD, small.p, small_cut);
+
+	schema_seeds(sdir, &full, "");
+	schema_seeds(sdir, &small, "small-");
+	printf("mkseeds: full capture %zu bytes, stored %zu, empty %zu, small-schema %zu and %zu\n", full.len,
+	       stored.len, empty.len, small.len, small0.len);
+	free(small.p);
+	free(small0.p);
 	free(full.p);
 	free(stored.p);
 	free(empty.p);

@@ -1,6 +1,6 @@
 #!/bin/sh
-# run.sh - seeds the fuzz corpora and runs each libFuzzer target for its share of the time; exits 1 on any finding.
-#   sh fuzz/run.sh BUILDDIR SECONDS     (run from the top of the tree, as `make fuzz` does)
+# run.sh - seeds the fuzz corpora, runs each libFuzzer target for its share of the time, fails on a finding.
+#   sh fuzz/run.sh BUILDDIR SECONDS     (as `make fuzz` does; works from any directory)
 # Targets are the fuzz_* binaries present in BUILDDIR (fuzz_reader, fuzz_schema); the
 # seconds are split evenly between them.  Corpora grow in BUILDDIR/corpus-NAME; crash,
 # leak, timeout and OOM inputs are saved under BUILDDIR/artifacts/, logs in BUILDDIR/NAME.log.
@@ -12,8 +12,9 @@ case $seconds in
 '' | *[!0-9]*) echo "run.sh: SECONDS must be a whole number, not '$seconds'" >&2; exit 2 ;;
 esac
 
-cd "$(dirname "$0")/.." || exit 2
 mkdir -p "$builddir/artifacts" || exit 2
+builddir=$(cd "$builddir" && pwd) || exit 2
+cd "$(dirname "$0")/.." || exit 2
 
 is_empty() {
 	[ -z "$(ls -A "$1" 2>/dev/null)" ]
@@ -37,7 +38,8 @@ if [ -z "$targets" ]; then
 	echo "run.sh: no fuzz targets in $builddir" >&2
 	exit 1
 fi
-ntargets=$(echo $targets | wc -w)
+ntargets=0
+for t in $targets; do ntargets=$((ntargets + 1)); done
 share=$((seconds / ntargets))
 [ "$share" -ge 1 ] || share=1
 

@@ -13,6 +13,9 @@ libzstd-dev:h:zstd.h
 zlib1g-dev:h:zlib.h
 libcmocka-dev:h:cmocka.h
 libpcap-dev:h:pcap/pcap.h
+libbpf-dev:h:bpf/libbpf.h
+libelf-dev:h:libelf.h
+bpftool:c:bpftool
 python3:c:python3
 clang:c:clang
 libclang-rt-14-dev:f:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a

@@ -83,7 +83,9 @@ run 0 "$KITE" info --help
 contains out "usage: kite info"
 run 0 "$KITE" --version
 contains out "kite 0."
-run 1 "$KITE_RECORD" -w "$WORK/x.kcap"
-contains err "no driver yet"
+run 2 "$KITE_RECORD"
+contains err "no output file"
+run 2 "$KITE_RECORD" -w "$WORK/x.kcap" --driver nonesuch
+contains err "unknown driver 'nonesuch'"
 
 finish

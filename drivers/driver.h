@@ -1,0 +1,55 @@
+/* driver.h - the one small interface every event source implements for kite-record. */
+#ifndef KITE_DRIVER_H
+#define KITE_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+struct kite_driver_opts {
+	uint32_t snaplen;       /* bytes of I/O data per buffer */
+	int io;                 /* also the read/write family */
+	int all;                /* every syscall, unknown ones with raw arguments */
+	int no_env;             /* no environment variables */
+	uint64_t boot_ns;       /* boot time, ns since the epoch: records carry epoch times */
+	uint32_t ring_bytes;    /* per CPU; 0 for the default */
+	int verbose;            /* say more (the BPF verifier's log on failure) */
+};
+
+struct kite_driver_stats {
+	uint64_t events;        /* records delivered */
+	uint64_t drops;         /* events lost by the driver (ring full) */
+	uint32_t ncpus;
+};
+
+/*
+ * Receives each event, in timestamp order.  The record lives in the driver's
+ * buffer and is valid only during the call (copy it, e.g. with
+ * kite_writer_append).  Return 0, or -1 to stop delivery (poll returns -1).
+ */
+typedef int (*kite_sink_fn)(void *ctx, const struct kite_evt *e);
+
+struct kite_driver;
+
+struct kite_driver_ops {
+	const char *name;
+	/* Prepares (loads programs, allocates buffers) without recording yet. NULL and err on failure. */
+	struct kite_driver *(*open)(const struct kite_driver_opts *o, char *err, size_t errlen);
+	/* Starts recording. */
+	int (*start)(struct kite_driver *d, char *err, size_t errlen);
+	/*
+	 * Delivers what is ready, waiting up to timeout_ms when nothing is.
+	 * With final set (after stop), delivers everything left.  Returns the
+	 * number of events delivered, or -1.
+	 */
+	int (*poll)(struct kite_driver *d, int timeout_ms, int final, kite_sink_fn sink, void *ctx);
+	/* Stops recording; buffered events stay for a final poll. */
+	void (*stop)(struct kite_driver *d);
+	void (*stats)(struct kite_driver *d, struct kite_driver_stats *st);
+	void (*close)(struct kite_driver *d);
+};
+
+extern const struct kite_driver_ops kite_driver_ebpf;
+
+#endif

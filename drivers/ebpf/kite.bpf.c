@@ -1,0 +1,730 @@
+/* kite.bpf.c - kite's eBPF driver: one record per syscall at exit, in kite's on-disk record layout. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "kite_bpf.h"
+
+char LICENSE[] SEC("license") = "GPL"; /* probe_read_user and friends are GPL-only */
+
+/* Set by the loader before the programs load. */
+const volatile __u64 boot_offset_ns = 0; /* epoch time - boot time: records carry epoch ns */
+const volatile __u32 snaplen = 80;
+const volatile __u32 self_tgid = 0;      /* the recorder itself is never recorded */
+const volatile __u8 no_env = 0;
+
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define CLONE_VM 0x100
+#define CLONE_VFORK 0x4000
+#define SIGCHLD 17
+
+#define HDR 24u                           /* struct kite_evt */
+#define MASK (KB_HALF - 1)
+#define TMP_SIZE 8192                     /* path assembly, built backwards */
+#define TMP_MASK (TMP_SIZE / 2 - 1)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KB_NSLOTS);
+	__type(key, u32);
+	__type(value, struct kb_spec);
+} specs SEC(".maps");
+
+/* Where a record is assembled before it is copied to a ring: twice KB_HALF so masked offsets stay inside. */
+struct scratch {
+	u8 buf[2 * KB_HALF];
+};
+/* Two slots per CPU (record, path assembly); a plain array because per-CPU values are capped at 32 KiB. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2); /* the loader sets 2 x CPUs */
+	__type(key, u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* Arguments the kernel may read again after entry (paths, connect's address), saved at entry. */
+struct entry_save {
+	u32 nr;
+	u32 len;
+	u8 data[KB_ENTRY_MAX];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct entry_save);
+} entry_store SEC(".maps");
+
+struct ring {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22); /* the loader sets the real size */
+};
+/* One ring per CPU: a single shared ring collapses under contention. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1); /* the loader sets the CPU count */
+	__type(key, u32);
+	__array(values, struct ring);
+} rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct kb_drops);
+} drops SEC(".maps");
+
+/*
+ * v & mask, done in a register the compiler cannot drop: the verifier must see
+ * the bound on the very value passed to a helper or added to a pointer.
+ */
+#define BOUND(v, mask)                                             \
+	({                                                          \
+		u64 __b = (u64)(v);                                 \
+		asm volatile("%0 &= %1" : "+r"(__b) : "i"(mask));    \
+		__b;                                                \
+	})
+
+/* Everything a parameter's code may need. */
+struct fill {
+	struct kb_spec *spec;
+	struct pt_regs *regs;   /* user registers of the syscall (NULL for sched events) */
+	struct task_struct *task;
+	u8 *buf;
+	u8 *tmp;
+	long ret;
+	u32 off;
+	u32 nr;
+};
+
+/* ---- small readers ---- */
+
+static __always_inline u64 reg_arg(struct pt_regs *regs, long ret, u32 arg)
+{
+	if (!regs)
+		return 0;
+	switch (arg) {
+	case 0: return BPF_CORE_READ(regs, di);
+	case 1: return BPF_CORE_READ(regs, si);
+	case 2: return BPF_CORE_READ(regs, dx);
+	case 3: return BPF_CORE_READ(regs, r10);
+	case 4: return BPF_CORE_READ(regs, r8);
+	case 5: return BPF_CORE_READ(regs, r9);
+	case KB_ARG_RET: return (u64)ret;
+	}
+	return 0;
+}
+
+static __always_inline u32 put_int(struct fill *f, u64 v, u32 width)
+{
+	u8 *dst = f->buf + BOUND(f->off, MASK);
+	switch (width) {
+	case 1: *(u8 *)dst = v; return 1;
+	case 2: bpf_probe_read_kernel(dst, 2, &v); return 2;
+	case 4: bpf_probe_read_kernel(dst, 4, &v); return 4;
+	default: bpf_probe_read_kernel(dst, 8, &v); return 8;
+	}
+}
+
+/* A NUL-terminated user string, stored without its NUL. */
+static __always_inline u32 put_user_str(struct fill *f, const void *p)
+{
+	if (!p)
+		return 0;
+	long n = bpf_probe_read_user_str(f->buf + BOUND(f->off, MASK), KB_STR_MAX, p);
+	return n > 1 ? (u32)(n - 1) : 0;
+}
+
+static __always_inline u32 put_kernel_str(struct fill *f, const void *p, u32 max)
+{
+	long n = bpf_probe_read_kernel_str(f->buf + BOUND(f->off, MASK), BOUND(max, KB_STR_MAX - 1), p);
+	return n > 1 ? (u32)(n - 1) : 0;
+}
+
+static __always_inline u32 put_user_bytes(struct fill *f, const void *p, u64 n, u32 max)
+{
+	if (!p || (s64)n <= 0)
+		return 0;
+	if (n > max)
+		n = max;
+	n = BOUND(n, 2 * KB_DATA_MAX - 1);
+	if (n > KB_DATA_MAX)
+		n = KB_DATA_MAX;
+	if (bpf_probe_read_user(f->buf + BOUND(f->off, MASK), BOUND(n, 2 * KB_DATA_MAX - 1), p))
+		return 0;
+	return (u32)n;
+}
+
+static __always_inline struct file *fd_file(struct task_struct *task, long fd)
+{
+	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
+	struct file *file = NULL;
+	if (fd < 0 || (unsigned long)fd >= max)
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/* The kernel's internal dev_t (major << 20 | minor) in user space's new_encode_dev layout. */
+static __always_inline u32 encode_dev(u32 dev)
+{
+	u32 major = dev >> 20, minor = dev & 0xfffff;
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+/* ---- sockets ---- */
+
+/*
+ * A unix socket name of n bytes (kernel memory): a pathname ends at its NUL,
+ * an abstract name (leading NUL) is exactly n bytes.
+ */
+static __always_inline u32 put_unix_path(u8 *dst, const u8 *src, u32 n)
+{
+	u8 first = 0;
+	if (n == 0 || bpf_probe_read_kernel(&first, 1, src))
+		return 0;
+	if (n > 108)
+		n = 108;
+	if (first == 0)
+		return bpf_probe_read_kernel(dst, BOUND(n, 127), src) ? 0 : n;
+	long got = bpf_probe_read_kernel_str(dst, 109, src);
+	return got > 1 ? (u32)(got - 1) : 0;
+}
+
+/* Converts a struct sockaddr (kernel copy at src, len bytes) to kite's encoding at the write offset. */
+static __always_inline u32 put_sockaddr_raw(struct fill *f, const u8 *src, u32 len)
+{
+	u8 *dst = f->buf + BOUND(f->off, MASK);
+	u16 family = 0, port = 0;
+	bpf_probe_read_kernel(&family, 2, src);
+	bpf_probe_read_kernel(&port, 2, src + 2);
+	port = bpf_ntohs(port);
+	if (family == AF_INET && len >= 8) {
+		dst[0] = AF_INET;
+		bpf_probe_read_kernel(dst + 1, 4, src + 4);
+		bpf_probe_read_kernel(dst + 5, 2, &port);
+		return 7;
+	}
+	if (family == AF_INET6 && len >= 24) {
+		dst[0] = AF_INET6;
+		bpf_probe_read_kernel(dst + 1, 16, src + 8);
+		bpf_probe_read_kernel(dst + 17, 2, &port);
+		return 19;
+	}
+	if (family == AF_UNIX && len > 2) {
+		dst[0] = AF_UNIX;
+		return 1 + put_unix_path(dst + 1, src + 2, len - 2);
+	}
+	return 0;
+}
+
+static __always_inline u32 put_user_sockaddr(struct fill *f, const void *p, u64 len)
+{
+	if (!p || len < 2)
+		return 0;
+	if (len > 128)
+		len = 128;
+	u8 *tmp = f->tmp;
+	if (bpf_probe_read_user(tmp, BOUND(len, 255), p))
+		return 0;
+	return put_sockaddr_raw(f, tmp, (u32)len);
+}
+
+/* Both ends of the socket behind fd: local end first, as Falco's tuple. */
+static __always_inline u32 put_tuple(struct fill *f, long fd)
+{
+	struct file *file = fd_file(f->task, fd);
+	if (!file)
+		return 0;
+	umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return 0;
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return 0;
+	u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	u8 *dst = f->buf + BOUND(f->off, MASK);
+	dst[0] = (u8)family;
+	if (family == AF_INET) {
+		u32 saddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		u32 daddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		bpf_probe_read_kernel(dst + 1, 4, &saddr);
+		bpf_probe_read_kernel(dst + 5, 2, &sport);
+		bpf_probe_read_kernel(dst + 7, 4, &daddr);
+		bpf_probe_read_kernel(dst + 11, 2, &dport);
+		return 13;
+	}
+	if (family == AF_INET6) {
+		bpf_probe_read_kernel(dst + 1, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_probe_read_kernel(dst + 17, 2, &sport);
+		bpf_probe_read_kernel(dst + 19, 16, &sk->__sk_common.skc_v6_daddr);
+		bpf_probe_read_kernel(dst + 35, 2, &dport);
+		return 37;
+	}
+	if (family == AF_UNIX) {
+		struct unix_sock *us = (struct unix_sock *)sk;
+		u64 src = (u64)sk, peer = (u64)BPF_CORE_READ(us, peer);
+		bpf_probe_read_kernel(dst + 1, 8, &src);
+		bpf_probe_read_kernel(dst + 9, 8, &peer);
+		/* the bound name: this end's, or the peer's for an unbound client */
+		struct unix_address *addr = BPF_CORE_READ(us, addr);
+		if (!addr && peer)
+			addr = BPF_CORE_READ((struct unix_sock *)peer, addr);
+		if (!addr)
+			return 17;
+		int len = BPF_CORE_READ(addr, len);
+		return 17 + put_unix_path(dst + 17, (u8 *)addr->name + 2, len > 2 ? (u32)len - 2 : 0);
+	}
+	return 1;
+}
+
+/* ---- paths ---- */
+
+struct walk {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	u8 *tmp;
+	u32 pos;     /* start of the path built so far, at the end of tmp */
+	int done;
+};
+
+static long walk_step(u32 i, void *ctx)
+{
+	struct walk *w = ctx;
+	struct dentry *dentry = w->dentry;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct mount *mnt = w->mnt;
+	struct dentry *root = BPF_CORE_READ(vfsmnt, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+	if (dentry == root || dentry == parent) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+		if (mnt == up || dentry == parent) { /* the root of everything */
+			w->done = 1;
+			return 1;
+		}
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vfsmnt = (struct vfsmount *)((u8 *)up + bpf_core_field_offset(struct mount, mnt));
+		return 0;
+	}
+	u32 len = BPF_CORE_READ(dentry, d_name.len);
+	const u8 *name = BPF_CORE_READ(dentry, d_name.name);
+	if (len > 255 || w->pos < len + 1) {
+		w->done = 1;
+		return 1;
+	}
+	w->pos -= len;
+	bpf_probe_read_kernel(w->tmp + BOUND(w->pos, TMP_MASK), BOUND(len, 255), name);
+	w->pos -= 1;
+	w->tmp[BOUND(w->pos, TMP_MASK)] = '/';
+	w->dentry = parent;
+	return 0;
+}
+
+/* The absolute path of a struct path, resolved across mounts (bpf_d_path is not allowed here). */
+static __always_inline u32 put_path(struct fill *f, struct path *p)
+{
+	struct walk w = {.tmp = f->tmp, .pos = TMP_SIZE / 2};
+	w.dentry = BPF_CORE_READ(p, dentry);
+	w.vfsmnt = BPF_CORE_READ(p, mnt);
+	if (!w.dentry || !w.vfsmnt)
+		return 0;
+	w.mnt = (struct mount *)((u8 *)w.vfsmnt - bpf_core_field_offset(struct mount, mnt));
+	bpf_loop(64, walk_step, &w, 0);
+	u32 n = TMP_SIZE / 2 - w.pos;
+	u8 *dst = f->buf + BOUND(f->off, MASK);
+	if (n == 0) {
+		dst[0] = '/';
+		return 1;
+	}
+	if (n > KB_STR_MAX - 1)
+		return 0;
+	bpf_probe_read_kernel(dst, BOUND(n, KB_STR_MAX - 1), f->tmp + BOUND(w.pos, TMP_MASK));
+	return n;
+}
+
+/* ---- the process an event is about ---- */
+
+/* argv or environ: the bytes between start and end of the task's user memory (current's mm). */
+static __always_inline u32 put_mm_area(struct fill *f, u64 start, u64 end, int skip_first)
+{
+	if (!start || end <= start)
+		return 0;
+	if (skip_first) { /* args: what follows argv[0] */
+		long first = bpf_probe_read_user_str(f->tmp, KB_STR_MAX, (void *)start);
+		if (first <= 0 || start + (u64)first >= end)
+			return 0;
+		start += (u64)first;
+	}
+	u64 n = end - start;
+	if (n > KB_STR_MAX - 1)
+		n = KB_STR_MAX - 1;
+	if (bpf_probe_read_user(f->buf + BOUND(f->off, MASK), BOUND(n, KB_STR_MAX - 1), (void *)start))
+		return 0;
+	return (u32)n;
+}
+
+static __always_inline u32 put_argv0(struct fill *f, struct mm_struct *mm)
+{
+	u64 start = BPF_CORE_READ(mm, arg_start);
+	if (!start)
+		return 0;
+	return put_user_str(f, (void *)start);
+}
+
+static __always_inline u32 exe_flags(struct task_struct *t)
+{
+	struct file *exe = BPF_CORE_READ(t, mm, exe_file);
+	const u8 *name = BPF_CORE_READ(exe, f_path.dentry, d_name.name);
+	char prefix[6] = {};
+	bpf_probe_read_kernel(prefix, sizeof(prefix), name);
+	/* memfd files are named "memfd:NAME": an exec from one is fileless */
+	if (prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' && prefix[4] == 'd' &&
+	    prefix[5] == ':')
+		return 0x4; /* KITE_EXE_FROM_MEMFD */
+	return 0;
+}
+
+static __always_inline u32 pid_nr_ns_top(struct pid *pid)
+{
+	unsigned int level = BPF_CORE_READ(pid, level);
+	return BPF_CORE_READ(pid, numbers[level & 7].nr);
+}
+
+/* The loader says in `arg` where the flags are: see enum kb_clone_src. */
+static __always_inline u64 clone_flags(struct fill *f, u32 how)
+{
+	switch (how) {
+	case KB_CLONE_ARG0:
+		return reg_arg(f->regs, 0, 0);
+	case KB_CLONE_ARGS_STRUCT: {
+		u64 flags = 0; /* clone_args.flags is its first field */
+		bpf_probe_read_user(&flags, 8, (void *)reg_arg(f->regs, 0, 0));
+		return flags;
+	}
+	case KB_CLONE_VFORK:
+		return CLONE_VM | CLONE_VFORK | SIGCHLD;
+	default:
+		return SIGCHLD;
+	}
+}
+
+static __always_inline u32 put_process(struct fill *f, struct kb_param *p)
+{
+	struct task_struct *t = f->task;
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	const struct cred *cred = BPF_CORE_READ(t, cred);
+	u8 *dst = f->buf + BOUND(f->off, MASK);
+	switch (p->special) {
+	case KB_SP_EXE: return mm ? put_argv0(f, mm) : 0;
+	case KB_SP_ARGS: return mm ? put_mm_area(f, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end), 1) : 0;
+	case KB_SP_ENV:
+		if (no_env || !mm)
+			return 0;
+		return put_mm_area(f, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end), 0);
+	case KB_SP_TID: return put_int(f, BPF_CORE_READ(t, pid), 8);
+	case KB_SP_PID: return put_int(f, BPF_CORE_READ(t, tgid), 8);
+	case KB_SP_PTID: return put_int(f, BPF_CORE_READ(t, real_parent, pid), 8);
+	case KB_SP_CWD: {
+		struct path pwd;
+		if (BPF_CORE_READ_INTO(&pwd, t, fs, pwd))
+			return 0;
+		return put_path(f, &pwd);
+	}
+	case KB_SP_EXEPATH: {
+		struct path exe;
+		if (!mm || BPF_CORE_READ_INTO(&exe, mm, exe_file, f_path))
+			return 0;
+		return put_path(f, &exe);
+	}
+	case KB_SP_FDLIMIT: return put_int(f, BPF_CORE_READ(t, signal, rlim[7].rlim_cur), p->width); /* RLIMIT_NOFILE */
+	case KB_SP_PGFT_MAJ: return put_int(f, BPF_CORE_READ(t, maj_flt), p->width);
+	case KB_SP_PGFT_MIN: return put_int(f, BPF_CORE_READ(t, min_flt), p->width);
+	case KB_SP_VM_SIZE: return mm ? put_int(f, BPF_CORE_READ(mm, total_vm) * 4, p->width) : 0; /* KiB */
+	case KB_SP_COMM: return put_kernel_str(f, t->comm, 16);
+	case KB_SP_PGID: return put_int(f, pid_nr_ns_top(BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID])), 8);
+	case KB_SP_LOGINUID: return put_int(f, BPF_CORE_READ(t, loginuid.val), 4);
+	case KB_SP_EXE_FLAGS: return put_int(f, exe_flags(t), p->width);
+	case KB_SP_CAP_INH: bpf_probe_read_kernel(dst, 8, &cred->cap_inheritable); return 8;
+	case KB_SP_CAP_PRM: bpf_probe_read_kernel(dst, 8, &cred->cap_permitted); return 8;
+	case KB_SP_CAP_EFF: bpf_probe_read_kernel(dst, 8, &cred->cap_effective); return 8;
+	case KB_SP_EXE_INO: return mm ? put_int(f, BPF_CORE_READ(mm, exe_file, f_inode, i_ino), 8) : 0;
+	case KB_SP_UID: return put_int(f, BPF_CORE_READ(cred, euid.val), 4);
+	case KB_SP_GID: return put_int(f, BPF_CORE_READ(cred, egid.val), 4);
+	case KB_SP_VTID: return put_int(f, pid_nr_ns_top(BPF_CORE_READ(t, thread_pid)), 8);
+	case KB_SP_VPID: return put_int(f, pid_nr_ns_top(BPF_CORE_READ(t, group_leader, thread_pid)), 8);
+	case KB_SP_CLONE_FLAGS: return put_int(f, clone_flags(f, p->arg), p->width);
+	}
+	return 0;
+}
+
+/* ---- one parameter ---- */
+
+static __always_inline u32 put_entry(struct fill *f, struct kb_param *p)
+{
+	struct entry_save *e = bpf_task_storage_get(&entry_store, f->task, 0, 0);
+	if (e && e->nr == f->nr && e->len <= KB_ENTRY_MAX) {
+		e->nr = ~0u; /* used once */
+		if (p->op == KB_OP_USOCKADDR)
+			return put_sockaddr_raw(f, e->data, e->len);
+		u32 n = BOUND(e->len, KB_ENTRY_MAX - 1);
+		bpf_probe_read_kernel(f->buf + BOUND(f->off, MASK), BOUND(n, KB_ENTRY_MAX - 1), e->data);
+		return n;
+	}
+	/* entered before the recorder attached: read it now */
+	u64 v = reg_arg(f->regs, f->ret, p->arg);
+	if (p->op == KB_OP_USOCKADDR)
+		return put_user_sockaddr(f, (void *)v, reg_arg(f->regs, f->ret, p->arg + 1));
+	return put_user_str(f, (void *)v);
+}
+
+static __always_inline u32 put_special(struct fill *f, struct kb_param *p)
+{
+	u8 *dst = f->buf + BOUND(f->off, MASK);
+	switch (p->special) {
+	case KB_SP_ENTRY: return put_entry(f, p);
+	case KB_SP_TUPLE_ARG0: return put_tuple(f, (long)reg_arg(f->regs, 0, 0));
+	case KB_SP_TUPLE_RET: return f->ret >= 0 ? put_tuple(f, f->ret) : 0;
+	case KB_SP_DEV_RET:
+	case KB_SP_INO_RET:
+	case KB_SP_PIPE_INO: {
+		long fd = f->ret;
+		if (p->special == KB_SP_PIPE_INO) {
+			int fds[2] = {-1, -1};
+			bpf_probe_read_user(fds, sizeof(fds), (void *)reg_arg(f->regs, 0, 0));
+			fd = fds[0];
+		}
+		struct file *file = f->ret >= 0 ? fd_file(f->task, fd) : NULL;
+		if (!file)
+			return 0;
+		struct inode *ino = BPF_CORE_READ(file, f_inode);
+		if (p->special == KB_SP_DEV_RET)
+			return put_int(f, encode_dev(BPF_CORE_READ(ino, i_sb, s_dev)), 4);
+		return put_int(f, BPF_CORE_READ(ino, i_ino), 8);
+	}
+	case KB_SP_DATA_ARG1:
+		return put_user_bytes(f, (void *)reg_arg(f->regs, 0, 1), (u64)f->ret, snaplen);
+	case KB_SP_IOV_ARG1:
+	case KB_SP_MSG_ARG1: {
+		struct iovec iov = {};
+		void *vec = (void *)reg_arg(f->regs, 0, 1);
+		if (p->special == KB_SP_MSG_ARG1) {
+			struct user_msghdr msg = {};
+			if (bpf_probe_read_user(&msg, sizeof(msg), vec))
+				return 0;
+			vec = msg.msg_iov;
+		}
+		if (bpf_probe_read_user(&iov, sizeof(iov), vec))
+			return 0;
+		u64 n = (u64)f->ret < iov.iov_len ? (u64)f->ret : iov.iov_len;
+		return put_user_bytes(f, iov.iov_base, n, snaplen);
+	}
+	case KB_SP_PIPE_FD0:
+	case KB_SP_PIPE_FD1:
+	case KB_SP_PAIR_FD0:
+	case KB_SP_PAIR_FD1: {
+		int fds[2] = {-1, -1};
+		int pair = p->special == KB_SP_PAIR_FD0 || p->special == KB_SP_PAIR_FD1;
+		if (f->ret < 0)
+			return 0;
+		bpf_probe_read_user(fds, sizeof(fds), (void *)reg_arg(f->regs, 0, pair ? 3 : 0));
+		s64 fd = fds[0];
+		if (p->special == KB_SP_PIPE_FD1 || p->special == KB_SP_PAIR_FD1)
+			fd = fds[1];
+		return put_int(f, (u64)fd, 8);
+	}
+	case KB_SP_HOW_FLAGS:
+	case KB_SP_HOW_MODE:
+	case KB_SP_HOW_RESOLVE: {
+		u64 how[3] = {}; /* struct open_how: flags, mode, resolve */
+		bpf_probe_read_user(how, sizeof(how), (void *)reg_arg(f->regs, 0, 2));
+		u64 v = how[0];
+		if (p->special == KB_SP_HOW_MODE)
+			v = how[1];
+		else if (p->special == KB_SP_HOW_RESOLVE)
+			v = how[2];
+		return put_int(f, v, p->width);
+	}
+	case KB_SP_EXIT_STATUS:
+	case KB_SP_EXIT_RET:
+	case KB_SP_EXIT_SIG:
+	case KB_SP_EXIT_CORE: {
+		struct task_struct *task = f->task;
+		int code = BPF_CORE_READ(task, exit_code);
+		u64 v = p->special == KB_SP_EXIT_STATUS ? (u64)(s64)code
+		      : p->special == KB_SP_EXIT_RET    ? (u64)((code >> 8) & 0xff)
+		      : p->special == KB_SP_EXIT_SIG    ? (u64)(code & 0x7f)
+		                                        : (u64)((code & 0x80) != 0);
+		return put_int(f, v, p->width);
+	}
+	case KB_SP_SYSCALL_NR: return put_int(f, f->nr, 8);
+	case KB_SP_RAW_ARGS:
+		for (u32 i = 0; i < 6; i++) {
+			u64 v = reg_arg(f->regs, 0, i);
+			bpf_probe_read_kernel(dst + 8 * i, 8, &v);
+		}
+		return 48;
+	}
+	return put_process(f, p);
+}
+
+static long fill_param(u32 i, void *ctx)
+{
+	struct fill *f = ctx;
+	if (i >= f->spec->nparams || i >= KB_MAX_PARAMS)
+		return 1;
+	u32 idx = i & (KB_MAX_PARAMS - 1);
+	asm volatile("%0 &= 31" : "+r"(idx)); /* keep the bound where the verifier sees it (KB_MAX_PARAMS - 1) */
+	struct kb_param p = f->spec->params[idx];
+	u32 len = 0;
+	/* nothing variable may start past this point, so every write stays inside KB_HALF */
+	if (f->off <= KB_HALF - KB_DATA_MAX - 64) {
+		switch (p.op) {
+		case KB_OP_INT: {
+			u64 v = reg_arg(f->regs, f->ret, p.arg);
+			if (p.special == KB_INT_SEXT32) /* an int argument: its register's upper half is not a sign */
+				v = (u64)(s64)(s32)v;
+			len = put_int(f, v, p.width);
+			break;
+		}
+		case KB_OP_USTR:
+			len = p.special == KB_SP_ENTRY ? put_entry(f, &p)
+			                               : put_user_str(f, (void *)reg_arg(f->regs, f->ret, p.arg));
+			break;
+		case KB_OP_USOCKADDR:
+			len = p.special == KB_SP_ENTRY ? put_entry(f, &p)
+			                               : put_user_sockaddr(f, (void *)reg_arg(f->regs, f->ret, p.arg),
+			                                                   reg_arg(f->regs, f->ret, p.arg + 1));
+			break;
+		case KB_OP_SPECIAL: len = put_special(f, &p); break;
+		}
+	}
+	len &= 0xffff;
+	u16 l = (u16)len;
+	bpf_probe_read_kernel(f->buf + HDR + 2 * idx, 2, &l);
+	f->off += len;
+	return 0;
+}
+
+/* Builds the record for one event of spec slot `slot` about `task`, and hands it to this CPU's ring. */
+static __always_inline int emit(u32 slot, u32 nr, struct pt_regs *regs, long ret, struct task_struct *task)
+{
+	struct kb_spec *spec = bpf_map_lookup_elem(&specs, &slot);
+	u32 zero = 0, cpu = bpf_get_smp_processor_id();
+	u32 rec_slot = 2 * cpu, tmp_slot = 2 * cpu + 1;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &rec_slot);
+	struct scratch *t = bpf_map_lookup_elem(&scratch, &tmp_slot);
+	if (!spec || !spec->event || !s || !t)
+		return 0;
+	u64 ts = bpf_ktime_get_boot_ns() + boot_offset_ns;
+	struct fill f = {
+		.spec = spec, .regs = regs, .task = task, .buf = s->buf, .tmp = t->buf, .ret = ret, .nr = nr,
+		.off = HDR + 2 * spec->nparams,
+	};
+	if (spec->nparams > KB_MAX_PARAMS)
+		return 0;
+	bpf_loop(spec->nparams, fill_param, &f, 0);
+	u32 len = (f.off + 7) & ~7u;
+	u64 zero8 = 0;
+	bpf_probe_read_kernel(s->buf + BOUND(f.off, MASK), 8, &zero8); /* padding */
+	u32 tid = BPF_CORE_READ(task, pid), pid = BPF_CORE_READ(task, tgid);
+	bpf_probe_read_kernel(s->buf, 8, &ts);
+	bpf_probe_read_kernel(s->buf + 8, 4, &tid);
+	bpf_probe_read_kernel(s->buf + 12, 4, &pid);
+	bpf_probe_read_kernel(s->buf + 16, 4, &len);
+	bpf_probe_read_kernel(s->buf + 20, 2, &spec->event);
+	bpf_probe_read_kernel(s->buf + 22, 2, &cpu);
+	void *ring = bpf_map_lookup_elem(&rings, &cpu);
+	if (len > KB_HALF)
+		return 0;
+	if (!ring || bpf_ringbuf_output(ring, s->buf, len, BPF_RB_NO_WAKEUP)) {
+		struct kb_drops *d = bpf_map_lookup_elem(&drops, &zero);
+		if (d) {
+			if (d->n == 0)
+				d->first_ts = ts;
+			d->n++;
+			d->last_ts = ts;
+		}
+	}
+	return 0;
+}
+
+/* ---- programs ---- */
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(kite_sys_exit, struct pt_regs *regs, long ret)
+{
+	u64 nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr >= KB_MAX_SYSCALLS)
+		return 0;
+	u32 slot = (u32)nr;
+	struct kb_spec *spec = bpf_map_lookup_elem(&specs, &slot);
+	if (!spec || !spec->event)
+		return 0; /* the filter first: most syscalls stop here */
+	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
+	return emit(slot, slot, regs, ret, bpf_get_current_task_btf());
+}
+
+/*
+ * No sched_process_fork program: a new child returns from fork/clone through
+ * the syscall exit path, so kite_sys_exit already records the child's side
+ * (return value 0, the child's tid), as Falco reports it.
+ */
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(kite_exit, struct task_struct *task)
+{
+	if (BPF_CORE_READ(task, tgid) == self_tgid)
+		return 0;
+	return emit(KB_SLOT_PROCEXIT, 0, NULL, 0, task);
+}
+
+/*
+ * Entry: only for the syscalls whose arguments the kernel may read again after
+ * entry (the path of open*, connect's address), the loader sets entry_how[nr]:
+ * 1 + n for a string at argument n, KB_ENTRY_SOCKADDR | n for a sockaddr at
+ * argument n with its length in n + 1.  Every other syscall stops at the first
+ * load.  (fentry hooks on the syscall functions alone would be cheaper, but
+ * kernels built without ftrace direct calls refuse them; this works everywhere.)
+ */
+const volatile __u8 entry_how[KB_MAX_SYSCALLS] = {};
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(kite_sys_enter, struct pt_regs *regs, long id)
+{
+	if ((u64)id >= KB_MAX_SYSCALLS)
+		return 0;
+	u8 how = entry_how[BOUND(id, KB_MAX_SYSCALLS - 1)];
+	if (!how || (bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
+	struct entry_save *e = bpf_task_storage_get(&entry_store, bpf_get_current_task_btf(), 0,
+	                                            BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!e)
+		return 0;
+	e->nr = (u32)id;
+	e->len = 0;
+	if (how & KB_ENTRY_SOCKADDR) {
+		u32 arg = how & 7;
+		u64 len = reg_arg(regs, 0, arg + 1);
+		if (len > 128)
+			len = 128;
+		if (len && bpf_probe_read_user(e->data, BOUND(len, 255), (void *)reg_arg(regs, 0, arg)) == 0)
+			e->len = (u32)len;
+		return 0;
+	}
+	long n = bpf_probe_read_user_str(e->data, KB_ENTRY_MAX, (void *)reg_arg(regs, 0, (how - 1) & 7));
+	e->len = n > 1 ? (u32)(n - 1) : 0;
+	return 0;
+}
