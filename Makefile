@@ -96,6 +96,10 @@ $(O)/tests/%: tests/unit/%.c tests/unit/testlib.c $(LIBREPLAY) $(LIBFORMAT)
 	$(CC) $(CPPFLAGS) -Itests/unit -Ireplay $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c \
 	    $(LIBREPLAY) $(LIBFORMAT) -lcmocka -lpcap $(LIBS)
 
+$(O)/tests/kt-workload: tests/e2e/workload.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 $(O)/bench/%: bench/%.c tests/unit/testlib.c $(LIBFORMAT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c $(LIBFORMAT) $(LIBS)
@@ -116,7 +120,7 @@ check-deps:
 
 # The test suite: unit tests (cmocka), then the command-level tests.
 test: check-deps
-	$(MAKE) all $(TEST_BIN) O=$(O) BIN=$(BIN) SAN=$(SAN)
+	$(MAKE) all $(TEST_BIN) $(O)/tests/kt-workload O=$(O) BIN=$(BIN) SAN=$(SAN)
 	sh tests/run.sh $(O) $(BIN)
 
 FUZZ_SECONDS ?= 60

@@ -12,9 +12,10 @@ passed=0
 for t in "$O"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
-	if "$t" >"$O/tests/$name.log" 2>&1; then
+	if KITE_RECORD="$BIN/kite-record" KT_WORKLOAD="$O/tests/kt-workload" "$t" >"$O/tests/$name.log" 2>&1; then
 		passed=$((passed + 1))
 		echo "ok    $name ($(grep -c '^\[       OK' "$O/tests/$name.log") cases)"
+		grep '^SKIP' "$O/tests/$name.log" | sed 's/^/      /' 
 	else
 		cat "$O/tests/$name.log"
 		echo "FAIL  $name"

@@ -237,8 +237,12 @@ static __always_inline u32 put_user_sockaddr(struct fill *f, const void *p, u64 
 	return put_sockaddr_raw(f, tmp, (u32)len);
 }
 
-/* Both ends of the socket behind fd: local end first, as Falco's tuple. */
-static __always_inline u32 put_tuple(struct fill *f, long fd)
+/*
+ * Both ends of the socket behind fd, client first as Falco's tuple: the local
+ * end first, except for accepted sockets (remote_first), whose client is the
+ * remote end.
+ */
+static __always_inline u32 put_tuple(struct fill *f, long fd, int remote_first)
 {
 	struct file *file = fd_file(f->task, fd);
 	if (!file)
@@ -251,24 +255,27 @@ static __always_inline u32 put_tuple(struct fill *f, long fd)
 	if (!sk)
 		return 0;
 	u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	u16 sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	u16 dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	u8 *dst = f->buf + BOUND(f->off, MASK);
+	u32 a = remote_first ? 7 : 1, b = remote_first ? 1 : 7; /* where the local and remote ends go */
 	dst[0] = (u8)family;
 	if (family == AF_INET) {
-		u32 saddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-		u32 daddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-		bpf_probe_read_kernel(dst + 1, 4, &saddr);
-		bpf_probe_read_kernel(dst + 5, 2, &sport);
-		bpf_probe_read_kernel(dst + 7, 4, &daddr);
-		bpf_probe_read_kernel(dst + 11, 2, &dport);
+		u32 laddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		u32 raddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		bpf_probe_read_kernel(dst + a, 4, &laddr);
+		bpf_probe_read_kernel(dst + a + 4, 2, &lport);
+		bpf_probe_read_kernel(dst + b, 4, &raddr);
+		bpf_probe_read_kernel(dst + b + 4, 2, &rport);
 		return 13;
 	}
 	if (family == AF_INET6) {
-		bpf_probe_read_kernel(dst + 1, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_probe_read_kernel(dst + 17, 2, &sport);
-		bpf_probe_read_kernel(dst + 19, 16, &sk->__sk_common.skc_v6_daddr);
-		bpf_probe_read_kernel(dst + 35, 2, &dport);
+		a = remote_first ? 19 : 1;
+		b = remote_first ? 1 : 19;
+		bpf_probe_read_kernel(dst + a, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_probe_read_kernel(dst + a + 16, 2, &lport);
+		bpf_probe_read_kernel(dst + b, 16, &sk->__sk_common.skc_v6_daddr);
+		bpf_probe_read_kernel(dst + b + 16, 2, &rport);
 		return 37;
 	}
 	if (family == AF_UNIX) {
@@ -494,8 +501,8 @@ static __always_inline u32 put_special(struct fill *f, struct kb_param *p)
 	u8 *dst = f->buf + BOUND(f->off, MASK);
 	switch (p->special) {
 	case KB_SP_ENTRY: return put_entry(f, p);
-	case KB_SP_TUPLE_ARG0: return put_tuple(f, (long)reg_arg(f->regs, 0, 0));
-	case KB_SP_TUPLE_RET: return f->ret >= 0 ? put_tuple(f, f->ret) : 0;
+	case KB_SP_TUPLE_ARG0: return put_tuple(f, (s32)reg_arg(f->regs, 0, 0), 0);
+	case KB_SP_TUPLE_RET: return f->ret >= 0 ? put_tuple(f, f->ret, 1) : 0;
 	case KB_SP_DEV_RET:
 	case KB_SP_INO_RET:
 	case KB_SP_PIPE_INO: {
