@@ -128,6 +128,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -Itests/uni
 fuzz: check-deps
 	@mkdir -p $(O)/fuzz
 	$(CLANG) $(FUZZ_FLAGS) -o $(O)/fuzz/fuzz_reader fuzz/fuzz_reader.c tests/unit/testlib.c $(FORMAT_SRC) $(LIBS)
+	$(CLANG) $(FUZZ_FLAGS) -o $(O)/fuzz/fuzz_schema fuzz/fuzz_schema.c $(FORMAT_SRC) $(LIBS)
 	sh fuzz/run.sh $(O)/fuzz $(FUZZ_SECONDS)
 
 bench: all $(O)/bench/format

@@ -244,7 +244,8 @@ static void put_int(struct sb *b, const struct kite_param_desc *p, const uint8_t
 	case KITE_K_FD:
 	case KITE_K_PID: sb_printf(b, "%" PRId64, i); break;
 	case KITE_K_ERRNO: {
-		const char *name = i < 0 ? kite_errno_name((int)-i) : NULL;
+		/* errno values are 1..4095; anything below is just a negative number */
+		const char *name = i < 0 && i >= -4095 ? kite_errno_name((int)-i) : NULL;
 		if (name)
 			sb_printf(b, "%" PRId64 "(%s)", i, name);
 		else

@@ -316,7 +316,8 @@ static int load_chunk(kite_reader *r, struct kite_block *b)
 		if (ZSTD_isError(got) || got != b->chunk.raw_len)
 			return chunk_bad(r, b, "does not decompress");
 	} else if (b->codec == KITE_CODEC_NONE && b->chunk.comp_len == b->chunk.raw_len) {
-		memcpy(r->raw, payload, b->chunk.raw_len);
+		if (b->chunk.raw_len) /* an empty chunk has no buffer yet */
+			memcpy(r->raw, payload, b->chunk.raw_len);
 	} else {
 		return chunk_bad(r, b, "uses an unknown codec");
 	}

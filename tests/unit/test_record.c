@@ -112,6 +112,13 @@ static void render_addresses(void **state)
 	int64_t res = -9;
 	kite_param_format(kite_schema_builtin(), &cl->params[0], (const uint8_t *)&res, 8, out, sizeof(out));
 	assert_string_equal(out, "-9(EBADF)");
+	/* not errnos: far below -4095, and the one value whose negation overflows */
+	res = -4294967298LL;
+	kite_param_format(kite_schema_builtin(), &cl->params[0], (const uint8_t *)&res, 8, out, sizeof(out));
+	assert_string_equal(out, "-4294967298");
+	res = INT64_MIN;
+	kite_param_format(kite_schema_builtin(), &cl->params[0], (const uint8_t *)&res, 8, out, sizeof(out));
+	assert_string_equal(out, "-9223372036854775808");
 }
 
 int main(void)

@@ -363,6 +363,30 @@ static void unknown_blocks_are_skipped(void **state)
 	free(q);
 }
 
+/* An empty stored chunk (no writer makes one, a crafted file may): read as zero records. */
+static void empty_stored_chunk(void **state)
+{
+	(void)state;
+	int fd = memfd_create("t", 0);
+	struct kite_header h;
+	kt_header(&h);
+	char err[256];
+	kite_writer *w = kite_writer_open(fd, "t", &h, kite_schema_builtin(), NULL, err, sizeof(err));
+	uint8_t content[KITE_CHUNK_HDR_LEN] = {1, 0, KITE_CODEC_NONE, 0};
+	struct kite_chunk_ref ref = {.kind = KITE_CHUNK_EVENTS};
+	assert_int_equal(kite_writer_copy_chunk(w, KITE_BLK_CHUNK, content, sizeof(content), &ref), 0);
+	assert_int_equal(kite_writer_close(w, err, sizeof(err)), 0);
+	lseek(fd, 0, SEEK_SET);
+	struct kt_warnings wn = {0};
+	kite_reader *r = open_fd(fd, 0, &wn);
+	uint64_t *hs;
+	assert_int_equal(kt_read_all(r, &hs), 0);
+	assert_int_equal(kite_reader_stats(r)->bad_chunks, 0);
+	assert_int_equal(kite_reader_stats(r)->chunks, 1);
+	free(hs);
+	kite_reader_close(r);
+}
+
 static void not_a_capture(void **state)
 {
 	(void)state;
