@@ -262,8 +262,7 @@ static int write_snapshot(struct recorder *r, uint64_t boot_ns)
 	struct kite_snapshot_opts so = {.no_env = r->o.no_env, .boot_ns = boot_ns};
 	struct kite_snapshot_stats st = {0};
 	char err[512];
-	if (kite_writer_snapshot_begin(r->w) || kite_snapshot_write(r->w, &so, &st, err, sizeof(err)) ||
-	    kite_writer_snapshot_end(r->w)) {
+	if (kite_snapshot_write(r->w, &so, &st, err, sizeof(err))) { /* it opens and closes the snapshot */
 		fprintf(stderr, "kite-record: %s\n", kite_writer_error(r->w) ? kite_writer_error(r->w) : err);
 		return -1;
 	}

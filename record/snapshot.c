@@ -1,4 +1,4 @@
-/* snapshot.c - the initial state snapshot: processes, threads and fds from /proc, users and groups from /etc, interfaces, as state records. */
+/* snapshot.c - the state snapshot: processes, threads, fds (/proc), users, groups (/etc), interfaces, as state records. */
 #include "snapshot.h"
 
 #include <arpa/inet.h>
@@ -168,7 +168,14 @@ static int snap_fail(struct snap *s, const char *fmt, ...)
 	return -1;
 }
 
-/* Builds the record in evbuf and appends it; -1 only on a writer error. */
+/* The writer's own message for a failed call (it has one whenever a call failed). */
+static int writer_failed(struct snap *s)
+{
+	const char *msg = kite_writer_error(s->w);
+	return snap_fail(s, "%s", msg ? msg : "capture writer failed");
+}
+
+/* Builds the record in evbuf and appends it: 1 written, 0 dropped, -1 on a writer error. */
 static int rec_emit(struct snap *s, struct rec *r, uint32_t tid, uint32_t pid)
 {
 	struct kite_evt_builder b;
@@ -182,7 +189,7 @@ static int rec_emit(struct snap *s, struct rec *r, uint32_t tid, uint32_t pid)
 		return 0;
 	}
 	if (kite_writer_append(s->w, e))
-		return snap_fail(s, "%s", kite_writer_error(s->w));
+		return writer_failed(s);
 	return 1;
 }
 
@@ -605,7 +612,8 @@ static int parse_inet_line(const char *line, int family, struct sock_info *si)
 		return -1;
 	size_t alen = family == AF_INET ? 4 : 16;
 	memset(si, 0, sizeof(*si));
-	if (parse_hex_addr(la, si->laddr, alen, &si->lport) || parse_hex_addr(ra, si->raddr, alen, &si->rport))
+	if (parse_hex_addr(la, si->laddr, alen, &si->lport) ||
+	    parse_hex_addr(ra, si->raddr, alen, &si->rport))
 		return -1;
 	si->ino = ino;
 	si->family = (uint8_t)family;
@@ -648,9 +656,10 @@ static const struct net_table {
 	const char *file;
 	int family;
 } net_tables[] = {
-        {"net/tcp", AF_INET},   {"net/udp", AF_INET},   {"net/raw", AF_INET},   {"net/icmp", AF_INET},
-        {"net/udplite", AF_INET}, {"net/tcp6", AF_INET6}, {"net/udp6", AF_INET6}, {"net/raw6", AF_INET6},
-        {"net/icmp6", AF_INET6}, {"net/udplite6", AF_INET6}, {"net/unix", AF_UNIX}, {"net/netlink", AF_NETLINK},
+        {"net/tcp", AF_INET},       {"net/udp", AF_INET},     {"net/raw", AF_INET},
+        {"net/icmp", AF_INET},      {"net/udplite", AF_INET}, {"net/tcp6", AF_INET6},
+        {"net/udp6", AF_INET6},     {"net/raw6", AF_INET6},   {"net/icmp6", AF_INET6},
+        {"net/udplite6", AF_INET6}, {"net/unix", AF_UNIX},    {"net/netlink", AF_NETLINK},
 };
 
 static void read_net_table(struct snap *s, int dir, const struct net_table *t)
@@ -717,12 +726,18 @@ static const struct {
 	const char *name;
 	uint8_t type;
 } anon_types[] = {
-        {"[eventfd]", KITE_FD_EVENT},     {"[eventpoll]", KITE_FD_EVENTPOLL},
-        {"[signalfd]", KITE_FD_SIGNALFD}, {"[timerfd]", KITE_FD_TIMERFD},
-        {"inotify", KITE_FD_INOTIFY},     {"bpf-map", KITE_FD_BPF},
-        {"bpf-prog", KITE_FD_BPF},        {"bpf_link", KITE_FD_BPF},
-        {"btf", KITE_FD_BPF},             {"[userfaultfd]", KITE_FD_USERFAULTFD},
-        {"[io_uring]", KITE_FD_IO_URING}, {"[pidfd]", KITE_FD_PIDFD},
+        {"[eventfd]", KITE_FD_EVENT},
+        {"[eventpoll]", KITE_FD_EVENTPOLL},
+        {"[signalfd]", KITE_FD_SIGNALFD},
+        {"[timerfd]", KITE_FD_TIMERFD},
+        {"inotify", KITE_FD_INOTIFY},
+        {"bpf-map", KITE_FD_BPF},
+        {"bpf-prog", KITE_FD_BPF},
+        {"bpf_link", KITE_FD_BPF},
+        {"btf", KITE_FD_BPF},
+        {"[userfaultfd]", KITE_FD_USERFAULTFD},
+        {"[io_uring]", KITE_FD_IO_URING},
+        {"[pidfd]", KITE_FD_PIDFD},
 };
 
 static uint8_t anon_inode_type(const char *name)
@@ -817,8 +832,8 @@ static void put_unix_socket(struct rec *r, const struct sock_info *si, uint8_t *
 }
 
 /* Type, name and tuple of the socket with inode ino (looked up in its namespace's tables). */
-static void put_socket(struct snap *s, struct rec *r, int dir, pid_t pid, int fd, uint64_t ino,
-                       int *ns_tried, char *name, size_t namecap, uint8_t *tuple)
+static void put_socket(struct snap *s, struct rec *r, int dir, pid_t pid, int fd, uint64_t ino, int *ns_tried,
+                       char *name, size_t namecap, uint8_t *tuple)
 {
 	const struct sock_info *si = sock_find(&s->socks, ino);
 	if (!si && !*ns_tried) {
@@ -1041,18 +1056,31 @@ static void select_descendants(struct pid_list *pl, pid_t root)
 	free(keep);
 }
 
+/* The process a thread id belongs to (a --pid may name any thread); the id itself if unknown. */
+static pid_t thread_group_of(pid_t tid)
+{
+	char path[32], status[STATUS_MAX];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	int ok = 0;
+	uint64_t tgid = 0;
+	if (read_text_at(AT_FDCWD, path, status, sizeof(status)) > 0)
+		tgid = status_u(status, "Tgid", 10, &ok);
+	return ok && tgid ? (pid_t)tgid : tid;
+}
+
 static int snapshot_processes(struct snap *s)
 {
 	const struct kite_snapshot_opts *o = s->o;
-	if (o->pid && !o->follow)
-		return snapshot_process(s, o->pid);
+	pid_t root = o->pid ? thread_group_of(o->pid) : 0;
+	if (root && !o->follow)
+		return snapshot_process(s, root);
 	struct pid_list pl = {0};
 	if (list_processes(&pl)) {
 		s->st->unreadable++;
 		return 0;
 	}
-	if (o->pid)
-		select_descendants(&pl, o->pid);
+	if (root)
+		select_descendants(&pl, root);
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < pl.n; i++)
 		rc = snapshot_process(s, pl.pid[i]);
@@ -1216,8 +1244,8 @@ static int find_events(struct snap *s)
 
 static int snapshot_all(struct snap *s)
 {
-	if (snapshot_etc_file(s, "/etc/passwd", emit_user) || snapshot_etc_file(s, "/etc/group", emit_group) ||
-	    snapshot_ifaces(s))
+	if (snapshot_etc_file(s, "/etc/passwd", emit_user) ||
+	    snapshot_etc_file(s, "/etc/group", emit_group) || snapshot_ifaces(s))
 		return -1;
 	return snapshot_processes(s);
 }
@@ -1244,11 +1272,11 @@ int kite_snapshot_write(kite_writer *w, const struct kite_snapshot_opts *o, stru
 	s->boot_ns = o->boot_ns ? o->boot_ns : clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	int rc = find_events(s);
 	if (rc == 0 && kite_writer_snapshot_begin(w))
-		rc = snap_fail(s, "%s", kite_writer_error(w));
+		rc = writer_failed(s);
 	if (rc == 0)
 		rc = snapshot_all(s);
 	if (rc == 0 && kite_writer_snapshot_end(w))
-		rc = snap_fail(s, "%s", kite_writer_error(w));
+		rc = writer_failed(s);
 	sock_map_free(&s->socks);
 	free(s);
 	return rc;

@@ -105,30 +105,40 @@ struct fill {
 
 /* ---- small readers ---- */
 
-static __always_inline u64 reg_arg(struct pt_regs *regs, long ret, u32 arg)
+/*
+ * Syscall argument n from the user registers.  Not inlined: the verifier
+ * rejects a load the compiler would share between regs (a BTF pointer) and
+ * a stack slot.
+ */
+static __noinline u64 user_reg(struct pt_regs *regs, u32 n)
 {
 	if (!regs)
 		return 0;
-	switch (arg) {
-	case 0: return BPF_CORE_READ(regs, di);
-	case 1: return BPF_CORE_READ(regs, si);
-	case 2: return BPF_CORE_READ(regs, dx);
-	case 3: return BPF_CORE_READ(regs, r10);
-	case 4: return BPF_CORE_READ(regs, r8);
-	case 5: return BPF_CORE_READ(regs, r9);
-	case KB_ARG_RET: return (u64)ret;
+	switch (n) { /* direct loads: regs is a BTF pointer, no helper call needed */
+	case 0: return regs->di;
+	case 1: return regs->si;
+	case 2: return regs->dx;
+	case 3: return regs->r10;
+	case 4: return regs->r8;
+	case 5: return regs->r9;
 	}
 	return 0;
 }
 
+static __always_inline u64 reg_arg(struct pt_regs *regs, long ret, u32 arg)
+{
+	return arg == KB_ARG_RET ? (u64)ret : user_reg(regs, arg);
+}
+
+/* Plain stores into the record (a map value): no helper call per field. */
 static __always_inline u32 put_int(struct fill *f, u64 v, u32 width)
 {
 	u8 *dst = f->buf + BOUND(f->off, MASK);
 	switch (width) {
-	case 1: *(u8 *)dst = v; return 1;
-	case 2: bpf_probe_read_kernel(dst, 2, &v); return 2;
-	case 4: bpf_probe_read_kernel(dst, 4, &v); return 4;
-	default: bpf_probe_read_kernel(dst, 8, &v); return 8;
+	case 1: *dst = (u8)v; return 1;
+	case 2: { u16 x = (u16)v; __builtin_memcpy(dst, &x, 2); return 2; }
+	case 4: { u32 x = (u32)v; __builtin_memcpy(dst, &x, 4); return 4; }
+	default: __builtin_memcpy(dst, &v, 8); return 8;
 	}
 }
 
@@ -163,8 +173,9 @@ static __always_inline u32 put_user_bytes(struct fill *f, const void *p, u64 n, 
 
 static __always_inline struct file *fd_file(struct task_struct *task, long fd)
 {
-	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
-	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
+	struct fdtable *fdt = task->files->fdt;
+	struct file **fds = fdt->fd;
+	unsigned int max = fdt->max_fds;
 	struct file *file = NULL;
 	if (fd < 0 || (unsigned long)fd >= max)
 		return NULL;
@@ -515,6 +526,7 @@ static __always_inline u32 put_special(struct fill *f, struct kb_param *p)
 		struct file *file = f->ret >= 0 ? fd_file(f->task, fd) : NULL;
 		if (!file)
 			return 0;
+		/* file came from a probe read, so it is a plain number to the verifier: CO-RE reads from here */
 		struct inode *ino = BPF_CORE_READ(file, f_inode);
 		if (p->special == KB_SP_DEV_RET)
 			return put_int(f, encode_dev(BPF_CORE_READ(ino, i_sb, s_dev)), 4);
@@ -617,9 +629,8 @@ static long fill_param(u32 i, void *ctx)
 		case KB_OP_SPECIAL: len = put_special(f, &p); break;
 		}
 	}
-	len &= 0xffff;
 	u16 l = (u16)len;
-	bpf_probe_read_kernel(f->buf + HDR + 2 * idx, 2, &l);
+	__builtin_memcpy(f->buf + HDR + 2 * BOUND(idx, KB_MAX_PARAMS - 1), &l, 2);
 	f->off += len;
 	return 0;
 }
@@ -644,18 +655,17 @@ static __always_inline int emit(u32 slot, u32 nr, struct pt_regs *regs, long ret
 	bpf_loop(spec->nparams, fill_param, &f, 0);
 	u32 len = (f.off + 7) & ~7u;
 	u64 zero8 = 0;
-	bpf_probe_read_kernel(s->buf + BOUND(f.off, MASK), 8, &zero8); /* padding */
-	u32 tid = BPF_CORE_READ(task, pid), pid = BPF_CORE_READ(task, tgid);
-	bpf_probe_read_kernel(s->buf, 8, &ts);
-	bpf_probe_read_kernel(s->buf + 8, 4, &tid);
-	bpf_probe_read_kernel(s->buf + 12, 4, &pid);
-	bpf_probe_read_kernel(s->buf + 16, 4, &len);
-	bpf_probe_read_kernel(s->buf + 20, 2, &spec->event);
-	bpf_probe_read_kernel(s->buf + 22, 2, &cpu);
+	__builtin_memcpy(s->buf + BOUND(f.off, MASK), &zero8, 8); /* padding */
+	struct {
+		u64 ts;
+		u32 tid, pid, len;
+		u16 type, cpu;
+	} hdr = {ts, task->pid, task->tgid, len, spec->event, (u16)cpu};
+	__builtin_memcpy(s->buf, &hdr, sizeof(hdr));
 	void *ring = bpf_map_lookup_elem(&rings, &cpu);
-	if (len > KB_HALF)
+	if (len >= KB_HALF)
 		return 0;
-	if (!ring || bpf_ringbuf_output(ring, s->buf, len, BPF_RB_NO_WAKEUP)) {
+	if (!ring || bpf_ringbuf_output(ring, s->buf, BOUND(len, KB_HALF - 1), BPF_RB_NO_WAKEUP)) {
 		struct kb_drops *d = bpf_map_lookup_elem(&drops, &zero);
 		if (d) {
 			if (d->n == 0)

@@ -1,6 +1,9 @@
 /* test_snapshot.c - the /proc state snapshot: state set up in this process comes back, value for value, in the records. */
 
-/* record/ is no library yet: compile the unit under test in (its own includes resolve from record/) */
+/*
+ * record/ is no library yet: compile the unit under test in (its own
+ * includes resolve from record/).  The test uses only its public interface.
+ */
 #include "../../record/snapshot.c"
 
 #include <setjmp.h>
@@ -9,25 +12,39 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
 #include <linux/capability.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "events.h"
 #include "reader.h"
 #include "testlib.h"
 
 /* ---- the known state: set up once, in this process ---- */
 
 static struct {
-	char dir[64], file[96], usock_path[108], old_cwd[PATH_MAX];
-	int file_fd, pipe_fd[2], lsock, csock, l6sock, c6sock, usock, dir_fd, efd, epfd;
+	char dir[64], file[96], usock_path[108], abstract[64], old_cwd[PATH_MAX];
+	int file_fd, pipe_fd[2], lsock, csock, l6sock, c6sock, usock, asock, dir_fd, efd, epfd;
 	uint16_t lport, l6port;
 	int have_v6;
 	pthread_t thread;
@@ -95,12 +112,18 @@ static int tcp_connect(int family, uint16_t port)
 	return fd;
 }
 
+/* A unix socket bound to path; an abstract name when path starts with '@'. */
 static int unix_bound(const char *path)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	socklen_t len = sizeof(a);
+	if (path[0] == '@') {
+		a.sun_path[0] = '\0';
+		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	}
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, len)) {
 		close(fd);
 		return -1;
 	}
@@ -126,10 +149,12 @@ static int setup_state(void **state)
 	fx.c6sock = fx.l6sock >= 0 ? tcp_connect(AF_INET6, fx.l6port) : -1;
 	fx.have_v6 = fx.c6sock >= 0; /* a host without IPv6 skips those checks */
 	fx.usock = unix_bound(fx.usock_path);
+	snprintf(fx.abstract, sizeof(fx.abstract), "@kite-snap-%d", (int)getpid());
+	fx.asock = unix_bound(fx.abstract);
 	fx.efd = eventfd(0, EFD_CLOEXEC);
 	fx.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (fx.file_fd < 0 || fx.dir_fd < 0 || fx.csock < 0 || fx.usock < 0 || fx.efd < 0 || fx.epfd < 0 ||
-	    pipe(fx.pipe_fd) || pipe(fx.thread_pipe))
+	if (fx.file_fd < 0 || fx.dir_fd < 0 || fx.csock < 0 || fx.usock < 0 || fx.asock < 0 || fx.efd < 0 ||
+	    fx.epfd < 0 || pipe(fx.pipe_fd) || pipe(fx.thread_pipe))
 		return -1;
 	if (pthread_create(&fx.thread, NULL, idle_thread, NULL))
 		return -1;
@@ -143,7 +168,8 @@ static int teardown_state(void **state)
 	(void)state;
 	if (write(fx.thread_pipe[1], "x", 1) == 1)
 		pthread_join(fx.thread, NULL);
-	int fds[] = {fx.file_fd, fx.dir_fd, fx.lsock, fx.csock, fx.l6sock, fx.c6sock, fx.usock, fx.efd, fx.epfd,
+	int fds[] = {fx.file_fd,    fx.dir_fd,     fx.lsock,          fx.csock,         fx.l6sock,
+	             fx.c6sock,     fx.usock,      fx.asock,          fx.efd,           fx.epfd,
 	             fx.pipe_fd[0], fx.pipe_fd[1], fx.thread_pipe[0], fx.thread_pipe[1]};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
@@ -166,9 +192,11 @@ struct cap {
 	int memfd; /* the capture's fd, open (and so in the snapshot) while it was taken */
 };
 
-static uint64_t realtime_ns(void)
+static uint64_t now_ns(clockid_t clk)
 {
-	return clock_ns(CLOCK_REALTIME);
+	struct timespec ts;
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static void take(struct cap *c, const struct kite_snapshot_opts *o)
@@ -179,7 +207,8 @@ static void take(struct cap *c, const struct kite_snapshot_opts *o)
 	kt_header(&h);
 	c->memfd = memfd_create("kite-snap", MFD_CLOEXEC);
 	assert_true(c->memfd >= 0);
-	kite_writer *w = kite_writer_open(c->memfd, "snap", &h, kite_schema_builtin(), NULL, err, sizeof(err));
+	kite_writer *w =
+	        kite_writer_open(c->memfd, "snap", &h, kite_schema_builtin(), NULL, err, sizeof(err));
 	assert_non_null(w);
 	assert_int_equal(kite_snapshot_write(w, o, &c->st, err, sizeof(err)), 0);
 	assert_int_equal(kite_writer_close(w, err, sizeof(err)), 0);
@@ -244,19 +273,20 @@ static uint64_t pu(const struct cap *c, const struct kite_evt *e, const char *na
 	return kite_get_u(v, len);
 }
 
-static void assert_param_bytes(const struct cap *c, const struct kite_evt *e, const char *name, const void *want,
-                               size_t n)
+static void assert_param_bytes(const struct cap *c, const struct kite_evt *e, const char *name,
+                               const void *want, size_t n)
 {
 	uint16_t len;
 	const uint8_t *v = param(c, e, name, &len);
 	if (len != n)
-		fail_msg("%s: %u bytes, want %zu (\"%.*s\" vs \"%.*s\")", name, len, n, (int)len, (const char *)v,
-		         (int)n, (const char *)want);
+		fail_msg("%s: %u bytes, want %zu (\"%.*s\" vs \"%.*s\")", name, len, n, (int)len,
+		         (const char *)v, (int)n, (const char *)want);
 	if (n)
 		assert_memory_equal(v, want, n);
 }
 
-static void assert_param_str(const struct cap *c, const struct kite_evt *e, const char *name, const char *want)
+static void assert_param_str(const struct cap *c, const struct kite_evt *e, const char *name,
+                             const char *want)
 {
 	assert_param_bytes(c, e, name, want, strlen(want));
 }
@@ -291,16 +321,21 @@ static const struct kite_evt *find_fd(const struct cap *c, int fd)
 static struct kite_snapshot_opts self_only(void)
 {
 	struct kite_snapshot_opts o = {.pid = getpid(), .no_env = 1};
-	o.boot_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	o.boot_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_BOOTTIME);
 	return o;
 }
 
 /* Reads a whole small file (for comparing with what the snapshot recorded). */
 static size_t slurp_path(const char *path, char *buf, size_t cap)
 {
-	ssize_t n = read_at(AT_FDCWD, path, buf, cap);
-	assert_true(n >= 0);
-	return (size_t)n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	size_t n = 0;
+	ssize_t k;
+	while (n < cap && (k = read(fd, buf + n, cap - n)) > 0)
+		n += (size_t)k;
+	close(fd);
+	return n;
 }
 
 /* The kernel's new_encode_dev(), written out here so the test does not trust the code under test. */
@@ -407,7 +442,7 @@ static void proc_self_details(void **state)
 	assert_true(start <= main_ns + 20000000ull);
 	assert_true(start + 60000000000ull >= main_ns);
 	/* cgroups: the lines of /proc/self/cgroup, one string each */
-	char cg[CGROUP_MAX];
+	char cg[8192]; /* the snapshot keeps 8 KiB of cgroup lines */
 	size_t n = slurp_path("/proc/self/cgroup", cg, sizeof(cg));
 	for (size_t i = 0; i < n; i++)
 		cg[i] = cg[i] == '\n' ? '\0' : cg[i];
@@ -451,7 +486,7 @@ static void no_env(void **state)
 	assert_int_equal(plen(&c, e, "env"), 0);
 	cap_free(&c);
 
-	static char env[ENV_MAX];
+	static char env[32 << 10]; /* the snapshot keeps 32 KiB of environment */
 	size_t n = slurp_path("/proc/self/environ", env, sizeof(env));
 	o.no_env = 0;
 	take(&c, &o);
@@ -605,11 +640,22 @@ static void fds_sockets(void **state)
 	e = find_fd(&c, fx.usock);
 	assert_int_equal(pu(&c, e, "type"), KITE_FD_UNIX_SOCK);
 	assert_param_str(&c, e, "name", fx.usock_path);
-	uint8_t ut[17 + sizeof(fx.usock_path)] = {1}; /* AF_UNIX, two unknown (0) socket addresses, the path */
+	/* AF_UNIX, two unknown (0) socket addresses, the path */
+	uint8_t ut[17 + sizeof(fx.usock_path)] = {1};
 	size_t plen_ = strlen(fx.usock_path);
 	memcpy(ut + 17, fx.usock_path, plen_);
 	assert_param_bytes(&c, e, "tuple", ut, 17 + plen_);
 	assert_fd_stat(&c, fx.usock);
+
+	/* an abstract name: '@' in /proc and in the name, a NUL in the tuple (FORMAT.md 8.2) */
+	e = find_fd(&c, fx.asock);
+	assert_int_equal(pu(&c, e, "type"), KITE_FD_UNIX_SOCK);
+	assert_param_str(&c, e, "name", fx.abstract);
+	memset(ut, 0, sizeof(ut));
+	ut[0] = 1;
+	plen_ = strlen(fx.abstract);
+	memcpy(ut + 18, fx.abstract + 1, plen_ - 1);
+	assert_param_bytes(&c, e, "tuple", ut, 17 + plen_);
 	cap_free(&c);
 }
 
@@ -681,6 +727,17 @@ static void pid_filter(void **state)
 	assert_int_equal(c.st.processes, 1);
 	assert_int_equal(c.st.threads, 2);
 	assert_int_equal(c.st.unreadable, 0); /* everything about ourselves is readable */
+	cap_free(&c);
+
+	/* a thread id selects its whole process */
+	o.pid = fx.thread_tid;
+	take(&c, &o);
+	assert_int_equal(c.st.processes, 1);
+	assert_int_equal(c.st.threads, 2);
+	const struct kite_evt *t = find(&c, "state_proc", "tid", (uint64_t)fx.thread_tid, NULL, 0);
+	assert_non_null(t);
+	assert_int_equal(pu(&c, t, "pid"), me);
+	assert_non_null(find_fd(&c, fx.file_fd));
 	cap_free(&c);
 
 	/* the same without the filter: pid 1 and many more are there */
@@ -760,6 +817,57 @@ static void follow_and_memfd_exe(void **state)
 	waitpid(child, NULL, 0);
 }
 
+/* Real, effective and saved ids that all differ, in a child (root only: it needs setresuid). */
+static void creds_of_child(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		if (getenv("CI") && !strcmp(getenv("CI"), "true"))
+			fail_msg("CI=true: creds_of_child needs root (setresuid)");
+		fprintf(stderr, "SKIP: creds_of_child needs root (setresuid to distinct ids)\n");
+		skip();
+	}
+	int ready[2], hold[2];
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(hold), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		if (setgroups(0, NULL) || setresgid(11, 12, 13) || setresuid(21, 22, 23))
+			_exit(1);
+		char c = 'r';
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	char c;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	struct kite_snapshot_opts o = self_only();
+	o.follow = 1;
+	struct cap cp;
+	take(&cp, &o);
+	close(hold[1]);
+	close(ready[0]);
+	waitpid(child, NULL, 0);
+	const struct kite_evt *e = find(&cp, "state_proc", "tid", (uint64_t)child, NULL, 0);
+	assert_non_null(e);
+	static const struct {
+		const char *param;
+		uint32_t want;
+	} ids[] = {{"gid", 11}, {"egid", 12}, {"sgid", 13}, {"uid", 21}, {"euid", 22}, {"suid", 23}};
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		assert_int_equal(plen(&cp, e, ids[i].param), 4);
+		assert_int_equal(pu(&cp, e, ids[i].param), ids[i].want);
+	}
+	cap_free(&cp);
+}
+
 /* A writer that fails (its reader went away) fails the snapshot, with the writer's message. */
 static void writer_error(void **state)
 {
@@ -787,19 +895,14 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	main_argv = argv;
-	main_ns = realtime_ns();
+	main_ns = now_ns(CLOCK_REALTIME);
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(proc_self),
-	        cmocka_unit_test(proc_self_details),
-	        cmocka_unit_test(thread_record),
-	        cmocka_unit_test(no_env),
-	        cmocka_unit_test(fds_files_and_pipes),
-	        cmocka_unit_test(fds_sockets),
-	        cmocka_unit_test(users_and_groups),
-	        cmocka_unit_test(iface_lo),
-	        cmocka_unit_test(pid_filter),
-	        cmocka_unit_test(follow_and_memfd_exe),
-	        cmocka_unit_test(writer_error),
+	        cmocka_unit_test(proc_self),           cmocka_unit_test(proc_self_details),
+	        cmocka_unit_test(thread_record),       cmocka_unit_test(no_env),
+	        cmocka_unit_test(fds_files_and_pipes), cmocka_unit_test(fds_sockets),
+	        cmocka_unit_test(users_and_groups),    cmocka_unit_test(iface_lo),
+	        cmocka_unit_test(pid_filter),          cmocka_unit_test(follow_and_memfd_exe),
+	        cmocka_unit_test(creds_of_child),      cmocka_unit_test(writer_error),
 	};
 	return cmocka_run_group_tests(tests, setup_state, teardown_state);
 }
