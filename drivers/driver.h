@@ -15,6 +15,11 @@ struct kite_driver_opts {
 	uint64_t boot_ns;       /* boot time, ns since the epoch: records carry epoch times */
 	uint32_t ring_bytes;    /* per CPU; 0 for the default */
 	int verbose;            /* say more (the BPF verifier's log on failure) */
+	/* source filters: events that change state are kept for every process */
+	const int32_t *pids;    /* keep these processes (thread group ids) ... */
+	unsigned npids;
+	int follow;             /* ... and their descendants */
+	const char *comm;       /* keep tasks with this comm (NULL: no filter) */
 };
 
 struct kite_driver_stats {

@@ -1,4 +1,5 @@
 /* main.c - kite-record: records system calls into a kite capture, for a command or until stopped. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 
 #include "driver.h"
 #include "pcapng.h"
+#include "rotate.h"
 #include "snapshot.h"
 #include "writer.h"
 
@@ -28,6 +30,16 @@ static const char usage[] =
 	"      --io              also record read/write/pread/pwrite/readv/writev/sendfile\n"
 	"      --all             record every syscall (those without a table row: raw arguments)\n"
 	"      --no-env          do not record environment variables\n"
+	"  -C MB                 rotate: start a new file when this one reaches MB megabytes\n"
+	"  -G SEC                rotate: start a new file every SEC seconds (FILE may hold\n"
+	"                        strftime patterns, as with tcpdump)\n"
+	"  -W COUNT              with -C/-G: keep COUNT files, reusing their names in a ring;\n"
+	"                        a file this run did not write is never overwritten\n"
+	"      --pid PID         record only this process (repeatable) ...\n"
+	"      --follow          ... and its descendants, present and future\n"
+	"      --comm NAME       record only tasks named NAME\n"
+	"                        (filtered captures keep the events that change process\n"
+	"                        and fd state for every process, so replay stays right)\n"
 	"  -d, --duration SEC    stop after SEC seconds\n"
 	"  -n, --events N        stop after N events\n"
 	"      --driver NAME     ebpf (the default, and what auto picks today)\n"
@@ -48,6 +60,11 @@ struct options {
 	uint32_t ring_mb;
 	const char *driver;
 	char **command;
+	struct rotation rot;
+	int32_t pids[64];
+	unsigned npids;
+	int follow;
+	const char *comm;
 };
 
 struct recorder {
@@ -56,11 +73,16 @@ struct recorder {
 	struct kite_driver *drv;
 	kite_writer *w;
 	int fd;
+	char path[4096];          /* the file being written */
+	struct kite_header h;     /* written at the start of every file */
 	uint64_t written;
 	int limit_hit;
 	pid_t child;
 	int child_status;
 	uint64_t start_mono;
+	uint64_t opened_mono;     /* when the current file was started */
+	uint64_t bytes_before;    /* written to files already rotated out */
+	uint64_t raw_before, state_before;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -91,7 +113,7 @@ static int parse_number(const char *opt, const char *s, double *out)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_IO = 256, OPT_ALL, OPT_NO_ENV, OPT_DRIVER, OPT_BUFFER, OPT_VERSION };
+	enum { OPT_IO = 256, OPT_ALL, OPT_NO_ENV, OPT_DRIVER, OPT_BUFFER, OPT_VERSION, OPT_PID, OPT_FOLLOW, OPT_COMM };
 	static const struct option opts[] = {
 		{"write", required_argument, 0, 'w'},     {"snaplen", required_argument, 0, 's'},
 		{"io", no_argument, 0, OPT_IO},             {"all", no_argument, 0, OPT_ALL},
@@ -99,13 +121,41 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"events", required_argument, 0, 'n'},    {"driver", required_argument, 0, OPT_DRIVER},
 		{"buffer-size", required_argument, 0, OPT_BUFFER}, {"verbose", no_argument, 0, 'v'},
 		{"help", no_argument, 0, 'h'},             {"version", no_argument, 0, OPT_VERSION},
+		{"pid", required_argument, 0, OPT_PID},     {"follow", no_argument, 0, OPT_FOLLOW},
+		{"comm", required_argument, 0, OPT_COMM},
 		{0},
 	};
 	double v;
 	int c;
 	*o = (struct options){.snaplen = 80, .ring_mb = 8, .driver = "auto"};
-	while ((c = getopt_long(argc, argv, "+w:s:d:n:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w:s:d:n:C:G:W:vh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'C':
+			if (parse_number("-C", optarg, &v) || v <= 0)
+				return 2;
+			o->rot.max_bytes = (uint64_t)(v * 1e6);
+			break;
+		case 'G':
+			if (parse_number("-G", optarg, &v) || v <= 0)
+				return 2;
+			o->rot.period_ns = (uint64_t)(v * 1e9);
+			break;
+		case 'W':
+			if (parse_number("-W", optarg, &v) || v < 1 || v > 1000000) {
+				fprintf(stderr, "kite-record: -W takes 1 to 1000000\n");
+				return 2;
+			}
+			o->rot.count = (uint32_t)v;
+			break;
+		case OPT_PID:
+			if (parse_number("--pid", optarg, &v) || v < 1 || o->npids == 64) {
+				fprintf(stderr, "kite-record: --pid takes a process id (at most 64 of them)\n");
+				return 2;
+			}
+			o->pids[o->npids++] = (int32_t)v;
+			break;
+		case OPT_FOLLOW: o->follow = 1; break;
+		case OPT_COMM: o->comm = optarg; break;
 		case 'w': o->path = optarg; break;
 		case 's':
 			if (parse_number("-s", optarg, &v) || v > 65535) {
@@ -146,6 +196,25 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		o->command = argv + optind;
+	o->rot.base = o->path;
+	if (o->rot.count && !rotation_on(&o->rot)) {
+		fprintf(stderr, "kite-record: -W needs -C or -G\n");
+		return 2;
+	}
+	if (rotation_on(&o->rot) && strcmp(o->path, "-") == 0) {
+		fprintf(stderr, "kite-record: -C and -G need a file name, not standard output\n");
+		return 2;
+	}
+	if (o->follow && !o->npids) {
+		fprintf(stderr, "kite-record: --follow needs --pid\n");
+		return 2;
+	}
+	for (unsigned i = 0; i < o->npids; i++) {
+		if (kill(o->pids[i], 0) && errno == ESRCH) {
+			fprintf(stderr, "kite-record: --pid %d: no such process\n", o->pids[i]);
+			return 1;
+		}
+	}
 	if (strcmp(o->driver, "auto") && strcmp(o->driver, "ebpf")) {
 		fprintf(stderr, "kite-record: unknown driver '%s' (this build has: ebpf)\n", o->driver);
 		return 2;
@@ -176,21 +245,75 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
-static int open_output(const char *path)
+/* Standard output, or the next file of the rotation (the first one, without rotation). */
+static int open_output(struct recorder *r)
 {
-	if (strcmp(path, "-") == 0) {
+	char err[4200];
+	if (strcmp(r->o.path, "-") == 0) {
 		if (isatty(1)) {
 			fprintf(stderr, "kite-record: refusing to write a binary capture to a terminal\n");
 			return -1;
 		}
+		snprintf(r->path, sizeof(r->path), "(stdout)");
 		return 1;
 	}
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = rotation_open_next(&r->o.rot, r->path, sizeof(r->path), err, sizeof(err));
 	if (fd < 0)
-		fprintf(stderr, "kite-record: %s: %s\n", path, strerror(errno));
-	else
-		fchmod(fd, 0600); /* an existing file keeps its mode otherwise */
+		fprintf(stderr, "kite-record: %s\n", err);
 	return fd;
+}
+
+static int write_snapshot(struct recorder *r);
+
+/* A complete capture start: a file, its header and schema, and a fresh snapshot of the system. */
+static int open_capture(struct recorder *r)
+{
+	char err[1024];
+	if ((r->fd = open_output(r)) < 0)
+		return -1;
+	r->h.start_ns = now_ns(CLOCK_REALTIME);
+	struct kite_writer_opts wo = {.level = 3};
+	r->w = kite_writer_open(r->fd, r->path, &r->h, kite_schema_builtin(), &wo, err, sizeof(err));
+	if (!r->w) {
+		fprintf(stderr, "kite-record: %s\n", err);
+		return -1;
+	}
+	r->opened_mono = now_ns(CLOCK_MONOTONIC);
+	return write_snapshot(r);
+}
+
+/* Finishes the current file (index, footer) and starts the next one. */
+static int rotate(struct recorder *r)
+{
+	char err[1024];
+	struct kite_writer_stats st;
+	kite_writer_get_stats(r->w, &st);
+	r->bytes_before += st.file_bytes;
+	r->raw_before += st.raw_bytes;
+	r->state_before += st.state_records;
+	int rc = kite_writer_close(r->w, err, sizeof(err));
+	r->w = NULL;
+	if (r->fd > 1)
+		close(r->fd);
+	r->fd = -1;
+	if (rc) {
+		fprintf(stderr, "kite-record: %s\n", err);
+		return -1;
+	}
+	if (r->o.verbose)
+		fprintf(stderr, "kite-record: %s complete\n", r->path);
+	return open_capture(r);
+}
+
+static int rotation_due(struct recorder *r)
+{
+	struct kite_writer_stats st;
+	if (!rotation_on(&r->o.rot))
+		return 0;
+	kite_writer_get_stats(r->w, &st);
+	if (r->o.rot.max_bytes && st.file_bytes >= r->o.rot.max_bytes)
+		return 1;
+	return r->o.rot.period_ns && now_ns(CLOCK_MONOTONIC) - r->opened_mono >= r->o.rot.period_ns;
 }
 
 /* Every event goes straight from the driver's buffer into the chunk being built. */
@@ -203,6 +326,8 @@ static int sink(void *ctx, const struct kite_evt *e)
 		return -1;
 	if (++r->written == r->o.max_events)
 		r->limit_hit = 1;
+	if ((r->written & 1023) == 0 && rotation_due(r))
+		return rotate(r);
 	return 0;
 }
 
@@ -249,6 +374,9 @@ static void print_stats(struct recorder *r, double secs)
 	if (r->w)
 		kite_writer_get_stats(r->w, &ws);
 	r->ops->stats(r->drv, &ds);
+	ws.file_bytes += r->bytes_before;
+	ws.raw_bytes += r->raw_before;
+	ws.state_records += r->state_before;
 	double ratio = ws.file_bytes ? (double)ws.raw_bytes / (double)ws.file_bytes : 0;
 	fprintf(stderr,
 	        "kite-record: %llu events, %llu dropped, %llu state records, %.1f MiB written "
@@ -257,9 +385,9 @@ static void print_stats(struct recorder *r, double secs)
 	        (unsigned long long)ws.state_records, (double)ws.file_bytes / 1048576.0, ratio, secs, ds.ncpus);
 }
 
-static int write_snapshot(struct recorder *r, uint64_t boot_ns)
+static int write_snapshot(struct recorder *r)
 {
-	struct kite_snapshot_opts so = {.no_env = r->o.no_env, .boot_ns = boot_ns};
+	struct kite_snapshot_opts so = {.no_env = r->o.no_env, .boot_ns = r->h.boot_ns};
 	struct kite_snapshot_stats st = {0};
 	char err[512];
 	if (kite_snapshot_write(r->w, &so, &st, err, sizeof(err))) { /* it opens and closes the snapshot */
@@ -273,35 +401,85 @@ static int write_snapshot(struct recorder *r, uint64_t boot_ns)
 	return 0;
 }
 
+/* The --pid processes and, with --follow, every process now descending from one of them. */
+static unsigned collect_pids(const struct options *o, int32_t *out, unsigned max)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < o->npids && n < max; i++)
+		out[n++] = o->pids[i];
+	if (!o->follow)
+		return n;
+	for (int changed = 1; changed;) { /* until no process joins: children before parents is fine */
+		changed = 0;
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		while (d && (de = readdir(d)) && n < max) {
+			int32_t pid = (int32_t)atoi(de->d_name), ppid = 0, known = 0;
+			char path[64], buf[512];
+			if (pid <= 0)
+				continue;
+			for (unsigned i = 0; i < n; i++)
+				known |= out[i] == pid;
+			snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+			FILE *f = fopen(path, "r");
+			if (known || !f || !fgets(buf, sizeof(buf), f)) {
+				if (f)
+					fclose(f);
+				continue;
+			}
+			fclose(f);
+			char *close_paren = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+			if (!close_paren || sscanf(close_paren + 2, "%*c %d", &ppid) != 1)
+				continue;
+			for (unsigned i = 0; i < n; i++)
+				if (out[i] == ppid) {
+					out[n++] = pid;
+					changed = 1;
+					break;
+				}
+		}
+		if (d)
+			closedir(d);
+	}
+	return n;
+}
+
+/* What the capture header says about the filters in effect. */
+static char *describe_filters(const struct options *o)
+{
+	char buf[1024] = "";
+	size_t n = 0;
+	for (unsigned i = 0; i < o->npids && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s--pid %d", n ? " " : "", o->pids[i]);
+	if (o->follow && n < sizeof(buf))
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, " --follow");
+	if (o->comm && n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - n, "%s--comm %s", n ? " " : "", o->comm);
+	return strdup(buf);
+}
+
 static int record(struct recorder *r, char *cmdline)
 {
 	char err[1024];
-	struct kite_header h = {0};
-	kite_header_from_host(&h);
-	h.driver = strdup(r->ops->name);
-	h.recorder = strdup("kite-record " KITE_VERSION);
-	h.cmdline = cmdline;
-	h.snaplen = r->o.snaplen;
-	h.flags = (r->o.no_env ? KITE_HDR_NO_ENV : 0) | (r->o.io ? KITE_HDR_IO : 0) | (r->o.all ? KITE_HDR_ALL : 0);
+	int32_t pids[4096];
+	unsigned npids = collect_pids(&r->o, pids, 4096);
+	kite_header_from_host(&r->h);
+	r->h.driver = strdup(r->ops->name);
+	r->h.recorder = strdup("kite-record " KITE_VERSION);
+	r->h.cmdline = strdup(cmdline);
+	r->h.filters = describe_filters(&r->o);
+	r->h.snaplen = r->o.snaplen;
+	r->h.flags = (r->o.no_env ? KITE_HDR_NO_ENV : 0) | (r->o.io ? KITE_HDR_IO : 0) | (r->o.all ? KITE_HDR_ALL : 0);
 	struct kite_driver_opts dopts = {.snaplen = r->o.snaplen, .io = r->o.io, .all = r->o.all,
-	                                 .no_env = r->o.no_env, .boot_ns = h.boot_ns,
-	                                 .ring_bytes = ring_bytes(r->o.ring_mb), .verbose = r->o.verbose};
+	                                 .no_env = r->o.no_env, .boot_ns = r->h.boot_ns,
+	                                 .ring_bytes = ring_bytes(r->o.ring_mb), .verbose = r->o.verbose,
+	                                 .pids = pids, .npids = npids, .follow = r->o.follow, .comm = r->o.comm};
 	int status = 1, go = -1;
 	r->drv = r->ops->open(&dopts, err, sizeof(err));
 	if (!r->drv) {
 		fprintf(stderr, "kite-record: %s\n", err);
-		h.cmdline = NULL;
-		kite_header_free(&h);
+		kite_header_free(&r->h);
 		return 1;
-	}
-	if ((r->fd = open_output(r->o.path)) < 0)
-		goto out;
-	h.start_ns = now_ns(CLOCK_REALTIME);
-	struct kite_writer_opts wo = {.level = 3};
-	r->w = kite_writer_open(r->fd, r->o.path, &h, kite_schema_builtin(), &wo, err, sizeof(err));
-	if (!r->w) {
-		fprintf(stderr, "kite-record: %s\n", err);
-		goto out;
 	}
 	if (r->o.command && (r->child = spawn_waiting(r->o.command, &go)) < 0) {
 		fprintf(stderr, "kite-record: fork: %s\n", strerror(errno));
@@ -312,7 +490,7 @@ static int record(struct recorder *r, char *cmdline)
 		fprintf(stderr, "kite-record: %s\n", err);
 		goto out;
 	}
-	if (write_snapshot(r, h.boot_ns))
+	if (open_capture(r))
 		goto out;
 	r->start_mono = now_ns(CLOCK_MONOTONIC);
 	if (go >= 0) {
@@ -323,8 +501,8 @@ static int record(struct recorder *r, char *cmdline)
 	}
 	int failed = 0;
 	while (!should_stop(r)) {
-		if (r->ops->poll(r->drv, 100, 0, sink, r) < 0 ||
-		    kite_writer_tick(r->w, now_ns(CLOCK_REALTIME))) {
+		if (r->ops->poll(r->drv, 100, 0, sink, r) < 0 || kite_writer_tick(r->w, now_ns(CLOCK_REALTIME)) ||
+		    (rotation_due(r) && rotate(r))) {
 			failed = 1;
 			break;
 		}
@@ -334,11 +512,10 @@ static int record(struct recorder *r, char *cmdline)
 		failed = 1;
 	double secs = (double)(now_ns(CLOCK_MONOTONIC) - r->start_mono) / 1e9;
 	if (failed) {
-		fprintf(stderr, "kite-record: %s; what was written up to the last complete chunk is readable\n",
-		        kite_writer_error(r->w) ? kite_writer_error(r->w) : "the driver failed");
-		print_stats(r, secs);
-		kite_writer_abort(r->w);
-		r->w = NULL;
+		fprintf(stderr, "kite-record: %s; %s is readable up to its last complete chunk\n",
+		        r->w && kite_writer_error(r->w) ? kite_writer_error(r->w) : "recording failed", r->path);
+		if (r->w)
+			print_stats(r, secs);
 		goto out;
 	}
 	print_stats(r, secs);
@@ -357,8 +534,8 @@ out:
 	if (r->fd > 1)
 		close(r->fd);
 	r->ops->close(r->drv);
-	h.cmdline = NULL;
-	kite_header_free(&h);
+	kite_header_free(&r->h);
+	rotation_free(&r->o.rot);
 	return status;
 }
 
@@ -366,9 +543,15 @@ static int exit_status_of_child(struct recorder *r, int status)
 {
 	if (!r->o.command || status != 0)
 		return status;
-	if (r->child > 0) { /* stopped early (signal, duration): the command goes on; wait for it */
-		kill(r->child, SIGTERM);
-		waitpid(r->child, &r->child_status, 0);
+	if (r->child > 0) {
+		/* recording ended first: a signal to us goes on to the command (as timeout(1) does);
+		 * after --duration or --events, the command runs to its end, unrecorded */
+		if (stop_signal)
+			kill(r->child, stop_signal);
+		else
+			fprintf(stderr, "kite-record: recording stopped; waiting for %s to finish\n", r->o.command[0]);
+		while (waitpid(r->child, &r->child_status, 0) < 0 && errno == EINTR)
+			;
 	}
 	if (WIFEXITED(r->child_status))
 		return WEXITSTATUS(r->child_status);

@@ -115,6 +115,20 @@ static int load_specs(struct kite_driver *d, char *err, size_t errlen)
 	return 0;
 }
 
+static int load_filter(struct kite_driver *d, char *err, size_t errlen)
+{
+	int fd = bpf_map__fd(d->skel->maps.filter_pids);
+	uint8_t one = 1;
+	for (unsigned i = 0; i < d->o.npids; i++) {
+		uint32_t pid = (uint32_t)d->o.pids[i];
+		if (bpf_map_update_elem(fd, &pid, &one, BPF_ANY)) {
+			explain_failure(errno, "filling the pid filter", err, errlen);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void ebpf_close(struct kite_driver *d)
 {
 	if (!d)
@@ -156,6 +170,10 @@ static struct kite_driver *ebpf_open(const struct kite_driver_opts *o, char *err
 	d->skel->rodata->snaplen = o->snaplen > KB_DATA_MAX ? KB_DATA_MAX : o->snaplen;
 	d->skel->rodata->self_tgid = (uint32_t)getpid();
 	d->skel->rodata->no_env = (uint8_t)o->no_env;
+	d->skel->rodata->filter_pid = o->npids > 0;
+	d->skel->rodata->filter_follow = (uint8_t)o->follow;
+	if (o->comm)
+		strncpy((char *)d->skel->rodata->filter_comm, o->comm, 15);
 	kb_compile_specs(kite_schema_builtin(), o->io, o->all, specs);
 	if (kb_compile_entry(kite_schema_builtin(), specs, (uint8_t *)d->skel->rodata->entry_how) == 0)
 		bpf_program__set_autoload(d->skel->progs.kite_sys_enter, false); /* nothing to save at entry */
@@ -176,7 +194,7 @@ static struct kite_driver *ebpf_open(const struct kite_driver_opts *o, char *err
 			fprintf(stderr, "%s", libbpf_log);
 		goto fail;
 	}
-	if (load_specs(d, err, errlen) || setup_rings(d, err, errlen))
+	if (load_specs(d, err, errlen) || load_filter(d, err, errlen) || setup_rings(d, err, errlen))
 		goto fail;
 	d->st.ncpus = d->ncpus;
 	return d;

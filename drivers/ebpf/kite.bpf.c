@@ -14,6 +14,10 @@ const volatile __u64 boot_offset_ns = 0; /* epoch time - boot time: records carr
 const volatile __u32 snaplen = 80;
 const volatile __u32 self_tgid = 0;      /* the recorder itself is never recorded */
 const volatile __u8 no_env = 0;
+/* Source filters (--pid, --follow, --comm): events that change state are kept whatever they say. */
+const volatile __u8 filter_pid = 0;     /* keep the processes in filter_pids */
+const volatile __u8 filter_follow = 0;  /* ... and their descendants */
+const volatile char filter_comm[16] = {}; /* keep tasks with this comm ("" = no comm filter) */
 
 #define AF_UNIX 1
 #define AF_INET 2
@@ -79,6 +83,14 @@ struct {
 	__type(key, u32);
 	__type(value, struct kb_drops);
 } drops SEC(".maps");
+
+/* The processes --pid selects (thread group ids); --follow adds their children as they appear. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u32);
+	__type(value, u8);
+} filter_pids SEC(".maps");
 
 /*
  * v & mask, done in a register the compiler cannot drop: the verifier must see
@@ -598,6 +610,46 @@ static __always_inline u32 put_special(struct fill *f, struct kb_param *p)
 	return put_process(f, p);
 }
 
+/*
+ * Every parameter no generic rule covers goes through this one global
+ * function.  The verifier checks a global function once, on its own, instead
+ * of within every path of its caller: that keeps verification fast and far
+ * from the instruction limit however many special parameters there are.  It
+ * takes only numbers and the record buffer, and finds the task itself: every
+ * event is about the current task (syscall exits, process exit).
+ */
+__noinline int kb_special(struct scratch *rec, u32 off, u32 param, s64 ret, u32 nr)
+{
+	if (!rec)
+		return 0;
+	u32 tmp_slot = 2 * bpf_get_smp_processor_id() + 1;
+	struct scratch *tmp = bpf_map_lookup_elem(&scratch, &tmp_slot);
+	if (!tmp)
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fill f = {
+		.task = task,
+		.regs = (struct pt_regs *)bpf_task_pt_regs(task),
+		.buf = rec->buf,
+		.tmp = tmp->buf,
+		.ret = ret,
+		.off = off,
+		.nr = nr,
+	};
+	struct kb_param p; /* passed as one number: BPF functions take five arguments at most */
+	__builtin_memcpy(&p, &param, sizeof(p));
+	if (off > KB_HALF - KB_DATA_MAX - 64)
+		return 0;
+	return (int)put_special(&f, &p);
+}
+
+static __always_inline u32 param_word(struct kb_param *p)
+{
+	u32 w;
+	__builtin_memcpy(&w, p, sizeof(w));
+	return w;
+}
+
 static long fill_param(u32 i, void *ctx)
 {
 	struct fill *f = ctx;
@@ -618,17 +670,21 @@ static long fill_param(u32 i, void *ctx)
 			break;
 		}
 		case KB_OP_USTR:
-			len = p.special == KB_SP_ENTRY ? put_entry(f, &p)
-			                               : put_user_str(f, (void *)reg_arg(f->regs, f->ret, p.arg));
-			break;
 		case KB_OP_USOCKADDR:
-			len = p.special == KB_SP_ENTRY ? put_entry(f, &p)
-			                               : put_user_sockaddr(f, (void *)reg_arg(f->regs, f->ret, p.arg),
-			                                                   reg_arg(f->regs, f->ret, p.arg + 1));
+			if (p.special == KB_SP_ENTRY)
+				len = kb_special((struct scratch *)f->buf, f->off, param_word(&p), f->ret, f->nr);
+			else if (p.op == KB_OP_USTR)
+				len = put_user_str(f, (void *)reg_arg(f->regs, f->ret, p.arg));
+			else
+				len = put_user_sockaddr(f, (void *)reg_arg(f->regs, f->ret, p.arg),
+				                        reg_arg(f->regs, f->ret, p.arg + 1));
 			break;
-		case KB_OP_SPECIAL: len = put_special(f, &p); break;
+		case KB_OP_SPECIAL:
+			len = kb_special((struct scratch *)f->buf, f->off, param_word(&p), f->ret, f->nr);
+			break;
 		}
 	}
+	len = (u32)BOUND(len, 0xffff);
 	u16 l = (u16)len;
 	__builtin_memcpy(f->buf + HDR + 2 * BOUND(idx, KB_MAX_PARAMS - 1), &l, 2);
 	f->off += len;
@@ -677,6 +733,38 @@ static __always_inline int emit(u32 slot, u32 nr, struct pt_regs *regs, long ret
 	return 0;
 }
 
+/* ---- source filters ---- */
+
+static __always_inline int comm_matches(struct task_struct *t)
+{
+	char comm[16];
+	bpf_probe_read_kernel(comm, sizeof(comm), t->comm);
+	for (int i = 0; i < 16; i++) {
+		if (comm[i] != filter_comm[i])
+			return 0;
+		if (comm[i] == 0)
+			return 1;
+	}
+	return 1;
+}
+
+/* Is this task's process one the filters select?  With --follow, a child of one joins. */
+static __always_inline int selected(struct task_struct *t)
+{
+	if (filter_pid) {
+		u32 tgid = t->tgid;
+		if (bpf_map_lookup_elem(&filter_pids, &tgid))
+			return 1;
+		u32 parent = t->real_parent->tgid;
+		if (filter_follow && bpf_map_lookup_elem(&filter_pids, &parent)) {
+			u8 one = 1;
+			bpf_map_update_elem(&filter_pids, &tgid, &one, BPF_ANY);
+			return 1;
+		}
+	}
+	return filter_comm[0] && comm_matches(t);
+}
+
 /* ---- programs ---- */
 
 SEC("tp_btf/sys_exit")
@@ -691,7 +779,10 @@ int BPF_PROG(kite_sys_exit, struct pt_regs *regs, long ret)
 		return 0; /* the filter first: most syscalls stop here */
 	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
 		return 0;
-	return emit(slot, slot, regs, ret, bpf_get_current_task_btf());
+	struct task_struct *task = bpf_get_current_task_btf();
+	if ((filter_pid || filter_comm[0]) && !selected(task) && !(spec->flags & KB_F_KEEP))
+		return 0;
+	return emit(slot, slot, regs, ret, task);
 }
 
 /*

@@ -121,6 +121,7 @@ static void compile_event(struct kb_spec *s, const struct kite_event_desc *d)
 	memset(s, 0, sizeof(*s));
 	s->event = d->id;
 	s->nparams = d->nparams;
+	s->flags = (d->flags & KITE_EF_MODIFIES_STATE) ? KB_F_KEEP : 0;
 	for (unsigned i = 0; i < d->nparams && i < KB_MAX_PARAMS; i++)
 		s->params[i] = kb_compile_param(d, &d->params[i]);
 }

@@ -1,0 +1,121 @@
+# record.sh - kite-record end to end (root and BPF): stdout, limits, rotation, filters, kill -9, errors.
+. tests/cli-lib.sh
+need_root() {
+	[ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ] && return 0
+	if [ "${CI:-}" = true ]; then
+		fail "CI=true: recording needs root and a kernel with BTF"
+		finish
+	fi
+	echo "  SKIP: recording needs root and a kernel with BTF" >&2
+	exit 0
+}
+need_root
+need python3 "reads --json output"
+# wait_recording FILE: until the recorder has attached and written its snapshot (at most 20 s)
+wait_recording() {
+	for i in $(seq 200); do
+		"$KITE" dump -b "$1" 2>/dev/null | grep -q ": SNAPSHOT" && return 0
+		sleep 0.1
+	done
+	fail "the recorder did not start writing $1 within 20 s"
+}
+events() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["events"])' "$1"; }
+
+# a command's exit status comes back; its events are in the file
+run 5 "$KITE_RECORD" -w "$WORK/cmd.kcap" -- sh -c 'exit 5'
+contains err "kite-record: "
+contains err " events, 0 dropped"
+[ "$(stat -c %a "$WORK/cmd.kcap")" = 600 ] || fail "captures must be 0600"
+run 0 "$KITE" info "$WORK/cmd.kcap"
+contains out "driver ebpf"
+
+# -w - to a pipe; --events stops at exactly N
+"$KITE_RECORD" -w - -n 50 -- sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do cat /etc/hostname >/dev/null; done' \
+	2>"$WORK/err" | "$KITE" info --json - >"$WORK/out" || fail "kite-record -w - | kite info - failed: $(cat "$WORK/err")"
+[ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["events"])' "$WORK/out")" -le 50 ] ||
+	fail "--events 50 wrote more than 50 events"
+run 0 "$KITE_RECORD" -w "$WORK/n.kcap" -n 20 -- sh -c 'for i in $(seq 200); do cat /etc/hostname >/dev/null; done'
+"$KITE" info --json "$WORK/n.kcap" >"$WORK/n.json"
+[ "$(events "$WORK/n.json")" -eq 20 ] || fail "--events 20 wrote $(events "$WORK/n.json") events"
+
+# --duration stops on time
+start=$(date +%s)
+run 0 "$KITE_RECORD" -w "$WORK/d.kcap" -d 1
+[ $(($(date +%s) - start)) -le 4 ] || fail "--duration 1 ran for more than 4 seconds"
+
+# rotation: every file complete; a ring of 3 names; never over a file this run did not write
+mkdir -p "$WORK/rot"
+run 0 "$KITE_RECORD" -w "$WORK/rot/r.kcap" -C 0.05 -W 3 -- sh -c 'for i in $(seq 3000); do cat /etc/hostname >/dev/null; done'
+[ "$(ls "$WORK/rot" | wc -l)" -eq 3 ] || fail "-W 3 left $(ls "$WORK/rot" | wc -l) files: $(ls "$WORK/rot")"
+for f in "$WORK"/rot/r.kcap0 "$WORK"/rot/r.kcap1 "$WORK"/rot/r.kcap2; do
+	run 0 "$KITE" info "$f"
+	contains out "State:         "
+done
+run 1 "$KITE_RECORD" -w "$WORK/rot/r.kcap" -C 0.05 -W 3 -- true
+contains err "was not written by this run"
+
+# --pid: only that process's events, except state changes of others
+rm -f "$WORK/go"
+sh -c 'while [ ! -e "$1" ]; do sleep 0.05; done; for i in 1 2 3; do cat /etc/hostname >/dev/null; done; sleep 0.5' sh "$WORK/go" &
+target=$!
+"$KITE_RECORD" -w "$WORK/pid.kcap" --pid $target --follow 2>"$WORK/err" &
+rec=$!
+wait_recording "$WORK/pid.kcap"
+touch "$WORK/go"
+wait $target
+sleep 0.3
+kill -INT $rec
+wait $rec || fail "kite-record --pid exited with $?: $(cat "$WORK/err")"
+"$KITE" dump "$WORK/pid.kcap" >"$WORK/pid.dump"
+python3 - "$WORK/pid.dump" "$target" <<'PY' || fail "--pid let through events of other processes"
+import re, sys
+target = int(sys.argv[2])
+keep = {"execve", "execveat", "clone", "clone3", "fork", "vfork", "procexit", "open", "openat", "openat2", "creat",
+        "close", "close_range", "dup", "dup2", "dup3", "fcntl", "pipe", "pipe2", "socket", "socketpair", "connect",
+        "accept", "accept4", "bind", "chdir", "fchdir", "chroot", "setuid", "setgid", "setreuid", "setregid",
+        "setresuid", "setresgid", "capset", "sendto", "sendmsg", "recvfrom", "recvmsg", "shutdown", "prctl",
+        "memfd_create", "userfaultfd", "io_uring_setup", "setns", "unshare", "drop"}
+ours = 0
+family = {target}
+for line in open(sys.argv[1]):
+    m = re.match(r"\s+\S+ cpu=\d+ tid=(\d+) pid=(\d+) (\w+)", line)
+    if not m or m.group(3).startswith("state_"):
+        continue
+    pid, kind = int(m.group(2)), m.group(3)
+    if kind in ("clone", "fork", "vfork", "clone3") and " res=0 " in line and f"ptid={target}" in line:
+        family.add(pid)
+    if pid in family:
+        ours += 1
+    elif kind not in keep:
+        sys.exit(f"event of pid {pid}: {line.strip()[:200]}")
+if ours == 0:
+    sys.exit("no event of the selected process")
+PY
+
+# kill -9: the file reads up to the last complete chunk; recover makes it whole
+"$KITE_RECORD" -w "$WORK/k.kcap" 2>/dev/null &
+rec=$!
+wait_recording "$WORK/k.kcap"
+for i in $(seq 300); do cat /etc/hostname >/dev/null; done
+sleep 2.5 # a chunk reaches the file at most about a second after its first event
+kill -9 $rec
+wait $rec 2>/dev/null
+run 3 "$KITE" info --json "$WORK/k.kcap"
+contains err "writer did not finish"
+[ "$(events "$WORK/out")" -gt 0 ] || fail "a killed recorder's file held no events"
+run 0 "$KITE" recover "$WORK/k.kcap"
+run 0 "$KITE" info "$WORK/k.kcap"
+
+# errors: bad options, a non-root user
+run 2 "$KITE_RECORD" -w "$WORK/x.kcap" -W 3
+contains err "-W needs -C or -G"
+run 2 "$KITE_RECORD" -w "$WORK/x.kcap" --follow
+contains err "--follow needs --pid"
+run 1 "$KITE_RECORD" -w "$WORK/x.kcap" --pid 999999999
+contains err "no such process"
+if command -v setpriv >/dev/null; then
+	chmod 777 "$WORK"
+	run 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$KITE_RECORD" -w "$WORK/nobody.kcap" -- true
+	contains err "needs root, or the CAP_BPF and CAP_PERFMON capabilities"
+fi
+finish
