@@ -36,10 +36,11 @@ static const char usage[] =
 	"  -W COUNT              with -C/-G: keep COUNT files, reusing their names in a ring;\n"
 	"                        a file this run did not write is never overwritten\n"
 	"      --pid PID         record only this process (repeatable) ...\n"
-	"      --follow          ... and its descendants, present and future\n"
-	"      --comm NAME       record only tasks named NAME\n"
-	"                        (filtered captures keep the events that change process\n"
-	"                        and fd state for every process, so replay stays right)\n"
+	"      --follow          ... and its descendants, present and future; with a\n"
+	"                        COMMAND and no --pid: only the command's process tree\n"
+	"      --comm NAME       record only tasks named NAME; such a capture also keeps the\n"
+	"                        events that change process and fd state of every process,\n"
+	"                        since a process may take the name later (exec, prctl)\n"
 	"  -d, --duration SEC    stop after SEC seconds\n"
 	"  -n, --events N        stop after N events\n"
 	"      --driver NAME     ebpf (the default, and what auto picks today)\n"
@@ -205,8 +206,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		fprintf(stderr, "kite-record: -C and -G need a file name, not standard output\n");
 		return 2;
 	}
-	if (o->follow && !o->npids) {
-		fprintf(stderr, "kite-record: --follow needs --pid\n");
+	if (o->follow && !o->npids && !o->command) {
+		fprintf(stderr, "kite-record: --follow needs --pid, or a COMMAND to follow\n");
 		return 2;
 	}
 	for (unsigned i = 0; i < o->npids; i++) {
@@ -462,6 +463,14 @@ static int record(struct recorder *r, char *cmdline)
 {
 	char err[1024];
 	int32_t pids[4096];
+	int go = -1;
+	/* the command is forked first (it waits) so that --follow can select it by pid */
+	if (r->o.command && (r->child = spawn_waiting(r->o.command, &go)) < 0) {
+		fprintf(stderr, "kite-record: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (r->o.command && r->o.follow && !r->o.npids)
+		r->o.pids[r->o.npids++] = r->child;
 	unsigned npids = collect_pids(&r->o, pids, 4096);
 	kite_header_from_host(&r->h);
 	r->h.driver = strdup(r->ops->name);
@@ -474,16 +483,14 @@ static int record(struct recorder *r, char *cmdline)
 	                                 .no_env = r->o.no_env, .boot_ns = r->h.boot_ns,
 	                                 .ring_bytes = ring_bytes(r->o.ring_mb), .verbose = r->o.verbose,
 	                                 .pids = pids, .npids = npids, .follow = r->o.follow, .comm = r->o.comm};
-	int status = 1, go = -1;
+	int status = 1;
 	r->drv = r->ops->open(&dopts, err, sizeof(err));
 	if (!r->drv) {
 		fprintf(stderr, "kite-record: %s\n", err);
+		if (go >= 0)
+			close(go); /* the waiting command reads EOF and exits 127 */
 		kite_header_free(&r->h);
 		return 1;
-	}
-	if (r->o.command && (r->child = spawn_waiting(r->o.command, &go)) < 0) {
-		fprintf(stderr, "kite-record: fork: %s\n", strerror(errno));
-		goto out;
 	}
 	/* recording starts before the snapshot, so nothing between the two is lost */
 	if (r->ops->start(r->drv, err, sizeof(err))) {

@@ -14,7 +14,7 @@ const volatile __u64 boot_offset_ns = 0; /* epoch time - boot time: records carr
 const volatile __u32 snaplen = 80;
 const volatile __u32 self_tgid = 0;      /* the recorder itself is never recorded */
 const volatile __u8 no_env = 0;
-/* Source filters (--pid, --follow, --comm): events that change state are kept whatever they say. */
+/* Source filters (--pid, --follow, --comm). */
 const volatile __u8 filter_pid = 0;     /* keep the processes in filter_pids */
 const volatile __u8 filter_follow = 0;  /* ... and their descendants */
 const volatile char filter_comm[16] = {}; /* keep tasks with this comm ("" = no comm filter) */
@@ -780,7 +780,12 @@ int BPF_PROG(kite_sys_exit, struct pt_regs *regs, long ret)
 	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
-	if ((filter_pid || filter_comm[0]) && !selected(task) && !(spec->flags & KB_F_KEEP))
+	/*
+	 * Filtered out: a --pid tree is followed from its root, so nothing else
+	 * is needed; a process matching --comm may have become one later (exec,
+	 * prctl), so with --comm every process's state changes are kept.
+	 */
+	if ((filter_pid || filter_comm[0]) && !selected(task) && !(filter_comm[0] && (spec->flags & KB_F_KEEP)))
 		return 0;
 	return emit(slot, slot, regs, ret, task);
 }
@@ -795,6 +800,9 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(kite_exit, struct task_struct *task)
 {
 	if (BPF_CORE_READ(task, tgid) == self_tgid)
+		return 0;
+	/* an exit changes state: with --comm it is kept for every process, as in kite_sys_exit */
+	if (filter_pid && !filter_comm[0] && !selected(task))
 		return 0;
 	return emit(KB_SLOT_PROCEXIT, 0, NULL, 0, task);
 }
