@@ -248,6 +248,8 @@ static void put_int(struct sb *b, const struct kite_param_desc *p, const uint8_t
 		const char *name = i < 0 && i >= -4095 ? kite_errno_name((int)-i) : NULL;
 		if (name)
 			sb_printf(b, "%" PRId64 "(%s)", i, name);
+		else if (i >= 0 && p->fmt == KITE_FMT_HEX) /* an address returned (mmap) */
+			sb_printf(b, "0x%" PRIx64, u);
 		else
 			sb_printf(b, "%" PRId64, i);
 		break;

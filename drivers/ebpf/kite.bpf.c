@@ -24,6 +24,7 @@ const volatile char filter_comm[16] = {}; /* keep tasks with this comm ("" = no 
 #define AF_INET6 10
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
+#define PROT_EXEC 0x4
 #define CLONE_VM 0x100
 #define CLONE_VFORK 0x4000
 #define SIGCHLD 17
@@ -777,6 +778,8 @@ int BPF_PROG(kite_sys_exit, struct pt_regs *regs, long ret)
 	struct kb_spec *spec = bpf_map_lookup_elem(&specs, &slot);
 	if (!spec || !spec->event)
 		return 0; /* the filter first: most syscalls stop here */
+	if ((spec->flags & KB_F_PROT_EXEC) && !(regs->dx & PROT_EXEC))
+		return 0;
 	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();

@@ -82,7 +82,8 @@ struct kb_spec {
 /* For KB_SP_CLONE_FLAGS, `arg` says where the flags come from. */
 enum kb_clone_src { KB_CLONE_ARG0 = 0, KB_CLONE_ARGS_STRUCT = 1, KB_CLONE_FORK = 2, KB_CLONE_VFORK = 3 };
 
-#define KB_F_KEEP 0x1   /* changes state replay tracks: kept by source filters */
+#define KB_F_KEEP 0x1       /* changes state replay tracks: kept by source filters */
+#define KB_F_PROT_EXEC 0x2  /* only when argument 2 (prot) asks for PROT_EXEC: mmap, mprotect */
 
 /* entry_how[nr]: 1 + n saves the string at argument n; this bit | n, the sockaddr at n (length in n + 1). */
 #define KB_ENTRY_SOCKADDR 0x80          /* also emit the child's event from sched_process_fork */

@@ -116,12 +116,18 @@ struct kb_param kb_compile_param(const struct kite_event_desc *d, const struct k
 	return k;
 }
 
+/* Memory calls are only interesting when they make memory executable (argument 2 is prot). */
+static const char *const exec_prot_only[] = {"mmap", "mprotect"};
+
 static void compile_event(struct kb_spec *s, const struct kite_event_desc *d)
 {
 	memset(s, 0, sizeof(*s));
 	s->event = d->id;
 	s->nparams = d->nparams;
 	s->flags = (d->flags & KITE_EF_MODIFIES_STATE) ? KB_F_KEEP : 0;
+	for (size_t i = 0; i < sizeof(exec_prot_only) / sizeof(exec_prot_only[0]); i++)
+		if (strcmp(d->name, exec_prot_only[i]) == 0)
+			s->flags |= KB_F_PROT_EXEC;
 	for (unsigned i = 0; i < d->nparams && i < KB_MAX_PARAMS; i++)
 		s->params[i] = kb_compile_param(d, &d->params[i]);
 }
