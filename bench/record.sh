@@ -34,7 +34,9 @@ done
 T=$(mktemp -d "${TMPDIR:-/tmp}/kite-bench.XXXXXX") || die "mktemp failed"
 STATS_OLD=""
 KPID=""
+WPID=""
 cleanup() {
+	[ -n "$WPID" ] && kill "$WPID" 2>/dev/null
 	if [ -n "$KPID" ]; then
 		kill -TERM "$KPID" 2>/dev/null
 		wait "$KPID" 2>/dev/null
@@ -126,6 +128,7 @@ label() {
 	seccomp) echo "strace -f --seccomp-bpf -e trace=(same)" ;;
 	esac
 }
+wname() { if [ "$1" = orc ]; then echo open/read/close; else echo fork+exec; fi; }
 skip_of() {
 	case $1 in
 	perf) echo "$PERF_SKIP" ;;
@@ -149,11 +152,11 @@ kite_run() {
 	stats=$(grep -m1 -E '^kite-record: [0-9]+ events, [0-9]+ dropped' "$err")
 	if [ $rc -ne 0 ] || [ -z "$stats" ]; then
 		cat "$err" >&2
-		die "kite-record $(label "$cfg") on the $wl workload failed (exit status $rc): a broken benchmark"
+		die "kite-record $(label "$cfg") on the $(wname "$wl") workload failed (exit status $rc): a broken benchmark"
 	fi
 	events=$(printf '%s\n' "$stats" | sed 's/^kite-record: \([0-9]*\) events, \([0-9]*\) dropped.*/\1/')
 	drops=$(printf '%s\n' "$stats" | sed 's/^kite-record: \([0-9]*\) events, \([0-9]*\) dropped.*/\2/')
-	[ "$events" -gt 0 ] || die "kite-record $(label "$cfg") recorded no events on the $wl workload: a broken benchmark"
+	[ "$events" -gt 0 ] || die "kite-record $(label "$cfg") recorded no events on the $(wname "$wl") workload: a broken benchmark"
 	"$KITE" info --json "$cap" >"$T/info.json" 2>"$T/info.err"
 	irc=$?
 	json=$(cat "$T/info.json")
@@ -161,11 +164,11 @@ kite_run() {
 	ievents=$(printf '%s' "$json" | sed -n 's/.*"events":\([0-9]*\).*/\1/p')
 	idrops=$(printf '%s' "$json" | sed -n 's/.*"drops":\([0-9]*\).*/\1/p')
 	if [ $irc -ne 0 ] || [ -z "$fbytes" ] || [ -z "$ievents" ]; then
-		note "kite info --json on the $wl capture ($(label "$cfg")) exited $irc: $(reason_of "$T/info.err" $irc)"
+		note "kite info --json on the $(wname "$wl") capture ($(label "$cfg")) exited $irc: $(reason_of "$T/info.err" $irc)"
 		fbytes=${fbytes:-0} ievents=${ievents:-0}
 	fi
 	[ "$ievents" = "$events" ] && [ "${idrops:-$drops}" = "$drops" ] ||
-		note "$wl, $(label "$cfg"): kite-record said $events events/$drops dropped, kite info says ${ievents} events/${idrops:-?} drops"
+		note "$(wname "$wl"), $(label "$cfg"): kite-record said $events events/$drops dropped, kite info says ${ievents} events/${idrops:-?} drops"
 	echo "$events $drops $fbytes $ievents" >>"$T/kite.$cfg.$wl"
 	rm -f "$cap"
 }
@@ -194,24 +197,50 @@ run_one() {
 	if [ $rc -eq 0 ] && [ -n "$v" ]; then
 		echo "$v" >>"$T/res.$cfg.$wl"
 	else
-		[ "$cfg" = base ] && { cat "$err" >&2; die "the $wl workload fails on its own (exit status $rc)"; }
+		[ "$cfg" = base ] && { cat "$err" >&2; die "the $(wname "$wl") workload fails on its own (exit status $rc)"; }
 		reason_of "$err" $rc >>"$T/fail.$cfg.$wl"
 		echo >>"$T/fail.$cfg.$wl"
 	fi
 }
 
+# Tracers that this script did not start (another kite-record, perf or strace: a test suite, say)
+# slow every syscall on the host, the baseline's too: a watcher names them in the notes.
+watch_start() {
+	: >"$T/busy"
+	(
+		while :; do
+			pgrep -l -x 'kite-record|perf|strace' 2>/dev/null | while read -r p name; do
+				pp=$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')
+				[ -n "$pp" ] && [ "$pp" != "$$" ] && echo "$name" >>"$T/busy"
+			done
+			sleep 0.2
+		done
+	) &
+	WPID=$!
+}
+watch_stop() {
+	kill "$WPID" 2>/dev/null
+	wait "$WPID" 2>/dev/null
+	WPID=""
+	[ -s "$T/busy" ] && note "run $1, $2 under $3: another $(sort -u "$T/busy" | tr '\n' ' ')was running on the host (its time may be inflated)"
+}
+
 # ---- the runs, interleaved so that drift spreads over every configuration ----
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 r=1
 while [ "$r" -le "$RUNS" ]; do
 	for wl in orc fe; do
 		for cfg in $CONFIGS; do
 			[ -n "$(skip_of "$cfg")" ] && continue
 			say "run $r/$RUNS: $wl under $(label "$cfg")"
+			watch_start
 			run_one "$cfg" "$wl"
+			watch_stop "$r" "$(wname "$wl")" "$(label "$cfg")"
 		done
 	done
 	r=$((r + 1))
 done
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- kite's BPF programs, timed by the kernel (kernel.bpf_stats_enabled) during one more loop ----
 snapshot() { # ids -> "name run_cnt run_time_ns" lines
@@ -301,6 +330,7 @@ echo "Open/read/close of /etc/hostname: $N iterations; fork + exec /bin/true + w
 echo "µs per iteration, median of $RUNS runs (min-max), timed inside the workload; runs interleaved."
 echo "Traced syscalls for perf trace and strace: $ORC_EVENTS (open/read/close), $FE_EVENTS (fork+exec)."
 echo "kite-record records the whole host; its default set has openat and close but not read (--io adds read)."
+echo "Load average (1, 5, 15 min) before the runs: $LOAD0; after: $LOAD1."
 printf 'Versions: %s' "$("$KITE_RECORD" --version 2>&1 | head -n 1)"
 command -v perf >/dev/null 2>&1 && printf '; %s' "$(perf --version 2>&1 | head -n 1)"
 command -v strace >/dev/null 2>&1 && printf '; %s' "$(strace -V 2>&1 | head -n 1)"
@@ -320,8 +350,7 @@ for wl in orc fe; do
 	for cfg in kite kiteio; do
 		f=$T/kite.$cfg.$wl
 		[ -s "$f" ] || continue
-		name="open/read/close"
-		[ "$wl" = fe ] && name="fork+exec"
+		name=$(wname "$wl")
 		med=$(sort -n -k1,1 "$f" | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}')
 		# shellcheck disable=SC2086 # four numbers
 		set -- $med

@@ -805,9 +805,15 @@ int BPF_PROG(kite_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, tgid) == self_tgid)
 		return 0;
 	/* an exit changes state: with --comm it is kept for every process, as in kite_sys_exit */
-	if (filter_pid && !filter_comm[0] && !selected(task))
-		return 0;
-	return emit(KB_SLOT_PROCEXIT, 0, NULL, 0, task);
+	int keep = !filter_pid || filter_comm[0] || selected(task);
+	if (keep)
+		emit(KB_SLOT_PROCEXIT, 0, NULL, 0, task);
+	if (filter_pid && task->pid == task->tgid) {
+		/* the process is gone: its number may soon belong to an unrelated one */
+		u32 tgid = task->tgid;
+		bpf_map_delete_elem(&filter_pids, &tgid);
+	}
+	return 0;
 }
 
 /*

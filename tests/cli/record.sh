@@ -56,12 +56,14 @@ contains err "was not written by this run"
 
 # --pid: only that process's events, except state changes of others
 rm -f "$WORK/go"
-sh -c 'while [ ! -e "$1" ]; do sleep 0.05; done; for i in 1 2 3; do cat /etc/hostname >/dev/null; done; sleep 0.5' sh "$WORK/go" &
+mkfifo "$WORK/go"
+# the target blocks in a builtin (no child processes) until recording has begun
+sh -c 'read x <"$1"; for i in 1 2 3; do cat /etc/hostname >/dev/null; done' sh "$WORK/go" &
 target=$!
 "$KITE_RECORD" -w "$WORK/pid.kcap" --pid $target --follow 2>"$WORK/err" &
 rec=$!
 wait_recording "$WORK/pid.kcap"
-touch "$WORK/go"
+echo go >"$WORK/go"
 wait $target
 sleep 0.3
 kill -INT $rec
