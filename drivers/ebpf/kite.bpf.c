@@ -385,6 +385,91 @@ static __always_inline u32 put_path(struct fill *f, struct path *p)
 	return n;
 }
 
+/* ---- cgroups ---- */
+
+/* Linux 6.15 renamed kernfs_node.parent to __parent; CO-RE picks whichever the kernel has. */
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+struct kn_walk {
+	struct kernfs_node *kn;
+	u8 *tmp;
+	u32 pos;
+};
+
+static long kn_step(u32 i, void *ctx)
+{
+	struct kn_walk *w = ctx;
+	struct kernfs_node *kn = w->kn;
+	struct kernfs_node *parent = kn ? kn_parent(kn) : NULL;
+	if (!parent)
+		return 1; /* the root: its name is not part of the path */
+	const char *name = BPF_CORE_READ(kn, name);
+	char probe[1];
+	long n = bpf_probe_read_kernel_str(w->tmp + TMP_SIZE / 2, 256, name); /* measure, in the spare half */
+	if (n <= 1 || w->pos < (u32)n || bpf_probe_read_kernel(probe, 1, name))
+		return 1;
+	w->pos -= (u32)n - 1;
+	bpf_probe_read_kernel(w->tmp + BOUND(w->pos, TMP_MASK), BOUND(n - 1, 255), name);
+	w->pos -= 1;
+	w->tmp[BOUND(w->pos, TMP_MASK)] = '/';
+	w->kn = parent;
+	return 0;
+}
+
+/* Appends "PREFIX/path/of/kn" at dst (at most max bytes); returns the bytes written. */
+static __always_inline u32 put_kn_path(struct fill *f, u8 *dst, struct kernfs_node *kn)
+{
+	struct kn_walk w = {.tmp = f->tmp, .pos = TMP_SIZE / 2, .kn = kn};
+	bpf_loop(32, kn_step, &w, 0);
+	u32 n = TMP_SIZE / 2 - w.pos;
+	if (n == 0) {
+		dst[0] = '/';
+		return 1;
+	}
+	if (n > 2040)
+		return 0;
+	bpf_probe_read_kernel(dst, BOUND(n, 2047), f->tmp + BOUND(w.pos, TMP_MASK));
+	return n;
+}
+
+/*
+ * The task's cgroups as /proc/PID/cgroup writes them, NUL-separated: the
+ * unified (v2) hierarchy "0::/path", and on hybrid hosts the v1 memory
+ * controller "N:memory:/path", where container runtimes also place containers.
+ */
+static __always_inline u32 put_cgroups(struct fill *f, struct task_struct *t)
+{
+	u8 *dst = f->buf + BOUND(f->off, MASK);
+	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
+	if (!kn)
+		return 0;
+	dst[0] = '0';
+	dst[1] = ':';
+	dst[2] = ':';
+	u32 n = 3 + put_kn_path(f, dst + 3, kn);
+	dst[BOUND(n, 2047)] = 0;
+	n++;
+	int mem = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	struct cgroup_subsys_state *css = BPF_CORE_READ(t, cgroups, subsys[BOUND(mem, 15)]);
+	struct cgroup *cg = BPF_CORE_READ(css, cgroup);
+	int id = BPF_CORE_READ(cg, root, hierarchy_id);
+	if (!css || !cg || id <= 0 || id > 9)
+		return n;
+	u8 *m = dst + BOUND(n, 2047);
+	m[0] = '0' + (u8)id;
+	__builtin_memcpy(m + 1, ":memory:", 8);
+	return n + 9 + put_kn_path(f, m + 9, BPF_CORE_READ(cg, kn));
+}
+
 /* ---- the process an event is about ---- */
 
 /* argv or environ: the bytes between start and end of the task's user memory (current's mm). */
@@ -496,6 +581,7 @@ static __always_inline u32 put_process(struct fill *f, struct kb_param *p)
 	case KB_SP_VTID: return put_int(f, pid_nr_ns_top(BPF_CORE_READ(t, thread_pid)), 8);
 	case KB_SP_VPID: return put_int(f, pid_nr_ns_top(BPF_CORE_READ(t, group_leader, thread_pid)), 8);
 	case KB_SP_CLONE_FLAGS: return put_int(f, clone_flags(f, p->arg), p->width);
+	case KB_SP_CGROUPS: return put_cgroups(f, t);
 	}
 	return 0;
 }

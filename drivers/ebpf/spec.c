@@ -58,6 +58,7 @@ static const struct {
 	{NULL, "pgft_min", KB_SP_PGFT_MIN, 0},
 	{NULL, "vm_size", KB_SP_VM_SIZE, 0},
 	{NULL, "comm", KB_SP_COMM, 0},
+	{NULL, "cgroups", KB_SP_CGROUPS, 0},
 	{NULL, "vpgid", KB_SP_PGID, 0},
 	{NULL, "pgid", KB_SP_PGID, 0},
 	{NULL, "loginuid", KB_SP_LOGINUID, 0},

@@ -118,6 +118,15 @@ int main(int argc, char **argv)
 	}
 	setvbuf(out, NULL, _IOLBF, 0);
 	SAY("pid", "%d", getpid());
+	FILE *cg = fopen("/proc/self/cgroup", "r");
+	char line[512];
+	while (cg && fgets(line, sizeof(line), cg))
+		if (strncmp(line, "0::", 3) == 0) { /* the unified hierarchy */
+			line[strcspn(line, "\n")] = 0;
+			SAY("cgroup_v2", "%s", line);
+		}
+	if (cg)
+		fclose(cg);
 	files();
 	network();
 	process_tree();

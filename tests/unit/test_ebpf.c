@@ -192,6 +192,11 @@ static void exec_of_the_workload(void **state)
 	const char *args = get(e, "args");
 	assert_non_null(args);
 	assert_non_null(strstr(args, ".expect"));
+	/* cgroups as /proc/PID/cgroup has them: the unified hierarchy first */
+	const char *cg = get(e, "cgroups");
+	assert_non_null(cg);
+	if (strncmp(cg, want("cgroup_v2"), strlen(want("cgroup_v2"))))
+		fail_msg("cgroups '%s' does not start with '%s'", cg, want("cgroup_v2"));
 }
 
 static void file_events(void **state)
