@@ -36,6 +36,19 @@ static kite_reader *open_fd(int fd, int ignore_index, struct kt_warnings *w)
 	return r;
 }
 
+/* A writer on a new memfd (returned in *fd) with the tests' header. */
+static kite_writer *memfd_writer(int *fd, const struct kite_writer_opts *o)
+{
+	struct kite_header h;
+	char err[256];
+	kt_header(&h);
+	*fd = memfd_create("t", 0);
+	kite_writer *w = kite_writer_open(*fd, "t", &h, kite_schema_builtin(), o, err, sizeof(err));
+	if (!w)
+		fail_msg("%s", err);
+	return w;
+}
+
 static void check_sequence(kite_reader *r, uint64_t nevents, uint32_t nstate, uint64_t seed)
 {
 	uint64_t *got, *want = kt_expected_hashes(nevents, nstate, seed);
@@ -164,12 +177,10 @@ static void chunks_close_on_time(void **state)
 {
 	(void)state;
 	static uint8_t buf[KITE_EVT_MAX_LEN];
-	int fd = memfd_create("t", 0);
-	struct kite_header h;
-	kt_header(&h);
+	int fd;
 	struct kite_writer_opts o = {.chunk_bytes = 1 << 20, .flush_ns = 1000, .level = 1};
 	char err[256];
-	kite_writer *w = kite_writer_open(fd, "t", &h, kite_schema_builtin(), &o, err, sizeof(err));
+	kite_writer *w = memfd_writer(&fd, &o);
 	assert_non_null(w);
 	struct kite_evt_builder b;
 	for (int i = 0; i < 100; i++) {
@@ -193,11 +204,8 @@ static void tick_flushes_a_quiet_capture(void **state)
 {
 	(void)state;
 	static uint8_t buf[KITE_EVT_MAX_LEN];
-	int fd = memfd_create("t", 0);
-	struct kite_header h;
-	kt_header(&h);
-	char err[256];
-	kite_writer *w = kite_writer_open(fd, "t", &h, kite_schema_builtin(), NULL, err, sizeof(err));
+	int fd;
+	kite_writer *w = memfd_writer(&fd, NULL);
 	struct kt_synth g;
 	kt_synth_init(&g, 3, 5000000000ull);
 	assert_int_equal(kite_writer_append(w, kt_synth_event(&g, buf)), 0);
@@ -230,11 +238,8 @@ static void tick_flushes_a_quiet_capture(void **state)
 static void reserve_commit_is_zero_copy(void **state)
 {
 	(void)state;
-	int fd = memfd_create("t", 0);
-	struct kite_header h;
-	kt_header(&h);
-	char err[256];
-	kite_writer *w = kite_writer_open(fd, "t", &h, kite_schema_builtin(), NULL, err, sizeof(err));
+	int fd;
+	kite_writer *w = memfd_writer(&fd, NULL);
 	struct kite_evt_builder b;
 	for (int i = 0; i < 10; i++) {
 		void *slot = kite_writer_reserve(w, 48);
@@ -367,11 +372,9 @@ static void unknown_blocks_are_skipped(void **state)
 static void empty_stored_chunk(void **state)
 {
 	(void)state;
-	int fd = memfd_create("t", 0);
-	struct kite_header h;
-	kt_header(&h);
+	int fd;
 	char err[256];
-	kite_writer *w = kite_writer_open(fd, "t", &h, kite_schema_builtin(), NULL, err, sizeof(err));
+	kite_writer *w = memfd_writer(&fd, NULL);
 	uint8_t content[KITE_CHUNK_HDR_LEN] = {1, 0, KITE_CODEC_NONE, 0};
 	struct kite_chunk_ref ref = {.kind = KITE_CHUNK_EVENTS};
 	assert_int_equal(kite_writer_copy_chunk(w, KITE_BLK_CHUNK, content, sizeof(content), &ref), 0);
