@@ -20,6 +20,8 @@ struct kite_driver_opts {
 	unsigned npids;
 	int follow;             /* ... and their descendants */
 	const char *comm;       /* keep tasks with this comm (NULL: no filter) */
+	const uint64_t *cgroups; /* keep tasks in these cgroups (kernfs ids: a container's) */
+	unsigned ncgroups;
 };
 
 struct kite_driver_stats {

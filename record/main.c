@@ -14,6 +14,7 @@
 
 #include "driver.h"
 #include "pcapng.h"
+#include "container.h"
 #include "rotate.h"
 #include "snapshot.h"
 #include "writer.h"
@@ -38,9 +39,11 @@ static const char usage[] =
 	"      --pid PID         record only this process (repeatable) ...\n"
 	"      --follow          ... and its descendants, present and future; with a\n"
 	"                        COMMAND and no --pid: only the command's process tree\n"
-	"      --comm NAME       record only tasks named NAME; such a capture also keeps the\n"
+	"      --comm NAME       record only tasks named NAME\n"
+	"      --container ID    record only the processes of this running container\n"
+	"                        (with --comm or --container the capture also keeps the\n"
 	"                        events that change process and fd state of every process,\n"
-	"                        since a process may take the name later (exec, prctl)\n"
+	"                        since a process may take the name or join the container later)\n"
 	"  -d, --duration SEC    stop after SEC seconds\n"
 	"  -n, --events N        stop after N events\n"
 	"      --driver NAME     ebpf (the default, and what auto picks today)\n"
@@ -66,6 +69,7 @@ struct options {
 	unsigned npids;
 	int follow;
 	const char *comm;
+	const char *container;
 };
 
 struct recorder {
@@ -114,7 +118,8 @@ static int parse_number(const char *opt, const char *s, double *out)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_IO = 256, OPT_ALL, OPT_NO_ENV, OPT_DRIVER, OPT_BUFFER, OPT_VERSION, OPT_PID, OPT_FOLLOW, OPT_COMM };
+	enum { OPT_IO = 256, OPT_ALL, OPT_NO_ENV, OPT_DRIVER, OPT_BUFFER, OPT_VERSION, OPT_PID, OPT_FOLLOW, OPT_COMM,
+	       OPT_CONTAINER };
 	static const struct option opts[] = {
 		{"write", required_argument, 0, 'w'},     {"snaplen", required_argument, 0, 's'},
 		{"io", no_argument, 0, OPT_IO},             {"all", no_argument, 0, OPT_ALL},
@@ -123,7 +128,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"buffer-size", required_argument, 0, OPT_BUFFER}, {"verbose", no_argument, 0, 'v'},
 		{"help", no_argument, 0, 'h'},             {"version", no_argument, 0, OPT_VERSION},
 		{"pid", required_argument, 0, OPT_PID},     {"follow", no_argument, 0, OPT_FOLLOW},
-		{"comm", required_argument, 0, OPT_COMM},
+		{"comm", required_argument, 0, OPT_COMM},   {"container", required_argument, 0, OPT_CONTAINER},
 		{0},
 	};
 	double v;
@@ -157,6 +162,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_FOLLOW: o->follow = 1; break;
 		case OPT_COMM: o->comm = optarg; break;
+		case OPT_CONTAINER: o->container = optarg; break;
 		case 'w': o->path = optarg; break;
 		case 's':
 			if (parse_number("-s", optarg, &v) || v > 65535) {
@@ -204,6 +210,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (rotation_on(&o->rot) && strcmp(o->path, "-") == 0) {
 		fprintf(stderr, "kite-record: -C and -G need a file name, not standard output\n");
+		return 2;
+	}
+	char why[256];
+	if (o->container && container_id_check(o->container, why, sizeof(why))) {
+		fprintf(stderr, "kite-record: %s\n", why);
 		return 2;
 	}
 	if (o->follow && !o->npids && !o->command) {
@@ -455,7 +466,9 @@ static char *describe_filters(const struct options *o)
 	if (o->follow && n < sizeof(buf))
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, " --follow");
 	if (o->comm && n < sizeof(buf))
-		snprintf(buf + n, sizeof(buf) - n, "%s--comm %s", n ? " " : "", o->comm);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s--comm %s", n ? " " : "", o->comm);
+	if (o->container && n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - n, "%s--container %s", n ? " " : "", o->container);
 	return strdup(buf);
 }
 
@@ -472,6 +485,20 @@ static int record(struct recorder *r, char *cmdline)
 	if (r->o.command && r->o.follow && !r->o.npids)
 		r->o.pids[r->o.npids++] = r->child;
 	unsigned npids = collect_pids(&r->o, pids, 4096);
+	uint64_t cgroups[1024];
+	int ncgroups = 0;
+	if (r->o.container) {
+		ncgroups = find_container_cgroups(r->o.container, cgroups, 1024, err, sizeof(err));
+		if (ncgroups <= 0) {
+			if (ncgroups == 0)
+				snprintf(err, sizeof(err), "--container %s: no cgroup of that container under "
+				                           "/sys/fs/cgroup (is it running?)", r->o.container);
+			fprintf(stderr, "kite-record: %s\n", err);
+			if (go >= 0)
+				close(go);
+			return 1;
+		}
+	}
 	kite_header_from_host(&r->h);
 	r->h.driver = strdup(r->ops->name);
 	r->h.recorder = strdup("kite-record " KITE_VERSION);
@@ -482,7 +509,8 @@ static int record(struct recorder *r, char *cmdline)
 	struct kite_driver_opts dopts = {.snaplen = r->o.snaplen, .io = r->o.io, .all = r->o.all,
 	                                 .no_env = r->o.no_env, .boot_ns = r->h.boot_ns,
 	                                 .ring_bytes = ring_bytes(r->o.ring_mb), .verbose = r->o.verbose,
-	                                 .pids = pids, .npids = npids, .follow = r->o.follow, .comm = r->o.comm};
+	                                 .pids = pids, .npids = npids, .follow = r->o.follow, .comm = r->o.comm,
+	                                 .cgroups = cgroups, .ncgroups = (unsigned)ncgroups};
 	int status = 1;
 	r->drv = r->ops->open(&dopts, err, sizeof(err));
 	if (!r->drv) {

@@ -126,6 +126,13 @@ static int load_filter(struct kite_driver *d, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	fd = bpf_map__fd(d->skel->maps.filter_cgroups);
+	for (unsigned i = 0; i < d->o.ncgroups; i++) {
+		if (bpf_map_update_elem(fd, &d->o.cgroups[i], &one, BPF_ANY)) {
+			explain_failure(errno, "filling the container filter", err, errlen);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -174,6 +181,7 @@ static struct kite_driver *ebpf_open(const struct kite_driver_opts *o, char *err
 	d->skel->rodata->filter_follow = (uint8_t)o->follow;
 	if (o->comm)
 		strncpy((char *)d->skel->rodata->filter_comm, o->comm, 15);
+	d->skel->rodata->filter_cgroup = o->ncgroups > 0;
 	kb_compile_specs(kite_schema_builtin(), o->io, o->all, specs);
 	if (kb_compile_entry(kite_schema_builtin(), specs, (uint8_t *)d->skel->rodata->entry_how) == 0)
 		bpf_program__set_autoload(d->skel->progs.kite_sys_enter, false); /* nothing to save at entry */

@@ -18,6 +18,7 @@ const volatile __u8 no_env = 0;
 const volatile __u8 filter_pid = 0;     /* keep the processes in filter_pids */
 const volatile __u8 filter_follow = 0;  /* ... and their descendants */
 const volatile char filter_comm[16] = {}; /* keep tasks with this comm ("" = no comm filter) */
+const volatile __u8 filter_cgroup = 0;  /* keep tasks in the cgroups of filter_cgroups (--container) */
 
 #define AF_UNIX 1
 #define AF_INET 2
@@ -820,7 +821,29 @@ static __always_inline int emit(u32 slot, u32 nr, struct pt_regs *regs, long ret
 	return 0;
 }
 
+/* The cgroups (kernfs ids) of the containers --container selects, found by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u64);
+	__type(value, u8);
+} filter_cgroups SEC(".maps");
+
 /* ---- source filters ---- */
+
+/* Is the task in one of the selected cgroups: unified hierarchy, or the v1 memory controller? */
+static __always_inline int in_container(struct task_struct *t)
+{
+	u64 id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+	if (bpf_map_lookup_elem(&filter_cgroups, &id))
+		return 1;
+	int mem = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	struct cgroup_subsys_state *css = BPF_CORE_READ(t, cgroups, subsys[BOUND(mem, 15)]);
+	if (!css)
+		return 0;
+	id = BPF_CORE_READ(css, cgroup, kn, id);
+	return bpf_map_lookup_elem(&filter_cgroups, &id) != NULL;
+}
 
 static __always_inline int comm_matches(struct task_struct *t)
 {
@@ -849,6 +872,8 @@ static __always_inline int selected(struct task_struct *t)
 			return 1;
 		}
 	}
+	if (filter_cgroup && in_container(t))
+		return 1;
 	return filter_comm[0] && comm_matches(t);
 }
 
@@ -871,10 +896,12 @@ int BPF_PROG(kite_sys_exit, struct pt_regs *regs, long ret)
 	struct task_struct *task = bpf_get_current_task_btf();
 	/*
 	 * Filtered out: a --pid tree is followed from its root, so nothing else
-	 * is needed; a process matching --comm may have become one later (exec,
-	 * prctl), so with --comm every process's state changes are kept.
+	 * is needed; a process may take a --comm name, or join a --container,
+	 * later (exec, prctl, a runtime moving it), so with those filters every
+	 * process's state changes are kept.
 	 */
-	if ((filter_pid || filter_comm[0]) && !selected(task) && !(filter_comm[0] && (spec->flags & KB_F_KEEP)))
+	int keep_state = filter_comm[0] || filter_cgroup;
+	if ((filter_pid || keep_state) && !selected(task) && !(keep_state && (spec->flags & KB_F_KEEP)))
 		return 0;
 	return emit(slot, slot, regs, ret, task);
 }
@@ -891,7 +918,7 @@ int BPF_PROG(kite_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, tgid) == self_tgid)
 		return 0;
 	/* an exit changes state: with --comm it is kept for every process, as in kite_sys_exit */
-	int keep = !filter_pid || filter_comm[0] || selected(task);
+	int keep = !filter_pid || filter_comm[0] || filter_cgroup || selected(task);
 	if (keep)
 		emit(KB_SLOT_PROCEXIT, 0, NULL, 0, task);
 	if (filter_pid && task->pid == task->tgid) {

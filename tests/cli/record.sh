@@ -98,6 +98,40 @@ run 0 "$KITE_RECORD" -w "$WORK/tree.kcap" --follow -- sh -c 'cat /etc/hostname >
 "$KITE" dump "$WORK/tree.kcap" | grep -c ' execve res=0 ' >"$WORK/n" || true
 [ "$(cat "$WORK/n")" -eq 3 ] || fail "--follow -- sh: expected 3 execs (sh, cat, cat), saw $(cat "$WORK/n")"
 
+# --container: a cgroup named like a container (as runtimes name them) holds the only process recorded
+cid=0123456789abcdef$(printf '%04x' $$)
+hier=/sys/fs/cgroup/memory
+[ -d "$hier" ] || hier=/sys/fs/cgroup/unified
+[ -f "$hier/cgroup.procs" ] || hier=/sys/fs/cgroup
+if mkdir "$hier/kite-test-$cid" 2>/dev/null; then
+	rm -f "$WORK/cgo"
+	mkfifo "$WORK/cgo"
+	: >"$WORK/in"
+	: >"$WORK/out"
+	sh -c 'read x <"$1"; chmod 600 "$2"' sh "$WORK/cgo" "$WORK/in" &
+	inside=$!
+	echo $inside >"$hier/kite-test-$cid/cgroup.procs"
+	"$KITE_RECORD" -w "$WORK/ct.kcap" --container $cid 2>"$WORK/err" &
+	rec=$!
+	wait_recording "$WORK/ct.kcap"
+	chmod 600 "$WORK/out"
+	echo go >"$WORK/cgo"
+	wait $inside
+	sleep 0.3
+	kill -INT $rec
+	wait $rec || fail "kite-record --container exited with $?: $(cat "$WORK/err")"
+	"$KITE" dump "$WORK/ct.kcap" >"$WORK/ct.dump"
+	grep -q "fchmodat res=0 .*filename=$WORK/in " "$WORK/ct.dump" || fail "--container missed the container's chmod"
+	grep -q "filename=$WORK/out " "$WORK/ct.dump" && fail "--container recorded a chmod outside the container"
+	rmdir "$hier/kite-test-$cid"
+else
+	fail "could not create a cgroup under $hier to stand for a container"
+fi
+run 2 "$KITE_RECORD" -w "$WORK/x.kcap" --container nothex
+contains err "12 to 64 lowercase hex digits"
+run 1 "$KITE_RECORD" -w "$WORK/x.kcap" --container ffffffffffffffffffff
+contains err "no cgroup of that container"
+
 # kill -9: the file reads up to the last complete chunk; recover makes it whole
 "$KITE_RECORD" -w "$WORK/k.kcap" 2>/dev/null &
 rec=$!
