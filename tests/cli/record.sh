@@ -43,6 +43,48 @@ start=$(date +%s)
 run 0 "$KITE_RECORD" -w "$WORK/d.kcap" -d 1
 [ $(($(date +%s) - start)) -le 4 ] || fail "--duration 1 ran for more than 4 seconds"
 
+# --io: reads and writes with -s bytes of their data; without it, none
+run 0 "$KITE_RECORD" -w "$WORK/io.kcap" --io -s 5 --follow -- sh -c 'echo abcdefghij >"$1"; cat "$1" >/dev/null' sh "$WORK/io.txt"
+"$KITE" dump "$WORK/io.kcap" >"$WORK/io.dump"
+grep -q " write res=11 data=abcde fd=1 size=11" "$WORK/io.dump" || fail "--io -s 5: no write of 11 bytes with 5 bytes of data"
+grep -q " read res=11 data=abcde " "$WORK/io.dump" || fail "--io -s 5: no read of the file's 11 bytes"
+run 0 "$KITE_RECORD" -w "$WORK/noio.kcap" --follow -- sh -c 'cat /etc/hostname >/dev/null'
+"$KITE" dump "$WORK/noio.kcap" | grep -q " read res=" && fail "reads were recorded without --io"
+
+# --all: a syscall with no table row comes as a raw "syscall" record
+run 0 "$KITE_RECORD" -w "$WORK/all.kcap" --all --follow -- sh -c 'cat /etc/hostname >/dev/null'
+"$KITE" dump "$WORK/all.kcap" | grep -q " syscall id=" || fail "--all recorded no raw syscall record"
+
+# --no-env: exec events carry no environment
+run 0 "$KITE_RECORD" -w "$WORK/env.kcap" --no-env --follow -- env KITE_SECRET=hunter2 true
+# (the secret is also in the command line, so look at the env parameter of true's exec only)
+"$KITE" dump "$WORK/env.kcap" | grep " execve res=0 exe=true " | grep -q " env= tty=" ||
+	fail "--no-env: the environment was recorded"
+run 0 "$KITE_RECORD" -w "$WORK/env2.kcap" --follow -- env KITE_SECRET=hunter2 true
+"$KITE" dump "$WORK/env2.kcap" | grep " execve res=0 exe=true " | grep -q " env=.*KITE_SECRET=hunter2.* tty=" ||
+	fail "without --no-env the environment is missing"
+
+# --comm: only tasks of that name (plus state changes of all)
+run 0 "$KITE_RECORD" -w "$WORK/comm.kcap" --comm touch -- sh -c 'touch "$1"; mkdir "$1.d"; rmdir "$1.d"' sh "$WORK/c.txt"
+"$KITE" dump "$WORK/comm.kcap" >"$WORK/comm.dump"
+# mmap(PROT_EXEC) changes no state: kept for touch (the name matches), dropped for sh
+python3 - "$WORK/comm.dump" <<'PY' || fail "--comm touch: mmap events are not exactly touch's"
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+def pids(exe):
+    return {m.group(1) for l in lines if (m := re.search(r" pid=(\d+) execve res=0 exe=" + exe + " ", l))}
+touch, sh = pids("touch"), pids("sh")
+mmaps = {m.group(1) for l in lines if (m := re.search(r" pid=(\d+) mmap ", l))}
+assert touch and mmaps & touch, ("no mmap of touch", touch, mmaps)
+assert not (mmaps & sh), ("mmap of sh recorded", sh, mmaps)
+PY
+grep -Eq "pid=[0-9]+ (mkdir|mkdirat) " "$WORK/comm.dump" && fail "--comm touch recorded mkdir's mkdir"
+
+# -G: a new file every second, named by strftime
+mkdir -p "$WORK/g"
+run 0 "$KITE_RECORD" -w "$WORK/g/%H%M%S.kcap" -G 1 -d 2.5
+[ "$(ls "$WORK/g" | wc -l)" -ge 2 ] || fail "-G 1 over 2.5 s made $(ls "$WORK/g" | wc -l) files"
+
 # rotation: every file complete; a ring of 3 names; never over a file this run did not write
 mkdir -p "$WORK/rot"
 run 0 "$KITE_RECORD" -w "$WORK/rot/r.kcap" -C 0.05 -W 3 -- sh -c 'for i in $(seq 3000); do cat /etc/hostname >/dev/null; done'
