@@ -7,17 +7,20 @@
 #   fork + exec /bin/true + wait, BENCH_M iterations (default 2000),
 # each run BENCH_RUNS times (default 3) under every configuration: no recording, kite-record (default
 # set, then --io), perf trace, strace -f and strace -f --seccomp-bpf.  The workload times its own loop
-# (CLOCK_MONOTONIC), so tool start-up is excluded; runs are interleaved across configurations and the
-# median is reported with the slowdown against the baseline.  Then, with kernel.bpf_stats_enabled=1 (put
-# back afterwards), the run time per call of kite's BPF programs during one more open/read/close loop.
+# (CLOCK_MONOTONIC), so tool start-up is excluded.  Runs are interleaved across configurations; the
+# median is reported with the slowdown against the baseline.  BENCH_CPU=N pins each tool together with
+# its workload to CPU N (default: not pinned).  Then, with kernel.bpf_stats_enabled=1 (put back
+# afterwards), the run time per call of kite's BPF programs during one more open/read/close loop.
 # A Markdown report goes to stdout, progress to stderr.  There are no timing thresholds: the exit status
 # is 1 only when the benchmark itself is broken (kite-record fails, or records no events).
+# Tracers this script did not start (a concurrent test suite's kite-record, say) are named in the notes.
 set -u
 O=${1:-build}
 BIN=${2:-bin}
 N=${BENCH_N:-300000}
 M=${BENCH_M:-2000}
 RUNS=${BENCH_RUNS:-3}
+CPU=${BENCH_CPU:-}
 KITE_RECORD=$BIN/kite-record
 KITE=$BIN/kite
 ORC_EVENTS=openat,read,close
@@ -30,6 +33,18 @@ for v in "$N" "$M" "$RUNS"; do
 	case $v in '' | *[!0-9]* | 0) die "BENCH_N, BENCH_M and BENCH_RUNS take positive integers, not '$v'" ;; esac
 done
 [ -x "$KITE_RECORD" ] && [ -x "$KITE" ] || die "$KITE_RECORD or $KITE missing: run make first"
+if [ -n "$CPU" ]; then
+	command -v taskset >/dev/null 2>&1 || die "BENCH_CPU needs taskset (util-linux)"
+	taskset -c "$CPU" true 2>/dev/null || die "BENCH_CPU=$CPU: taskset cannot pin to that CPU"
+fi
+# pin CMD...: CMD (a tool and its workload, or the bare workload) on BENCH_CPU when it is set
+pin() {
+	if [ -n "$CPU" ]; then
+		taskset -c "$CPU" "$@"
+	else
+		"$@"
+	fi
+}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/kite-bench.XXXXXX") || die "mktemp failed"
 STATS_OLD=""
@@ -144,9 +159,9 @@ kite_run() {
 	cap=$T/cap.kcap
 	rm -f "$cap"
 	if [ "$cfg" = kiteio ]; then
-		"$KITE_RECORD" -w "$cap" --io -- "$@" >"$out" 2>"$err"
+		pin "$KITE_RECORD" -w "$cap" --io -- "$@" >"$out" 2>"$err"
 	else
-		"$KITE_RECORD" -w "$cap" -- "$@" >"$out" 2>"$err"
+		pin "$KITE_RECORD" -w "$cap" -- "$@" >"$out" 2>"$err"
 	fi
 	rc=$?
 	stats=$(grep -m1 -E '^kite-record: [0-9]+ events, [0-9]+ dropped' "$err")
@@ -186,11 +201,11 @@ run_one() {
 	fi
 	: >"$err"
 	case $cfg in
-	base) "$@" >"$out" 2>"$err" ;;
+	base) pin "$@" >"$out" 2>"$err" ;;
 	kite | kiteio) kite_run "$cfg" "$wl" "$out" "$err" "$@" ;;
-	perf) perf trace -e "$ev" -o /dev/null -- "$@" >"$out" 2>"$err" ;;
-	strace) strace -f -e trace="$ev" -o /dev/null "$@" >"$out" 2>"$err" ;;
-	seccomp) strace -f --seccomp-bpf -e trace="$ev" -o /dev/null "$@" >"$out" 2>"$err" ;;
+	perf) pin perf trace -e "$ev" -o /dev/null -- "$@" >"$out" 2>"$err" ;;
+	strace) pin strace -f -e trace="$ev" -o /dev/null "$@" >"$out" 2>"$err" ;;
+	seccomp) pin strace -f --seccomp-bpf -e trace="$ev" -o /dev/null "$@" >"$out" 2>"$err" ;;
 	esac
 	rc=$?
 	v=$(sed -n 's/^us_per_iter \([0-9.]*\)$/\1/p' "$out")
@@ -205,13 +220,23 @@ run_one() {
 
 # Tracers that this script did not start (another kite-record, perf or strace: a test suite, say)
 # slow every syscall on the host, the baseline's too: a watcher names them in the notes.
+# foreign PID: true if PID is alive and not a descendant of this script (ours: the tool, the
+# command kite-record forked before it execs, ...)
+foreign() {
+	a=$1
+	while :; do
+		a=$(ps -o ppid= -p "$a" 2>/dev/null | tr -d ' ')
+		[ -n "$a" ] || return 1 # gone: cannot tell
+		[ "$a" = "$$" ] && return 1
+		[ "$a" -le 1 ] && return 0
+	done
+}
 watch_start() {
 	: >"$T/busy"
 	(
 		while :; do
 			pgrep -l -x 'kite-record|perf|strace' 2>/dev/null | while read -r p name; do
-				pp=$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')
-				[ -n "$pp" ] && [ "$pp" != "$$" ] && echo "$name" >>"$T/busy"
+				foreign "$p" && echo "$name" >>"$T/busy"
 			done
 			sleep 0.2
 		done
@@ -331,6 +356,11 @@ echo "µs per iteration, median of $RUNS runs (min-max), timed inside the worklo
 echo "Traced syscalls for perf trace and strace: $ORC_EVENTS (open/read/close), $FE_EVENTS (fork+exec)."
 echo "kite-record records the whole host; its default set has openat and close but not read (--io adds read)."
 echo "Load average (1, 5, 15 min) before the runs: $LOAD0; after: $LOAD1."
+if [ -n "$CPU" ]; then
+	echo "Pinned (BENCH_CPU): each tool and its workload run together on CPU $CPU."
+else
+	echo "Not pinned (set BENCH_CPU=N to run each tool with its workload on CPU N)."
+fi
 printf 'Versions: %s' "$("$KITE_RECORD" --version 2>&1 | head -n 1)"
 command -v perf >/dev/null 2>&1 && printf '; %s' "$(perf --version 2>&1 | head -n 1)"
 command -v strace >/dev/null 2>&1 && printf '; %s' "$(strace -V 2>&1 | head -n 1)"

@@ -8,25 +8,25 @@
 #include "record.h"
 
 struct kite_driver_opts {
-	uint32_t snaplen;       /* bytes of I/O data per buffer */
-	int io;                 /* also the read/write family */
-	int all;                /* every syscall, unknown ones with raw arguments */
-	int no_env;             /* no environment variables */
-	uint64_t boot_ns;       /* boot time, ns since the epoch: records carry epoch times */
-	uint32_t ring_bytes;    /* per CPU; 0 for the default */
-	int verbose;            /* say more (the BPF verifier's log on failure) */
+	uint32_t snaplen;    /* bytes of I/O data per buffer */
+	int io;              /* also the read/write family */
+	int all;             /* every syscall, unknown ones with raw arguments */
+	int no_env;          /* no environment variables */
+	uint64_t boot_ns;    /* boot time, ns since the epoch: records carry epoch times */
+	uint32_t ring_bytes; /* per CPU; 0 for the default */
+	int verbose;         /* say more (the BPF verifier's log on failure) */
 	/* source filters: events that change state are kept for every process */
-	const int32_t *pids;    /* keep these processes (thread group ids) ... */
+	const int32_t *pids; /* keep these processes (thread group ids) ... */
 	unsigned npids;
-	int follow;             /* ... and their descendants */
-	const char *comm;       /* keep tasks with this comm (NULL: no filter) */
+	int follow;              /* ... and their descendants */
+	const char *comm;        /* keep tasks with this comm (NULL: no filter) */
 	const uint64_t *cgroups; /* keep tasks in these cgroups (kernfs ids: a container's) */
 	unsigned ncgroups;
 };
 
 struct kite_driver_stats {
-	uint64_t events;        /* records delivered */
-	uint64_t drops;         /* events lost by the driver (ring full) */
+	uint64_t events; /* records delivered */
+	uint64_t drops;  /* events lost by the driver (ring full) */
 	uint32_t ncpus;
 };
 

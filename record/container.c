@@ -22,7 +22,8 @@ int container_id_check(const char *id, char *err, size_t errlen)
 {
 	size_t n = strlen(id);
 	if (n < 12 || n > 64 || strspn(id, "0123456789abcdef") != n) {
-		snprintf(err, errlen, "--container wants a container id: 12 to 64 lowercase hex digits, not '%s'", id);
+		snprintf(err, errlen,
+		         "--container wants a container id: 12 to 64 lowercase hex digits, not '%s'", id);
 		return -1;
 	}
 	return 0;

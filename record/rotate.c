@@ -67,8 +67,10 @@ int rotation_open_next(struct rotation *r, char *name, size_t namelen, char *err
 	int fd = open(name, flags, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST)
-			snprintf(err, errlen, "%s exists and was not written by this run: kite-record does not "
-			                      "overwrite it when rotating (move it away, or pick another -w name)", name);
+			snprintf(err, errlen,
+			         "%s exists and was not written by this run: kite-record does not "
+			         "overwrite it when rotating (move it away, or pick another -w name)",
+			         name);
 		else
 			snprintf(err, errlen, "%s: %s", name, strerror(errno));
 		return -1;

@@ -6,12 +6,12 @@
 #include <stdint.h>
 
 struct rotation {
-	const char *base;      /* -w FILE; may hold strftime(3) patterns with -G */
-	uint64_t max_bytes;    /* -C: rotate when a file reaches this size (0: never) */
-	uint64_t period_ns;    /* -G: rotate this often (0: never) */
-	uint32_t count;        /* -W: keep at most this many files, reusing their names */
-	uint32_t seq;          /* files opened so far */
-	char **mine;           /* names this run created, oldest first (for -W reuse) */
+	const char *base;   /* -w FILE; may hold strftime(3) patterns with -G */
+	uint64_t max_bytes; /* -C: rotate when a file reaches this size (0: never) */
+	uint64_t period_ns; /* -G: rotate this often (0: never) */
+	uint32_t count;     /* -W: keep at most this many files, reusing their names */
+	uint32_t seq;       /* files opened so far */
+	char **mine;        /* names this run created, oldest first (for -W reuse) */
 	uint32_t nmine;
 };
 

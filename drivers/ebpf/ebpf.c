@@ -17,15 +17,15 @@
 #include "spec.h"
 
 #define DEFAULT_RING_BYTES (8u << 20)
-#define HORIZON_NS 5000000ull   /* events younger than this may still be in flight on another CPU */
-#define MAX_BACKOFF_NS 20000000 /* idle polling: 1 ms doubling up to 20 ms */
+#define HORIZON_NS         5000000ull /* events younger than this may still be in flight on another CPU */
+#define MAX_BACKOFF_NS     20000000   /* idle polling: 1 ms doubling up to 20 ms */
 
 struct kite_driver {
 	struct kite_bpf *skel;
 	struct kite_driver_opts o;
 	unsigned ncpus;
 	struct kb_ring *rings;
-	struct kb_drops *last_drops;  /* per CPU, as last turned into drop records */
+	struct kb_drops *last_drops; /* per CPU, as last turned into drop records */
 	struct kite_driver_stats st;
 	int stopped;
 };
@@ -60,16 +60,20 @@ static uint64_t now_ns(clockid_t c)
 static void explain_failure(int err, const char *what, char *out, size_t outlen)
 {
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
-		snprintf(out, outlen, "ebpf: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing; it needs "
-		                      "CONFIG_DEBUG_INFO_BTF=y): the eBPF driver cannot run here");
+		snprintf(out, outlen,
+		         "ebpf: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing; it needs "
+		         "CONFIG_DEBUG_INFO_BTF=y): the eBPF driver cannot run here");
 	else if ((err == EPERM || err == EACCES) && geteuid() != 0)
-		snprintf(out, outlen, "ebpf: %s: permission denied: recording with eBPF needs root, or the "
-		                      "CAP_BPF and CAP_PERFMON capabilities", what);
+		snprintf(out, outlen,
+		         "ebpf: %s: permission denied: recording with eBPF needs root, or the "
+		         "CAP_BPF and CAP_PERFMON capabilities",
+		         what);
 	else if (err == EACCES || err == EINVAL)
-		snprintf(out, outlen, "ebpf: %s: the kernel's verifier rejected them (%s)%s", what, strerror(err),
-		         libbpf_verbose ? "" : "; run with -v for the verifier's log");
+		snprintf(out, outlen, "ebpf: %s: the kernel's verifier rejected them (%s)%s", what,
+		         strerror(err), libbpf_verbose ? "" : "; run with -v for the verifier's log");
 	else if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0)
-		snprintf(out, outlen, "ebpf: this kernel has no BPF ring buffers (Linux 5.8 or later is needed)");
+		snprintf(out, outlen,
+		         "ebpf: this kernel has no BPF ring buffers (Linux 5.8 or later is needed)");
 	else
 		snprintf(out, outlen, "ebpf: %s: %s%s", what, strerror(err),
 		         libbpf_log_len ? " (run with -v for the verifier's log)" : "");
@@ -89,7 +93,8 @@ static int setup_rings(struct kite_driver *d, char *err, size_t errlen)
 			explain_failure(errno, "creating a ring buffer", err, errlen);
 			return -1;
 		}
-		if (bpf_map_update_elem(outer, &cpu, &fd, BPF_ANY) || kb_ring_map(&d->rings[cpu], fd, d->o.ring_bytes, err, errlen)) {
+		if (bpf_map_update_elem(outer, &cpu, &fd, BPF_ANY) ||
+		    kb_ring_map(&d->rings[cpu], fd, d->o.ring_bytes, err, errlen)) {
 			if (!*err)
 				explain_failure(errno, "installing a ring buffer", err, errlen);
 			close(fd);
@@ -184,7 +189,8 @@ static struct kite_driver *ebpf_open(const struct kite_driver_opts *o, char *err
 	d->skel->rodata->filter_cgroup = o->ncgroups > 0;
 	kb_compile_specs(kite_schema_builtin(), o->io, o->all, specs);
 	if (kb_compile_entry(kite_schema_builtin(), specs, (uint8_t *)d->skel->rodata->entry_how) == 0)
-		bpf_program__set_autoload(d->skel->progs.kite_sys_enter, false); /* nothing to save at entry */
+		bpf_program__set_autoload(d->skel->progs.kite_sys_enter,
+		                          false); /* nothing to save at entry */
 	bpf_map__set_max_entries(d->skel->maps.rings, d->ncpus);
 	bpf_map__set_max_entries(d->skel->maps.scratch, 2 * d->ncpus);
 	/* the inner map's size is part of its type: give the outer map a prototype of the real size */
@@ -269,7 +275,8 @@ static int count_and_forward(void *ctx, const struct kite_evt *e)
 static int ebpf_poll(struct kite_driver *d, int timeout_ms, int final, kite_sink_fn sink, void *ctx)
 {
 	struct counting_sink cs = {sink, ctx, &d->st.events};
-	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000ull;
+	uint64_t deadline =
+	        now_ns(CLOCK_MONOTONIC) + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000ull;
 	long backoff = 1000000;
 	for (;;) {
 		uint64_t horizon = final ? UINT64_MAX : now_ns(CLOCK_REALTIME) - HORIZON_NS;
@@ -291,11 +298,11 @@ static void ebpf_stats(struct kite_driver *d, struct kite_driver_stats *st)
 }
 
 const struct kite_driver_ops kite_driver_ebpf = {
-	.name = "ebpf",
-	.open = ebpf_open,
-	.start = ebpf_start,
-	.poll = ebpf_poll,
-	.stop = ebpf_stop,
-	.stats = ebpf_stats,
-	.close = ebpf_close,
+        .name = "ebpf",
+        .open = ebpf_open,
+        .start = ebpf_start,
+        .poll = ebpf_poll,
+        .stop = ebpf_stop,
+        .stats = ebpf_stats,
+        .close = ebpf_close,
 };

@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 /* The kernel's ring buffer record header (include/uapi/linux/bpf.h): u32 len with two flag bits, u32 pg_off. */
-#define RB_BUSY (1u << 31)
+#define RB_BUSY    (1u << 31)
 #define RB_DISCARD (1u << 30)
-#define RB_HDR 8u
+#define RB_HDR     8u
 
 int kb_ring_map(struct kb_ring *r, int fd, size_t size, char *err, size_t errlen)
 {

@@ -9,11 +9,11 @@
 
 struct kb_ring {
 	int fd;
-	size_t size;               /* data bytes, a power of two */
-	unsigned long *consumer;   /* consumer position page (read-write) */
-	unsigned long *producer;   /* producer position page (read-only), data follows */
-	uint8_t *data;             /* mapped twice in a row, so records never wrap */
-	uint64_t pos;              /* our consumer position, published lazily */
+	size_t size;             /* data bytes, a power of two */
+	unsigned long *consumer; /* consumer position page (read-write) */
+	unsigned long *producer; /* producer position page (read-only), data follows */
+	uint8_t *data;           /* mapped twice in a row, so records never wrap */
+	uint64_t pos;            /* our consumer position, published lazily */
 };
 
 int kb_ring_map(struct kb_ring *r, int fd, size_t size, char *err, size_t errlen);

@@ -12,65 +12,65 @@ static const struct {
 	uint8_t special;
 	uint8_t arg;
 } specials[] = {
-	{"accept", "tuple", KB_SP_TUPLE_RET, 0},
-	{"accept4", "tuple", KB_SP_TUPLE_RET, 0},
-	{NULL, "tuple", KB_SP_TUPLE_ARG0, 0},
-	{"pipe", "ino", KB_SP_PIPE_INO, 0},
-	{"pipe2", "ino", KB_SP_PIPE_INO, 0},
-	{NULL, "dev", KB_SP_DEV_RET, 0},
-	{NULL, "ino", KB_SP_INO_RET, 0},
-	{"readv", "data", KB_SP_IOV_ARG1, 0},
-	{"writev", "data", KB_SP_IOV_ARG1, 0},
-	{"sendmsg", "data", KB_SP_MSG_ARG1, 0},
-	{"recvmsg", "data", KB_SP_MSG_ARG1, 0},
-	{NULL, "data", KB_SP_DATA_ARG1, 0},
-	{"pipe", "fd1", KB_SP_PIPE_FD0, 0},
-	{"pipe", "fd2", KB_SP_PIPE_FD1, 0},
-	{"pipe2", "fd1", KB_SP_PIPE_FD0, 0},
-	{"pipe2", "fd2", KB_SP_PIPE_FD1, 0},
-	{"socketpair", "fd1", KB_SP_PAIR_FD0, 0},
-	{"socketpair", "fd2", KB_SP_PAIR_FD1, 0},
-	{"openat2", "flags", KB_SP_HOW_FLAGS, 0},
-	{"openat2", "mode", KB_SP_HOW_MODE, 0},
-	{"openat2", "resolve", KB_SP_HOW_RESOLVE, 0},
-	{"execve", "flags", KB_SP_EXE_FLAGS, 0},
-	{"execveat", "flags", KB_SP_EXE_FLAGS, 0},
-	{"clone", "flags", KB_SP_CLONE_FLAGS, KB_CLONE_ARG0},
-	{"clone3", "flags", KB_SP_CLONE_FLAGS, KB_CLONE_ARGS_STRUCT},
-	{"fork", "flags", KB_SP_CLONE_FLAGS, KB_CLONE_FORK},
-	{"vfork", "flags", KB_SP_CLONE_FLAGS, KB_CLONE_VFORK},
-	{"procexit", "status", KB_SP_EXIT_STATUS, 0},
-	{"procexit", "ret", KB_SP_EXIT_RET, 0},
-	{"procexit", "sig", KB_SP_EXIT_SIG, 0},
-	{"procexit", "core", KB_SP_EXIT_CORE, 0},
-	{"syscall", "id", KB_SP_SYSCALL_NR, 0},
-	{"syscall", "args", KB_SP_RAW_ARGS, 0},
-	/* what describes the process (execve, clone family, mmap, capset) */
-	{NULL, "exe", KB_SP_EXE, 0},
-	{NULL, "args", KB_SP_ARGS, 0},
-	{NULL, "env", KB_SP_ENV, 0},
-	{NULL, "tid", KB_SP_TID, 0},
-	{NULL, "pid", KB_SP_PID, 0},
-	{NULL, "ptid", KB_SP_PTID, 0},
-	{NULL, "cwd", KB_SP_CWD, 0},
-	{NULL, "fdlimit", KB_SP_FDLIMIT, 0},
-	{NULL, "pgft_maj", KB_SP_PGFT_MAJ, 0},
-	{NULL, "pgft_min", KB_SP_PGFT_MIN, 0},
-	{NULL, "vm_size", KB_SP_VM_SIZE, 0},
-	{NULL, "comm", KB_SP_COMM, 0},
-	{NULL, "cgroups", KB_SP_CGROUPS, 0},
-	{NULL, "vpgid", KB_SP_PGID, 0},
-	{NULL, "pgid", KB_SP_PGID, 0},
-	{NULL, "loginuid", KB_SP_LOGINUID, 0},
-	{NULL, "cap_inheritable", KB_SP_CAP_INH, 0},
-	{NULL, "cap_permitted", KB_SP_CAP_PRM, 0},
-	{NULL, "cap_effective", KB_SP_CAP_EFF, 0},
-	{NULL, "exe_ino", KB_SP_EXE_INO, 0},
-	{NULL, "uid", KB_SP_UID, 0},
-	{NULL, "gid", KB_SP_GID, 0},
-	{NULL, "trusted_exepath", KB_SP_EXEPATH, 0},
-	{NULL, "vtid", KB_SP_VTID, 0},
-	{NULL, "vpid", KB_SP_VPID, 0},
+        {"accept", "tuple", KB_SP_TUPLE_RET, 0},
+        {"accept4", "tuple", KB_SP_TUPLE_RET, 0},
+        {NULL, "tuple", KB_SP_TUPLE_ARG0, 0},
+        {"pipe", "ino", KB_SP_PIPE_INO, 0},
+        {"pipe2", "ino", KB_SP_PIPE_INO, 0},
+        {NULL, "dev", KB_SP_DEV_RET, 0},
+        {NULL, "ino", KB_SP_INO_RET, 0},
+        {"readv", "data", KB_SP_IOV_ARG1, 0},
+        {"writev", "data", KB_SP_IOV_ARG1, 0},
+        {"sendmsg", "data", KB_SP_MSG_ARG1, 0},
+        {"recvmsg", "data", KB_SP_MSG_ARG1, 0},
+        {NULL, "data", KB_SP_DATA_ARG1, 0},
+        {"pipe", "fd1", KB_SP_PIPE_FD0, 0},
+        {"pipe", "fd2", KB_SP_PIPE_FD1, 0},
+        {"pipe2", "fd1", KB_SP_PIPE_FD0, 0},
+        {"pipe2", "fd2", KB_SP_PIPE_FD1, 0},
+        {"socketpair", "fd1", KB_SP_PAIR_FD0, 0},
+        {"socketpair", "fd2", KB_SP_PAIR_FD1, 0},
+        {"openat2", "flags", KB_SP_HOW_FLAGS, 0},
+        {"openat2", "mode", KB_SP_HOW_MODE, 0},
+        {"openat2", "resolve", KB_SP_HOW_RESOLVE, 0},
+        {"execve", "flags", KB_SP_EXE_FLAGS, 0},
+        {"execveat", "flags", KB_SP_EXE_FLAGS, 0},
+        {"clone", "flags", KB_SP_CLONE_FLAGS, KB_CLONE_ARG0},
+        {"clone3", "flags", KB_SP_CLONE_FLAGS, KB_CLONE_ARGS_STRUCT},
+        {"fork", "flags", KB_SP_CLONE_FLAGS, KB_CLONE_FORK},
+        {"vfork", "flags", KB_SP_CLONE_FLAGS, KB_CLONE_VFORK},
+        {"procexit", "status", KB_SP_EXIT_STATUS, 0},
+        {"procexit", "ret", KB_SP_EXIT_RET, 0},
+        {"procexit", "sig", KB_SP_EXIT_SIG, 0},
+        {"procexit", "core", KB_SP_EXIT_CORE, 0},
+        {"syscall", "id", KB_SP_SYSCALL_NR, 0},
+        {"syscall", "args", KB_SP_RAW_ARGS, 0},
+        /* what describes the process (execve, clone family, mmap, capset) */
+        {NULL, "exe", KB_SP_EXE, 0},
+        {NULL, "args", KB_SP_ARGS, 0},
+        {NULL, "env", KB_SP_ENV, 0},
+        {NULL, "tid", KB_SP_TID, 0},
+        {NULL, "pid", KB_SP_PID, 0},
+        {NULL, "ptid", KB_SP_PTID, 0},
+        {NULL, "cwd", KB_SP_CWD, 0},
+        {NULL, "fdlimit", KB_SP_FDLIMIT, 0},
+        {NULL, "pgft_maj", KB_SP_PGFT_MAJ, 0},
+        {NULL, "pgft_min", KB_SP_PGFT_MIN, 0},
+        {NULL, "vm_size", KB_SP_VM_SIZE, 0},
+        {NULL, "comm", KB_SP_COMM, 0},
+        {NULL, "cgroups", KB_SP_CGROUPS, 0},
+        {NULL, "vpgid", KB_SP_PGID, 0},
+        {NULL, "pgid", KB_SP_PGID, 0},
+        {NULL, "loginuid", KB_SP_LOGINUID, 0},
+        {NULL, "cap_inheritable", KB_SP_CAP_INH, 0},
+        {NULL, "cap_permitted", KB_SP_CAP_PRM, 0},
+        {NULL, "cap_effective", KB_SP_CAP_EFF, 0},
+        {NULL, "exe_ino", KB_SP_EXE_INO, 0},
+        {NULL, "uid", KB_SP_UID, 0},
+        {NULL, "gid", KB_SP_GID, 0},
+        {NULL, "trusted_exepath", KB_SP_EXEPATH, 0},
+        {NULL, "vtid", KB_SP_VTID, 0},
+        {NULL, "vpid", KB_SP_VPID, 0},
 };
 
 static int find_special(const char *event, const char *param, uint8_t *arg)
@@ -108,11 +108,11 @@ struct kb_param kb_compile_param(const struct kite_event_desc *d, const struct k
 	else if (k.width) {
 		k.op = KB_OP_INT;
 		/* fds, pids and ints are 32-bit in the syscall ABI; the return value is already a long */
-		int is_int = p->kind == KITE_K_FD || p->kind == KITE_K_PID || p->kind == KITE_K_INT || p->kind == KITE_K_ERRNO;
+		int is_int = p->kind == KITE_K_FD || p->kind == KITE_K_PID || p->kind == KITE_K_INT ||
+		             p->kind == KITE_K_ERRNO;
 		if (is_int && src != KITE_SRC_RET)
 			k.special = KB_INT_SEXT32;
-	}
-	else
+	} else
 		k.op = KB_OP_EMPTY; /* a buffer or list from a register: no generic rule */
 	return k;
 }
@@ -178,7 +178,8 @@ int kb_compile_entry(const struct kite_schema *s, const struct kb_spec *specs, u
 			if (!(p->src & KITE_SRC_ENTRY))
 				continue;
 			uint8_t arg = (uint8_t)((p->src & ~KITE_SRC_ENTRY) - KITE_SRC_ARG0);
-			how[nr] = p->kind == KITE_K_SOCKADDR ? (uint8_t)(KB_ENTRY_SOCKADDR | arg) : (uint8_t)(1 + arg);
+			how[nr] = p->kind == KITE_K_SOCKADDR ? (uint8_t)(KB_ENTRY_SOCKADDR | arg)
+			                                     : (uint8_t)(1 + arg);
 			n++;
 			break; /* one saved argument per syscall */
 		}

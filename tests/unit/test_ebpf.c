@@ -15,7 +15,7 @@
 #include "reader.h"
 
 #define MAX_EVENTS 4096
-#define MAX_KV 40
+#define MAX_KV     40
 
 /* One recorded event of the workload's processes, every parameter rendered as text. */
 struct ev {
@@ -60,7 +60,8 @@ static const struct ev *find(const char *type, long pid, const char *key, const 
 	for (int i = 0; i < nevents; i++) {
 		const struct ev *e = &events[i];
 		const char *v = key ? get(e, key) : NULL;
-		if (!strcmp(e->type, type) && (pid < 0 || e->pid == (uint32_t)pid) && (!key || (v && !strcmp(v, val))))
+		if (!strcmp(e->type, type) && (pid < 0 || e->pid == (uint32_t)pid) &&
+		    (!key || (v && !strcmp(v, val))))
 			return e;
 	}
 	fail_msg("no %s event of pid %ld with %s=%s", type, pid, key ? key : "", val ? val : "");
@@ -71,13 +72,15 @@ static void expect_param(const struct ev *e, const char *key, const char *val)
 {
 	const char *v = get(e, key);
 	if (!v || strcmp(v, val))
-		fail_msg("%s of pid %u: %s is '%s', expected '%s'", e->type, e->pid, key, v ? v : "(missing)", val);
+		fail_msg("%s of pid %u: %s is '%s', expected '%s'", e->type, e->pid, key, v ? v : "(missing)",
+		         val);
 }
 
 static int is_workload(uint32_t pid)
 {
 	for (int i = 0; i < nexpect; i++)
-		if ((!strcmp(expect[i][0], "pid") || !strcmp(expect[i][0], "child") || !strcmp(expect[i][0], "grandchild")) &&
+		if ((!strcmp(expect[i][0], "pid") || !strcmp(expect[i][0], "child") ||
+		     !strcmp(expect[i][0], "grandchild")) &&
 		    (uint32_t)atol(expect[i][1]) == pid)
 			return 1;
 	return 0;
@@ -113,7 +116,8 @@ static void load_events(void)
 	while (kite_reader_next(r, &e) > 0 && nevents < MAX_EVENTS) {
 		const struct kite_event_desc *d = kite_schema_event(s, e->type);
 		struct kite_params p;
-		if (!d || (d->flags & KITE_EF_STATE) || !is_workload(e->pid) || kite_evt_split(e, e->len, d, &p))
+		if (!d || (d->flags & KITE_EF_STATE) || !is_workload(e->pid) ||
+		    kite_evt_split(e, e->len, d, &p))
 			continue;
 		struct ev *v = &events[nevents++];
 		snprintf(v->type, sizeof(v->type), "%s", d->name);
@@ -176,10 +180,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define NEED_BPF()               \
-	do {                         \
-		if (!nexpect)            \
-			skip();              \
+#define NEED_BPF()                                                                                           \
+	do {                                                                                                 \
+		if (!nexpect)                                                                                \
+			skip();                                                                              \
 	} while (0)
 
 static void exec_of_the_workload(void **state)
@@ -248,7 +252,8 @@ static void network_events(void **state)
 	expect_param(e, "res", "0");
 	snprintf(fd, sizeof(fd), "%ld", want_i("client_fd"));
 	snprintf(addr, sizeof(addr), "127.0.0.1:%s", want("server_port"));
-	snprintf(tuple, sizeof(tuple), "127.0.0.1:%s->127.0.0.1:%s", want("client_port"), want("server_port"));
+	snprintf(tuple, sizeof(tuple), "127.0.0.1:%s->127.0.0.1:%s", want("client_port"),
+	         want("server_port"));
 	e = find("connect", pid, "fd", fd);
 	expect_param(e, "res", "0");
 	expect_param(e, "addr", addr);
@@ -290,10 +295,10 @@ static void process_tree(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(exec_of_the_workload),
-		cmocka_unit_test(file_events),
-		cmocka_unit_test(network_events),
-		cmocka_unit_test(process_tree),
+	        cmocka_unit_test(exec_of_the_workload),
+	        cmocka_unit_test(file_events),
+	        cmocka_unit_test(network_events),
+	        cmocka_unit_test(process_tree),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
