@@ -537,6 +537,46 @@ static __always_inline u64 clone_flags(struct fill *f, u32 how)
 	}
 }
 
+/* Before Linux 6.2, mm->rss_stat was a struct of atomic counters; since, an array of percpu_counters. */
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
+
+/* One memory counter of the task, in pages (the shared count: per-CPU deltas not yet folded in). */
+static __always_inline s64 mm_counter(struct mm_struct *mm, int which)
+{
+	s64 v = 0;
+	if (bpf_core_field_exists(((struct mm_struct___old *)mm)->rss_stat.count))
+		v = BPF_CORE_READ((struct mm_struct___old *)mm, rss_stat.count[BOUND(which, 3)].counter);
+	else
+		v = BPF_CORE_READ(mm, rss_stat[BOUND(which, 3)].count);
+	return v > 0 ? v : 0;
+}
+
+/* The controlling terminal as /proc/PID/stat's tty_nr (new_encode_dev of the tty's device), 0 if none. */
+static __always_inline u32 tty_nr(struct task_struct *t)
+{
+	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	if (!tty)
+		return 0;
+	u32 major = BPF_CORE_READ(tty, driver, major);
+	u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+/* The kernel address of the socket behind fd (socketpair's source and peer). */
+static __always_inline u64 socket_of(struct fill *f, int fd)
+{
+	struct file *file = fd_file(f->task, fd);
+	if (!file)
+		return 0;
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	return (u64)BPF_CORE_READ(sock, sk);
+}
+
 static __always_inline u32 put_process(struct fill *f, struct kb_param *p)
 {
 	struct task_struct *t = f->task;
@@ -583,6 +623,10 @@ static __always_inline u32 put_process(struct fill *f, struct kb_param *p)
 	case KB_SP_VPID: return put_int(f, pid_nr_ns_top(BPF_CORE_READ(t, group_leader, thread_pid)), 8);
 	case KB_SP_CLONE_FLAGS: return put_int(f, clone_flags(f, p->arg), p->width);
 	case KB_SP_CGROUPS: return put_cgroups(f, t);
+	case KB_SP_VM_RSS: /* KiB, like /proc's VmRSS: file, anonymous and shared-memory pages */
+		return mm ? put_int(f, 4 * (mm_counter(mm, 0) + mm_counter(mm, 1) + mm_counter(mm, 3)), p->width) : 0;
+	case KB_SP_VM_SWAP: return mm ? put_int(f, 4 * mm_counter(mm, 2), p->width) : 0;
+	case KB_SP_TTY: return put_int(f, tty_nr(t), p->width);
 	}
 	return 0;
 }
@@ -688,6 +732,29 @@ static __always_inline u32 put_special(struct fill *f, struct kb_param *p)
 		return put_int(f, v, p->width);
 	}
 	case KB_SP_SYSCALL_NR: return put_int(f, f->nr, 8);
+	case KB_SP_PRCTL_STR:
+	case KB_SP_PRCTL_INT: {
+		u64 option = reg_arg(f->regs, 0, 0), arg2 = reg_arg(f->regs, 0, 1);
+		int is_name = option == 15 || option == 16; /* PR_SET_NAME, PR_GET_NAME: arg2 points at a name */
+		if (p->special == KB_SP_PRCTL_STR)
+			return is_name ? put_user_str(f, (void *)arg2) : 0;
+		return is_name ? 0 : put_int(f, arg2, p->width);
+	}
+	case KB_SP_SENDFILE_OFFSET: {
+		s64 off = 0;
+		void *ptr = (void *)reg_arg(f->regs, 0, 2);
+		if (!ptr || bpf_probe_read_user(&off, sizeof(off), ptr))
+			return 0;
+		return put_int(f, (u64)off, p->width);
+	}
+	case KB_SP_PAIR_SOURCE:
+	case KB_SP_PAIR_PEER: {
+		int fds[2] = {-1, -1};
+		if (f->ret < 0 || bpf_probe_read_user(fds, sizeof(fds), (void *)reg_arg(f->regs, 0, 3)))
+			return 0;
+		u64 sock = socket_of(f, p->special == KB_SP_PAIR_SOURCE ? fds[0] : fds[1]);
+		return sock ? put_int(f, sock, 8) : 0;
+	}
 	case KB_SP_RAW_ARGS:
 		for (u32 i = 0; i < 6; i++) {
 			u64 v = reg_arg(f->regs, 0, i);
