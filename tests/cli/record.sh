@@ -174,6 +174,30 @@ contains err "12 to 64 lowercase hex digits"
 run 1 "$KITE_RECORD" -w "$WORK/x.kcap" --container ffffffffffffffffffff
 contains err "no cgroup of that container"
 
+# drops: a frozen recorder with 1 MiB rings under a flood of events loses some, and says so
+"$KITE_RECORD" -w "$WORK/drop.kcap" --buffer-size 1 --io 2>"$WORK/drop.err" &
+rec=$!
+wait_recording "$WORK/drop.kcap"
+dd if=/dev/zero of=/dev/null bs=1 count=3000000 2>/dev/null &
+flood=$!
+sleep 0.2
+kill -STOP $rec
+sleep 1
+kill -CONT $rec
+wait $flood
+kill -INT $rec
+wait $rec
+grep -Eq "events, [1-9][0-9]* dropped" "$WORK/drop.err" || fail "no drops reported: $(cat "$WORK/drop.err")"
+"$KITE" info --json "$WORK/drop.kcap" >"$WORK/drop.json"
+"$KITE" dump "$WORK/drop.kcap" >"$WORK/drop.dump"
+python3 - "$WORK/drop.json" "$WORK/drop.dump" "$WORK/drop.err" <<'PY' || fail "drop records, index and statistics disagree"
+import json, re, sys
+info = json.load(open(sys.argv[1]))
+records = sum(int(m.group(1)) for m in re.finditer(r" drop nevents=(\d+) ", open(sys.argv[2]).read()))
+stats = int(re.search(r"events, (\d+) dropped", open(sys.argv[3]).read()).group(1))
+assert info["drops"] > 0 and info["drops"] == records == stats, (info["drops"], records, stats)
+PY
+
 # kill -9: the file reads up to the last complete chunk; recover makes it whole
 "$KITE_RECORD" -w "$WORK/k.kcap" 2>/dev/null &
 rec=$!
