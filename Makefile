@@ -142,6 +142,7 @@ fuzz: check-deps
 
 bench: all $(O)/bench/format
 	$(O)/bench/format
+	sh bench/record.sh $(O) $(BIN)
 
 format:
 	clang-format -i $(FORMAT_SRC) $(wildcard format/*.h) $(KITE_SRC) $(wildcard replay/*.h) \

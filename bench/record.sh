@@ -64,10 +64,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---- the workloads ----
+SRC=$(dirname "$0")
 WB=$O/bench/record
 mkdir -p "$WB" || die "cannot create $WB"
 for w in orc forkexec; do
-	cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -o "$WB/$w" "bench/$w.c" || die "cannot build bench/$w.c"
+	cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -o "$WB/$w" "$SRC/$w.c" || die "cannot build $SRC/$w.c"
 done
 ORC=$WB/orc
 FE=$WB/forkexec
@@ -167,11 +168,11 @@ kite_run() {
 	stats=$(grep -m1 -E '^kite-record: [0-9]+ events, [0-9]+ dropped' "$err")
 	if [ $rc -ne 0 ] || [ -z "$stats" ]; then
 		cat "$err" >&2
-		die "kite-record $(label "$cfg") on the $(wname "$wl") workload failed (exit status $rc): a broken benchmark"
+		die "$(label "$cfg") on the $(wname "$wl") workload failed (exit status $rc): a broken benchmark"
 	fi
 	events=$(printf '%s\n' "$stats" | sed 's/^kite-record: \([0-9]*\) events, \([0-9]*\) dropped.*/\1/')
 	drops=$(printf '%s\n' "$stats" | sed 's/^kite-record: \([0-9]*\) events, \([0-9]*\) dropped.*/\2/')
-	[ "$events" -gt 0 ] || die "kite-record $(label "$cfg") recorded no events on the $(wname "$wl") workload: a broken benchmark"
+	[ "$events" -gt 0 ] || die "$(label "$cfg") recorded no events on the $(wname "$wl") workload: a broken benchmark"
 	"$KITE" info --json "$cap" >"$T/info.json" 2>"$T/info.err"
 	irc=$?
 	json=$(cat "$T/info.json")
@@ -314,7 +315,7 @@ else
 	[ $krc -eq 0 ] || { cat "$T/stats.err" >&2; die "kite-record (whole host) failed (exit status $krc)"; }
 	STATS_LINE=$(grep -m1 -E '^kite-record: [0-9]+ events' "$T/stats.err")
 	STATS_US=$(sed -n 's/^us_per_iter \([0-9.]*\)$/\1/p' "$T/stats.out")
-	[ -s "$T/bpf1" ] || BPF_SKIP="no kite BPF programs found through /proc/$KPID/fdinfo"
+	[ -s "$T/bpf1" ] || BPF_SKIP="no BPF programs found in kite-record's /proc/PID/fdinfo"
 fi
 
 # ---- the report ----
