@@ -39,16 +39,23 @@ const char *kite_category_name(unsigned cat)
 unsigned kite_param_width(const struct kite_param_desc *p)
 {
 	switch (p->kind) {
-	case KITE_K_UID: case KITE_K_GID: case KITE_K_MODE: case KITE_K_DEV:
-		return 4;
-	case KITE_K_FLAGS: case KITE_K_ENUM: case KITE_K_SIGNAL:
+	case KITE_K_UID:
+	case KITE_K_GID:
+	case KITE_K_MODE:
+	case KITE_K_DEV: return 4;
+	case KITE_K_FLAGS:
+	case KITE_K_ENUM:
+	case KITE_K_SIGNAL:
 		/* capability sets and clone flags need all 64 bits */
 		return p->table == KITE_TBL_CAPS || p->table == KITE_TBL_CLONE_FLAGS ? 8 : 4;
-	case KITE_K_PATH: case KITE_K_RELPATH: case KITE_K_STRING: case KITE_K_BYTES:
-	case KITE_K_SOCKADDR: case KITE_K_TUPLE: case KITE_K_STRLIST:
-		return 0;
-	default:
-		return 8;
+	case KITE_K_PATH:
+	case KITE_K_RELPATH:
+	case KITE_K_STRING:
+	case KITE_K_BYTES:
+	case KITE_K_SOCKADDR:
+	case KITE_K_TUPLE:
+	case KITE_K_STRLIST: return 0;
+	default: return 8;
 	}
 }
 

@@ -68,10 +68,13 @@ enum kb_special {
 	KB_SP_EXEPATH,
 	KB_SP_VTID,
 	KB_SP_VPID,
-	KB_SP_VM_RSS, KB_SP_VM_SWAP,
-	KB_SP_PRCTL_STR, KB_SP_PRCTL_INT, /* prctl's second argument: a name for PR_SET/GET_NAME, else a number */
-	KB_SP_SENDFILE_OFFSET,            /* the offset sendfile left at its argument 2 pointer */
-	KB_SP_PAIR_SOURCE, KB_SP_PAIR_PEER, /* socketpair: the kernel addresses of its two sockets */
+	KB_SP_VM_RSS,
+	KB_SP_VM_SWAP,
+	KB_SP_PRCTL_STR,
+	KB_SP_PRCTL_INT,       /* prctl's second argument: a name for PR_SET/GET_NAME, else a number */
+	KB_SP_SENDFILE_OFFSET, /* the offset sendfile left at its argument 2 pointer */
+	KB_SP_PAIR_SOURCE,
+	KB_SP_PAIR_PEER, /* socketpair: the kernel addresses of its two sockets */
 	/* process exit */
 	KB_SP_EXIT_STATUS,
 	KB_SP_EXIT_RET,

@@ -434,7 +434,8 @@ int main(void)
 	        cmocka_unit_test(full_disk_at_open),
 	        cmocka_unit_test(full_disk_mid_capture),
 	        cmocka_unit_test(unknown_blocks_are_skipped),
-	        cmocka_unit_test(empty_stored_chunk), cmocka_unit_test(not_a_capture),
+	        cmocka_unit_test(empty_stored_chunk),
+	        cmocka_unit_test(not_a_capture),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
