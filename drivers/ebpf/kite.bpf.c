@@ -627,6 +627,12 @@ static __always_inline u32 put_process(struct fill *f, struct kb_param *p)
 		return mm ? put_int(f, 4 * (mm_counter(mm, 0) + mm_counter(mm, 1) + mm_counter(mm, 3)), p->width) : 0;
 	case KB_SP_VM_SWAP: return mm ? put_int(f, 4 * mm_counter(mm, 2), p->width) : 0;
 	case KB_SP_TTY: return put_int(f, tty_nr(t), p->width);
+	case KB_SP_PIDNS_START: {
+		struct task_struct *init = BPF_CORE_READ(t, nsproxy, pid_ns_for_children, child_reaper);
+		if (!init)
+			return 0;
+		return put_int(f, BPF_CORE_READ(init, start_boottime) + boot_offset_ns, p->width); /* boot-time based, like our clock */
+	}
 	}
 	return 0;
 }
@@ -746,6 +752,32 @@ static __always_inline u32 put_special(struct fill *f, struct kb_param *p)
 		if (!ptr || bpf_probe_read_user(&off, sizeof(off), ptr))
 			return 0;
 		return put_int(f, (u64)off, p->width);
+	}
+	case KB_SP_QUEUE_LEN:
+	case KB_SP_QUEUE_MAX:
+	case KB_SP_QUEUE_PCT: {
+		/* the backlog of the listening socket (argument 0), after this accept took one */
+		struct file *file = fd_file(f->task, (s32)reg_arg(f->regs, 0, 0));
+		if (!file)
+			return 0;
+		struct socket *sock = BPF_CORE_READ(file, private_data);
+		struct sock *sk = BPF_CORE_READ(sock, sk);
+		if (!sk)
+			return 0;
+		u32 len = BPF_CORE_READ(sk, sk_ack_backlog), max = BPF_CORE_READ(sk, sk_max_ack_backlog);
+		u32 v = p->special == KB_SP_QUEUE_LEN ? len : p->special == KB_SP_QUEUE_MAX ? max
+		      : (max ? len * 100 / max : 0);
+		return put_int(f, v, p->width);
+	}
+	case KB_SP_URING_PARAM: {
+		u32 params[6] = {}; /* sq_entries, cq_entries, flags, sq_thread_cpu, sq_thread_idle, features */
+		if (f->ret < 0 || bpf_probe_read_user(params, sizeof(params), (void *)reg_arg(f->regs, 0, 1)))
+			return 0;
+		u32 v = 0;
+		for (u32 i = 0; i < 6; i++) /* a loop, not params[arg]: the verifier wants a constant index */
+			if (i == p->arg)
+				v = params[i];
+		return put_int(f, v, p->width);
 	}
 	case KB_SP_PAIR_SOURCE:
 	case KB_SP_PAIR_PEER: {

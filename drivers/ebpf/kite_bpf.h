@@ -74,7 +74,12 @@ enum kb_special {
 	KB_SP_PRCTL_INT,       /* prctl's second argument: a name for PR_SET/GET_NAME, else a number */
 	KB_SP_SENDFILE_OFFSET, /* the offset sendfile left at its argument 2 pointer */
 	KB_SP_PAIR_SOURCE,
-	KB_SP_PAIR_PEER, /* socketpair: the kernel addresses of its two sockets */
+	KB_SP_PAIR_PEER,   /* socketpair: the kernel addresses of its two sockets */
+	KB_SP_QUEUE_LEN,   /* accept: the listening socket's backlog ... */
+	KB_SP_QUEUE_MAX,   /* ... its limit ... */
+	KB_SP_QUEUE_PCT,   /* ... and how full it is, in percent */
+	KB_SP_URING_PARAM, /* io_uring_setup: u32 number `arg` of the io_uring_params at argument 1 */
+	KB_SP_PIDNS_START, /* start time of the init process of the task's pid namespace */
 	/* process exit */
 	KB_SP_EXIT_STATUS,
 	KB_SP_EXIT_RET,
