@@ -56,20 +56,6 @@ static void rec_start(struct rec *r, const struct kite_event_desc *d)
 	memset(r->len, 0, sizeof(r->len));
 }
 
-/* Integer width by kind, as the rest of kite writes them (ids, times and inodes 8 bytes, creds 4). */
-static uint32_t int_width(const struct kite_param_desc *p)
-{
-	switch (p->kind) {
-	case KITE_K_UID:
-	case KITE_K_GID:
-	case KITE_K_MODE:
-	case KITE_K_DEV: return 4;
-	case KITE_K_FLAGS:
-	case KITE_K_ENUM: return p->table == KITE_TBL_CAPS ? 8 : 4;
-	default: return 8;
-	}
-}
-
 static void rec_int(struct rec *r, const char *name, uint64_t v)
 {
 	int i = kite_param_index(r->d, name);
@@ -77,7 +63,7 @@ static void rec_int(struct rec *r, const char *name, uint64_t v)
 		return;
 	r->num[i] = v; /* little-endian host (see record.h): the low bytes come first */
 	r->val[i] = &r->num[i];
-	r->len[i] = int_width(&r->d->params[i]);
+	r->len[i] = (uint16_t)kite_param_width(&r->d->params[i]); /* the width drivers use too */
 }
 
 static void rec_bytes(struct rec *r, const char *name, const void *p, size_t n)
