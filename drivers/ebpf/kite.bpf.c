@@ -9,6 +9,9 @@
 
 char LICENSE[] SEC("license") = "GPL"; /* probe_read_user and friends are GPL-only */
 
+/* Linux 6.2+: turns a pointer the verifier only knows as a number back into a typed one (read-only). */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
 /* Set by the loader before the programs load. */
 const volatile __u64 boot_offset_ns = 0; /* epoch time - boot time: records carry epoch ns */
 const volatile __u32 snaplen = 80;
@@ -185,6 +188,15 @@ static __always_inline u32 put_user_bytes(struct fill *f, const void *p, u64 n, 
 	return (u32)n;
 }
 
+/* The socket of a file (private_data is untyped, so it is cast back), or NULL. */
+static __always_inline struct sock *file_sock(struct file *file)
+{
+	if (!file || (file->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	struct socket *sock = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
+	return sock ? sock->sk : NULL;
+}
+
 static __always_inline struct file *fd_file(struct task_struct *task, long fd)
 {
 	struct fdtable *fdt = task->files->fdt;
@@ -194,7 +206,8 @@ static __always_inline struct file *fd_file(struct task_struct *task, long fd)
 	if (fd < 0 || (unsigned long)fd >= max)
 		return NULL;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
+	/* typed again, so file->f_inode->... are plain loads instead of one helper call per hop */
+	return file ? bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file)) : NULL;
 }
 
 /* The kernel's internal dev_t (major << 20 | minor) in user space's new_encode_dev layout. */
@@ -269,25 +282,18 @@ static __always_inline u32 put_user_sockaddr(struct fill *f, const void *p, u64 
  */
 static __always_inline u32 put_tuple(struct fill *f, long fd, int remote_first)
 {
-	struct file *file = fd_file(f->task, fd);
-	if (!file)
-		return 0;
-	umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
-	if ((mode & S_IFMT) != S_IFSOCK)
-		return 0;
-	struct socket *sock = BPF_CORE_READ(file, private_data);
-	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct sock *sk = file_sock(fd_file(f->task, fd));
 	if (!sk)
 		return 0;
-	u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	u16 family = sk->__sk_common.skc_family;
+	u16 lport = sk->__sk_common.skc_num;
+	u16 rport = bpf_ntohs(sk->__sk_common.skc_dport);
 	u8 *dst = f->buf + BOUND(f->off, MASK);
 	u32 a = remote_first ? 7 : 1, b = remote_first ? 1 : 7; /* where the local and remote ends go */
 	dst[0] = (u8)family;
 	if (family == AF_INET) {
-		u32 laddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-		u32 raddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		u32 laddr = sk->__sk_common.skc_rcv_saddr;
+		u32 raddr = sk->__sk_common.skc_daddr;
 		bpf_probe_read_kernel(dst + a, 4, &laddr);
 		bpf_probe_read_kernel(dst + a + 4, 2, &lport);
 		bpf_probe_read_kernel(dst + b, 4, &raddr);
@@ -573,6 +579,7 @@ static __always_inline u64 socket_of(struct fill *f, int fd)
 	struct file *file = fd_file(f->task, fd);
 	if (!file)
 		return 0;
+	/* read as a number through a helper: a typed pointer cannot be turned into one */
 	struct socket *sock = BPF_CORE_READ(file, private_data);
 	return (u64)BPF_CORE_READ(sock, sk);
 }
@@ -676,11 +683,10 @@ static __always_inline u32 put_special(struct fill *f, struct kb_param *p)
 		struct file *file = f->ret >= 0 ? fd_file(f->task, fd) : NULL;
 		if (!file)
 			return 0;
-		/* file came from a probe read, so it is a plain number to the verifier: CO-RE reads from here */
-		struct inode *ino = BPF_CORE_READ(file, f_inode);
+		struct inode *ino = file->f_inode;
 		if (p->special == KB_SP_DEV_RET)
-			return put_int(f, encode_dev(BPF_CORE_READ(ino, i_sb, s_dev)), 4);
-		return put_int(f, BPF_CORE_READ(ino, i_ino), 8);
+			return put_int(f, encode_dev(ino->i_sb->s_dev), 4);
+		return put_int(f, ino->i_ino, 8);
 	}
 	case KB_SP_DATA_ARG1:
 		return put_user_bytes(f, (void *)reg_arg(f->regs, 0, 1), (u64)f->ret, snaplen);
@@ -757,14 +763,10 @@ static __always_inline u32 put_special(struct fill *f, struct kb_param *p)
 	case KB_SP_QUEUE_MAX:
 	case KB_SP_QUEUE_PCT: {
 		/* the backlog of the listening socket (argument 0), after this accept took one */
-		struct file *file = fd_file(f->task, (s32)reg_arg(f->regs, 0, 0));
-		if (!file)
-			return 0;
-		struct socket *sock = BPF_CORE_READ(file, private_data);
-		struct sock *sk = BPF_CORE_READ(sock, sk);
+		struct sock *sk = file_sock(fd_file(f->task, (s32)reg_arg(f->regs, 0, 0)));
 		if (!sk)
 			return 0;
-		u32 len = BPF_CORE_READ(sk, sk_ack_backlog), max = BPF_CORE_READ(sk, sk_max_ack_backlog);
+		u32 len = sk->sk_ack_backlog, max = sk->sk_max_ack_backlog;
 		u32 v = p->special == KB_SP_QUEUE_LEN ? len : p->special == KB_SP_QUEUE_MAX ? max
 		      : (max ? len * 100 / max : 0);
 		return put_int(f, v, p->width);
