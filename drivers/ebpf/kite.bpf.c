@@ -880,10 +880,10 @@ static long fill_param(u32 i, void *ctx)
 	return 0;
 }
 
-/* Builds the record for one event of spec slot `slot` about `task`, and hands it to this CPU's ring. */
-static __always_inline int emit(u32 slot, u32 nr, struct pt_regs *regs, long ret, struct task_struct *task)
+/* Builds the record for one event (spec: its slot in specs) about `task`, and hands it to this CPU's ring. */
+static __always_inline int emit(struct kb_spec *spec, u32 nr, struct pt_regs *regs, long ret,
+                                struct task_struct *task)
 {
-	struct kb_spec *spec = bpf_map_lookup_elem(&specs, &slot);
 	u32 zero = 0, cpu = bpf_get_smp_processor_id();
 	u32 rec_slot = 2 * cpu, tmp_slot = 2 * cpu + 1;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &rec_slot);
@@ -1004,7 +1004,7 @@ int BPF_PROG(kite_sys_exit, struct pt_regs *regs, long ret)
 	int keep_state = filter_comm[0] || filter_cgroup;
 	if ((filter_pid || keep_state) && !selected(task) && !(keep_state && (spec->flags & KB_F_KEEP)))
 		return 0;
-	return emit(slot, slot, regs, ret, task);
+	return emit(spec, slot, regs, ret, task);
 }
 
 /*
@@ -1021,7 +1021,7 @@ int BPF_PROG(kite_exit, struct task_struct *task)
 	/* an exit changes state: with --comm it is kept for every process, as in kite_sys_exit */
 	int keep = !filter_pid || filter_comm[0] || filter_cgroup || selected(task);
 	if (keep)
-		emit(KB_SLOT_PROCEXIT, 0, NULL, 0, task);
+		emit(bpf_map_lookup_elem(&specs, &(u32){KB_SLOT_PROCEXIT}), 0, NULL, 0, task);
 	if (filter_pid && task->pid == task->tgid) {
 		/* the process is gone: its number may soon belong to an unrelated one */
 		u32 tgid = task->tgid;
