@@ -100,9 +100,19 @@ $(O)/tests/kt-workload: tests/e2e/workload.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
+$(O)/tests/kt-state-scenarios: tests/e2e/state_scenarios.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -pthread
+
 $(O)/bench/%: bench/%.c tests/unit/testlib.c $(LIBFORMAT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c $(LIBFORMAT) $(LIBS)
+
+# bench/replay: the replay library and the simulated host that writes its captures (bench/gen.c)
+$(O)/bench/replay: bench/replay.c bench/gen.c bench/gen.h $(LIBREPLAY) $(LIBFORMAT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ireplay -Ibench $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/replay.c bench/gen.c \
+	    $(LIBREPLAY) $(LIBFORMAT) $(LIBS)
 
 # The demo records a scripted scenario with the eBPF driver where it can (root and BTF), or uses
 # the sample recorded the same way; then shows what kite reads from it.  (Rules come with kite replay.)
@@ -129,7 +139,7 @@ check-deps:
 
 # The test suite: unit tests (cmocka), then the command-level tests.
 test: check-deps
-	$(MAKE) all $(TEST_BIN) $(O)/tests/kt-workload O=$(O) BIN=$(BIN) SAN=$(SAN)
+	$(MAKE) all $(TEST_BIN) $(O)/tests/kt-workload $(O)/tests/kt-state-scenarios O=$(O) BIN=$(BIN) SAN=$(SAN)
 	sh tests/run.sh $(O) $(BIN)
 
 FUZZ_SECONDS ?= 60
@@ -138,10 +148,13 @@ fuzz: check-deps
 	@mkdir -p $(O)/fuzz
 	$(CLANG) $(FUZZ_FLAGS) -o $(O)/fuzz/fuzz_reader fuzz/fuzz_reader.c tests/unit/testlib.c $(FORMAT_SRC) $(LIBS)
 	$(CLANG) $(FUZZ_FLAGS) -o $(O)/fuzz/fuzz_schema fuzz/fuzz_schema.c $(FORMAT_SRC) $(LIBS)
+	$(CLANG) $(FUZZ_FLAGS) -Ireplay -o $(O)/fuzz/fuzz_filter fuzz/fuzz_filter.c \
+	    $(filter-out replay/main.c,$(KITE_SRC)) $(FORMAT_SRC) $(LIBS)
 	sh fuzz/run.sh $(O)/fuzz $(FUZZ_SECONDS)
 
-bench: all $(O)/bench/format
+bench: all $(O)/bench/format $(O)/bench/replay
 	$(O)/bench/format
+	$(O)/bench/replay
 	sh bench/record.sh $(O) $(BIN)
 
 format:

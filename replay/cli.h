@@ -29,5 +29,8 @@ const char *cli_duration(unsigned long long ns, char *buf, size_t len);
 int cmd_info(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_tree(int argc, char **argv);
+int cmd_fields(int argc, char **argv);
 
 #endif

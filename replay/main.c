@@ -13,6 +13,9 @@ static const char usage[] =
         "  info FILE       what a capture holds: host, time span, events per type, size\n"
         "  dump FILE       every block and record, decoded through the file's own schema\n"
         "  recover FILE    rebuild the index and footer of a capture whose writer was killed\n"
+        "  show FILE...    events with their process and fd, filtered (Falco conditions)\n"
+        "  tree FILE...    the process tree: lineage, command lines, lifetimes\n"
+        "  fields          the fields filters and formats can use\n"
         "\n"
         "Run 'kite <command> --help' for a command's options.\n"
         "\n"
@@ -28,6 +31,9 @@ static const struct command commands[] = {
         {"info", cmd_info},
         {"dump", cmd_dump},
         {"recover", cmd_recover},
+        {"show", cmd_show},
+        {"tree", cmd_tree},
+        {"fields", cmd_fields},
 };
 
 int main(int argc, char **argv)

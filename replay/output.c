@@ -1,0 +1,186 @@
+/* output.c - compiles sysdig-style %field formats and renders them per event, as text or JSON. */
+#include "output.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A format is a sequence of literal runs and fields. */
+struct segment {
+	const char *text; /* literal (into o->lit), or NULL for a field */
+	size_t len;
+	struct kite_field field;
+	char *key; /* the field as written (%proc.aname[2] -> "proc.aname[2]"): the JSON key */
+};
+
+struct kite_output {
+	struct segment *seg;
+	size_t nseg;
+	char *lit; /* literal text, unescaped */
+	int star;  /* print events with missing fields */
+};
+
+static int add_segment(struct kite_output *o, const struct segment *s)
+{
+	struct segment *n = realloc(o->seg, (o->nseg + 1) * sizeof(*n));
+	if (!n)
+		return -1;
+	o->seg = n;
+	o->seg[o->nseg++] = *s;
+	return 0;
+}
+
+/* Copies literal text from fmt[i..] up to the next field into lit; returns the new i. */
+static size_t literal_run(const char *fmt, size_t i, char *lit, size_t *litn)
+{
+	while (fmt[i]) {
+		if (fmt[i] == '%' && fmt[i + 1] == '%') {
+			lit[(*litn)++] = '%';
+			i += 2;
+		} else if (fmt[i] == '%') {
+			break;
+		} else if (fmt[i] == '\\' && (fmt[i + 1] == 't' || fmt[i + 1] == 'n')) {
+			lit[(*litn)++] = fmt[i + 1] == 't' ? '\t' : '\n';
+			i += 2;
+		} else {
+			lit[(*litn)++] = fmt[i++];
+		}
+	}
+	return i;
+}
+
+struct kite_output *kite_output_new(const char *fmt, char *err, size_t errlen)
+{
+	struct kite_output *o = calloc(1, sizeof(*o));
+	size_t flen = strlen(fmt);
+	if (!o || !(o->lit = malloc(flen + 1))) {
+		free(o);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	size_t i = 0, litn = 0;
+	if (fmt[0] == '*') {
+		o->star = 1;
+		i = 1;
+	}
+	while (fmt[i]) {
+		size_t start = litn;
+		i = literal_run(fmt, i, o->lit, &litn);
+		if (litn > start) {
+			struct segment s = {.text = o->lit + start, .len = litn - start};
+			if (add_segment(o, &s) < 0)
+				goto oom;
+		}
+		if (!fmt[i])
+			break;
+		struct segment s = {0};
+		char ferr[256];
+		size_t used = kite_field_parse(fmt + i + 1, flen - i - 1, &s.field, ferr, sizeof(ferr));
+		if (!used) {
+			snprintf(err, errlen, "format, column %zu: %s", i + 2, ferr);
+			kite_output_free(o);
+			return NULL;
+		}
+		s.key = strndup(fmt + i + 1, used);
+		if (!s.key || add_segment(o, &s) < 0) {
+			free(s.key);
+			kite_field_release(&s.field);
+			goto oom;
+		}
+		i += 1 + used;
+	}
+	return o;
+oom:
+	snprintf(err, errlen, "out of memory");
+	kite_output_free(o);
+	return NULL;
+}
+
+void kite_output_free(struct kite_output *o)
+{
+	if (!o)
+		return;
+	for (size_t i = 0; i < o->nseg; i++)
+		if (!o->seg[i].text) {
+			kite_field_release(&o->seg[i].field);
+			free(o->seg[i].key);
+		}
+	free(o->seg);
+	free(o->lit);
+	free(o);
+}
+
+const char *kite_output_render(struct kite_output *o, struct kite_ctx *c, int force, size_t *len)
+{
+	const char *part[256];
+	size_t plen[256], total = 0, n = o->nseg < 256 ? o->nseg : 256;
+	for (size_t i = 0; i < n; i++) {
+		const struct segment *s = &o->seg[i];
+		if (s->text) {
+			part[i] = s->text;
+			plen[i] = s->len;
+		} else {
+			part[i] = kite_field_text(&s->field, c, &plen[i]);
+			if (!part[i]) {
+				if (!o->star && !force)
+					return NULL;
+				part[i] = "<NA>";
+				plen[i] = 4;
+			}
+		}
+		total += plen[i];
+	}
+	char *out = kite_arena_alloc(&c->arena, total + 1);
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(out + off, part[i], plen[i]);
+		off += plen[i];
+	}
+	out[off] = '\0';
+	*len = off;
+	return out;
+}
+
+static void json_one(struct json *j, struct kite_ctx *c, const struct kite_val *v)
+{
+	switch (v->type) {
+	case KITE_VT_INT: json_i64(j, v->i); break;
+	case KITE_VT_UINT:
+	case KITE_VT_RELTIME:
+	case KITE_VT_ABSTIME: json_u64(j, v->u); break;
+	case KITE_VT_BOOL: json_bool(j, (int)v->u); break;
+	default: {
+		size_t len;
+		const char *s = kite_val_text(&c->arena, v, &len);
+		json_string_n(j, s, len);
+	}
+	}
+}
+
+void kite_output_json_value(const struct kite_field *f, struct kite_ctx *c, struct json *j)
+{
+	struct kite_val v[64];
+	unsigned n = kite_field_extract(f, c, v, 64);
+	if (n == 0) {
+		json_null(j);
+	} else if (n == 1 && !(f->def->flags & KITE_FF_LIST && !f->has_arg)) {
+		json_one(j, c, &v[0]);
+	} else {
+		json_begin_array(j);
+		for (unsigned i = 0; i < n; i++)
+			json_one(j, c, &v[i]);
+		json_end_array(j);
+	}
+}
+
+void kite_output_json_fields(struct kite_output *o, struct kite_ctx *c, struct json *j)
+{
+	json_begin_object(j);
+	for (size_t i = 0; i < o->nseg; i++) {
+		const struct segment *s = &o->seg[i];
+		if (s->text)
+			continue;
+		json_key(j, s->key);
+		kite_output_json_value(&s->field, c, j);
+	}
+	json_end_object(j);
+}

@@ -1,0 +1,297 @@
+/* replay.c - the replay loop: opens captures, merges their records by time, applies each to the state. */
+#include "replay.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* Reads the source's next record into s->next (NULL at the end). */
+static int source_advance(struct kite_replay *rp, struct kite_source *s)
+{
+	if (s->done) {
+		s->next = NULL;
+		return 0;
+	}
+	int rc = kite_reader_next(s->r, &s->next);
+	if (rc == 1)
+		return 1;
+	if (rc < 0) {
+		cli_error("%s: %s", s->path, kite_reader_error(s->r));
+		rp->failed = 1;
+	}
+	s->next = NULL;
+	s->done = 1;
+	return rc;
+}
+
+static int source_open(struct kite_replay *rp, struct kite_source *s, const char *path)
+{
+	s->path = strdup(path);
+	s->r = cli_open(path, rp->o.ignore_index);
+	if (!s->path || !s->r)
+		return -1;
+	const struct kite_header *h = kite_reader_header(s->r);
+	s->schema = kite_reader_schema(s->r);
+	s->maps = kite_state_evmaps(rp->state, s->schema);
+	s->hostname = h && h->hostname ? h->hostname : NULL;
+	s->start_ts = h ? h->start_ns : 0;
+	if (!s->maps) {
+		cli_error("%s: out of memory", path);
+		return -1;
+	}
+	struct stat st;
+	if (strcmp(path, "-") && stat(path, &st) == 0)
+		rp->bytes_total += (uint64_t)st.st_size;
+	return source_advance(rp, s) < 0 ? -1 : 0;
+}
+
+int kite_replay_open(struct kite_replay *rp, char **paths, unsigned n, const struct kite_replay_opts *o)
+{
+	memset(rp, 0, sizeof(*rp));
+	if (o)
+		rp->o = *o;
+	rp->state = kite_state_new();
+	rp->src = calloc(n ? n : 1, sizeof(*rp->src));
+	if (!rp->state || !rp->src) {
+		cli_error("out of memory");
+		return -1;
+	}
+	rp->nsrc = n;
+	for (unsigned i = 0; i < n; i++)
+		if (source_open(rp, &rp->src[i], paths[i]) < 0)
+			return -1;
+	rp->ctx.state = rp->state;
+	return 0;
+}
+
+/*
+ * The source whose pending record comes first.  Snapshot records sort before
+ * everything (they describe the state at the capture's start).
+ */
+static struct kite_source *earliest(struct kite_replay *rp)
+{
+	struct kite_source *best = NULL;
+	for (unsigned i = 0; i < rp->nsrc; i++) {
+		struct kite_source *s = &rp->src[i];
+		if (!s->next)
+			continue;
+		if (!best || s->next->ts < best->next->ts)
+			best = s;
+	}
+	return best;
+}
+
+static void show_progress(struct kite_replay *rp)
+{
+	uint64_t done = 0;
+	for (unsigned i = 0; i < rp->nsrc; i++) {
+		const struct kite_chunk_ref *ch = kite_reader_chunk(rp->src[i].r);
+		done += ch ? ch->offset : 0;
+	}
+	if (rp->bytes_total)
+		fprintf(stderr, "\rkite: %" PRIu64 " events, %3.0f%%", rp->events,
+		        100.0 * (double)done / (double)rp->bytes_total);
+	else
+		fprintf(stderr, "\rkite: %" PRIu64 " events", rp->events);
+}
+
+/* Applies one record to the state; 1 if it is an event to hand out. */
+static int apply_record(struct kite_replay *rp, struct kite_source *s, const struct kite_evt *e)
+{
+	struct kite_ctx *c = &rp->ctx;
+	const struct kite_evmap *map = &s->maps[e->type <= s->schema->max_event_id ? e->type : 0];
+	if (e->type > s->schema->max_event_id)
+		map = &s->maps[0]; /* id 0 is never used: its map has d == NULL */
+	if (kite_evt_split(e, e->len, map->d, &c->p) < 0) {
+		rp->malformed++;
+		return 0;
+	}
+	kite_state_settle(rp->state);
+	kite_arena_reset(&c->arena);
+	c->e = e;
+	c->schema = s->schema;
+	c->map = map;
+	c->src = s;
+	int is_state = map->d && (map->d->flags & KITE_EF_STATE);
+	if (!is_state) {
+		c->num = rp->events + 1;
+		c->delta_ns = rp->last_ts && e->ts > rp->last_ts ? e->ts - rp->last_ts : 0;
+	}
+	kite_state_apply(rp->state, c);
+	if (is_state)
+		return 0;
+	rp->last_ts = e->ts;
+	rp->events++;
+	return !(rp->o.from && e->ts < rp->o.from);
+}
+
+int kite_replay_next(struct kite_replay *rp, struct kite_ctx **c)
+{
+	if (rp->pending) { /* the event handed out last time is done with: move its file on */
+		struct kite_source *p = rp->pending;
+		rp->pending = NULL;
+		if (source_advance(rp, p) < 0)
+			return -1;
+	}
+	for (;;) {
+		struct kite_source *s = earliest(rp);
+		if (!s)
+			break;
+		const struct kite_evt *e = s->next;
+		if (rp->o.to && e->ts > rp->o.to) {
+			s->done = 1; /* a file is in time order: nothing later in it is in range */
+			s->next = NULL;
+			continue;
+		}
+		int out = apply_record(rp, s, e);
+		/* the record stays valid until the source advances: advance only after the caller is done */
+		if (out) {
+			if (rp->o.progress && rp->events >= rp->progress_next) {
+				show_progress(rp);
+				rp->progress_next = rp->events + 1000000;
+			}
+			*c = &rp->ctx;
+			rp->pending = s;
+			return 1;
+		}
+		if (source_advance(rp, s) < 0)
+			return -1;
+	}
+	if (rp->o.progress && rp->events)
+		fputs("\r\033[K", stderr);
+	return rp->failed ? -1 : 0;
+}
+
+int kite_replay_damage(const struct kite_replay *rp)
+{
+	for (unsigned i = 0; i < rp->nsrc; i++)
+		if (rp->src[i].r && cli_damage_status(rp->src[i].r) != KITE_EXIT_OK)
+			return KITE_EXIT_DAMAGED;
+	return rp->malformed ? KITE_EXIT_DAMAGED : KITE_EXIT_OK;
+}
+
+void kite_replay_close(struct kite_replay *rp)
+{
+	if (rp->state)
+		kite_state_settle(rp->state);
+	for (unsigned i = 0; rp->src && i < rp->nsrc; i++) {
+		if (rp->src[i].r)
+			kite_reader_close(rp->src[i].r);
+		free(rp->src[i].path);
+	}
+	free(rp->src);
+	kite_arena_free(&rp->ctx.arena);
+	if (rp->state)
+		kite_state_free(rp->state);
+	memset(rp, 0, sizeof(*rp));
+}
+
+/* "+1.5s", "+200ms", "+2m", "+1h", "+500us", "+10ns" (a bare number is seconds). */
+static int parse_duration(const char *s, uint64_t *ns)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno || v < 0)
+		return -1;
+	static const struct {
+		const char *unit;
+		double mult;
+	} units[] = {{"", 1e9}, {"s", 1e9}, {"ms", 1e6}, {"us", 1e3}, {"ns", 1}, {"m", 60e9}, {"h", 3600e9}};
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].unit)) {
+			*ns = (uint64_t)(v * units[i].mult + 0.5);
+			return 0;
+		}
+	return -1;
+}
+
+/* "2026-11-22T04:47:00.5Z", "2026-11-22 04:47:00", with an optional +HH:MM / -HHMM offset. */
+static int parse_iso(const char *s, uint64_t *out)
+{
+	struct tm tm = {0};
+	const char *p = strptime(s, "%Y-%m-%d", &tm);
+	if (!p)
+		return -1;
+	if (*p == 'T' || *p == ' ') {
+		const char *q = strptime(p + 1, "%H:%M", &tm);
+		if (!q)
+			return -1;
+		p = q;
+		if (*p == ':') {
+			q = strptime(p + 1, "%S", &tm);
+			if (!q)
+				return -1;
+			p = q;
+		}
+	}
+	uint64_t frac = 0;
+	if (*p == '.') {
+		uint64_t scale = 100000000;
+		for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
+			frac += (uint64_t)(*p - '0') * scale;
+	}
+	long offset = 0;
+	if (*p == 'Z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p == '-' ? -1 : 1;
+		int hh = 0, mm = 0;
+		if (sscanf(p + 1, "%2d:%2d", &hh, &mm) < 1 && sscanf(p + 1, "%2d%2d", &hh, &mm) < 1)
+			return -1;
+		offset = sign * (hh * 3600L + mm * 60L);
+		p += strlen(p);
+	}
+	if (*p)
+		return -1;
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*out = (uint64_t)(t - offset) * 1000000000ull + frac;
+	return 0;
+}
+
+int kite_parse_time(const char *s, uint64_t base, uint64_t *out)
+{
+	if (!s || !*s)
+		return -1;
+	if (s[0] == '+') {
+		uint64_t d;
+		if (parse_duration(s + 1, &d) < 0)
+			return -1;
+		*out = base + d;
+		return 0;
+	}
+	if (strchr(s, '-') && parse_iso(s, out) == 0)
+		return 0;
+	char *end;
+	errno = 0;
+	if (!strchr(s, '.')) {
+		unsigned long long v = strtoull(s, &end, 10);
+		if (*end || errno || end == s)
+			return -1;
+		/* up to 11 digits are seconds (until year 5138); more are nanoseconds */
+		*out = strlen(s) <= 11 ? (uint64_t)v * 1000000000ull : (uint64_t)v;
+		return 0;
+	}
+	/* seconds.fraction, parsed as two integers: a double would lose the nanoseconds */
+	unsigned long long sec = strtoull(s, &end, 10);
+	if (*end != '.' || errno)
+		return -1;
+	uint64_t frac = 0, scale = 100000000;
+	const char *p = end + 1;
+	for (; isdigit((unsigned char)*p); p++, scale /= 10)
+		frac += (uint64_t)(*p - '0') * scale;
+	if (*p)
+		return -1;
+	*out = (uint64_t)sec * 1000000000ull + frac;
+	return 0;
+}

@@ -1,0 +1,66 @@
+/* replay.h - the replay loop: one or more captures merged by time, fed through the state, one event at a time. */
+#ifndef KITE_REPLAY_H
+#define KITE_REPLAY_H
+
+#include <stdint.h>
+
+#include "reader.h"
+#include "state.h"
+
+/* One input file. */
+struct kite_source {
+	char *path;
+	kite_reader *r;
+	const struct kite_schema *schema;
+	const struct kite_evmap *maps; /* per event id of this file's schema */
+	const char *hostname;
+	uint64_t start_ts;           /* the capture's start (header), for evt.reltime */
+	const struct kite_evt *next; /* the record waiting to be merged, NULL at the end */
+	int done;
+};
+
+struct kite_replay_opts {
+	uint64_t from, to; /* time range in ns since the epoch; 0 = unbounded */
+	int progress;      /* a progress line on stderr while reading (callers set it for terminals) */
+	int ignore_index;
+};
+
+struct kite_replay {
+	struct kite_source *src;
+	unsigned nsrc;
+	struct kite_state *state;
+	struct kite_ctx ctx;
+	struct kite_replay_opts o;
+	uint64_t last_ts;   /* previous event's time (evt.deltatime) */
+	uint64_t events;    /* events handed out */
+	uint64_t malformed; /* records skipped because their params did not parse */
+	uint64_t bytes_total, progress_next;
+	int failed;                  /* a reader hit a fatal error */
+	struct kite_source *pending; /* the source of the event last handed out */
+};
+
+/*
+ * Opens every file (printing why on stderr when one cannot be opened) and
+ * prepares the state.  Returns 0 or -1.
+ */
+int kite_replay_open(struct kite_replay *rp, char **paths, unsigned n, const struct kite_replay_opts *o);
+/*
+ * The next event, in time order across files, with the state updated: 1 and
+ * *c set; 0 at the end; -1 on a fatal read error (already reported).
+ * Snapshot records update the state but are not returned.  Events before
+ * `from` update the state too, so the view at `from` is exact.
+ */
+int kite_replay_next(struct kite_replay *rp, struct kite_ctx **c);
+/* KITE_EXIT_DAMAGED when any file was damaged, else 0 (see cli.h). */
+int kite_replay_damage(const struct kite_replay *rp);
+void kite_replay_close(struct kite_replay *rp);
+
+/*
+ * Parses a time for --from/--to: ns since the epoch ("1700000000123456789"),
+ * seconds with a fraction ("1700000000.5"), an ISO date ("2026-11-22T04:47:00.5Z",
+ * "2026-11-22 04:47:00", UTC unless an offset is given), or "+DURATION" after
+ * base (e.g. "+1.5s", "+200ms", "+2m").  0 or -1.
+ */
+int kite_parse_time(const char *s, uint64_t base, uint64_t *out);
+
+#endif

@@ -1,0 +1,348 @@
+/* state_int.h - what the state's files share: private records behind the public structs, maps, strings. */
+#ifndef KITE_STATE_INT_H
+#define KITE_STATE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state.h"
+
+/* ---- int64 -> pointer hash map: open addressing, linear probing, backward-shift deletion ---- */
+
+/* No tombstones, so a map that sees millions of tids come and go never degrades; it shrinks when sparse. */
+struct kmap {
+	int64_t *keys;
+	void **vals; /* NULL marks an empty slot */
+	uint32_t cap, n;
+};
+
+void *kmap_get(const struct kmap *m, int64_t key);
+/* Inserts or replaces; -1 when out of memory. */
+int kmap_put(struct kmap *m, int64_t key, void *val);
+/* Removes key when it maps to val (a newer entry under the same key stays). */
+void kmap_del(struct kmap *m, int64_t key, const void *val);
+void kmap_free(struct kmap *m);
+/* Iterating: slots 0..cap-1, vals[i] non-NULL. */
+
+/* ---- refcounted immutable strings: fork copies a process's strings by reference ---- */
+
+/*
+ * The public structs hold plain char pointers (NUL-terminated, with an
+ * explicit length where the content has NULs); these point into a block with
+ * a reference count just before the bytes.
+ */
+char *kstr_new(const void *p, size_t len);
+char *kstr_ref(char *s);
+void kstr_put(char *s);
+size_t kstr_len(const char *s);
+
+/* ---- private records behind the public ones ---- */
+
+struct thr {
+	struct kite_thread pub;    /* first: a kite_thread pointer is a thr pointer */
+	struct thr *tnext, *tprev; /* the process's threads */
+	struct thr *dead_next;
+	uint8_t from_parent; /* created by the parent's clone event: the child's own event refines it */
+	uint8_t from_child;  /* created by the child's clone event: the parent's event must not recreate it */
+	uint8_t dead;        /* queued for freeing at settle */
+};
+
+struct proc {
+	struct kite_proc pub;
+	struct proc *parent; /* whose child list holds us; NULL while waiting in the orphan map */
+	struct thr *threads;
+	struct proc *dead_next;
+	uint8_t in_orphans; /* linked in s->orphans under pub.ppid: the parent is not (yet) known */
+	uint8_t dead;
+};
+
+struct kite_fdtable {
+	uint32_t refs;          /* processes sharing it (CLONE_FILES) */
+	uint32_t count;         /* open fds */
+	uint32_t cap;           /* slots in dense */
+	struct kite_fd **dense; /* by number, for fds below KITE_FD_DENSE */
+	struct kite_fd **far;   /* larger numbers, unsorted */
+	uint32_t nfar, farcap;
+};
+
+/* clone children whose parent's event may still come, remembered after their exit */
+#define KITE_AWAIT 64
+
+/* fds numbered below this live in a direct array; the kernel's default nr_open is the same */
+#define KITE_FD_DENSE (1u << 20)
+
+/* ---- per-schema lookups, done once per distinct schema ---- */
+
+/* What the state does with an event type, decided by its name. */
+enum state_handler {
+	H_NONE = 0,
+	H_EXECVE,
+	H_CLONE,
+	H_PROCEXIT,
+	H_OPEN,
+	H_CLOSE,
+	H_CLOSE_RANGE,
+	H_DUP,
+	H_FCNTL,
+	H_PIPE,
+	H_SOCKET,
+	H_SOCKETPAIR,
+	H_CONNECT,
+	H_ACCEPT,
+	H_BIND,
+	H_SEND,
+	H_RECV,
+	H_CHDIR,
+	H_FCHDIR,
+	H_CHROOT,
+	H_SETUID,
+	H_SETGID,
+	H_SETREUID,
+	H_SETREGID,
+	H_SETRESUID,
+	H_SETRESGID,
+	H_CAPSET,
+	H_PRCTL,
+	H_UNSHARE,
+	H_MEMFD,
+	H_USERFAULTFD,
+	H_IO_URING,
+	H_BPF,
+	H_DROP,
+	H_STATE_PROC,
+	H_STATE_FD,
+	H_STATE_USER,
+	H_STATE_GROUP,
+	H_STATE_IFACE,
+	H_COUNT
+};
+
+/* Parameter names the handlers read, looked up by name per event type. */
+enum state_param {
+	P_RES,
+	P_FD,
+	P_DIRFD,
+	P_NAME,
+	P_FLAGS,
+	P_DEV,
+	P_INO,
+	P_TID,
+	P_PID,
+	P_PTID,
+	P_PPID,
+	P_VTID,
+	P_VPID,
+	P_EXE,
+	P_ARGS,
+	P_ENV,
+	P_CWD,
+	P_COMM,
+	P_CGROUPS,
+	P_UID,
+	P_GID,
+	P_EUID,
+	P_EGID,
+	P_SUID,
+	P_SGID,
+	P_RUID,
+	P_RGID,
+	P_LOGINUID,
+	P_TTY,
+	P_CAP_INH,
+	P_CAP_PRM,
+	P_CAP_EFF,
+	P_EXE_INO,
+	P_EXE_INO_CTIME,
+	P_EXE_INO_MTIME,
+	P_TRUSTED_EXEPATH,
+	P_FILENAME,
+	P_EXEPATH,
+	P_FDLIMIT,
+	P_PGID,
+	P_VPGID,
+	P_SID,
+	P_START_TS,
+	P_OLDFD,
+	P_CMD,
+	P_FD1,
+	P_FD2,
+	P_DOMAIN,
+	P_TYPE,
+	P_PROTO,
+	P_TUPLE,
+	P_ADDR,
+	P_SOURCE,
+	P_PEER,
+	P_PATH,
+	P_FIRST,
+	P_LAST,
+	P_OPTION,
+	P_ARG2_STR,
+	P_STATUS,
+	P_REAPER_TID,
+	P_NEVENTS,
+	P_HOME,
+	P_SHELL,
+	P_COUNT
+};
+
+struct evinfo {
+	uint8_t handler; /* enum state_handler */
+	uint8_t relpath; /* the name param is a RELPATH (resolved against dirfd), not a PATH */
+	uint8_t creat;   /* creat(2): no flags param, the flags are implied */
+	int8_t pos[P_COUNT];
+};
+
+/*
+ * Flag and enum values of the recording host, by name from the schema's
+ * tables (O_DIRECTORY differs between architectures); this host's values
+ * where a schema lacks the name.
+ */
+struct kconsts {
+	uint64_t o_directory, o_cloexec, o_nonblock, o_wronly, o_rdwr, o_creat, o_trunc;
+	uint64_t sock_cloexec, sock_nonblock, sock_stream, sock_dgram, sock_raw;
+	uint64_t clone_thread, clone_files, clone_parent, mfd_cloexec, f_dupfd, f_dupfd_cloexec;
+	uint64_t close_range_cloexec, close_range_unshare, pr_set_name;
+};
+
+struct schema_cache {
+	const struct kite_schema *schema;
+	uint32_t n; /* max_event_id + 1 */
+	struct kite_evmap *maps;
+	struct evinfo *info;
+	struct kconsts k;
+	struct schema_cache *next;
+};
+
+struct kite_state {
+	struct kmap threads, procs, users, groups, containers;
+	struct kmap orphans; /* ppid -> first proc whose parent is not known, chained by sibling links */
+	struct thr *last;    /* the thread of the previous event: consecutive events often share it */
+	struct kite_state_hooks hooks;
+	struct kite_state_stats st;
+	struct schema_cache *schemas, *cur;
+
+	/* what the last event ended, freed at settle */
+	struct kite_fd **dead_fds;
+	uint32_t ndead_fds, dead_fds_cap;
+	struct thr *dead_thr;
+	struct proc *dead_proc;
+	struct kite_fd *renamed; /* its name_changed is cleared at settle */
+	int pending;
+
+	/* tids created from a child's clone event that exited before the parent's event came */
+	int64_t await[KITE_AWAIT];
+	uint32_t await_next;
+
+	/* the thread of records that are about no thread (drops, users): never in the tables */
+	struct thr none_thr;
+	struct proc none_proc;
+	struct kite_fdtable none_fdt;
+
+	struct evinfo none_info; /* for records of unknown types */
+	char path[2 * 4096 + 64];
+};
+
+/* ---- shared between the files ---- */
+
+/* Param reading: 0 when absent or of a length that is not an integer's (malformed). */
+static inline int pget_i(const struct kite_ctx *c, int pos, int64_t *v)
+{
+	if (pos < 0 || (uint32_t)pos >= c->p.n)
+		return 0;
+	uint16_t n = c->p.len[pos];
+	if (n != 1 && n != 2 && n != 4 && n != 8)
+		return 0;
+	*v = kite_get_i(c->p.val[pos], n);
+	return 1;
+}
+
+static inline int pget_u(const struct kite_ctx *c, int pos, uint64_t *v)
+{
+	if (pos < 0 || (uint32_t)pos >= c->p.n)
+		return 0;
+	uint16_t n = c->p.len[pos];
+	if (n != 1 && n != 2 && n != 4 && n != 8)
+		return 0;
+	*v = kite_get_u(c->p.val[pos], n);
+	return 1;
+}
+
+/* Bytes of a param; 0 (and *s = "") when absent or empty (unknown). */
+static inline uint16_t pget_s(const struct kite_ctx *c, int pos, const char **s)
+{
+	*s = "";
+	if (pos < 0 || (uint32_t)pos >= c->p.n || !c->p.len[pos])
+		return 0;
+	*s = (const char *)c->p.val[pos];
+	return c->p.len[pos];
+}
+
+/* per-schema lookups (state_schema.c) */
+struct schema_cache *schema_cache(struct kite_state *s, const struct kite_schema *schema);
+const struct evinfo *state_evinfo(struct kite_state *s, const struct kite_ctx *c);
+
+/* threads and processes (state.c) */
+void *state_alloc(size_t n); /* zeroed; aborts when memory is exhausted */
+struct thr *thread_new(struct kite_state *s, struct proc *p, int64_t tid, uint64_t ts,
+                       const struct kite_ctx *c);
+/* Whether tid is a child that came and went before its parent's clone event (then forgets it). */
+int await_take(struct kite_state *s, int64_t tid);
+/* A new process with fd table fdt (NULL: an empty one); an older one under the same pid is evicted. */
+struct proc *proc_new(struct kite_state *s, int64_t pid, struct kite_fdtable *fdt, const struct kite_ctx *c);
+void proc_set_parent(struct kite_state *s, struct proc *p, int64_t ppid);
+/* The thread is gone; when it was the process's last, so is the process (reaper_tid: procexit's). */
+void thread_exit(struct kite_state *s, struct thr *t, const struct kite_ctx *c, int64_t reaper_tid);
+/* A process we missed the end of (its pid or tid came back): ends it and all its threads. */
+void proc_evict(struct kite_state *s, struct proc *p, const struct kite_ctx *c);
+/* Sets the cgroups (a copy) and the container they name, interned in the state. */
+void proc_set_cgroups(struct kite_state *s, struct proc *p, const char *cg, size_t len);
+void container_free(struct kite_container *k);
+void proc_copy_info(struct proc *dst, const struct proc *src);
+void hook_proc_new(struct kite_state *s, struct proc *p, const struct kite_ctx *c);
+static inline const struct kconsts *state_consts(const struct kite_state *s)
+{
+	return &s->cur->k;
+}
+
+/* fd tables (state_fd.c) */
+struct kite_fdtable *fdt_new(void);
+struct kite_fdtable *fdt_copy(struct kite_state *s, const struct kite_fdtable *t);
+static inline struct kite_fdtable *fdt_share(struct kite_fdtable *t)
+{
+	t->refs++;
+	return t;
+}
+void fdt_release(struct kite_state *s, struct kite_fdtable *t);
+struct kite_fd *fdt_get(const struct kite_fdtable *t, int64_t num);
+struct kite_fd *fd_alloc(int64_t num, uint8_t type, uint64_t ts);
+/* A copy of o at number num (names shared by reference). */
+struct kite_fd *fd_dup(const struct kite_fd *o, int64_t num);
+void fd_free(struct kite_fd *f);
+/* Puts f at its number in p's table; an fd already there is closed (hook, freed at settle). */
+int fd_install(struct kite_state *s, struct proc *p, struct kite_fd *f, const struct kite_ctx *c);
+/* Removes fd num from p's table; it stays valid until settle.  NULL when not open. */
+struct kite_fd *fd_close(struct kite_state *s, struct proc *p, int64_t num, const struct kite_ctx *c);
+void fd_close_cloexec(struct kite_state *s, struct proc *p, const struct kite_ctx *c);
+/* Calls the fd_close hook for every fd of p's table (which dies with p); the fds stay until settle. */
+void fd_close_all(struct kite_state *s, struct proc *p, const struct kite_ctx *c);
+void proc_unshare_files(struct kite_state *s, struct proc *p);
+/*
+ * The absolute, normalised form of a path param (len bytes) against dir (a
+ * directory, with or without a trailing '/'; NULL when unknown), as a new
+ * kstr; with slash, ending in '/' (a cwd).
+ */
+char *resolve_path(struct kite_state *s, const char *dir, const char *path, size_t len, int slash);
+void fd_apply(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
+void state_fd_record(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
+
+/* sockets (state_sock.c) */
+void sock_apply(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
+/* A snapshot socket's ends from its tuple param: local first; no remote end means only bound. */
+void sock_from_snapshot(struct kite_fd *f, const struct kite_ctx *c, int pos);
+
+/* process events (state_proc.c) */
+void proc_apply(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
+void state_proc_record(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
+
+#endif

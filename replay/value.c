@@ -1,0 +1,189 @@
+/* value.c - the per-event scratch arena (chained blocks, reused after reset) and value formatting helpers. */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "value.h"
+
+/* Blocks grow from 4 KiB up to 1 MiB; a bigger request gets a block of its own size. */
+#define ARENA_MIN_BLOCK ((size_t)4096)
+#define ARENA_MAX_BLOCK ((size_t)1 << 20)
+#define ARENA_ALIGN     alignof(max_align_t)
+
+struct kite_arena_block {
+	struct kite_arena_block *next; /* in allocation order, from a->all */
+	size_t size;                   /* usable bytes in data */
+	size_t used;
+	alignas(max_align_t) unsigned char data[];
+};
+
+static size_t align_up(size_t n)
+{
+	return (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+}
+
+/* Appends a fresh block able to hold n bytes after the last one; it becomes the current block. */
+static struct kite_arena_block *arena_grow(struct kite_arena *a, size_t n)
+{
+	struct kite_arena_block *last = a->all;
+	while (last && last->next)
+		last = last->next;
+	size_t size = last ? last->size * 2 : ARENA_MIN_BLOCK;
+	if (size > ARENA_MAX_BLOCK)
+		size = ARENA_MAX_BLOCK;
+	if (size < n)
+		size = n;
+	if (size > SIZE_MAX - sizeof(struct kite_arena_block))
+		return NULL;
+	struct kite_arena_block *b = malloc(sizeof(*b) + size);
+	if (!b)
+		return NULL;
+	b->next = NULL;
+	b->size = size;
+	b->used = 0;
+	if (last)
+		last->next = b;
+	else
+		a->all = b;
+	a->head = b;
+	return b;
+}
+
+void *kite_arena_alloc(struct kite_arena *a, size_t n)
+{
+	if (n > SIZE_MAX / 2)
+		return NULL;
+	n = align_up(n ? n : 1);
+	struct kite_arena_block *b = a->head ? a->head : a->all;
+	/* after a reset, the blocks already chained are reused in order before any new one */
+	while (b && b->size - b->used < n)
+		b = b->next;
+	if (!b)
+		b = arena_grow(a, n);
+	if (!b)
+		return NULL;
+	a->head = b;
+	void *p = b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+char *kite_arena_strndup(struct kite_arena *a, const char *s, size_t len)
+{
+	char *p = kite_arena_alloc(a, len + 1);
+	if (!p)
+		return NULL;
+	if (len)
+		memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *kite_arena_printf(struct kite_arena *a, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	/* try the room left in the current block first: one vsnprintf in the common case */
+	struct kite_arena_block *b = a->head;
+	size_t room = b ? b->size - b->used : 0;
+	va_start(ap, fmt);
+	int n = vsnprintf(room ? (char *)b->data + b->used : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	char *p;
+	if ((size_t)n < room) {
+		p = (char *)b->data + b->used;
+		b->used += align_up((size_t)n + 1);
+		if (b->used > b->size)
+			b->used = b->size;
+	} else {
+		p = kite_arena_alloc(a, (size_t)n + 1);
+		if (!p)
+			return NULL;
+		va_start(ap, fmt);
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	if (len)
+		*len = (size_t)n;
+	return p;
+}
+
+void kite_arena_reset(struct kite_arena *a)
+{
+	for (struct kite_arena_block *b = a->all; b; b = b->next)
+		b->used = 0;
+	a->head = a->all;
+}
+
+void kite_arena_free(struct kite_arena *a)
+{
+	struct kite_arena_block *b = a->all;
+	while (b) {
+		struct kite_arena_block *next = b->next;
+		free(b);
+		b = next;
+	}
+	a->all = a->head = NULL;
+}
+
+/* Bytes as Falco prints a buffer: printable ASCII kept, everything else as '.'. */
+static const char *bytes_text(struct kite_arena *a, const char *s, size_t n, size_t *len)
+{
+	char *p = kite_arena_alloc(a, n + 1);
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		p[i] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '.';
+	}
+	p[n] = '\0';
+	if (len)
+		*len = n;
+	return p;
+}
+
+static const char *ip_text(struct kite_arena *a, const struct kite_ip *ip, size_t *len)
+{
+	char buf[INET6_ADDRSTRLEN];
+	int fam = ip->fam == KITE_AF_INET6 ? AF_INET6 : AF_INET;
+	if (!inet_ntop(fam, ip->a, buf, sizeof(buf)))
+		return kite_arena_printf(a, len, "<NA>");
+	return kite_arena_printf(a, len, "%s", buf);
+}
+
+const char *kite_val_text(struct kite_arena *a, const struct kite_val *v, size_t *len)
+{
+	switch (v->type) {
+	case KITE_VT_STR:
+		if (len)
+			*len = v->len;
+		return kite_arena_strndup(a, v->s, v->len);
+	case KITE_VT_BYTES: return bytes_text(a, v->s, v->len, len);
+	case KITE_VT_INT: return kite_arena_printf(a, len, "%" PRId64, v->i);
+	case KITE_VT_UINT:
+	case KITE_VT_RELTIME:
+	case KITE_VT_ABSTIME: return kite_arena_printf(a, len, "%" PRIu64, v->u);
+	case KITE_VT_BOOL: return kite_arena_printf(a, len, "%s", v->u ? "true" : "false");
+	case KITE_VT_IPADDR:
+	case KITE_VT_IPNET: return ip_text(a, &v->ip, len);
+	default: return kite_arena_printf(a, len, "<NA>");
+	}
+}
+
+const char *kite_vtype_name(unsigned t)
+{
+	static const char *const names[KITE_VT_COUNT] = {
+	        [KITE_VT_NONE] = "none",       [KITE_VT_STR] = "string",  [KITE_VT_BYTES] = "bytebuf",
+	        [KITE_VT_INT] = "int64",       [KITE_VT_UINT] = "uint64", [KITE_VT_BOOL] = "bool",
+	        [KITE_VT_IPADDR] = "ipaddr",   [KITE_VT_IPNET] = "ipnet", [KITE_VT_RELTIME] = "reltime",
+	        [KITE_VT_ABSTIME] = "abstime", [KITE_VT_ANY] = "any",
+	};
+	return t < KITE_VT_COUNT ? names[t] : "unknown";
+}
