@@ -127,9 +127,19 @@ demo: check-deps
 		cp samples/suspicious.kcap $(O)/demo/demo.kcap; \
 	fi
 	$(BIN)/kite info $(O)/demo/demo.kcap
-	@echo "== what the scenario did, as recorded (kite dump, a few event types)"
-	@$(BIN)/kite dump $(O)/demo/demo.kcap | grep -E ' (execve res=0|openat fd=[0-9]+ .*name=/etc/|symlinkat|memfd_create|ptrace|connect) ' \
-		| cut -c1-200 | head -20
+	@echo "== the scenario's process tree (kite tree)"
+	@$(BIN)/kite tree -p "$$($(BIN)/kite show -n 1 -p %proc.pid $(O)/demo/demo.kcap 'proc.cmdline = "sh samples/scenarios/suspicious.sh"')" \
+		$(O)/demo/demo.kcap | cut -c1-150
+	@echo "== what it did that a Falco rule looks for (kite show with Falco conditions)"
+	@$(BIN)/kite show -p '$(DEMO_FORMAT)' $(O)/demo/demo.kcap '$(DEMO_FILTER)' | sed 's/ <NA>//g'
+
+DEMO_FORMAT := *%evt.time %proc.name (parent %proc.pname) %evt.type %fd.name %evt.arg.target %evt.arg.request
+DEMO_FILTER := (evt.type in (open, openat) and fd.name in (/etc/shadow, /etc/kite-sample-marker)) \
+	or (evt.type = execve and proc.pname = httpd) \
+	or (evt.type in (symlink, symlinkat) and evt.arg.target = /etc/shadow) \
+	or (evt.type = execve and proc.is_exe_from_memfd = true) \
+	or (evt.type = ptrace and evt.arg.request contains ATTACH) \
+	or (evt.type = connect and fd.l4proto = tcp)
 
 deps:
 	@sh mk/deps.sh install

@@ -23,7 +23,7 @@ static const char usage[] =
         "Options:\n"
         "      --at TIME     the tree at TIME (ns or s.frac since the epoch, an ISO date,\n"
         "                    or +DURATION from the capture's start)\n"
-        "  -p, --pid PID     only PID's subtree (and its ancestors, for context)\n"
+        "  -p, --pid PID     only PID's subtree, below its ancestors (for context)\n"
         "  -j, --json        one JSON object per process instead of the drawing\n"
         "  -h, --help        this text\n"
         "\n"
@@ -261,27 +261,46 @@ static int subtree_has(const struct node *n, int64_t pid)
 	return 0;
 }
 
+/* --pid: the ancestors of the last process with that pid, one line each, then its subtree. */
+static void print_subtree(struct tree *t)
+{
+	const struct node *n = NULL;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->all[i]->pid == t->only_pid && !t->all[i]->hidden)
+			n = t->all[i];
+	if (!n)
+		return;
+	const struct node *chain[64];
+	size_t depth = 0;
+	for (const struct node *a = n->parent; a && depth < 64; a = a->parent)
+		chain[depth++] = a;
+	char prefix[256] = "";
+	for (size_t i = depth; i-- > 0;) {
+		printf("%s%" PRId64 " %s\n", prefix, chain[i]->pid, chain[i]->cmdline ? chain[i]->cmdline : chain[i]->comm);
+		if (strlen(prefix) + 3 < sizeof(prefix))
+			strcat(prefix, "   ");
+	}
+	print_node(t, n, prefix, 1, 1);
+}
+
 static void print_tree(struct tree *t)
 {
 	link_tree(t);
 	struct json j;
-	json_init(&j, stdout);
 	for (size_t i = 0; i < t->n; i++) {
 		struct node *n = t->all[i];
 		if (n->hidden)
 			continue;
 		if (t->json) {
-			if (t->only_pid < 0 || subtree_has(n, t->only_pid) ||
-			    (n->parent && subtree_has(n->parent, t->only_pid)))
+			if (t->only_pid < 0 || subtree_has(n, t->only_pid) || (n->parent && subtree_has(n->parent, t->only_pid)))
 				json_init(&j, stdout), json_node(&j, t, n);
 			continue;
 		}
-		if (n->parent)
-			continue;
-		if (t->only_pid >= 0 && !subtree_has(n, t->only_pid))
-			continue;
-		print_node(t, n, "", 1, 1);
+		if (t->only_pid < 0 && !n->parent)
+			print_node(t, n, "", 1, 1);
 	}
+	if (!t->json && t->only_pid >= 0)
+		print_subtree(t);
 }
 
 /* --at: hide what was not alive at that moment; the living hang under their nearest living ancestor. */
