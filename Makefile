@@ -169,7 +169,7 @@ bench: all $(O)/bench/format $(O)/bench/replay
 
 format:
 	clang-format -i $(FORMAT_SRC) $(wildcard format/*.h) $(KITE_SRC) $(wildcard replay/*.h) \
-	    $(RECORD_SRC) $(TEST_SRC) tests/unit/*.h tests/unit/testlib.c $(wildcard fuzz/*.c bench/*.c)
+	    $(RECORD_SRC) $(TEST_SRC) tests/unit/*.h tests/unit/testlib.c $(wildcard fuzz/*.c bench/*.c bench/*.h tests/e2e/*.c)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/kite

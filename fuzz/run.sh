@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh - seeds the fuzz corpora, runs each libFuzzer target for its share of the time, fails on a finding.
 #   sh fuzz/run.sh BUILDDIR SECONDS     (as `make fuzz` does; works from any directory)
-# Targets are the fuzz_* binaries present in BUILDDIR (fuzz_reader, fuzz_schema); the
+# Targets are the fuzz_* binaries present in BUILDDIR (fuzz_reader, fuzz_schema, fuzz_filter); the
 # seconds are split evenly between them.  Corpora grow in BUILDDIR/corpus-NAME; crash,
 # leak, timeout and OOM inputs are saved under BUILDDIR/artifacts/, logs in BUILDDIR/NAME.log.
 set -u
@@ -29,9 +29,19 @@ if is_empty "$builddir/corpus-reader" || is_empty "$builddir/corpus-schema"; the
 	"$builddir/mkseeds" "$builddir/corpus-reader" "$builddir/corpus-schema" || exit 1
 fi
 
+# the condition language: one seed file per line of fuzz/filter-seeds.txt
+if is_empty "$builddir/corpus-filter"; then
+	mkdir -p "$builddir/corpus-filter"
+	n=0
+	while IFS= read -r line; do
+		n=$((n + 1))
+		printf '%s' "$line" >"$builddir/corpus-filter/seed$n"
+	done <fuzz/filter-seeds.txt
+fi
+
 # ---- targets ----
 targets=""
-for t in fuzz_reader fuzz_schema; do
+for t in fuzz_reader fuzz_schema fuzz_filter; do
 	[ -x "$builddir/$t" ] && targets="$targets $t"
 done
 if [ -z "$targets" ]; then

@@ -276,7 +276,8 @@ static void print_subtree(struct tree *t)
 		chain[depth++] = a;
 	char prefix[256] = "";
 	for (size_t i = depth; i-- > 0;) {
-		printf("%s%" PRId64 " %s\n", prefix, chain[i]->pid, chain[i]->cmdline ? chain[i]->cmdline : chain[i]->comm);
+		printf("%s%" PRId64 " %s\n", prefix, chain[i]->pid,
+		       chain[i]->cmdline ? chain[i]->cmdline : chain[i]->comm);
 		if (strlen(prefix) + 3 < sizeof(prefix))
 			strcat(prefix, "   ");
 	}
@@ -292,7 +293,8 @@ static void print_tree(struct tree *t)
 		if (n->hidden)
 			continue;
 		if (t->json) {
-			if (t->only_pid < 0 || subtree_has(n, t->only_pid) || (n->parent && subtree_has(n->parent, t->only_pid)))
+			if (t->only_pid < 0 || subtree_has(n, t->only_pid) ||
+			    (n->parent && subtree_has(n->parent, t->only_pid)))
 				json_init(&j, stdout), json_node(&j, t, n);
 			continue;
 		}

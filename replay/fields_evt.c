@@ -97,6 +97,19 @@ static const char *resolved_path(struct kite_ctx *c, const struct kite_param_des
 	return out;
 }
 
+const char *kite_evt_path(struct kite_ctx *c, int i, size_t *len)
+{
+	if (!param_present(c, i))
+		return NULL;
+	const struct kite_param_desc *p = &c->map->d->params[i];
+	const char *s = resolved_path(c, p, i, len);
+	if (!s) {
+		s = (const char *)c->p.val[i];
+		*len = strnlen(s, c->p.len[i]);
+	}
+	return s;
+}
+
 static const char *fd_resolved(struct kite_ctx *c, int64_t fd, size_t *len)
 {
 	if (fd == AT_FDCWD_VALUE)

@@ -137,6 +137,15 @@ static const char *l4proto_name(unsigned p)
 	}
 }
 
+/* The path param of an open as the call gave it. */
+static unsigned arg_raw_path(struct kite_ctx *c, struct kite_val *o)
+{
+	int i = c->map->name;
+	if (i < 0 || (uint32_t)i >= c->p.n || !c->p.len[i])
+		return 0;
+	return put_str(o, (const char *)c->p.val[i], strnlen((const char *)c->p.val[i], c->p.len[i]));
+}
+
 /* fd.directory and fd.filename of a file's path. */
 static unsigned path_part(const struct kite_fd *f, int dir, struct kite_val *o)
 {
@@ -185,6 +194,32 @@ static const char *container_label(const struct kite_proc *p)
 	return p && p->container ? p->container->id : "host";
 }
 
+/*
+ * An open that failed made no fd, but Falco still gives fd.name (and its
+ * directory and file name) from the path the call asked for, so that rules
+ * on fd.name see failed attempts too.
+ */
+static unsigned creator_field(unsigned id, struct kite_ctx *c, struct kite_val *o)
+{
+	const struct kite_event_desc *d = c->map->d;
+	unsigned eid = d ? d->id : 0;
+	if (eid != KITE_EVT_OPEN && eid != KITE_EVT_OPENAT && eid != KITE_EVT_OPENAT2 &&
+	    eid != KITE_EVT_CREAT)
+		return 0;
+	size_t len = 0;
+	const char *path = kite_evt_path(c, c->map->name, &len);
+	if (!path)
+		return 0;
+	struct kite_fd tmp = {.type = KITE_FD_FILE, .name = kite_arena_strndup(&c->arena, path, len)};
+	switch (id) {
+	case FF_NAME: return put_str(o, path, len);
+	case FF_NAMERAW: return arg_raw_path(c, o);
+	case FF_DIRECTORY: return path_part(&tmp, 1, o);
+	case FF_FILENAME: return path_part(&tmp, 0, o);
+	default: return 0;
+	}
+}
+
 unsigned kite_fd_fields(const struct kite_field *f, struct kite_ctx *c, struct kite_val *o, unsigned max)
 {
 	unsigned id = f->def->id;
@@ -195,7 +230,7 @@ unsigned kite_fd_fields(const struct kite_field *f, struct kite_ctx *c, struct k
 		return c->fdnum >= 0 ? put_i(o, c->fdnum) : 0;
 	const struct kite_fd *fd = c->fd;
 	if (!fd)
-		return 0;
+		return creator_field(id, c, o);
 	switch (id) {
 	case FF_TYPE: return put_cstr(o, kite_fd_type_name(fd->type));
 	case FF_TYPECHAR: {

@@ -255,6 +255,8 @@ const char *kite_proc_cmdline(struct kite_ctx *c, const struct kite_proc *p, siz
 const char *kite_proc_args(struct kite_ctx *c, const struct kite_proc *p, size_t *len);
 /* Capability bits as Falco prints them: names separated by spaces. */
 const char *kite_caps_text(struct kite_ctx *c, uint64_t caps, size_t *len);
+/* Path param i of the event, absolute (resolved against the cwd or dirfd when relative); NULL if absent. */
+const char *kite_evt_path(struct kite_ctx *c, int i, size_t *len);
 /* The name of an fd type ("file", "ipv4", ...) and its one-letter code. */
 const char *kite_fd_type_name(unsigned type);
 char kite_fd_typechar(unsigned type);

@@ -1207,7 +1207,8 @@ static void evt_node(const kite_filter *f, uint32_t i, const struct kite_schema 
 		}
 		memset(out, 0, nbytes);
 		for (uint32_t j = 0; j < k->n; j++)
-			bits_name(s, k->c[j].s, out, nbits);
+			if (strlen(k->c[j].s) == k->c[j].len) /* a name with a NUL in it names nothing */
+				bits_name(s, k->c[j].s, out, nbits);
 		return;
 	}
 	uint8_t *tmp = nd->kind == KA_NOT ? NULL : malloc(nbytes);

@@ -28,12 +28,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-        {"info", cmd_info},
-        {"dump", cmd_dump},
-        {"recover", cmd_recover},
-        {"show", cmd_show},
-        {"tree", cmd_tree},
-        {"fields", cmd_fields},
+        {"info", cmd_info}, {"dump", cmd_dump}, {"recover", cmd_recover},
+        {"show", cmd_show}, {"tree", cmd_tree}, {"fields", cmd_fields},
 };
 
 int main(int argc, char **argv)

@@ -31,18 +31,18 @@ struct kite_sock {
 
 struct kite_fd {
 	int64_t num;
-	uint8_t type;    /* enum kite_fd_type (events.h) */
-	uint8_t role;    /* enum kite_role, for sockets */
-	uint8_t l4proto; /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, _RAW; 0 when unknown */
+	uint8_t type;         /* enum kite_fd_type (events.h) */
+	uint8_t role;         /* enum kite_role, for sockets */
+	uint8_t l4proto;      /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, _RAW; 0 when unknown */
 	uint8_t name_changed; /* fd.name_changed: the name was set by this event (connect after socket) */
 	uint32_t flags;       /* open flags as recorded, O_CLOEXEC included */
 	uint64_t ino, dev;
-	uint64_t open_ts;        /* 0 for fds from the snapshot */
-	char *name;              /* Falco's fd.name: path, "cip:cport->sip:sport", unix "src->dst path", pipe:[ino] */
-	char *nameraw;           /* the path as the syscall gave it, before resolution (fd.nameraw) */
-	struct kite_sock sock;   /* inet sockets */
+	uint64_t open_ts; /* 0 for fds from the snapshot */
+	char *name;    /* Falco's fd.name: path, "cip:cport->sip:sport", unix "src->dst path", pipe:[ino] */
+	char *nameraw; /* the path as the syscall gave it, before resolution (fd.nameraw) */
+	struct kite_sock sock;       /* inet sockets */
 	uint64_t unix_src, unix_dst; /* unix sockets: kernel addresses from the tuple */
-	int family;              /* socket domain (AF_*), 0 for non-sockets */
+	int family;                  /* socket domain (AF_*), 0 for non-sockets */
 };
 
 struct kite_fdtable;
@@ -50,40 +50,40 @@ struct kite_fdtable;
 struct kite_container;
 
 struct kite_proc {
-	int64_t pid, ppid;         /* ppid: the current parent (after reparenting) */
+	int64_t pid, ppid; /* ppid: the current parent (after reparenting) */
 	int64_t vpid, pgid, vpgid, sid;
-	char comm[17];             /* proc.name: the task comm */
-	char *exe;                 /* proc.exe: argv[0] */
-	char *exepath;             /* proc.exepath: the executable's path */
-	char *args;                /* argv[1..], NUL-separated (args_len bytes) */
+	char comm[17]; /* proc.name: the task comm */
+	char *exe;     /* proc.exe: argv[0] */
+	char *exepath; /* proc.exepath: the executable's path */
+	char *args;    /* argv[1..], NUL-separated (args_len bytes) */
 	uint32_t args_len;
-	char *env;                 /* NUL-separated, env_len bytes */
+	char *env; /* NUL-separated, env_len bytes */
 	uint32_t env_len;
-	char *cwd;                 /* always ends with '/' (Falco's convention) */
-	char *root;                /* chroot; NULL when / */
+	char *cwd;  /* always ends with '/' (Falco's convention) */
+	char *root; /* chroot; NULL when / */
 	uint32_t uid, gid, euid, egid, suid, sgid, loginuid;
 	uint64_t tty;
 	uint64_t cap_permitted, cap_effective, cap_inheritable;
-	uint64_t start_ts;         /* process creation (clone), 0 when unknown */
-	uint64_t exec_ts;          /* the last exec, 0 when none seen */
+	uint64_t start_ts; /* process creation (clone), 0 when unknown */
+	uint64_t exec_ts;  /* the last exec, 0 when none seen */
 	uint64_t exit_ts;
 	uint64_t exe_ino, exe_ino_ctime, exe_ino_mtime;
-	uint32_t exe_flags;        /* KITE_EXE_* (events.h): writable, upper layer, memfd */
+	uint32_t exe_flags; /* KITE_EXE_* (events.h): writable, upper layer, memfd */
 	int32_t exit_status;
 	uint32_t fdlimit;
-	char *cgroups;             /* NUL-separated /proc/PID/cgroup lines, cgroups_len bytes */
+	char *cgroups; /* NUL-separated /proc/PID/cgroup lines, cgroups_len bytes */
 	uint32_t cgroups_len;
 	struct kite_container *container; /* NULL on the host */
 	struct kite_fdtable *fdt;
-	uint32_t nthreads;         /* live threads */
-	uint8_t known;             /* comm/exe/args/creds come from a snapshot, clone or exec */
+	uint32_t nthreads; /* live threads */
+	uint8_t known;     /* comm/exe/args/creds come from a snapshot, clone or exec */
 	uint8_t exited;
 	uint8_t tty_known, caps_known, loginuid_known;
 
 	/* lineage, kept by the state: children of this process, each on a sibling list */
 	struct kite_proc *first_child, *next_sibling, *prev_sibling;
 	uint32_t nchildren;
-	void *user;                /* for consumers (kite tree): never touched by the state */
+	void *user; /* for consumers (kite tree): never touched by the state */
 };
 
 struct kite_thread {
@@ -105,12 +105,12 @@ struct kite_group {
 
 /* A container as far as a capture tells: its id always, the rest from metadata when a capture has it. */
 struct kite_container {
-	char id[13];               /* the 12-char short id, as Falco shows it */
+	char id[13]; /* the 12-char short id, as Falco shows it */
 	char *full_id;
 	char *name, *image, *image_repository, *image_tag, *image_id, *type; /* NULL when unknown */
 	uint64_t start_ts;
-	int privileged;            /* -1 unknown */
-	char *mounts;              /* "src:dest:mode:rdwr:propagation,..." as Falco renders container.mounts */
+	int privileged; /* -1 unknown */
+	char *mounts;   /* "src:dest:mode:rdwr:propagation,..." as Falco renders container.mounts */
 };
 
 /*
@@ -121,12 +121,12 @@ struct kite_container {
  */
 struct kite_evmap {
 	const struct kite_event_desc *d;
-	int8_t res;    /* the return value param (src RET; named res or fd or ...) */
-	int8_t fd;     /* the fd the event works on (param "fd", or "res" of fd-creating calls) */
-	int8_t name;   /* path-like param used by evt.is_open_*, fd.name for opens */
-	int8_t flags;  /* "flags" */
-	int8_t tuple;  /* "tuple" */
-	int8_t dirfd;  /* the first RELPATH's ref */
+	int8_t res;        /* the return value param (src RET; named res or fd or ...) */
+	int8_t fd;         /* the fd the event works on (param "fd", or "res" of fd-creating calls) */
+	int8_t name;       /* path-like param used by evt.is_open_*, fd.name for opens */
+	int8_t flags;      /* "flags" */
+	int8_t tuple;      /* "tuple" */
+	int8_t dirfd;      /* the first RELPATH's ref */
 	uint8_t fd_is_res; /* the fd exists only when the call succeeded (the result; pipe's fd1) */
 };
 
@@ -152,17 +152,18 @@ struct kite_ctx {
 /* Optional callbacks for consumers that keep history (kite tree, SQL): called during apply. */
 struct kite_state_hooks {
 	void *ctx;
-	void (*proc_new)(void *ctx, struct kite_proc *p, const struct kite_ctx *c);  /* fork, snapshot, 1st sight */
+	void (*proc_new)(void *ctx, struct kite_proc *p,
+	                 const struct kite_ctx *c); /* fork, snapshot, 1st sight */
 	void (*proc_exec)(void *ctx, struct kite_proc *p, const struct kite_ctx *c);
 	void (*proc_exit)(void *ctx, struct kite_proc *p, const struct kite_ctx *c); /* before it is freed */
 	void (*fd_close)(void *ctx, struct kite_proc *p, struct kite_fd *fd, const struct kite_ctx *c);
 };
 
 struct kite_state_stats {
-	uint64_t threads, procs, fds;     /* live now */
-	uint64_t max_threads, max_fds;    /* peak */
-	uint64_t unknown_threads;         /* threads first seen mid-capture */
-	uint64_t drops;                   /* events lost, from drop records */
+	uint64_t threads, procs, fds;  /* live now */
+	uint64_t max_threads, max_fds; /* peak */
+	uint64_t unknown_threads;      /* threads first seen mid-capture */
+	uint64_t drops;                /* events lost, from drop records */
 };
 
 struct kite_state *kite_state_new(void);

@@ -391,12 +391,17 @@ static void on_sendrecv(struct kite_state *s, struct kite_ctx *c, const struct e
 	uint16_t rport = e.bport, lport = e.aport;
 	if (f->sock.valid && f->l4proto != IPPROTO_UDP)
 		return;
-	const struct kite_ip *cip = send ? lip : rip, *sip = send ? rip : lip;
-	uint16_t cport = send ? lport : rport, sport = send ? rport : lport;
+	/* the side a socket took once (connect: client; first datagram received: server) sticks */
+	int role = f->sock.valid && f->role != KITE_ROLE_NONE ? f->role
+	           : send                                     ? KITE_ROLE_CLIENT
+	                                                      : KITE_ROLE_SERVER;
+	int client = role == KITE_ROLE_CLIENT;
+	const struct kite_ip *cip = client ? lip : rip, *sip = client ? rip : lip;
+	uint16_t cport = client ? lport : rport, sport = client ? rport : lport;
 	if (f->sock.valid && !memcmp(&f->sock.cip, cip, sizeof(*cip)) &&
 	    !memcmp(&f->sock.sip, sip, sizeof(*sip)) && f->sock.cport == cport && f->sock.sport == sport)
 		return;
-	sock_set_inet(s, f, cip, cport, sip, sport, send ? KITE_ROLE_CLIENT : KITE_ROLE_SERVER, 1);
+	sock_set_inet(s, f, cip, cport, sip, sport, role, 1);
 	c->fd = f;
 }
 

@@ -271,10 +271,15 @@ static void fd_file_fields(void **unused)
 	assert_string_equal(field("evt.res"), "ENOENT");
 	assert_string_equal(field("evt.rawres"), "-2");
 	assert_string_equal(field("evt.failed"), "true");
-	assert_string_equal(field("fd.name"), "<NA>");
-	assert_false(matches("fd.name != /x"));
-	assert_true(matches("not fd.name = /x"));
-	assert_false(matches("fd.name exists"));
+	/* ... but, as in Falco, fd.name is the path it asked for, so rules see failed attempts */
+	assert_string_equal(field("fd.name"), "/nope");
+	assert_string_equal(field("fd.directory"), "/");
+	assert_string_equal(field("fd.filename"), "nope");
+	assert_string_equal(field("fd.num"), "<NA>");
+	assert_string_equal(field("fd.typechar"), "<NA>");
+	assert_false(matches("fd.typechar != f"));
+	assert_true(matches("not fd.typechar = f"));
+	assert_false(matches("fd.type exists"));
 	/* close: the closed fd is still what fd.* show for this event */
 	EV(CLOSE, 200, 200, {"res", 0}, {"fd", 3});
 	assert_string_equal(field("fd.name"), "/etc/ssl/private/key.pem");
@@ -316,6 +321,17 @@ static void fd_socket_fields(void **unused)
 	        matches("fd.sip = 93.184.216.34 and fd.snet = 93.184.0.0/16 and not fd.rnet = 10.0.0.0/8"));
 	assert_true(matches("fd.ip = 10.0.0.1 and fd.port = 443 and fd.net in (192.168.0.0/16, 10.0.0.0/8)"));
 	assert_true(matches("fd.rport in (80, 443) and fd.l4proto = tcp"));
+	/* a connected UDP socket stays the client when a reply arrives (tuples are local end first) */
+	static const uint8_t dns[4] = {8, 8, 8, 8};
+	EV(SOCKET, 200, 200, {"fd", 9}, {"domain", 2}, {"type", 2}, {"proto", 0});
+	EV(CONNECT, 200, 200, {"res", 0}, {"tuple", 0, (const char *)t, tuple4(t, me, 5353, dns, 53)},
+	   {"fd", 9});
+	EV(RECVFROM, 200, 200, {"res", 40}, {"tuple", 0, (const char *)t, tuple4(t, me, 5353, dns, 53)},
+	   {"fd", 9});
+	assert_string_equal(field("fd.l4proto"), "udp");
+	assert_string_equal(field("fd.is_server"), "false");
+	assert_string_equal(field("fd.sip"), "8.8.8.8");
+	assert_string_equal(field("fd.rport"), "53");
 	/* a server accepting: the remote client comes first in accept's tuple */
 	EV(ACCEPT4, 100, 100, {"fd", 8}, {"tuple", 0, (const char *)t, tuple4(t, web, 51000, me, 22)},
 	   {"flags", 0});

@@ -1,0 +1,42 @@
+/* gen.h - a simulated host for benchmarks: a state snapshot, then ~200 processes doing what real ones do. */
+#ifndef KITE_BENCH_GEN_H
+#define KITE_BENCH_GEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bump whenever the generated events change: cached captures of other versions are regenerated. */
+#define KB_GEN_VERSION 1
+
+/*
+ * The two filters the replay benchmark runs.  The generator counts the events
+ * each must match, so the benchmark also checks them.
+ */
+extern const char kb_filter1[]; /* opens under /etc by processes other than sshd, systemd, cron */
+extern const char kb_filter2[]; /* network events towards some servers, by descendants of some daemons */
+
+/* What a correct replay of the capture must end with, as the generator's own model knows it. */
+struct kb_expect {
+	uint64_t version; /* KB_GEN_VERSION of the generator that wrote the capture */
+	uint64_t events, state_records;
+	uint64_t procs, threads, fds; /* live at the end, as kite_state_stats counts them */
+	uint64_t snap_procs, snap_threads, snap_fds;
+	uint64_t max_procs, max_threads; /* peaks over the capture */
+	uint64_t forks, thread_clones, execs, proc_exits, thread_exits, pid_wraps;
+	uint64_t f1; /* kb_filter1 matches as Falco counts them: failed opens too (fd.name is their path) */
+	uint64_t f1_ok; /* ... the successful opens among them */
+	uint64_t f2;    /* kb_filter2 matches */
+};
+
+/*
+ * Writes a capture of about nevents events (never fewer) to fd, zstd level 3
+ * (kite-record's setting), deterministic for a seed.  Returns 0, or -1 with
+ * a message in err.
+ */
+int kb_generate(int fd, uint64_t nevents, uint64_t seed, struct kb_expect *x, char *err, size_t errlen);
+
+/* The expectations as "key value" lines; 0 or -1 (errno set; EINVAL: another KB_GEN_VERSION). */
+int kb_expect_save(const char *path, const struct kb_expect *x);
+int kb_expect_load(const char *path, struct kb_expect *x);
+
+#endif
