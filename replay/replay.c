@@ -170,6 +170,29 @@ int kite_replay_next(struct kite_replay *rp, struct kite_ctx **c)
 	return rp->failed ? -1 : 0;
 }
 
+int kite_replay_seek(struct kite_replay *rp)
+{
+	for (unsigned i = 0; i < rp->nsrc; i++) {
+		struct kite_source *s = &rp->src[i];
+		/* the initial snapshot still builds the state; then jump */
+		while (s->next && s->next->type <= s->schema->max_event_id && s->maps[s->next->type].d &&
+		       (s->maps[s->next->type].d->flags & KITE_EF_STATE)) {
+			apply_record(rp, s, s->next);
+			if (source_advance(rp, s) < 0)
+				return -1;
+		}
+		if (!s->next)
+			continue;
+		if (kite_reader_seek_time(s->r, rp->o.from) < 0) {
+			cli_error("%s: %s", s->path, kite_reader_error(s->r));
+			return -1;
+		}
+		if (source_advance(rp, s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int kite_replay_damage(const struct kite_replay *rp)
 {
 	for (unsigned i = 0; i < rp->nsrc; i++)

@@ -51,6 +51,13 @@ int kite_replay_open(struct kite_replay *rp, char **paths, unsigned n, const str
  * `from` update the state too, so the view at `from` is exact.
  */
 int kite_replay_next(struct kite_replay *rp, struct kite_ctx **c);
+/*
+ * Jumps to o.from with each file's index (or by skipping where a file has
+ * none), after applying the files' initial snapshots: fast, but processes
+ * and fds that appeared between the capture's start and `from` are unknown
+ * (their fields missing).  Call once, before the first kite_replay_next().
+ */
+int kite_replay_seek(struct kite_replay *rp);
 /* KITE_EXIT_DAMAGED when any file was damaged, else 0 (see cli.h). */
 int kite_replay_damage(const struct kite_replay *rp);
 void kite_replay_close(struct kite_replay *rp);

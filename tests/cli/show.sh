@@ -108,6 +108,15 @@ contains err "--from"
 
 # a capture cut short: the events before the cut, and exit status 3
 run 0 "$SYNTH" -n 20000 -s 40 -c 8192 "$WORK/synth.kcap"
+# --seek jumps with the index: the same events from the same moment (their state may be thinner)
+run 0 "$KITE" show -p '%evt.rawtime' "$WORK/synth.kcap"
+smid=$(sed -n 12345p "$WORK/out")
+run 0 "$KITE" show -p '*%evt.rawtime %evt.type %evt.rawres' --from "$smid" "$WORK/synth.kcap"
+mv "$WORK/out" "$WORK/from"
+run 0 "$KITE" show -p '*%evt.rawtime %evt.type %evt.rawres' --seek --from "$smid" "$WORK/synth.kcap"
+[ "$(wc -l <"$WORK/out")" -gt 7000 ] && cmp -s "$WORK/out" "$WORK/from" || fail "--seek --from and --from differ"
+run 2 "$KITE" show --seek "$cap"
+contains err "--seek needs --from"
 size=$(stat -c %s "$WORK/synth.kcap")
 head -c $((size * 2 / 3)) "$WORK/synth.kcap" >"$WORK/cut.kcap"
 run 3 "$KITE" show -p '%evt.num' "$WORK/cut.kcap"
