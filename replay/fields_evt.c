@@ -331,35 +331,22 @@ static unsigned path_param(const struct kite_field *f, struct kite_ctx *c, struc
 		/* a second name: evt.abspath.src is oldpath or target; one cache holds one name, so look up */
 		i = c->map->d ? kite_param_index(c->map->d, b) : -1;
 	}
-	if (!param_present(c, i))
-		return 0;
-	const struct kite_param_desc *p = &c->map->d->params[i];
 	size_t len = 0;
-	const char *s = resolved_path(c, p, i, &len);
-	if (!s) {
-		s = (const char *)c->p.val[i];
-		len = strnlen(s, c->p.len[i]);
-	}
-	return put_str(o, s, len);
+	const char *s = kite_evt_path(c, i, &len);
+	return s ? put_str(o, s, len) : 0;
 }
 
 /* evt.abspath: the first path parameter, absolute. */
 static unsigned first_path(struct kite_ctx *c, struct kite_val *o)
 {
 	const struct kite_event_desc *d = c->map->d;
-	if (!d)
-		return 0;
-	for (uint32_t i = 0; i < d->nparams && i < c->p.n; i++) {
-		const struct kite_param_desc *p = &d->params[i];
-		if ((p->kind == KITE_K_PATH || p->kind == KITE_K_RELPATH) && c->p.len[i]) {
-			size_t len = 0;
-			const char *s = resolved_path(c, p, (int)i, &len);
-			if (!s) {
-				s = (const char *)c->p.val[i];
-				len = strnlen(s, c->p.len[i]);
-			}
+	for (uint32_t i = 0; d && i < d->nparams && i < c->p.n; i++) {
+		unsigned kind = d->params[i].kind;
+		size_t len = 0;
+		const char *s =
+		        kind == KITE_K_PATH || kind == KITE_K_RELPATH ? kite_evt_path(c, (int)i, &len) : NULL;
+		if (s)
 			return put_str(o, s, len);
-		}
 	}
 	return 0;
 }

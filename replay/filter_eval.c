@@ -290,17 +290,6 @@ struct cc {
 	int depth;
 };
 
-static char *dup0(const char *s, size_t len)
-{
-	char *p = malloc(len + 1);
-	if (p) {
-		if (len)
-			memcpy(p, s, len);
-		p[len] = '\0';
-	}
-	return p;
-}
-
 /* The field as written, transformers included ("len(proc.name)"), for messages. */
 static const char *field_desc(const struct kite_ast_field *f, char *buf, size_t len)
 {
@@ -394,7 +383,7 @@ static int const_err(struct cc *cc, const struct kite_ast_value *v, const char *
 static int compile_const(struct cc *cc, const struct kite_ast *a, struct check *k,
                          const struct kite_ast_value *v, struct cval *out)
 {
-	char *s = dup0(v->s, v->len);
+	char *s = kite_memdup0(v->s, v->len);
 	if (!s)
 		return oom(cc);
 	out->s = s;

@@ -79,4 +79,7 @@ int kite_op_is_list(unsigned op);
 /* Writes "fmt" into err (when err is not NULL and errlen > 0). */
 void kite_filter_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* A NUL-terminated malloc'd copy of len bytes of s. */
+char *kite_memdup0(const char *s, size_t len);
+
 #endif

@@ -97,7 +97,8 @@ static struct kite_ast *node_new(uint8_t kind, size_t at)
 	return a;
 }
 
-static char *memdup0(const char *s, size_t len)
+/* A NUL-terminated malloc'd copy of len bytes of s (which may hold NULs); shared with filter_eval.c. */
+char *kite_memdup0(const char *s, size_t len)
 {
 	char *p = malloc(len + 1);
 	if (p) {
@@ -111,7 +112,7 @@ static char *memdup0(const char *s, size_t len)
 static int field_copy(struct kite_ast_field *dst, const struct kite_ast_field *src)
 {
 	*dst = *src;
-	dst->name = src->name ? memdup0(src->name, strlen(src->name)) : NULL;
+	dst->name = src->name ? kite_memdup0(src->name, strlen(src->name)) : NULL;
 	return !src->name || dst->name;
 }
 
@@ -129,7 +130,7 @@ static struct kite_ast *ast_clone(const struct kite_ast *a)
 	c->lhs.name = NULL;
 	int ok = field_copy(&c->lhs, &a->lhs);
 	if (ok && a->name)
-		ok = (c->name = memdup0(a->name, strlen(a->name))) != NULL;
+		ok = (c->name = kite_memdup0(a->name, strlen(a->name))) != NULL;
 	if (ok && a->rhs) {
 		ok = (c->rhs = calloc(1, sizeof(*c->rhs))) != NULL;
 		ok = ok && field_copy(c->rhs, a->rhs);
@@ -143,7 +144,7 @@ static struct kite_ast *ast_clone(const struct kite_ast *a)
 		ok = (c->vals = calloc(a->n ? a->n : 1, sizeof(*c->vals))) != NULL;
 		for (uint32_t i = 0; ok && i < a->n; i++) {
 			c->vals[i] = a->vals[i];
-			ok = (c->vals[i].s = memdup0(a->vals[i].s, a->vals[i].len)) != NULL;
+			ok = (c->vals[i].s = kite_memdup0(a->vals[i].s, a->vals[i].len)) != NULL;
 		}
 	}
 	if (!ok) {
@@ -355,7 +356,7 @@ static int lex_value(struct parser *p, struct kite_ast_value *v)
 	size_t start = p->i;
 	while (p->i < p->n && bare_char(p->t[p->i]))
 		p->i++;
-	v->s = memdup0(p->t + start, p->i - start);
+	v->s = kite_memdup0(p->t + start, p->i - start);
 	if (!v->s) {
 		perr(p, start, "out of memory");
 		return 0;
@@ -416,7 +417,7 @@ static int parse_field_name(struct parser *p, struct kite_ast_field *f)
 	f->baselen = (uint32_t)(k - at);
 	p->i = k;
 	if (peek(p) != '[') {
-		f->name = memdup0(p->t + at, k - at);
+		f->name = kite_memdup0(p->t + at, k - at);
 		if (!f->name)
 			perr(p, at, "out of memory");
 		return f->name != NULL;
@@ -435,7 +436,7 @@ static int parse_field_name(struct parser *p, struct kite_ast_field *f)
 			perr(p, p->i, "expected an argument for field '%.*s'", (int)(k - at), p->t + at);
 			return 0;
 		}
-		arg.s = memdup0(p->t + s, p->i - s);
+		arg.s = kite_memdup0(p->t + s, p->i - s);
 		arg.len = (uint32_t)(p->i - s);
 	}
 	if (arg.s && memchr(arg.s, '\0', arg.len)) {
@@ -677,7 +678,7 @@ static struct kite_ast *parse_name(struct parser *p)
 	if (lex_op(&look) >= 0)
 		return parse_check(p);
 	struct kite_ast *a = node_new(KA_MACRO, at);
-	if (!a || !(a->name = memdup0(p->t + at, wl))) {
+	if (!a || !(a->name = kite_memdup0(p->t + at, wl))) {
 		free(a);
 		perr(p, at, "out of memory");
 		return NULL;
@@ -985,7 +986,7 @@ char *kite_ast_to_string(const struct kite_ast *a)
 		return NULL;
 	}
 	if (!b.p)
-		return memdup0("", 0);
+		return kite_memdup0("", 0);
 	return b.p;
 }
 
