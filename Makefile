@@ -24,6 +24,8 @@ ifeq ($(SAN),1)
 endif
 LIBS     := -lzstd -lz
 BPF_LIBS := -lbpf -lelf -lz
+# kite (not kite-record) reads rules files
+KITE_LIBS := -lyaml
 BPFTOOL  ?= bpftool
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
@@ -70,7 +72,7 @@ $(LIBREPLAY): $(REPLAY_OBJ)
 
 $(BIN)/kite: $(O)/replay/main.o $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(KITE_LIBS)
 
 # The eBPF driver: vmlinux.h from the running kernel's BTF, the BPF object, its libbpf skeleton.
 $(O)/ebpf/vmlinux.h:
@@ -94,7 +96,7 @@ $(BIN)/kite-record: $(RECORD_OBJ) $(DRIVER_OBJ) $(LIBFORMAT)
 $(O)/tests/%: tests/unit/%.c tests/unit/testlib.c $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit -Ireplay $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c \
-	    $(LIBREPLAY) $(LIBFORMAT) -lcmocka -lpcap $(LIBS)
+	    $(LIBREPLAY) $(LIBFORMAT) -lcmocka -lpcap $(LIBS) $(KITE_LIBS)
 
 $(O)/tests/kt-workload: tests/e2e/workload.c
 	@mkdir -p $(dir $@)
@@ -112,7 +114,7 @@ $(O)/bench/%: bench/%.c tests/unit/testlib.c $(LIBFORMAT)
 $(O)/bench/replay: bench/replay.c bench/gen.c bench/gen.h $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Ireplay -Ibench $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/replay.c bench/gen.c \
-	    $(LIBREPLAY) $(LIBFORMAT) $(LIBS)
+	    $(LIBREPLAY) $(LIBFORMAT) $(LIBS) $(KITE_LIBS)
 
 # The demo records a scripted scenario with the eBPF driver where it can (root and BTF), or uses
 # the sample recorded the same way; then shows what kite reads from it.  (Rules come with kite replay.)
@@ -159,7 +161,9 @@ fuzz: check-deps
 	$(CLANG) $(FUZZ_FLAGS) -o $(O)/fuzz/fuzz_reader fuzz/fuzz_reader.c tests/unit/testlib.c $(FORMAT_SRC) $(LIBS)
 	$(CLANG) $(FUZZ_FLAGS) -o $(O)/fuzz/fuzz_schema fuzz/fuzz_schema.c $(FORMAT_SRC) $(LIBS)
 	$(CLANG) $(FUZZ_FLAGS) -Ireplay -o $(O)/fuzz/fuzz_filter fuzz/fuzz_filter.c \
-	    $(filter-out replay/main.c,$(KITE_SRC)) $(FORMAT_SRC) $(LIBS)
+	    $(filter-out replay/main.c,$(KITE_SRC)) $(FORMAT_SRC) $(LIBS) $(KITE_LIBS)
+	$(CLANG) $(FUZZ_FLAGS) -Ireplay -o $(O)/fuzz/fuzz_rules fuzz/fuzz_rules.c \
+	    $(filter-out replay/main.c,$(KITE_SRC)) $(FORMAT_SRC) $(LIBS) $(KITE_LIBS)
 	sh fuzz/run.sh $(O)/fuzz $(FUZZ_SECONDS)
 
 bench: all $(O)/bench/format $(O)/bench/replay

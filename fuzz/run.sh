@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh - seeds the fuzz corpora, runs each libFuzzer target for its share of the time, fails on a finding.
 #   sh fuzz/run.sh BUILDDIR SECONDS     (as `make fuzz` does; works from any directory)
-# Targets are the fuzz_* binaries present in BUILDDIR (fuzz_reader, fuzz_schema, fuzz_filter); the
+# Targets are the fuzz_* binaries present in BUILDDIR (fuzz_reader, fuzz_schema, fuzz_filter, fuzz_rules); the
 # seconds are split evenly between them.  Corpora grow in BUILDDIR/corpus-NAME; crash,
 # leak, timeout and OOM inputs are saved under BUILDDIR/artifacts/, logs in BUILDDIR/NAME.log.
 set -u
@@ -39,9 +39,17 @@ if is_empty "$builddir/corpus-filter"; then
 	done <fuzz/filter-seeds.txt
 fi
 
+# rules files: the snippets in fuzz/rules-seeds/, kite's rules, and the official Falco files when present
+if is_empty "$builddir/corpus-rules"; then
+	mkdir -p "$builddir/corpus-rules"
+	for f in fuzz/rules-seeds/*.yaml rules/*.yaml ../shared/data/rules/*.yaml; do
+		[ -f "$f" ] && cp "$f" "$builddir/corpus-rules/"
+	done
+fi
+
 # ---- targets ----
 targets=""
-for t in fuzz_reader fuzz_schema fuzz_filter; do
+for t in fuzz_reader fuzz_schema fuzz_filter fuzz_rules; do
 	[ -x "$builddir/$t" ] && targets="$targets $t"
 done
 if [ -z "$targets" ]; then

@@ -15,6 +15,7 @@ static const char usage[] =
         "  recover FILE    rebuild the index and footer of a capture whose writer was killed\n"
         "  show FILE...    events with their process and fd, filtered (Falco conditions)\n"
         "  tree FILE...    the process tree: lineage, command lines, lifetimes\n"
+        "  replay FILE...  run Falco rules over captures: alerts, a summary, a CI exit status\n"
         "  fields          the fields filters and formats can use\n"
         "\n"
         "Run 'kite <command> --help' for a command's options.\n"
@@ -29,7 +30,7 @@ struct command {
 
 static const struct command commands[] = {
         {"info", cmd_info}, {"dump", cmd_dump}, {"recover", cmd_recover},
-        {"show", cmd_show}, {"tree", cmd_tree}, {"fields", cmd_fields},
+        {"show", cmd_show}, {"tree", cmd_tree}, {"fields", cmd_fields}, {"replay", cmd_replay},
 };
 
 int main(int argc, char **argv)

@@ -172,15 +172,25 @@ void kite_output_json_value(const struct kite_field *f, struct kite_ctx *c, stru
 	}
 }
 
-void kite_output_json_fields(struct kite_output *o, struct kite_ctx *c, struct json *j)
+void kite_output_json_members(struct kite_output *o, struct kite_ctx *c, struct json *j)
 {
-	json_begin_object(j);
 	for (size_t i = 0; i < o->nseg; i++) {
 		const struct segment *s = &o->seg[i];
 		if (s->text)
 			continue;
+		int seen = 0; /* a field used twice in the format is one key */
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !o->seg[k].text && !strcmp(o->seg[k].key, s->key);
+		if (seen)
+			continue;
 		json_key(j, s->key);
 		kite_output_json_value(&s->field, c, j);
 	}
+}
+
+void kite_output_json_fields(struct kite_output *o, struct kite_ctx *c, struct json *j)
+{
+	json_begin_object(j);
+	kite_output_json_members(o, c, j);
 	json_end_object(j);
 }

@@ -31,6 +31,8 @@ const char *kite_output_render(struct kite_output *o, struct kite_ctx *c, int fo
 
 /* The format's fields as one JSON object: {"proc.name": "bash", "fd.num": 3, "fd.name": null}. */
 void kite_output_json_fields(struct kite_output *o, struct kite_ctx *c, struct json *j);
+/* The same members without the braces, each field once (to add members of one's own). */
+void kite_output_json_members(struct kite_output *o, struct kite_ctx *c, struct json *j);
 /* One field's value as JSON: numbers as numbers, missing as null, several values as an array. */
 void kite_output_json_value(const struct kite_field *f, struct kite_ctx *c, struct json *j);
 
