@@ -116,32 +116,33 @@ $(O)/bench/replay: bench/replay.c bench/gen.c bench/gen.h $(LIBREPLAY) $(LIBFORM
 	$(CC) $(CPPFLAGS) -Ireplay -Ibench $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/replay.c bench/gen.c \
 	    $(LIBREPLAY) $(LIBFORMAT) $(LIBS) $(KITE_LIBS)
 
-# The demo records a scripted scenario with the eBPF driver where it can (root and BTF), or uses
-# the sample recorded the same way; then shows what kite reads from it.  (Rules come with kite replay.)
+# bench/rules: replay with Falco rules loaded, over bench/replay's cached captures (bench/gen.c)
+$(O)/bench/rules: bench/rules.c bench/gen.c bench/gen.h $(LIBREPLAY) $(LIBFORMAT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ireplay -Ibench $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/rules.c bench/gen.c \
+	    $(LIBREPLAY) $(LIBFORMAT) $(LIBS) $(KITE_LIBS)
+
+# The demo records a scripted attack-like scenario with the eBPF driver where it can (root and
+# BTF), or uses the sample recorded the same way; then replays it through kite's rules.
+DEMO_SCENARIO := samples/scenarios/attacks.sh
+DEMO_SAMPLE   := samples/attacks.kcap
 demo: check-deps
 	$(MAKE) all
 	@mkdir -p $(O)/demo
 	@if [ "$$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then \
-		echo "== recording samples/scenarios/suspicious.sh with kite-record (eBPF)"; \
-		$(BIN)/kite-record --no-env --follow -w $(O)/demo/demo.kcap -- sh samples/scenarios/suspicious.sh; \
+		echo "== recording $(DEMO_SCENARIO) with kite-record (eBPF)"; \
+		$(BIN)/kite-record --no-env --follow -w $(O)/demo/demo.kcap -- sh $(DEMO_SCENARIO) >/dev/null; \
 	else \
-		echo "== not root (or no BTF): using samples/suspicious.kcap, recorded the same way"; \
-		cp samples/suspicious.kcap $(O)/demo/demo.kcap; \
+		echo "== not root (or no BTF): using $(DEMO_SAMPLE), recorded the same way"; \
+		cp $(DEMO_SAMPLE) $(O)/demo/demo.kcap; \
 	fi
-	$(BIN)/kite info $(O)/demo/demo.kcap
 	@echo "== the scenario's process tree (kite tree)"
-	@$(BIN)/kite tree -p "$$($(BIN)/kite show -n 1 -p %proc.pid $(O)/demo/demo.kcap 'proc.cmdline = "sh samples/scenarios/suspicious.sh"')" \
-		$(O)/demo/demo.kcap | cut -c1-150
-	@echo "== what it did that a Falco rule looks for (kite show with Falco conditions)"
-	@$(BIN)/kite show -p '$(DEMO_FORMAT)' $(O)/demo/demo.kcap '$(DEMO_FILTER)' | sed 's/ <NA>//g'
-
-DEMO_FORMAT := *%evt.time %proc.name (parent %proc.pname) %evt.type %fd.name %evt.arg.target %evt.arg.request
-DEMO_FILTER := (evt.type in (open, openat) and fd.name in (/etc/shadow, /etc/kite-sample-marker)) \
-	or (evt.type = execve and proc.pname = httpd) \
-	or (evt.type in (symlink, symlinkat) and evt.arg.target = /etc/shadow) \
-	or (evt.type = execve and proc.is_exe_from_memfd = true) \
-	or (evt.type = ptrace and evt.arg.request contains ATTACH) \
-	or (evt.type = connect and fd.l4proto = tcp)
+	@$(BIN)/kite tree -p "$$($(BIN)/kite show -n 1 -p %proc.pid $(O)/demo/demo.kcap 'proc.cmdline = "sh $(DEMO_SCENARIO)"')" \
+		$(O)/demo/demo.kcap | cut -c1-150 | head -40
+	@echo "== kite's rules over it (kite replay, rules/kite_rules.yaml)"
+	@$(BIN)/kite replay --no-progress $(O)/demo/demo.kcap | cut -c1-220
+	@echo "== CI gate: kite replay --fail-on warning exits 1 on this capture"
+	@$(BIN)/kite replay -q --fail-on warning $(O)/demo/demo.kcap >/dev/null; echo "exit status $$?"
 
 deps:
 	@sh mk/deps.sh install
@@ -166,9 +167,10 @@ fuzz: check-deps
 	    $(filter-out replay/main.c,$(KITE_SRC)) $(FORMAT_SRC) $(LIBS) $(KITE_LIBS)
 	sh fuzz/run.sh $(O)/fuzz $(FUZZ_SECONDS)
 
-bench: all $(O)/bench/format $(O)/bench/replay
+bench: all $(O)/bench/format $(O)/bench/replay $(O)/bench/rules
 	$(O)/bench/format
 	$(O)/bench/replay
+	$(O)/bench/rules
 	sh bench/record.sh $(O) $(BIN)
 
 format:
@@ -176,9 +178,10 @@ format:
 	    $(RECORD_SRC) $(TEST_SRC) tests/unit/*.h tests/unit/testlib.c $(wildcard fuzz/*.c bench/*.c bench/*.h tests/e2e/*.c)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/kite
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/kite $(DESTDIR)$(PREFIX)/share/kite
 	install -m 0755 $(BIN)/kite $(BIN)/kite-record $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 docs/FORMAT.md README.md $(DESTDIR)$(PREFIX)/share/doc/kite/
+	install -m 0644 docs/*.md README.md $(DESTDIR)$(PREFIX)/share/doc/kite/
+	install -m 0644 rules/kite_rules.yaml $(DESTDIR)$(PREFIX)/share/kite/
 
 clean:
 	rm -rf build bin

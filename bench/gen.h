@@ -39,4 +39,21 @@ int kb_generate(int fd, uint64_t nevents, uint64_t seed, struct kb_expect *x, ch
 int kb_expect_save(const char *path, const struct kb_expect *x);
 int kb_expect_load(const char *path, struct kb_expect *x);
 
+/* The seed of the benchmarks' captures. */
+#define KB_SEED 42
+
+/* The directory of the running program (/proc/self/exe, else argv0's), where captures are cached. */
+void kb_self_dir(const char *argv0, char *out, size_t len);
+
+/* The cached capture of n events in dir and its expectations: DIR/replay-N.kcap, DIR/replay-N.expect. */
+void kb_capture_paths(const char *dir, uint64_t n, char *kcap, char *expect, size_t len);
+
+/*
+ * The cached capture of n events in dir (path in kcap_out, expectations in *x),
+ * generated with KB_SEED when missing, shorter or made by another generator
+ * version (printing "- generating ..." on stdout).  0, or -1 with the reason
+ * on stderr.
+ */
+int kb_capture(const char *dir, uint64_t n, char *kcap_out, size_t len, struct kb_expect *x);
+
 #endif

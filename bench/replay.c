@@ -1,8 +1,6 @@
 /* replay.c - benchmarks replay: decode, state, filters in events/s; peak memory at 1x and 4x the events. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -10,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,7 +21,6 @@
 
 #define DEFAULT_EVENTS 10000000ull
 #define QUICK_EVENTS   200000ull
-#define SEED           42
 #define TARGET_MEPS    5.0 /* the target through decode + state + filter, on one core */
 #define MAX_ROWS       8
 
@@ -95,64 +91,10 @@ static void usage(FILE *f, const char *argv0)
 
 static char cache_dir[PATH_MAX - 64]; /* room for "/replay-N.expect" */
 
-static void find_cache_dir(const char *argv0)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		snprintf(self, sizeof(self), "%s", argv0);
-	else
-		self[n] = '\0';
-	snprintf(cache_dir, sizeof(cache_dir), "%s", dirname(self));
-}
-
-static void capture_paths(uint64_t n, char kcap[PATH_MAX], char expect[PATH_MAX])
-{
-	size_t len = PATH_MAX;
-	snprintf(kcap, len, "%s/replay-%" PRIu64 ".kcap", cache_dir, n);
-	snprintf(expect, len, "%s/replay-%" PRIu64 ".expect", cache_dir, n);
-}
-
-static int generate(const char *kcap, const char *expect, uint64_t n, struct kb_expect *x)
-{
-	char tmp[PATH_MAX + 8], err[512];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", kcap);
-	printf("- generating %s (%" PRIu64 " events) ...", kcap, n);
-	fflush(stdout);
-	double t0 = now(CLOCK_MONOTONIC);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fprintf(stderr, "\nbench: %s: %s\n", tmp, strerror(errno));
-		return -1;
-	}
-	if (kb_generate(fd, n, SEED, x, err, sizeof(err))) {
-		fprintf(stderr, "\nbench: %s\n", err);
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	const char *bad = close(fd)                   ? tmp
-	                  : rename(tmp, kcap)         ? kcap
-	                  : kb_expect_save(expect, x) ? expect
-	                                              : NULL;
-	if (bad) {
-		fprintf(stderr, "\nbench: %s: %s\n", bad, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	printf(" %.1f s\n", now(CLOCK_MONOTONIC) - t0);
-	return 0;
-}
-
-/* The cached capture of n events, generated when missing or stale. */
+/* The cached capture of n events, generated when missing or stale (bench/gen.c). */
 static int ensure_capture(uint64_t n, char kcap[PATH_MAX], struct kb_expect *x)
 {
-	char expect[PATH_MAX];
-	struct stat st;
-	capture_paths(n, kcap, expect);
-	if (kb_expect_load(expect, x) == 0 && x->events >= n && stat(kcap, &st) == 0)
-		return 0;
-	return generate(kcap, expect, n, x);
+	return kb_capture(cache_dir, n, kcap, PATH_MAX, x);
 }
 
 /* ---- the passes ---- */
@@ -320,7 +262,7 @@ static int run_rss_child(uint64_t n, struct mem *m)
 {
 	char kcap[PATH_MAX], expect[PATH_MAX], line[512];
 	int pfd[2];
-	capture_paths(n, kcap, expect);
+	kb_capture_paths(cache_dir, n, kcap, expect, PATH_MAX);
 	fflush(stdout);
 	if (pipe(pfd))
 		return -1;
@@ -447,7 +389,7 @@ static int parse_events(const char *s, uint64_t *n)
 int main(int argc, char **argv)
 {
 	uint64_t n = DEFAULT_EVENTS;
-	find_cache_dir(argv[0]);
+	kb_self_dir(argv[0], cache_dir, sizeof(cache_dir));
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout, argv[0]);

@@ -327,6 +327,24 @@ static void iso_time(uint64_t ts, char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%09" PRIu64 "Z", ts % 1000000000u);
 }
 
+/* Falco's text output escapes control bytes: \n \r \t as such, others as \u00XX. */
+static void put_escaped(const char *s, size_t n, FILE *f)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch == '\r')
+			fputs("\\r", f);
+		else if (ch == '\t')
+			fputs("\\t", f);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+}
+
 static void print_alert(void *ctx, struct kite_rule *rule, struct kite_ctx *c)
 {
 	struct alert_sink *s = ctx;
@@ -337,7 +355,9 @@ static void print_alert(void *ctx, struct kite_rule *rule, struct kite_ctx *c)
 	if (rule->priority < s->worst)
 		s->worst = rule->priority;
 	if (!s->o->json) {
-		printf("%.*s: %s %.*s\n", (int)tlen, t, kite_priority_name(rule->priority), (int)olen, out);
+		printf("%.*s: %s ", (int)tlen, t, kite_priority_name(rule->priority));
+		put_escaped(out, olen, stdout);
+		putchar('\n');
 		return;
 	}
 	char line[64 * 1024], when[64];

@@ -552,6 +552,8 @@ static int append_exceptions(struct loader *L, struct rl_rule *ru, struct rl_exc
 		if (ex[i].comps)
 			return load_error(L, ex[i].comps, "exception", ex[i].name,
 			                  "Can not append exception comps to existing exception, only values");
+		if (!ex[i].nvalues)
+			continue;
 		old->values = rl_grow(old->values, (old->nvalues + ex[i].nvalues) * sizeof(*old->values));
 		memcpy(old->values + old->nvalues, ex[i].values, ex[i].nvalues * sizeof(*old->values));
 		old->nvalues += ex[i].nvalues;
