@@ -1008,10 +1008,26 @@ int BPF_PROG(kite_sys_exit, struct pt_regs *regs, long ret)
 }
 
 /*
- * No sched_process_fork program: a new child returns from fork/clone through
- * the syscall exit path, so kite_sys_exit already records the child's side
- * (return value 0, the child's tid), as Falco reports it.
+ * A new child returns from fork/clone through the syscall exit path, so
+ * kite_sys_exit already records the child's side (return value 0, the
+ * child's tid), as Falco reports it.  This program only keeps --follow
+ * exact: the child joins the followed set while its parent is still known
+ * (in the parent's context, before the child first runs), so a child whose
+ * parent exits at once is not lost, nor are its own descendants.
  */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(kite_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (!filter_pid || !filter_follow)
+		return 0;
+	u32 ptgid = parent->tgid;
+	if (!bpf_map_lookup_elem(&filter_pids, &ptgid))
+		return 0;
+	u32 ctgid = child->tgid;
+	u8 one = 1;
+	bpf_map_update_elem(&filter_pids, &ctgid, &one, BPF_ANY);
+	return 0;
+}
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(kite_exit, struct task_struct *task)
