@@ -17,3 +17,7 @@ record workload.kcap build/tests/kt-workload /tmp/kite-sample-expect.txt
 rm -f /tmp/kite-sample-expect.txt
 # attack-like actions a rule set should flag
 record suspicious.kcap sh samples/scenarios/suspicious.sh
+# one action for each rule of rules/kite_rules.yaml and of the official Falco rules a host can fire
+record attacks.kcap sh samples/scenarios/attacks.sh
+# a normal developer / CI workload that no rule should flag
+record benign.kcap sh samples/scenarios/benign.sh
