@@ -304,6 +304,8 @@
 #define TUPLE(n, s)          P(n, KITE_K_TUPLE, s)
 #define ABSTIME(n, s)        P(n, KITE_K_ABSTIME, s)
 #define MODE(n, s)           PD(n, KITE_K_MODE, KITE_FMT_OCT, KITE_NOREF, s, KITE_NOTABLE)
+/* chmod's mode: Falco names its bits (evt.arg.mode = S_IXOTH|...|S_ISUID), open's and mkdir's stay octal */
+#define CHMOD_MODE(n, s)     PD(n, KITE_K_MODE, KITE_FMT_OCT, KITE_NOREF, s, KITE_TBL_MODE_FLAGS)
 #define DEV(n, s)            PHEX(n, KITE_K_DEV, s)
 #define ADDR(n, s)           PHEX(n, KITE_K_ADDR, s)
 #define FLAGS(n, tbl, s)     PD(n, KITE_K_FLAGS, KITE_FMT_HEX, KITE_NOREF, s, KITE_TBL_##tbl)
@@ -465,10 +467,10 @@ const struct kite_event_desc kite_event_table[] = {
               PATH("linkpath", ARG(1))),
         EVENT(SYMLINKAT, "symlinkat", FILE, SC, SYS_symlinkat, RES, STR("target", ARG(0)),
               FD("linkdirfd", ARG(1)), RELPATH("linkpath", 2, ARG(2))),
-        EVENT(CHMOD, "chmod", FILE, SC, SYS_chmod, RES, PATH("filename", ARG(0)), MODE("mode", ARG(1))),
-        EVENT(FCHMOD, "fchmod", FILE, SC, SYS_fchmod, RES, FD("fd", ARG(0)), MODE("mode", ARG(1))),
+        EVENT(CHMOD, "chmod", FILE, SC, SYS_chmod, RES, PATH("filename", ARG(0)), CHMOD_MODE("mode", ARG(1))),
+        EVENT(FCHMOD, "fchmod", FILE, SC, SYS_fchmod, RES, FD("fd", ARG(0)), CHMOD_MODE("mode", ARG(1))),
         EVENT(FCHMODAT, "fchmodat", FILE, SC, SYS_fchmodat, RES, FD("dirfd", ARG(0)),
-              RELPATH("filename", 1, ARG(1)), MODE("mode", ARG(2))),
+              RELPATH("filename", 1, ARG(1)), CHMOD_MODE("mode", ARG(2))),
         EVENT(CHOWN, "chown", FILE, SC, SYS_chown, RES, PATH("path", ARG(0)), UID("uid", ARG(1)),
               GID("gid", ARG(2))),
         EVENT(FCHOWN, "fchown", FILE, SC, SYS_fchown, RES, FD("fd", ARG(0)), UID("uid", ARG(1)),

@@ -135,6 +135,7 @@ enum kite_table_id {
 	KITE_TBL_SOCKET_PROTO,      /* IPPROTO_* (enum) */
 	KITE_TBL_EXECVE_FLAGS,      /* kite's exec flags (exe writable, from memfd, ...) */
 	KITE_TBL_CLOSE_RANGE_FLAGS, /* CLOSE_RANGE_* */
+	KITE_TBL_MODE_FLAGS,        /* S_I* permission bits of the chmod family (Falco names them) */
 	KITE_TBL_MAX_BUILTIN
 };
 

@@ -22,6 +22,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <sys/ptrace.h>
@@ -824,6 +825,12 @@ static const struct kite_flag_entry close_range_flags[] = {
         BIT(CLOSE_RANGE_CLOEXEC),
 };
 
+/* chmod modes, in Falco's order (its mode_flags): the low bits first, so names read S_IXOTH|...|S_ISUID. */
+static const struct kite_flag_entry mode_flags[] = {
+        BIT(S_IXOTH), BIT(S_IWOTH), BIT(S_IROTH), BIT(S_IXGRP), BIT(S_IWGRP), BIT(S_IRGRP),
+        BIT(S_IXUSR), BIT(S_IWUSR), BIT(S_IRUSR), BIT(S_ISVTX), BIT(S_ISGID), BIT(S_ISUID),
+};
+
 /* ---- the list, in table-id order ---- */
 
 #define TABLE(id_, kind_, name_, arr)                                                                        \
@@ -860,6 +867,7 @@ const struct kite_flag_table kite_flag_tables[] = {
         TABLE(KITE_TBL_SOCKET_PROTO, ENUM, "socket_proto", socket_proto),
         TABLE(KITE_TBL_EXECVE_FLAGS, FLAGS, "execve_flags", execve_flags),
         TABLE(KITE_TBL_CLOSE_RANGE_FLAGS, FLAGS, "close_range_flags", close_range_flags),
+        TABLE(KITE_TBL_MODE_FLAGS, FLAGS, "mode_flags", mode_flags),
 };
 
 const size_t kite_flag_tables_len = sizeof(kite_flag_tables) / sizeof(kite_flag_tables[0]);

@@ -149,6 +149,8 @@ static const char *arg_resolved(struct kite_ctx *c, const struct kite_param_desc
 	case KITE_K_FLAGS:
 	case KITE_K_ENUM:
 	case KITE_K_SIGNAL: return is_int_len(n) ? table_text(c, p, kite_get_u(v, n), len) : NULL;
+	case KITE_K_MODE: /* named bits where the table gives names (chmod), as libsinsp's PT_MODE */
+		return p->table && is_int_len(n) ? table_text(c, p, kite_get_u(v, n), len) : NULL;
 	case KITE_K_UID: {
 		const struct kite_user *u =
 		        is_int_len(n) ? kite_state_user(c->state, (uint32_t)kite_get_u(v, n)) : NULL;

@@ -140,10 +140,7 @@ EOF
 1 Non sudo setuid
 1 BPF Program Not Profiled
 $ct Change thread namespace                  # setns in the fake container
-# Set Setuid or Setgid bit (chmod 4755) should fire once, but kite renders evt.arg.mode of
-# chmod as octal ("04755") where Falco gives the mode names ("S_IXOTH|...|S_ISUID"), so its
-# 'evt.arg.mode contains "S_ISUID"' never matches. Expect 1 here once kite is fixed.
-0 Set Setuid or Setgid bit
+1 Set Setuid or Setgid bit                   # chmod 4755: evt.arg.mode names the bits, as Falco
 EOF
 	replay_json sandbox "$cap" "$SANDBOX"
 	expect_alerts "falco-sandbox_rules.yaml on $cap" "$WORK/sandbox.json" <<EOF
