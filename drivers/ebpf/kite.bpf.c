@@ -335,6 +335,7 @@ struct walk {
 	u8 *tmp;
 	u32 pos;     /* start of the path built so far, at the end of tmp */
 	int done;
+	int pseudo;  /* ended at a dentry that is its own parent without being a mount's root (memfd) */
 };
 
 static long walk_step(u32 i, void *ctx)
@@ -345,7 +346,14 @@ static long walk_step(u32 i, void *ctx)
 	struct mount *mnt = w->mnt;
 	struct dentry *root = BPF_CORE_READ(vfsmnt, mnt_root);
 	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-	if (dentry == root || dentry == parent) {
+	if (dentry == parent && dentry != root) {
+		/*
+		 * A pseudo file (memfd, an anonymous shmem file): no path leads to
+		 * it, so the kernel's d_path gives "/NAME (deleted)"; so does this.
+		 */
+		w->pseudo = 1;
+		parent = NULL;
+	} else if (dentry == root || dentry == parent) {
 		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 		if (mnt == up || dentry == parent) { /* the root of everything */
 			w->done = 1;
@@ -367,7 +375,7 @@ static long walk_step(u32 i, void *ctx)
 	w->pos -= 1;
 	w->tmp[BOUND(w->pos, TMP_MASK)] = '/';
 	w->dentry = parent;
-	return 0;
+	return parent ? 0 : 1;
 }
 
 /* The absolute path of a struct path, resolved across mounts (bpf_d_path is not allowed here). */
@@ -386,10 +394,15 @@ static __always_inline u32 put_path(struct fill *f, struct path *p)
 		dst[0] = '/';
 		return 1;
 	}
-	if (n > KB_STR_MAX - 1)
+	u32 extra = w.pseudo ? 10 : 0; /* " (deleted)" */
+	if (n + extra > KB_STR_MAX - 1)
 		return 0;
 	bpf_probe_read_kernel(dst, BOUND(n, KB_STR_MAX - 1), f->tmp + BOUND(w.pos, TMP_MASK));
-	return n;
+	if (extra) {
+		u8 *end = f->buf + BOUND(f->off + n, MASK);
+		__builtin_memcpy(end, " (deleted)", 10);
+	}
+	return n + extra;
 }
 
 /* ---- cgroups ---- */

@@ -66,6 +66,10 @@ count() {
 check_attacks() {
 	cap=$1
 	ct=1 net=1
+	# an exec from a memfd has the kernel's path for it, as Falco shows it
+	run 0 "$KITE" show -p '%proc.exepath' "$cap" 'evt.type=execve and proc.is_exe_from_memfd=true'
+	contains out "/memfd:"
+	contains out " (deleted)"
 	if [ "$(count "$cap" 'container.id != host')" -eq 0 ]; then
 		ct=0
 		[ "${2:-}" = required ] && fail "$cap: no event in the fake container"
