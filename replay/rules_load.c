@@ -515,6 +515,7 @@ static int read_exceptions(struct loader *L, const struct ynode *item, const cha
 				exception_free(&(*out)[k]);
 			free(*out);
 			*out = NULL;
+			*nout = 0;
 			return -1;
 		}
 		(*nout)++;
