@@ -98,9 +98,12 @@ $(O)/tests/%: tests/unit/%.c tests/unit/testlib.c $(LIBREPLAY) $(LIBFORMAT)
 	$(CC) $(CPPFLAGS) -Itests/unit -Ireplay $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c \
 	    $(LIBREPLAY) $(LIBFORMAT) -lcmocka -lpcap $(LIBS) $(KITE_LIBS)
 
+# test_ebpf includes the driver's spec.c (the table-to-BPF compiler) to check it directly
+$(O)/tests/test_ebpf: drivers/ebpf/spec.c drivers/ebpf/kite_bpf.h
+
 $(O)/tests/kt-workload: tests/e2e/workload.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -pthread
 
 $(O)/tests/kt-state-scenarios: tests/e2e/state_scenarios.c
 	@mkdir -p $(dir $@)

@@ -389,7 +389,7 @@ const struct kite_event_desc kite_event_table[] = {
         EVENT(OPENAT2, "openat2", FILE, SC_NEWFD, SYS_openat2, FD("fd", RET), FD("dirfd", ARG(0)),
               RELPATH("name", 1, ENTRY(1)), FLAGS("flags", OPEN_FLAGS, SPECIAL), MODE("mode", SPECIAL),
               FLAGS("resolve", RESOLVE_FLAGS, SPECIAL), DEV("dev", SPECIAL), UINT("ino", SPECIAL)),
-        /* creat_flags: Falco's overlay-layer bits of the new file */
+        /* creat_flags: Falco's overlay-layer bits of the new file (1: upper layer, 2: lower) */
         EVENT(CREAT, "creat", FILE, SC_NEWFD, SYS_creat, FD("fd", RET), PATH("name", ENTRY(0)),
               MODE("mode", ARG(1)), DEV("dev", SPECIAL), UINT("ino", SPECIAL),
               PHEX("creat_flags", KITE_K_UINT, SPECIAL)),
@@ -435,7 +435,8 @@ const struct kite_event_desc kite_event_table[] = {
               FD("fd", ARG(0)), UINT("size", SPECIAL), TUPLE("tuple", SPECIAL)),
         EVENT(RECVFROM, "recvfrom", IO_READ, SC_STATE, SYS_recvfrom, RES, BYTES("data", SPECIAL),
               TUPLE("tuple", SPECIAL), FD("fd", ARG(0)), UINT("size", ARG(2))),
-        /* msgcontrol carries SCM_RIGHTS fds */
+        /* size: the bytes received (res, 0 on an error), as Falco; msgcontrol: the control data
+         * (SCM_RIGHTS fds, credentials) as the call left it */
         EVENT(RECVMSG, "recvmsg", IO_READ, SC_STATE, SYS_recvmsg, RES, UINT("size", SPECIAL),
               BYTES("data", SPECIAL), TUPLE("tuple", SPECIAL), BYTES("msgcontrol", SPECIAL),
               FD("fd", ARG(0))),
@@ -548,7 +549,8 @@ const struct kite_event_desc kite_event_table[] = {
               UINT("size", ARG(2)), UINT("pos", ARG(3))),
         EVENT(PWRITE, "pwrite", IO_WRITE, SC_IO, SYS_pwrite64, RES, BYTES("data", SPECIAL), FD("fd", ARG(0)),
               UINT("size", ARG(2)), UINT("pos", ARG(3))),
-        /* size: the sum of the iovec lengths */
+        /* size, as Falco: readv's the bytes read (res, 0 on an error), writev's the sum of the
+         * iovec lengths */
         EVENT(READV, "readv", IO_READ, SC_IO, SYS_readv, RES, UINT("size", SPECIAL), BYTES("data", SPECIAL),
               FD("fd", ARG(0))),
         EVENT(WRITEV, "writev", IO_WRITE, SC_IO, SYS_writev, RES, BYTES("data", SPECIAL), FD("fd", ARG(0)),

@@ -519,17 +519,98 @@ static __always_inline u32 put_argv0(struct fill *f, struct mm_struct *mm)
 	return put_user_str(f, (void *)start);
 }
 
+/* ---- files: overlayfs layer, inode times ---- */
+
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+enum { OVL_NONE = 0, OVL_UPPER = 1, OVL_LOWER = 2 };
+
+/*
+ * Which overlayfs layer a file comes from, as Falco tells it: an overlay
+ * inode is the vfs_inode of a struct ovl_inode, followed by __upperdentry;
+ * a file with an upper dentry (that has an inode) is in the upper layer, any
+ * other overlay file in a lower one.  Where the kernel's BTF lacks ovl_inode
+ * (overlay built as a module), the upper dentry is taken to follow the inode
+ * directly, which it does in every kernel with overlayfs.
+ */
+static __always_inline int overlay_layer(struct file *file)
+{
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	if (!dentry || BPF_CORE_READ(dentry, d_sb, s_magic) != OVERLAYFS_SUPER_MAGIC)
+		return OVL_NONE;
+	u8 *inode = (u8 *)BPF_CORE_READ(dentry, d_inode);
+	u64 off = bpf_core_type_size(struct inode);
+	if (bpf_core_type_exists(struct ovl_inode))
+		off = bpf_core_field_offset(struct ovl_inode, __upperdentry) -
+		      bpf_core_field_offset(struct ovl_inode, vfs_inode);
+	struct dentry *upper = NULL;
+	if (!inode || bpf_probe_read_kernel(&upper, sizeof(upper), inode + off) || !upper)
+		return OVL_LOWER;
+	return BPF_CORE_READ(upper, d_inode, i_ino) ? OVL_UPPER : OVL_LOWER;
+}
+
+/*
+ * Inode times moved twice: a struct timespec64 i_ctime/i_mtime until Linux
+ * 6.6/6.7 renamed them __i_ctime/__i_mtime, then i_{c,m}time_sec and _nsec
+ * since 6.11.  CO-RE picks whichever the running kernel has.
+ */
+struct inode___v66 {
+	struct timespec64 __i_ctime;
+	struct timespec64 __i_mtime;
+} __attribute__((preserve_access_index));
+struct inode___old {
+	struct timespec64 i_ctime;
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+#define I_CTIME_QUERIED (1u << 31) /* 6.13+: multigrain timestamps flag a queried ctime in i_ctime_nsec */
+
+static __always_inline u64 epoch_ns(s64 sec, u64 nsec)
+{
+	return sec < 0 ? 0 : (u64)sec * 1000000000ull + nsec;
+}
+
+/* The inode's ctime (ctime != 0) or mtime, in ns since the epoch. */
+static __always_inline u64 inode_time(struct inode *ino, int ctime)
+{
+	struct timespec64 ts = {};
+	if (!ino)
+		return 0;
+	if (ctime) {
+		if (bpf_core_field_exists(ino->i_ctime_sec))
+			return epoch_ns(BPF_CORE_READ(ino, i_ctime_sec),
+			                BPF_CORE_READ(ino, i_ctime_nsec) & ~I_CTIME_QUERIED);
+		if (bpf_core_field_exists(((struct inode___v66 *)ino)->__i_ctime))
+			BPF_CORE_READ_INTO(&ts, (struct inode___v66 *)ino, __i_ctime);
+		else
+			BPF_CORE_READ_INTO(&ts, (struct inode___old *)ino, i_ctime);
+	} else {
+		if (bpf_core_field_exists(ino->i_mtime_sec))
+			return epoch_ns(BPF_CORE_READ(ino, i_mtime_sec), BPF_CORE_READ(ino, i_mtime_nsec));
+		if (bpf_core_field_exists(((struct inode___v66 *)ino)->__i_mtime))
+			BPF_CORE_READ_INTO(&ts, (struct inode___v66 *)ino, __i_mtime);
+		else
+			BPF_CORE_READ_INTO(&ts, (struct inode___old *)ino, i_mtime);
+	}
+	return epoch_ns(ts.tv_sec, (u64)ts.tv_nsec);
+}
+
 static __always_inline u32 exe_flags(struct task_struct *t)
 {
 	struct file *exe = BPF_CORE_READ(t, mm, exe_file);
 	const u8 *name = BPF_CORE_READ(exe, f_path.dentry, d_name.name);
 	char prefix[6] = {};
+	u32 flags = 0;
 	bpf_probe_read_kernel(prefix, sizeof(prefix), name);
 	/* memfd files are named "memfd:NAME": an exec from one is fileless */
 	if (prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' && prefix[4] == 'd' &&
 	    prefix[5] == ':')
-		return 0x4; /* KITE_EXE_FROM_MEMFD */
-	return 0;
+		flags |= 0x4; /* KITE_EXE_FROM_MEMFD */
+	int layer = exe ? overlay_layer(exe) : OVL_NONE;
+	if (layer == OVL_UPPER)
+		flags |= 0x2; /* KITE_EXE_UPPER_LAYER */
+	else if (layer == OVL_LOWER)
+		flags |= 0x8; /* KITE_EXE_LOWER_LAYER */
+	return flags;
 }
 
 static __always_inline u32 pid_nr_ns_top(struct pid *pid)
@@ -637,6 +718,11 @@ static __always_inline u32 put_process(struct fill *f, struct kb_param *p)
 	case KB_SP_CAP_PRM: bpf_probe_read_kernel(dst, 8, &cred->cap_permitted); return 8;
 	case KB_SP_CAP_EFF: bpf_probe_read_kernel(dst, 8, &cred->cap_effective); return 8;
 	case KB_SP_EXE_INO: return mm ? put_int(f, BPF_CORE_READ(mm, exe_file, f_inode, i_ino), 8) : 0;
+	case KB_SP_EXE_CTIME:
+	case KB_SP_EXE_MTIME: {
+		struct inode *ino = BPF_CORE_READ(mm, exe_file, f_inode);
+		return mm && ino ? put_int(f, inode_time(ino, p->special == KB_SP_EXE_CTIME), 8) : 0;
+	}
 	case KB_SP_UID: return put_int(f, BPF_CORE_READ(cred, euid.val), 4);
 	case KB_SP_GID: return put_int(f, BPF_CORE_READ(cred, egid.val), 4);
 	case KB_SP_VTID: return put_int(f, pid_nr_ns_top(BPF_CORE_READ(t, thread_pid)), 8);
@@ -655,6 +741,150 @@ static __always_inline u32 put_process(struct fill *f, struct kb_param *p)
 	}
 	}
 	return 0;
+}
+
+/* ---- I/O sizes ---- */
+
+#define UIO_MAXIOV 1024 /* the kernel refuses more iovecs */
+
+struct iov_sum {
+	u64 vec, cnt, total;
+	int failed;
+};
+
+static long iov_step(u32 i, void *ctx)
+{
+	struct iov_sum *s = ctx;
+	struct iovec iov;
+	if (i >= s->cnt)
+		return 1;
+	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(s->vec + (u64)i * sizeof(iov)))) {
+		s->failed = 1;
+		return 1;
+	}
+	s->total += iov.iov_len;
+	return 0;
+}
+
+/* The sum of the iov_len of cnt iovecs at vec (user memory); -1 if they cannot be read. */
+static __always_inline s64 iov_total(void *vec, u64 cnt)
+{
+	struct iov_sum s = {.vec = (u64)vec, .cnt = cnt};
+	if (!vec || cnt > UIO_MAXIOV)
+		return -1;
+	bpf_loop(UIO_MAXIOV, iov_step, &s, 0);
+	return s.failed ? -1 : (s64)s.total;
+}
+
+/* ---- process exit: who inherits the children ---- */
+
+#define PF_EXITING     0x4
+#define MAX_THREADS    1024 /* threads of a group looked at for a live one */
+#define MAX_ANCESTORS  128  /* ancestors looked at for a child subreaper */
+
+struct thread_walk {
+	u64 head; /* &signal->thread_head */
+	u64 node; /* the current thread's thread_node */
+	s32 tid;  /* a live thread found */
+	int done;
+};
+
+static long thread_step(u32 i, void *ctx)
+{
+	struct thread_walk *w = ctx;
+	if (!w->node || w->node == w->head) {
+		w->done = 1;
+		return 1;
+	}
+	u64 off = bpf_core_field_offset(struct task_struct, thread_node);
+	struct task_struct *t = (struct task_struct *)(w->node - off);
+	if (!(BPF_CORE_READ(t, flags) & PF_EXITING)) {
+		w->tid = BPF_CORE_READ(t, pid);
+		w->done = 1;
+		return 1;
+	}
+	w->node = (u64)BPF_CORE_READ(t, thread_node.next);
+	return 0;
+}
+
+/* A thread of t's group that is not exiting: its tid; 0 if none; -1 if there were too many to look at. */
+static __always_inline s32 alive_thread(struct task_struct *t)
+{
+	struct signal_struct *sig = BPF_CORE_READ(t, signal);
+	if (!sig)
+		return 0;
+	struct thread_walk w = {.head = (u64)sig + bpf_core_field_offset(struct signal_struct, thread_head)};
+	w.node = (u64)BPF_CORE_READ(sig, thread_head.next);
+	bpf_loop(MAX_THREADS, thread_step, &w, 0);
+	return w.tid ? w.tid : w.done ? 0 : -1;
+}
+
+struct ancestor_walk {
+	u64 task;         /* the ancestor looked at */
+	u64 child_reaper; /* the pid namespace's init */
+	u32 level;        /* the pid namespace's level: the walk stays in it */
+	s32 tid;
+	int done;
+};
+
+static long ancestor_step(u32 i, void *ctx)
+{
+	struct ancestor_walk *w = ctx;
+	struct task_struct *t = (struct task_struct *)w->task;
+	if (!t || w->task == w->child_reaper || BPF_CORE_READ(t, pid) == 0 ||
+	    BPF_CORE_READ(t, thread_pid, level) != w->level) {
+		w->done = 1; /* the namespace's init, init_task, or out of the namespace */
+		return 1;
+	}
+	struct signal_struct *sig = BPF_CORE_READ(t, signal);
+	if (sig && BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper)) {
+		s32 tid = alive_thread(t);
+		if (tid) {
+			w->tid = tid;
+			w->done = 1;
+			return 1;
+		}
+	}
+	w->task = (u64)BPF_CORE_READ(t, real_parent);
+	return 0;
+}
+
+/*
+ * Where the kernel is about to move the children of the exiting task
+ * (forget_original_parent, find_new_reaper), as Falco computes it at
+ * sched_process_exit: 0 if it has no children; else a live thread of its
+ * own group; else the nearest ancestor in its pid namespace that is a child
+ * subreaper (PR_SET_CHILD_SUBREAPER) with a live thread; else the
+ * namespace's init (0 when that is the exiting task: the namespace dies with
+ * it).  -1 when a bound stopped the search before an answer.
+ */
+static __always_inline s64 reaper_tid(struct task_struct *task)
+{
+	/* an empty children list points at itself: next->prev == next */
+	struct list_head *first = BPF_CORE_READ(task, children.next);
+	if (!first || (u64)BPF_CORE_READ(first, prev) == (u64)first)
+		return 0;
+	s32 tid = alive_thread(task);
+	if (tid)
+		return tid;
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	u32 level = BPF_CORE_READ(pid, level);
+	struct pid_namespace *ns = BPF_CORE_READ(pid, numbers[level & 63].ns);
+	struct task_struct *init = BPF_CORE_READ(ns, child_reaper);
+	if (!init)
+		return -1;
+	s32 init_tid = BPF_CORE_READ(init, pid);
+	if (init_tid == task->pid)
+		return 0;
+	struct signal_struct *sig = BPF_CORE_READ(task, signal);
+	if (!sig || !BPF_CORE_READ_BITFIELD_PROBED(sig, has_child_subreaper))
+		return init_tid;
+	struct ancestor_walk w = {.child_reaper = (u64)init, .level = level};
+	w.task = (u64)BPF_CORE_READ(task, real_parent);
+	bpf_loop(MAX_ANCESTORS, ancestor_step, &w, 0);
+	if (w.tid)
+		return w.tid;
+	return w.done ? init_tid : -1;
 }
 
 /* ---- one parameter ---- */
@@ -756,7 +986,36 @@ static __always_inline u32 put_special(struct fill *f, struct kb_param *p)
 		                                        : (u64)((code & 0x80) != 0);
 		return put_int(f, v, p->width);
 	}
+	case KB_SP_REAPER_TID: return put_int(f, (u64)reaper_tid(f->task), 8);
 	case KB_SP_SYSCALL_NR: return put_int(f, f->nr, 8);
+	case KB_SP_CREAT_FLAGS: {
+		struct file *file = f->ret >= 0 ? fd_file(f->task, f->ret) : NULL;
+		int layer = file ? overlay_layer(file) : OVL_NONE;
+		/* Falco's PPM_FD_UPPER_LAYER_CREAT and PPM_FD_LOWER_LAYER_CREAT */
+		return put_int(f, layer == OVL_UPPER ? 1 : layer == OVL_LOWER ? 2 : 0, p->width);
+	}
+	case KB_SP_RET_SIZE: return put_int(f, f->ret > 0 ? (u64)f->ret : 0, p->width);
+	case KB_SP_IOV_SIZE:
+	case KB_SP_MSG_SIZE: {
+		void *vec = (void *)reg_arg(f->regs, 0, 1);
+		u64 cnt = reg_arg(f->regs, 0, 2);
+		if (p->special == KB_SP_MSG_SIZE) {
+			struct user_msghdr msg = {};
+			if (bpf_probe_read_user(&msg, sizeof(msg), vec))
+				return 0;
+			vec = msg.msg_iov;
+			cnt = msg.msg_iovlen;
+		}
+		s64 total = iov_total(vec, cnt);
+		return total >= 0 ? put_int(f, (u64)total, p->width) : 0;
+	}
+	case KB_SP_MSG_CONTROL: {
+		struct user_msghdr msg = {};
+		if (f->ret < 0 || bpf_probe_read_user(&msg, sizeof(msg), (void *)reg_arg(f->regs, 0, 1)))
+			return 0;
+		/* the kernel has set msg_controllen to the length of the control data it wrote */
+		return put_user_bytes(f, msg.msg_control, msg.msg_controllen, KB_CTL_MAX);
+	}
 	case KB_SP_PRCTL_STR:
 	case KB_SP_PRCTL_INT: {
 		u64 option = reg_arg(f->regs, 0, 0), arg2 = reg_arg(f->regs, 0, 1);

@@ -19,6 +19,7 @@
 #define KB_STR_MAX   4096  /* paths, strings */
 #define KB_DATA_MAX  8192  /* I/O data (snaplen is clamped to it) */
 #define KB_ENTRY_MAX 4096  /* bytes saved at syscall entry */
+#define KB_CTL_MAX   4096  /* recvmsg's control data (SCM_RIGHTS of up to SCM_MAX_FD fds fits) */
 
 /* Where a parameter comes from, when no generic rule does it. */
 enum kb_special {
@@ -80,11 +81,19 @@ enum kb_special {
 	KB_SP_QUEUE_PCT,   /* ... and how full it is, in percent */
 	KB_SP_URING_PARAM, /* io_uring_setup: u32 number `arg` of the io_uring_params at argument 1 */
 	KB_SP_PIDNS_START, /* start time of the init process of the task's pid namespace */
+	KB_SP_EXE_CTIME,   /* ctime and mtime of the executable's inode (mm->exe_file), epoch ns */
+	KB_SP_EXE_MTIME,
+	KB_SP_CREAT_FLAGS, /* overlayfs layer of the file behind the returned fd (Falco's creat_flags) */
+	KB_SP_IOV_SIZE,    /* sum of the iov_len of the iovec array at argument 1 (count: argument 2) */
+	KB_SP_MSG_SIZE,    /* ... of the iovecs of the msghdr at argument 1 */
+	KB_SP_RET_SIZE,    /* the bytes transferred: the return value, 0 on an error */
+	KB_SP_MSG_CONTROL, /* the control buffer (ancillary data) of the msghdr at argument 1, after the call */
 	/* process exit */
 	KB_SP_EXIT_STATUS,
 	KB_SP_EXIT_RET,
 	KB_SP_EXIT_SIG,
 	KB_SP_EXIT_CORE,
+	KB_SP_REAPER_TID, /* who inherits the exiting task's children (0: it has none; -1: not found in bounds) */
 	/* the generic syscall event */
 	KB_SP_SYSCALL_NR,
 	KB_SP_RAW_ARGS,
