@@ -101,17 +101,24 @@ static int parse_priority_opt(const char *v, const char *opt, int *out)
 static int parse_opts(int argc, char **argv, struct replay_opts *o)
 {
 	enum { O_PRIO = 256, O_MATCH, O_FAIL, O_SKIP, O_FROM, O_TO, O_NOPROG };
-	static const struct option longopts[] = {
-	        {"rules", required_argument, NULL, 'r'},       {"priority", required_argument, NULL, O_PRIO},
-	        {"enable-tag", required_argument, NULL, 't'},  {"disable-tag", required_argument, NULL, 'T'},
-	        {"disable-rule", required_argument, NULL, 'D'}, {"rule-matching", required_argument, NULL, O_MATCH},
-	        {"json", no_argument, NULL, 'j'},              {"fail-on", required_argument, NULL, O_FAIL},
-	        {"skip-invalid", no_argument, NULL, O_SKIP},   {"validate", no_argument, NULL, 'V'},
-	        {"list", no_argument, NULL, 'L'},              {"from", required_argument, NULL, O_FROM},
-	        {"describe", required_argument, NULL, 'l'},
-	        {"to", required_argument, NULL, O_TO},         {"quiet", no_argument, NULL, 'q'},
-	        {"no-progress", no_argument, NULL, O_NOPROG},  {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"rules", required_argument, NULL, 'r'},
+	                                         {"priority", required_argument, NULL, O_PRIO},
+	                                         {"enable-tag", required_argument, NULL, 't'},
+	                                         {"disable-tag", required_argument, NULL, 'T'},
+	                                         {"disable-rule", required_argument, NULL, 'D'},
+	                                         {"rule-matching", required_argument, NULL, O_MATCH},
+	                                         {"json", no_argument, NULL, 'j'},
+	                                         {"fail-on", required_argument, NULL, O_FAIL},
+	                                         {"skip-invalid", no_argument, NULL, O_SKIP},
+	                                         {"validate", no_argument, NULL, 'V'},
+	                                         {"list", no_argument, NULL, 'L'},
+	                                         {"from", required_argument, NULL, O_FROM},
+	                                         {"describe", required_argument, NULL, 'l'},
+	                                         {"to", required_argument, NULL, O_TO},
+	                                         {"quiet", no_argument, NULL, 'q'},
+	                                         {"no-progress", no_argument, NULL, O_NOPROG},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
 	int ch;
 	optind = 1;
 	o->sel.min_priority = KITE_PRIO_DEBUG;
@@ -169,7 +176,8 @@ static const char *default_rules(char *buf, size_t len)
 		char *slash = strrchr(exe, '/');
 		if (slash)
 			*slash = 0;
-		static const char *const rel[] = {"/../rules/kite_rules.yaml", "/../share/kite/kite_rules.yaml"};
+		static const char *const rel[] = {"/../rules/kite_rules.yaml",
+		                                  "/../share/kite/kite_rules.yaml"};
 		for (size_t i = 0; i < 2; i++) {
 			if ((size_t)snprintf(buf, len, "%.*s%s", (int)(len - 64), exe, rel[i]) < len &&
 			    access(buf, R_OK) == 0)
@@ -195,7 +203,8 @@ static int load_dir(kite_rules *r, const char *dir)
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		size_t l = strlen(e->d_name);
-		if ((l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) || (l > 4 && !strcmp(e->d_name + l - 4, ".yml"))) {
+		if ((l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) ||
+		    (l > 4 && !strcmp(e->d_name + l - 4, ".yml"))) {
 			char **nn = realloc(names, (n + 1) * sizeof(*names));
 			if (!nn)
 				break;
@@ -225,7 +234,8 @@ static int load_rules(kite_rules *r, const struct replay_opts *o)
 	if (!o->nrules) {
 		const char *def = default_rules(buf, sizeof(buf));
 		if (!def) {
-			cli_error("no -r RULES given and kite's default rules (kite_rules.yaml) were not found; "
+			cli_error("no -r RULES given and kite's default rules (kite_rules.yaml) were not "
+			          "found; "
 			          "set KITE_RULES or pass -r");
 			return -1;
 		}
@@ -233,8 +243,9 @@ static int load_rules(kite_rules *r, const struct replay_opts *o)
 	}
 	for (size_t i = 0; i < o->nrules; i++) {
 		struct stat st;
-		int lr = stat(o->rules[i], &st) == 0 && S_ISDIR(st.st_mode) ? load_dir(r, o->rules[i])
-		                                                               : kite_rules_load_file(r, o->rules[i]);
+		int lr = stat(o->rules[i], &st) == 0 && S_ISDIR(st.st_mode)
+		                 ? load_dir(r, o->rules[i])
+		                 : kite_rules_load_file(r, o->rules[i]);
 		if (lr < 0)
 			rc = -1; /* keep going: later files' errors are worth seeing too */
 	}
@@ -274,7 +285,8 @@ static void list_rules(kite_rules *r)
 	for (size_t i = 0; i < kite_rules_count(r); i++) {
 		const struct kite_rule *ru = kite_rules_get(r, i);
 		counts[ru->status]++;
-		printf("%-8s  %-13s  %s", status_name(ru->status), kite_priority_name(ru->priority), ru->name);
+		printf("%-8s  %-13s  %s", status_name(ru->status), kite_priority_name(ru->priority),
+		       ru->name);
 		if (ru->why)
 			printf("  (%s)", ru->why);
 		putchar('\n');
@@ -296,9 +308,9 @@ static int describe(kite_rules *r, const char *name)
 	}
 	printf("%s: %s\n", kind, name);
 	if (ru) {
-		printf("defined: %s:%u\npriority: %s\nsource: %s\nstatus: %s%s%s%s\ntags:", ru->file, ru->line,
-		       kite_priority_name(ru->priority), ru->source, status_name(ru->status), ru->why ? " (" : "",
-		       ru->why ? ru->why : "", ru->why ? ")" : "");
+		printf("defined: %s:%u\npriority: %s\nsource: %s\nstatus: %s%s%s%s\ntags:", ru->file,
+		       ru->line, kite_priority_name(ru->priority), ru->source, status_name(ru->status),
+		       ru->why ? " (" : "", ru->why ? ru->why : "", ru->why ? ")" : "");
 		for (size_t i = 0; i < ru->ntags; i++)
 			printf(" %s", ru->tags[i]);
 		printf("\noutput: %s\n", ru->output);
@@ -397,13 +409,15 @@ static void print_summary(kite_rules *r, const struct kite_replay *rp, uint64_t 
 	char dur[64];
 	fprintf(stderr, "kite: %" PRIu64 " events, %" PRIu64 " alerts", rp->events, alerts);
 	if (rp->last_ts && rp->nsrc && rp->src[0].start_ts && rp->last_ts > rp->src[0].start_ts)
-		fprintf(stderr, " over %s", cli_duration(rp->last_ts - rp->src[0].start_ts, dur, sizeof(dur)));
+		fprintf(stderr, " over %s",
+		        cli_duration(rp->last_ts - rp->src[0].start_ts, dur, sizeof(dur)));
 	fputc('\n', stderr);
 	for (int p = 0; p < KITE_PRIO_COUNT; p++)
 		for (size_t i = 0; i < kite_rules_count(r); i++) {
 			const struct kite_rule *ru = kite_rules_get(r, i);
 			if (ru->alerts && ru->priority == p)
-				fprintf(stderr, "  %-13s %8" PRIu64 "  %s\n", kite_priority_name(p), ru->alerts, ru->name);
+				fprintf(stderr, "  %-13s %8" PRIu64 "  %s\n", kite_priority_name(p),
+				        ru->alerts, ru->name);
 		}
 }
 
@@ -433,7 +447,8 @@ static int run(kite_rules *r, char **files, unsigned nfiles, const struct replay
 			if (!o->quiet)
 				print_summary(r, &rp, sink.alerts);
 			if (rc != KITE_EXIT_ERROR && o->fail_on >= 0 && sink.worst <= o->fail_on) {
-				fprintf(stderr, "kite: failing: an alert at %s or above fired (--fail-on %s)\n",
+				fprintf(stderr,
+				        "kite: failing: an alert at %s or above fired (--fail-on %s)\n",
 				        kite_priority_name(sink.worst), kite_priority_name(o->fail_on));
 				rc = KITE_EXIT_ERROR;
 			}
@@ -468,7 +483,8 @@ int cmd_replay(int argc, char **argv)
 			list_rules(r);
 		rc = lr < 0 || cr < 0 ? KITE_EXIT_USAGE : KITE_EXIT_OK;
 	} else if (lr < 0 || (cr < 0 && !o.skip_invalid)) {
-		cli_error("the rules did not load%s", lr < 0 ? "" : "; --skip-invalid runs the rules that compiled");
+		cli_error("the rules did not load%s",
+		          lr < 0 ? "" : "; --skip-invalid runs the rules that compiled");
 		rc = KITE_EXIT_USAGE;
 	} else {
 		static char outbuf[1 << 16];

@@ -32,10 +32,10 @@ const char *kite_priority_name(int p);
 
 /* What became of a rule at compile time. */
 enum kite_rule_status {
-	KITE_RULE_ACTIVE,    /* compiled and selected: matched against events */
-	KITE_RULE_DISABLED,  /* compiled, but enabled: false, a tag, a name or the priority threshold left it out */
-	KITE_RULE_SKIPPED,   /* not compiled: another source (k8s_audit, ...), or skip-if-unknown-filter */
-	KITE_RULE_INVALID    /* not compiled: an error (reported in the diagnostics) */
+	KITE_RULE_ACTIVE, /* compiled and selected: matched against events */
+	KITE_RULE_DISABLED, /* compiled, but enabled: false, a tag, a name or the priority threshold left it out */
+	KITE_RULE_SKIPPED, /* not compiled: another source (k8s_audit, ...), or skip-if-unknown-filter */
+	KITE_RULE_INVALID  /* not compiled: an error (reported in the diagnostics) */
 };
 
 struct kite_rule {
@@ -44,17 +44,17 @@ struct kite_rule {
 	const char *const *tags; /* sorted, as Falco prints them */
 	size_t ntags;
 	enum kite_rule_status status;
-	const char *why;       /* for SKIPPED/INVALID/DISABLED: the reason */
-	const char *file;      /* where it was (first) defined */
+	const char *why;  /* for SKIPPED/INVALID/DISABLED: the reason */
+	const char *file; /* where it was (first) defined */
 	unsigned line;
 	struct kite_output *out; /* compiled output (ACTIVE/DISABLED) */
-	uint64_t alerts;       /* how many times it fired */
+	uint64_t alerts;         /* how many times it fired */
 };
 
 /* One error or warning of loading or compiling, located like Falco's. */
 struct kite_rules_diag {
 	int is_error;
-	const char *code;      /* Falco's code: LOAD_ERR_COMPILE_CONDITION, LOAD_UNUSED_MACRO, ... */
+	const char *code; /* Falco's code: LOAD_ERR_COMPILE_CONDITION, LOAD_UNUSED_MACRO, ... */
 	const char *file;
 	unsigned line, col;    /* of the item (or key) in the file; 0 when not known */
 	const char *item_kind; /* "rule", "macro", "list", "exception", ... or NULL */
@@ -64,14 +64,14 @@ struct kite_rules_diag {
 
 /* Which compiled rules run (Falco's priority, -t, -T, -D options). */
 struct kite_rules_select {
-	int min_priority;        /* rules less severe than this are not run; KITE_PRIO_DEBUG runs all */
+	int min_priority;         /* rules less severe than this are not run; KITE_PRIO_DEBUG runs all */
 	const char **enable_tags; /* when set, only rules with one of these tags run */
 	size_t nenable_tags;
 	const char **disable_tags; /* rules with one of these tags do not run */
 	size_t ndisable_tags;
 	const char **disable_rules; /* rules whose name contains one of these substrings do not run */
 	size_t ndisable_rules;
-	int match_all;            /* rule_matching: all (every matching rule fires) instead of first */
+	int match_all; /* rule_matching: all (every matching rule fires) instead of first */
 };
 
 typedef struct kite_rules kite_rules;

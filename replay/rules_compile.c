@@ -186,10 +186,10 @@ static int is_list_comp(const char *c)
 /* The operators an exception may use (libsinsp's, as Falco checks them; regex included). */
 static int valid_comp(const char *c)
 {
-	static const char *const ops[] = {"=",     "==",        "!=",        "<",         "<=",        ">",
-	                                  ">=",    "in",        "intersects", "pmatch",   "contains",  "icontains",
-	                                  "bcontains", "startswith", "bstartswith", "endswith", "glob", "iglob",
-	                                  "regex", "exists",    NULL};
+	static const char *const ops[] = {
+	        "=",           "==",         "!=",     "<",        "<=",        ">",         ">=",
+	        "in",          "intersects", "pmatch", "contains", "icontains", "bcontains", "startswith",
+	        "bstartswith", "endswith",   "glob",   "iglob",    "regex",     "exists",    NULL};
 	for (size_t i = 0; ops[i]; i++)
 		if (!strcmp(ops[i], c))
 			return 1;
@@ -234,10 +234,12 @@ static int check_list_form(kite_rules *r, const struct rl_rule *ru, const struct
 		return exc_error(r, ru, e, "Fields and comps lists must have equal length", NULL);
 	for (size_t k = 0; k < f->n; k++) {
 		if (!valid_comp(comp_at(c, k)))
-			return exc_error(r, ru, e, "'%s' is not a supported comparison operator", comp_at(c, k));
+			return exc_error(r, ru, e, "'%s' is not a supported comparison operator",
+			                 comp_at(c, k));
 		if (f->kid[k]->kind != YN_SCALAR)
-			return exc_error(r, ru, e, "Rule exception item must have fields property with a list of fields",
-			                 NULL);
+			return exc_error(
+			        r, ru, e,
+			        "Rule exception item must have fields property with a list of fields", NULL);
 		if (check_field(r, ru, e, f->kid[k]->str) < 0)
 			return -1;
 	}
@@ -309,14 +311,16 @@ static int exception_scalar_form(kite_rules *r, const struct rl_rule *ru, const 
 	if (e->comps && e->comps->kind == YN_SCALAR && *e->comps->str)
 		comp = e->comps->str;
 	if (!is_list_comp(comp))
-		return exc_error(r, ru, e, "When fields is a single value, comps must be one of (in, pmatch, intersects)",
-		                 NULL);
+		return exc_error(
+		        r, ru, e,
+		        "When fields is a single value, comps must be one of (in, pmatch, intersects)", NULL);
 	if (check_field(r, ru, e, e->fields->str) < 0)
 		return -1;
 	for (size_t i = 0; i < e->nvalues; i++) {
 		const struct ynode *v = e->values[i];
 		if (v->kind != YN_SCALAR)
-			return exc_error(r, ru, e, "Expected values array to contain a list of strings", NULL);
+			return exc_error(r, ru, e, "Expected values array to contain a list of strings",
+			                 NULL);
 		if (i == 0) {
 			sb_add(b, "(");
 			sb_add(b, e->fields->str);
@@ -346,7 +350,9 @@ static char *condition_with_exceptions(kite_rules *r, const struct rl_rule *ru)
 		const struct rl_exception *e = &ru->exc[i];
 		if (!e->fields || (e->fields->kind == YN_SCALAR && !*e->fields->str) ||
 		    (e->fields->kind == YN_SEQ && !e->fields->n)) {
-			exc_error(r, ru, e, "Rule exception item must have fields property with a list of fields", NULL);
+			exc_error(r, ru, e,
+			          "Rule exception item must have fields property with a list of fields",
+			          NULL);
 			free(b.s);
 			return NULL;
 		}
@@ -389,7 +395,8 @@ static void compile_rule(kite_rules *r, struct rl_rule *ru)
 	if (strcmp(ru->source, "syscall") != 0) {
 		rl_diag(r, 0, "LOAD_UNKNOWN_SOURCE", &ru->pos, "rule", ru->name,
 		        "source '%s' is not a syscall source: kite skips this rule", ru->source);
-		rule_status(ru, KITE_RULE_SKIPPED, rl_printf("event source '%s' (kite reads syscalls)", ru->source));
+		rule_status(ru, KITE_RULE_SKIPPED,
+		            rl_printf("event source '%s' (kite reads syscalls)", ru->source));
 		return;
 	}
 	char *with_exc = condition_with_exceptions(r, ru);
@@ -424,7 +431,8 @@ static void compile_rule(kite_rules *r, struct rl_rule *ru)
 	if (dep) {
 		/* Falco drops it (the container fields are appended by its container plugin) */
 		rl_diag(r, 0, "LOAD_DEPRECATED_ITEM", &ru->pos, "rule", ru->name,
-		        "%%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0.");
+		        "%%container.info is deprecated and no more useful, and will be dropped by Falco "
+		        "1.0.0.");
 		memmove(dep, dep + 15, strlen(dep + 15) + 1);
 	}
 	ru->pub.out = kite_output_new(ru->output, err, sizeof(err));
@@ -466,8 +474,8 @@ static char *deselect_reason(const struct rl_rule *ru, const struct kite_rules_s
 	if (!ru->enabled)
 		return rl_strdup("enabled: false");
 	if (ru->pub.priority > s->min_priority)
-		return rl_printf("priority %s is below the threshold %s", kite_priority_name(ru->pub.priority),
-		                 kite_priority_name(s->min_priority));
+		return rl_printf("priority %s is below the threshold %s",
+		                 kite_priority_name(ru->pub.priority), kite_priority_name(s->min_priority));
 	if (s->nenable_tags && !has_tag(ru, s->enable_tags, s->nenable_tags))
 		return rl_strdup("none of its tags is enabled");
 	if (has_tag(ru, s->disable_tags, s->ndisable_tags))

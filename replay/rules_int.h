@@ -20,7 +20,7 @@ struct rl_strv {
 struct rl_list {
 	char *name;
 	struct rl_pos pos;
-	struct rl_strv items;    /* as written (appends added) */
+	struct rl_strv items; /* as written (appends added) */
 	unsigned index, visibility;
 	int used;
 	struct rl_strv expanded; /* compiled: nested lists replaced by their items, each quoted if needed */
@@ -29,13 +29,13 @@ struct rl_list {
 struct rl_macro {
 	char *name;
 	struct rl_pos pos, cond_pos;
-	char *cond;              /* as written (appends joined with a space) */
+	char *cond; /* as written (appends joined with a space) */
 	unsigned index, visibility;
 	int used;
-	char *cond_text;         /* compiled: after list substitution */
-	struct kite_ast *ast;    /* compiled: cond_text parsed, macros not yet expanded */
-	char *compiled;          /* compiled: expanded, as libsinsp prints it */
-	int bad;                 /* did not compile */
+	char *cond_text;      /* compiled: after list substitution */
+	struct kite_ast *ast; /* compiled: cond_text parsed, macros not yet expanded */
+	char *compiled;       /* compiled: expanded, as libsinsp prints it */
+	int bad;              /* did not compile */
 };
 
 /* One exception: fields and comps as written (a scalar or a sequence), values gathered over appends. */
@@ -57,8 +57,8 @@ struct rl_rule {
 	size_t nexc;
 	int enabled, warn_evttypes, skip_unknown;
 	unsigned index;
-	char *cond_text;   /* compiled: with exceptions, after list substitution */
-	char *compiled;    /* compiled: expanded, as libsinsp prints it */
+	char *cond_text; /* compiled: with exceptions, after list substitution */
+	char *compiled;  /* compiled: expanded, as libsinsp prints it */
 	char *why;
 	kite_filter *filter;
 };
@@ -81,8 +81,8 @@ struct kite_rules {
 	unsigned counter; /* items seen so far: gives macros their index and visibility */
 	struct kite_rules_diag *diags;
 	size_t ndiags, nerrors;
-	struct rl_strv files;   /* names of the loaded files (positions point here) */
-	struct ynode ***docs;   /* every loaded file's documents, kept for exceptions' nodes */
+	struct rl_strv files; /* names of the loaded files (positions point here) */
+	struct ynode ***docs; /* every loaded file's documents, kept for exceptions' nodes */
 	size_t *ndocs, nfiles_docs;
 	int compiled;
 	struct kite_rules_select sel;

@@ -129,7 +129,8 @@ static void check_keys(struct loader *L, const struct ynode *item, const char *k
 		for (size_t j = 0; known[j] && !ok; j++)
 			ok = !strcmp(k->str, known[j]);
 		if (!ok)
-			load_warning(L, k, "LOAD_UNKNOWN_ITEM", kind, name, "unknown key '%s' (ignored)", k->str);
+			load_warning(L, k, "LOAD_UNKNOWN_ITEM", kind, name, "unknown key '%s' (ignored)",
+			             k->str);
 	}
 }
 
@@ -178,17 +179,20 @@ static int check_override_entry(struct loader *L, const struct ynode *item, cons
 		ov->nreplace++;
 		ov->first_replace = ov->first_replace ? ov->first_replace : key;
 	} else if (!strcmp(op, "append") && in_set(can_replace, key)) {
-		return load_error(L, v, kind, name, "Key '%s' cannot be appended to, use 'replace' instead", key);
+		return load_error(L, v, kind, name, "Key '%s' cannot be appended to, use 'replace' instead",
+		                  key);
 	} else if (!strcmp(op, "replace") && in_set(can_append, key)) {
 		return load_error(L, v, kind, name, "Key '%s' cannot be replaced", key);
 	} else {
-		return load_error(L, v, kind, name, "Invalid override operation for key '%s': '%s'. Allowed values are: %s%s",
+		return load_error(L, v, kind, name,
+		                  "Invalid override operation for key '%s': '%s'. Allowed values are: %s%s",
 		                  key, op, in_set(can_append, key) ? "append " : "",
 		                  in_set(can_replace, key) ? "replace " : "");
 	}
 	if (!ymap_get(item, key))
-		return load_error(L, k, kind, name, "An %s override for '%s' was specified but '%s' is not defined", op,
-		                  key, key);
+		return load_error(L, k, kind, name,
+		                  "An %s override for '%s' was specified but '%s' is not defined", op, key,
+		                  key);
 	return 0;
 }
 
@@ -205,30 +209,35 @@ static int read_override(struct loader *L, const struct ynode *item, const char 
 	if (get_bool(L, item, "append", kind, name, &append) < 0)
 		return -1;
 	if (append)
-		load_warning(L, map_key(item, "append"), "LOAD_DEPRECATED_ITEM", kind, name,
-		             "'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under "
-		             "'override' instead.");
+		load_warning(
+		        L, map_key(item, "append"), "LOAD_DEPRECATED_ITEM", kind, name,
+		        "'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under "
+		        "'override' instead.");
 	ov->node = ymap_get(item, "override");
 	ov->legacy_append = append;
 	if (!ov->node || (ov->node->kind == YN_MAP && ov->node->n == 0))
 		return (ov->node = NULL), 0;
 	if (append)
-		return load_error(L, ov->node, kind, name,
-		                  "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry "
-		                  "(e.g. 'condition: append') under 'override' instead.");
+		return load_error(
+		        L, ov->node, kind, name,
+		        "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry "
+		        "(e.g. 'condition: append') under 'override' instead.");
 	if (ov->node->kind != YN_MAP)
-		return load_error(L, ov->node, kind, name, "'override' must be a mapping of key: append|replace");
+		return load_error(L, ov->node, kind, name,
+		                  "'override' must be a mapping of key: append|replace");
 	for (size_t i = 0; i + 1 < ov->node->n; i += 2)
-		if (check_override_entry(L, item, ov->node->kid[i], ov->node->kid[i + 1], kind, name, can_append,
-		                         can_replace, ov) < 0)
+		if (check_override_entry(L, item, ov->node->kid[i], ov->node->kid[i + 1], kind, name,
+		                         can_append, can_replace, ov) < 0)
 			return -1;
 	for (size_t i = 0; i + 1 < item->n; i += 2) {
 		const struct ynode *k = item->kid[i];
 		if (k->kind != YN_SCALAR || !(in_set(can_append, k->str) || in_set(can_replace, k->str)))
 			continue;
 		if (!ymap_get(ov->node, k->str))
-			return load_error(L, item->kid[i + 1], kind, name,
-			                  "Unexpected key '%s': no corresponding entry under 'override' is defined.", k->str);
+			return load_error(
+			        L, item->kid[i + 1], kind, name,
+			        "Unexpected key '%s': no corresponding entry under 'override' is defined.",
+			        k->str);
 	}
 	return 0;
 }
@@ -249,7 +258,8 @@ static int valid_macro_name(const char *s)
 	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
 		return 0;
 	for (; *s; s++)
-		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9')))
 			return 0;
 	return 1;
 }
@@ -284,10 +294,11 @@ static int read_engine_version(struct loader *L, const struct ynode *item)
 	const struct ynode *v = ymap_get(item, "required_engine_version");
 	unsigned want[3], have[3];
 	if (!v || v->kind != YN_SCALAR || parse_version(v->str, want) < 0)
-		return load_error(L, v ? v : item, "required_engine_version", NULL,
-		                  "Unable to parse engine version '%s' as a semver string. Expected \"x.y.z\" semver "
-		                  "format.",
-		                  v && v->kind == YN_SCALAR ? v->str : "");
+		return load_error(
+		        L, v ? v : item, "required_engine_version", NULL,
+		        "Unable to parse engine version '%s' as a semver string. Expected \"x.y.z\" semver "
+		        "format.",
+		        v && v->kind == YN_SCALAR ? v->str : "");
 	parse_version(KITE_RULES_ENGINE_VERSION, have);
 	int ok = want[0] == have[0];
 	for (int i = 1; ok && i < 3 && want[i] == have[i]; i++)
@@ -296,8 +307,8 @@ static int read_engine_version(struct loader *L, const struct ynode *item)
 		ok = 0;
 	if (!ok)
 		return load_error(L, v, "required_engine_version", NULL,
-		                  "Rules require engine version %u.%u.%u, but engine version is %s", want[0], want[1],
-		                  want[2], KITE_RULES_ENGINE_VERSION);
+		                  "Rules require engine version %u.%u.%u, but engine version is %s", want[0],
+		                  want[1], want[2], KITE_RULES_ENGINE_VERSION);
 	return 0;
 }
 
@@ -315,9 +326,10 @@ static int read_plugin_versions(struct loader *L, const struct ynode *item)
 			                  "each required plugin needs a name and a version");
 		/* The container plugin's fields (container.*) are built into kite. */
 		if (strcmp(name->str, "container") != 0)
-			load_warning(L, p, "LOAD_UNKNOWN_SOURCE", "required_plugin_versions", NULL,
-			             "plugin '%s' is not available in kite: rules of its event source are skipped",
-			             name->str);
+			load_warning(
+			        L, p, "LOAD_UNKNOWN_SOURCE", "required_plugin_versions", NULL,
+			        "plugin '%s' is not available in kite: rules of its event source are skipped",
+			        name->str);
 	}
 	return 0;
 }
@@ -365,9 +377,10 @@ static int read_list(struct loader *L, const struct ynode *item)
 	if (override_of(&ov, "items") == OV_APPEND) {
 		if (!l) {
 			rl_strv_free(&v);
-			return load_error(L, item, "list", name,
-			                  "List uses 'append' or 'override.items: append' but no list by that name "
-			                  "already exists");
+			return load_error(
+			        L, item, "list", name,
+			        "List uses 'append' or 'override.items: append' but no list by that name "
+			        "already exists");
 		}
 		for (size_t i = 0; i < v.n; i++)
 			rl_strv_push(&l->items, v.v[i]);
@@ -411,13 +424,15 @@ static int read_macro(struct loader *L, const struct ynode *item)
 	if (!cond)
 		return load_error(L, item, "macro", name, "Item has no mapping for key 'condition'");
 	if (!*cond)
-		return load_error(L, ymap_get(item, "condition"), "macro", name, "Mapping for key 'condition' is empty");
+		return load_error(L, ymap_get(item, "condition"), "macro", name,
+		                  "Mapping for key 'condition' is empty");
 	struct rl_macro *m = rl_find_macro(r, name);
 	unsigned id = r->counter++;
 	if (override_of(&ov, "condition") == OV_APPEND) {
 		if (!m)
 			return load_error(L, item, "macro", name,
-			                  "Macro uses 'append' or 'override.condition: append' but no macro by that name "
+			                  "Macro uses 'append' or 'override.condition: append' but no macro "
+			                  "by that name "
 			                  "already exists");
 		append_str(&m->cond, cond);
 		m->visibility = id;
@@ -440,16 +455,36 @@ static int read_macro(struct loader *L, const struct ynode *item)
 
 /* ---- rules ---- */
 
-static const char *const rule_keys[] = {"rule",      "condition", "output",   "desc",
-                                        "priority",  "tags",      "enabled",  "exceptions",
-                                        "source",    "append",    "override", "warn_evttypes",
-                                        "skip-if-unknown-filter",  "capture", "capture_duration",
-                                        "required_engine_version", NULL};
+static const char *const rule_keys[] = {"rule",
+                                        "condition",
+                                        "output",
+                                        "desc",
+                                        "priority",
+                                        "tags",
+                                        "enabled",
+                                        "exceptions",
+                                        "source",
+                                        "append",
+                                        "override",
+                                        "warn_evttypes",
+                                        "skip-if-unknown-filter",
+                                        "capture",
+                                        "capture_duration",
+                                        "required_engine_version",
+                                        NULL};
 static const char *const rule_append[] = {"condition", "output", "desc", "tags", "exceptions", NULL};
-static const char *const rule_replace[] = {"condition",  "output",        "desc",
-                                           "priority",   "tags",          "exceptions",
-                                           "enabled",    "warn_evttypes", "skip-if-unknown-filter",
-                                           "capture",    "capture_duration", NULL};
+static const char *const rule_replace[] = {"condition",
+                                           "output",
+                                           "desc",
+                                           "priority",
+                                           "tags",
+                                           "exceptions",
+                                           "enabled",
+                                           "warn_evttypes",
+                                           "skip-if-unknown-filter",
+                                           "capture",
+                                           "capture_duration",
+                                           NULL};
 
 /* Reads one exception; when appending (or overriding), `fields` may be left out. */
 static int read_exception(struct loader *L, const struct ynode *e, const char *rule, int appending,
@@ -478,7 +513,8 @@ static int read_exception(struct loader *L, const struct ynode *e, const char *r
 		                  "'comps' must be an operator or a sequence of operators");
 	const struct ynode *values = ymap_get(e, "values");
 	if (values && values->kind != YN_SEQ && values->kind != YN_NULL)
-		return load_error(L, values, "exception", out->name, "Rule exception values must be a sequence");
+		return load_error(L, values, "exception", out->name,
+		                  "Rule exception values must be a sequence");
 	if (!values && appending)
 		load_warning(L, e, "LOAD_APPEND_NO_VALUES", "exception", out->name,
 		             "Overriding/appending exception with no values");
@@ -521,8 +557,10 @@ static int read_exceptions(struct loader *L, const struct ynode *item, const cha
 		(*nout)++;
 		for (size_t k = 0; k < i; k++)
 			if (!strcmp((*out)[k].name, (*out)[i].name))
-				load_warning(L, v->kid[i], "LOAD_EXCEPTION_NAME_NOT_UNIQUE", "exception", (*out)[i].name,
-				             "Multiple definitions of exception '%s' in the same rule", (*out)[i].name);
+				load_warning(L, v->kid[i], "LOAD_EXCEPTION_NAME_NOT_UNIQUE", "exception",
+				             (*out)[i].name,
+				             "Multiple definitions of exception '%s' in the same rule",
+				             (*out)[i].name);
 	}
 	return 0;
 }
@@ -537,22 +575,26 @@ static int append_exceptions(struct loader *L, struct rl_rule *ru, struct rl_exc
 				old = &ru->exc[k];
 		if (!old) {
 			if (!ex[i].fields)
-				return load_error(L, ex[i].node, "exception", ex[i].name,
-				                  "Rule exception must have fields property with a list of fields");
+				return load_error(
+				        L, ex[i].node, "exception", ex[i].name,
+				        "Rule exception must have fields property with a list of fields");
 			if (!ex[i].nvalues)
-				return load_error(L, ex[i].node, "exception", ex[i].name,
-				                  "Rule exception must have values property with a list of values");
+				return load_error(
+				        L, ex[i].node, "exception", ex[i].name,
+				        "Rule exception must have values property with a list of values");
 			ru->exc = rl_grow(ru->exc, (ru->nexc + 1) * sizeof(*ru->exc));
 			ru->exc[ru->nexc++] = ex[i];
 			memset(&ex[i], 0, sizeof(ex[i]));
 			continue;
 		}
 		if (ex[i].fields)
-			return load_error(L, ex[i].fields, "exception", ex[i].name,
-			                  "Can not append exception fields to existing exception, only values");
+			return load_error(
+			        L, ex[i].fields, "exception", ex[i].name,
+			        "Can not append exception fields to existing exception, only values");
 		if (ex[i].comps)
-			return load_error(L, ex[i].comps, "exception", ex[i].name,
-			                  "Can not append exception comps to existing exception, only values");
+			return load_error(
+			        L, ex[i].comps, "exception", ex[i].name,
+			        "Can not append exception comps to existing exception, only values");
 		if (!ex[i].nvalues)
 			continue;
 		old->values = rl_grow(old->values, (old->nvalues + ex[i].nvalues) * sizeof(*old->values));
@@ -585,7 +627,8 @@ static int read_rule_keys(struct loader *L, const struct ynode *item, struct rul
 		if (get_scalar(L, item, scal[i], "rule", n, dst[i]) < 0)
 			return -1;
 		if (*dst[i] && !**dst[i])
-			return load_error(L, ymap_get(item, scal[i]), "rule", n, "Mapping for key '%s' is empty", scal[i]);
+			return load_error(L, ymap_get(item, scal[i]), "rule", n,
+			                  "Mapping for key '%s' is empty", scal[i]);
 	}
 	if (get_bool(L, item, "enabled", "rule", n, &it->enabled) < 0 ||
 	    get_bool(L, item, "warn_evttypes", "rule", n, &it->warn_evttypes) < 0 ||
@@ -594,7 +637,8 @@ static int read_rule_keys(struct loader *L, const struct ynode *item, struct rul
 	    read_exceptions(L, item, n, appending, &it->exc, &it->nexc) < 0)
 		return -1;
 	if (it->prio && kite_priority_parse(it->prio) < 0)
-		return load_error(L, ymap_get(item, "priority"), "rule priority", n, "Invalid priority '%s'", it->prio);
+		return load_error(L, ymap_get(item, "priority"), "rule priority", n, "Invalid priority '%s'",
+		                  it->prio);
 	return 0;
 }
 
@@ -643,7 +687,8 @@ static int append_rule(struct loader *L, const struct ynode *item, struct rl_rul
 {
 	int legacy = ov->legacy_append;
 	if (legacy && !it->cond && !it->has_exc)
-		return load_error(L, item, "rule", it->name, "Appended rule must have exceptions or condition property");
+		return load_error(L, item, "rule", it->name,
+		                  "Appended rule must have exceptions or condition property");
 	if (it->cond && override_of(ov, "condition") == OV_APPEND)
 		append_str(&ru->cond, it->cond);
 	if (!legacy && it->output && override_of(ov, "output") == OV_APPEND) {
@@ -696,10 +741,12 @@ static int define_rule(struct loader *L, const struct ynode *item, struct rl_rul
 	const char *vals[] = {it->cond, it->output, it->desc, it->prio};
 	for (int i = 0; i < 4; i++)
 		if (!vals[i])
-			return load_error(L, item, "rule", it->name, "Item has no mapping for key '%s'", required[i]);
+			return load_error(L, item, "rule", it->name, "Item has no mapping for key '%s'",
+			                  required[i]);
 	const char *source = it->source ? it->source : "syscall";
 	if (ru && strcmp(ru->source, source) != 0)
-		return load_error(L, item, "rule", it->name, "Rule has been re-defined with a different source");
+		return load_error(L, item, "rule", it->name,
+		                  "Rule has been re-defined with a different source");
 	if (!ru) {
 		ru = rl_alloc(sizeof(*ru));
 		ru->name = rl_strdup(it->name);
@@ -725,14 +772,16 @@ static int define_rule(struct loader *L, const struct ynode *item, struct rl_rul
 }
 
 /* An item with append: true or an override: the rule must exist; appends, then replaces. */
-static int update_rule(struct loader *L, const struct ynode *item, struct rule_item *it, const struct override *ov)
+static int update_rule(struct loader *L, const struct ynode *item, struct rule_item *it,
+                       const struct override *ov)
 {
 	kite_rules *r = L->r;
 	struct rl_rule *ru = rl_find_rule(r, it->name);
 	if (ov->legacy_append || ov->nappend) {
 		if (!ru)
 			return load_error(L, item, "rule", it->name,
-			                  "Rule uses 'append' or 'override.%s: append' but no rule by that name already exists",
+			                  "Rule uses 'append' or 'override.%s: append' but no rule by that "
+			                  "name already exists",
 			                  ov->legacy_append ? "condition" : ov->first_append);
 		r->counter++;
 		if (append_rule(L, item, ru, it, ov) < 0)
@@ -741,7 +790,8 @@ static int update_rule(struct loader *L, const struct ynode *item, struct rule_i
 	if (ov->nreplace) {
 		if (!ru)
 			return load_error(L, item, "rule", it->name,
-			                  "An 'override.%s: replace' to a rule was requested but no rule by that name already "
+			                  "An 'override.%s: replace' to a rule was requested but no rule by "
+			                  "that name already "
 			                  "exists",
 			                  ov->first_replace);
 		r->counter++;
@@ -770,12 +820,14 @@ static int read_rule(struct loader *L, const struct ynode *item)
 		if (it.enabled < 0)
 			rc = load_error(L, item, "rule", it.name, "Item has no mapping for key 'enabled'");
 		else if (!ru)
-			rc = load_error(L, item, "rule", it.name, "Rule has 'enabled' key but no rule by that name already exists");
+			rc = load_error(L, item, "rule", it.name,
+			                "Rule has 'enabled' key but no rule by that name already exists");
 		else
 			ru->enabled = it.enabled;
 		if (rc == 0)
 			load_warning(L, item, "LOAD_DEPRECATED_ITEM", "rule", it.name,
-			             "The standalone 'enabled' key usage is deprecated. The correct approach requires also a "
+			             "The standalone 'enabled' key usage is deprecated. The correct approach "
+			             "requires also a "
 			             "'replace' entry under the 'override' key (i.e. 'enabled: replace').");
 	} else if (rc == 0) {
 		rc = define_rule(L, item, rl_find_rule(r, it.name), &it);
@@ -789,9 +841,10 @@ static int read_rule(struct loader *L, const struct ynode *item)
 static int read_item(struct loader *L, const struct ynode *item)
 {
 	if (item->kind != YN_MAP)
-		return load_error(L, item, NULL, NULL,
-		                  "unexpected element of type %s: each item must be a mapping (list, macro, rule, ...)",
-		                  ynode_kind_name(item));
+		return load_error(
+		        L, item, NULL, NULL,
+		        "unexpected element of type %s: each item must be a mapping (list, macro, rule, ...)",
+		        ynode_kind_name(item));
 	if (ymap_get(item, "required_engine_version"))
 		return read_engine_version(L, item);
 	if (ymap_get(item, "required_plugin_versions"))

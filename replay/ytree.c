@@ -230,7 +230,8 @@ static struct ynode *parse_document(struct builder *b, const yaml_mark_t *start)
 	if (!root || was_end)
 		return root;
 	if (!yaml_parser_parse(&b->p, &ev) || ev.type != YAML_DOCUMENT_END_EVENT) {
-		yt_err(b, &b->p.problem_mark, b->p.problem ? b->p.problem : "expected the end of the document");
+		yt_err(b, &b->p.problem_mark,
+		       b->p.problem ? b->p.problem : "expected the end of the document");
 		if (ev.type != YAML_NO_EVENT)
 			yaml_event_delete(&ev);
 		node_free(root);

@@ -109,11 +109,13 @@ static void list_append_legacy_and_replace(void **state)
 	char y[2048];
 	snprintf(y, sizeof(y),
 	         "- list: dev_creation_binaries\n  items: [blkid]\n"
-	         "- list: dev_creation_binaries\n  items: [\"csi-provisioner\", \"csi-attacher\"]\n  append: true\n%s",
+	         "- list: dev_creation_binaries\n  items: [\"csi-provisioner\", \"csi-attacher\"]\n  append: "
+	         "true\n%s",
 	         rule);
 	EXPECT_CC(y, "r", "(evt.type = execve and proc.name in (blkid, csi-provisioner, csi-attacher))");
 	/* replace before any definition defines the list */
-	snprintf(y, sizeof(y), "- list: dev_creation_binaries\n  items: [blkid]\n  override:\n    items: replace\n%s",
+	snprintf(y, sizeof(y),
+	         "- list: dev_creation_binaries\n  items: [blkid]\n  override:\n    items: replace\n%s",
 	         rule);
 	EXPECT_CC(y, "r", "(evt.type = execve and proc.name in (blkid))");
 	/* an unknown key is ignored (with a warning), the last definition wins in place */
@@ -124,8 +126,9 @@ static void list_append_legacy_and_replace(void **state)
 	         rule);
 	EXPECT_CC(y, "r", "(evt.type = execve and proc.name in (blkid))");
 	/* append before the list exists */
-	EXPECT_ERROR("- list: l\n  items: [a]\n  append: true\n", "LOAD_ERR_YAML_VALIDATE",
-	             "List uses 'append' or 'override.items: append' but no list by that name already exists");
+	EXPECT_ERROR(
+	        "- list: l\n  items: [a]\n  append: true\n", "LOAD_ERR_YAML_VALIDATE",
+	        "List uses 'append' or 'override.items: append' but no list by that name already exists");
 	EXPECT_ERROR("- list: l\n  items: [a]\n  override:\n    items: append\n", "LOAD_ERR_YAML_VALIDATE",
 	             "no list by that name already exists");
 }
@@ -139,21 +142,25 @@ static void list_substitution_as_text(void **state)
 	                    "- list: nested\n  items: [two, x]\n";
 	char y[2048];
 #define SUB(cond, want)                                                                                      \
-	snprintf(y, sizeof(y), "%s- rule: r\n  desc: d\n  condition: %s\n  output: o\n  priority: info\n", lists, \
-	         cond);                                                                                      \
+	snprintf(y, sizeof(y), "%s- rule: r\n  desc: d\n  condition: %s\n  output: o\n  priority: info\n",   \
+	         lists, cond);                                                                               \
 	EXPECT_CC(y, "r", want)
-	SUB("evt.type=open and proc.name in (ls, cat_binaries, ps)", "(evt.type = open and proc.name in (ls, cat, ps))");
+	SUB("evt.type=open and proc.name in (ls, cat_binaries, ps)",
+	    "(evt.type = open and proc.name in (ls, cat, ps))");
 	/* outside parentheses too, as plain text */
 	SUB("evt.type=open and proc.name=cat_binaries", "(evt.type = open and proc.name = cat)");
 	/* not inside a longer word */
-	SUB("evt.type=open and proc.name=file_cat_binaries", "(evt.type = open and proc.name = file_cat_binaries)");
+	SUB("evt.type=open and proc.name=file_cat_binaries",
+	    "(evt.type = open and proc.name = file_cat_binaries)");
 	/* items with a space are quoted; quoted items stay as they are */
-	SUB("evt.type=open and proc.name in (two)", "(evt.type = open and proc.name in (a, \"b c\", \"d e\"))");
+	SUB("evt.type=open and proc.name in (two)",
+	    "(evt.type = open and proc.name in (a, \"b c\", \"d e\"))");
 	/* an empty list takes a comma with it */
 	SUB("evt.type=open and proc.name in (x, empty)", "(evt.type = open and proc.name in (x))");
 	SUB("evt.type=open and proc.name in (empty)", "(evt.type = open and proc.name in ())");
 	/* a list in a list: its items */
-	SUB("evt.type=open and proc.name in (nested)", "(evt.type = open and proc.name in (a, \"b c\", \"d e\", x))");
+	SUB("evt.type=open and proc.name in (nested)",
+	    "(evt.type = open and proc.name in (a, \"b c\", \"d e\", x))");
 #undef SUB
 }
 
@@ -162,11 +169,13 @@ static void nested_lists_one_level(void **state)
 	(void)state;
 	/* c names b, which names a: Falco expands one level, so "a" stays a name (a comes before c) */
 	EXPECT_CC("- list: a\n  items: [x]\n- list: b\n  items: [a, y]\n- list: c\n  items: [b, z]\n"
-	          "- rule: r\n  desc: d\n  condition: evt.type=open and proc.name in (c)\n  output: o\n  priority: info\n",
+	          "- rule: r\n  desc: d\n  condition: evt.type=open and proc.name in (c)\n  output: o\n  "
+	          "priority: info\n",
 	          "r", "(evt.type = open and proc.name in (a, y, z))");
 	/* a list defined after the one naming it is not expanded in it */
 	EXPECT_CC("- list: b\n  items: [a, y]\n- list: a\n  items: [x]\n"
-	          "- rule: r\n  desc: d\n  condition: evt.type=open and proc.name in (b)\n  output: o\n  priority: info\n",
+	          "- rule: r\n  desc: d\n  condition: evt.type=open and proc.name in (b)\n  output: o\n  "
+	          "priority: info\n",
 	          "r", "(evt.type = open and proc.name in (x, y))");
 }
 
@@ -189,7 +198,8 @@ static void macro_append_and_override(void **state)
 	          "  override:\n"
 	          "    condition: append\n",
 	          "legit_rule",
-	          "(evt.type = open and (((proc.aname = sshd and proc.name != sshd) or proc.name = systemd-logind or "
+	          "(evt.type = open and (((proc.aname = sshd and proc.name != sshd) or proc.name = "
+	          "systemd-logind or "
 	          "proc.name = login) or proc.name = ssh))");
 	const char *use = "- rule: r\n  desc: d\n  condition: open_simple\n  output: o\n  priority: info\n";
 	char y[1024];
@@ -199,32 +209,39 @@ static void macro_append_and_override(void **state)
 	         use);
 	EXPECT_CC(y, "r", "(evt.type in (open, openat) or evt.type = openat2)");
 	snprintf(y, sizeof(y),
-	         "- macro: open_simple\n  condition: or evt.type = openat2\n  override:\n    condition: replace\n"
+	         "- macro: open_simple\n  condition: or evt.type = openat2\n  override:\n    condition: "
+	         "replace\n"
 	         "- macro: open_simple\n  condition: evt.type in (open,openat)\n%s",
 	         use);
 	EXPECT_CC(y, "r", "evt.type in (open, openat)");
-	EXPECT_ERROR("- macro: open_simple\n  condition: or evt.type = openat2\n  override:\n    condition: append\n",
+	EXPECT_ERROR("- macro: open_simple\n  condition: or evt.type = openat2\n  override:\n    condition: "
+	             "append\n",
 	             "LOAD_ERR_YAML_VALIDATE",
-	             "Macro uses 'append' or 'override.condition: append' but no macro by that name already exists");
+	             "Macro uses 'append' or 'override.condition: append' but no macro by that name already "
+	             "exists");
 }
 
 static void macro_visibility(void **state)
 {
 	(void)state;
 	/* a rule sees every macro, even later ones */
-	EXPECT_CC("- rule: r\n  desc: d\n  condition: evt.type=open and later\n  output: o\n  priority: info\n"
-	          "- macro: later\n  condition: proc.name=x\n",
-	          "r", "(evt.type = open and proc.name = x)");
+	EXPECT_CC(
+	        "- rule: r\n  desc: d\n  condition: evt.type=open and later\n  output: o\n  priority: info\n"
+	        "- macro: later\n  condition: proc.name=x\n",
+	        "r", "(evt.type = open and proc.name = x)");
 	/* a macro sees only macros defined before it */
-	EXPECT_ERROR("- macro: first\n  condition: second\n- macro: second\n  condition: proc.name=x\n"
-	             "- rule: r\n  desc: d\n  condition: evt.type=open and first\n  output: o\n  priority: info\n",
-	             "LOAD_ERR_VALIDATE", "undefined macro 'second'");
+	EXPECT_ERROR(
+	        "- macro: first\n  condition: second\n- macro: second\n  condition: proc.name=x\n"
+	        "- rule: r\n  desc: d\n  condition: evt.type=open and first\n  output: o\n  priority: info\n",
+	        "LOAD_ERR_VALIDATE", "undefined macro 'second'");
 	/* ... unless it is redefined (or appended to) after them */
-	EXPECT_CC("- macro: first\n  condition: proc.name=y\n- macro: second\n  condition: proc.name=x\n"
-	          "- macro: first\n  condition: second\n"
-	          "- rule: r\n  desc: d\n  condition: evt.type=open and first\n  output: o\n  priority: info\n",
-	          "r", "(evt.type = open and proc.name = x)");
-	EXPECT_ERROR("- rule: r\n  desc: d\n  condition: evt.type=open and nosuch\n  output: o\n  priority: info\n",
+	EXPECT_CC(
+	        "- macro: first\n  condition: proc.name=y\n- macro: second\n  condition: proc.name=x\n"
+	        "- macro: first\n  condition: second\n"
+	        "- rule: r\n  desc: d\n  condition: evt.type=open and first\n  output: o\n  priority: info\n",
+	        "r", "(evt.type = open and proc.name = x)");
+	EXPECT_ERROR("- rule: r\n  desc: d\n  condition: evt.type=open and nosuch\n  output: o\n  priority: "
+	             "info\n",
 	             "LOAD_ERR_VALIDATE", "undefined macro 'nosuch'");
 	/* a loop through a redefinition */
 	EXPECT_ERROR("- macro: macro_a\n  condition: evt.type=open\n- macro: macro_b\n  condition: macro_a\n"
@@ -254,9 +271,11 @@ static void rule_override_append(void **state)
 	                     "    output: append\n",
 	                     &rc);
 	assert_int_equal(rc, 0);
-	assert_string_equal(kite_rules_condition_text(r, "rule", "legit_rule"), "evt.type=open and proc.name = cat");
+	assert_string_equal(kite_rules_condition_text(r, "rule", "legit_rule"),
+	                    "evt.type=open and proc.name = cat");
 	struct kite_rule *ru = kite_rules_find(r, "legit_rule");
-	assert_string_equal(ru->output, "user=%user.name command=%proc.cmdline file=%fd.name proc=%proc.name");
+	assert_string_equal(ru->output,
+	                    "user=%user.name command=%proc.cmdline file=%fd.name proc=%proc.name");
 	assert_string_equal(ru->desc, "legit rule description with append");
 	assert_null(find_diag(r, "LOAD_DEPRECATED_ITEM", NULL));
 	kite_rules_free(r);
@@ -266,9 +285,10 @@ static void rule_append_legacy(void **state)
 {
 	(void)state;
 	int rc;
-	kite_rules *r = load(BASE_RULE "- rule: test_rule\n  condition: and proc.name = cat\n  output: ignored\n"
-	                               "  enabled: false\n  append: true\n",
-	                     &rc);
+	kite_rules *r =
+	        load(BASE_RULE "- rule: test_rule\n  condition: and proc.name = cat\n  output: ignored\n"
+	                       "  enabled: false\n  append: true\n",
+	             &rc);
 	assert_int_equal(rc, 0);
 	assert_string_equal(kite_rules_compiled_condition(r, "rule", "test_rule"),
 	                    "(evt.type in (open, openat) and proc.name = cat)");
@@ -278,8 +298,10 @@ static void rule_append_legacy(void **state)
 	assert_string_equal(ru->output, "user=%user.name command=%proc.cmdline file=%fd.name");
 	assert_int_equal(ru->status, KITE_RULE_ACTIVE);
 	kite_rules_free(r);
-	EXPECT_ERROR("- rule: test_rule\n  condition: and proc.name = cat\n  append: true\n", "LOAD_ERR_YAML_VALIDATE",
-	             "Rule uses 'append' or 'override.condition: append' but no rule by that name already exists");
+	EXPECT_ERROR(
+	        "- rule: test_rule\n  condition: and proc.name = cat\n  append: true\n",
+	        "LOAD_ERR_YAML_VALIDATE",
+	        "Rule uses 'append' or 'override.condition: append' but no rule by that name already exists");
 	EXPECT_ERROR(BASE_RULE "- rule: test_rule\n  output: x\n  append: true\n", "LOAD_ERR_YAML_VALIDATE",
 	             "Appended rule must have exceptions or condition property");
 }
@@ -288,9 +310,10 @@ static void rule_override_replace(void **state)
 {
 	(void)state;
 	int rc;
-	kite_rules *r = load(BASE_RULE "- rule: test_rule\n  desc: a replaced legit description\n"
-	                               "  condition: and proc.name = cat\n  priority: WARNING\n"
-	                               "  override:\n    desc: replace\n    condition: append\n    priority: replace\n",
+	kite_rules *r = load(BASE_RULE
+	                     "- rule: test_rule\n  desc: a replaced legit description\n"
+	                     "  condition: and proc.name = cat\n  priority: WARNING\n"
+	                     "  override:\n    desc: replace\n    condition: append\n    priority: replace\n",
 	                     &rc);
 	assert_int_equal(rc, 0);
 	struct kite_rule *ru = kite_rules_find(r, "test_rule");
@@ -313,18 +336,24 @@ static void rule_override_errors(void **state)
 	EXPECT_ERROR(BASE_RULE "- rule: test_rule\n  condition: and x\n  append: true\n  override:\n"
 	                       "    condition: append\n",
 	             "LOAD_ERR_YAML_VALIDATE", "Keys 'override' and 'append: true' cannot be used together");
-	EXPECT_ERROR(BASE_RULE "- rule: test_rule\n  desc: x\n  override:\n    desc: replace\n    condition: append\n",
-	             "LOAD_ERR_YAML_VALIDATE", "An append override for 'condition' was specified but 'condition' is not defined");
-	EXPECT_ERROR(BASE_RULE "- rule: test_rule\n  desc: x\n  priority: WARNING\n  override:\n    desc: replace\n",
+	EXPECT_ERROR(BASE_RULE
+	             "- rule: test_rule\n  desc: x\n  override:\n    desc: replace\n    condition: append\n",
+	             "LOAD_ERR_YAML_VALIDATE",
+	             "An append override for 'condition' was specified but 'condition' is not defined");
+	EXPECT_ERROR(BASE_RULE
+	             "- rule: test_rule\n  desc: x\n  priority: WARNING\n  override:\n    desc: replace\n",
 	             "LOAD_ERR_YAML_VALIDATE", "Unexpected key 'priority'");
-	EXPECT_ERROR(BASE_RULE "- rule: test_rule\n  desc: x\n  override:\n    desc: replace\n    enabled: replace\n",
+	EXPECT_ERROR(BASE_RULE
+	             "- rule: test_rule\n  desc: x\n  override:\n    desc: replace\n    enabled: replace\n",
 	             "LOAD_ERR_YAML_VALIDATE", "'enabled' was specified but 'enabled' is not defined");
-	EXPECT_ERROR("- rule: test_rule\n  condition: x\n  override:\n    condition: replace\n", "LOAD_ERR_YAML_VALIDATE",
-	             "An 'override.condition: replace' to a rule was requested but no rule by that name already exists");
-	EXPECT_ERROR(BASE_RULE "- rule: test_rule\n  desc: x\n  override:\n    desc: prepend\n", "LOAD_ERR_YAML_VALIDATE",
-	             "Invalid override operation for key 'desc': 'prepend'");
-	EXPECT_ERROR("- rule: r\n  desc: d\n  condition: evt.type=open\n  priority: info\n", "LOAD_ERR_YAML_VALIDATE",
-	             "Item has no mapping for key 'output'");
+	EXPECT_ERROR("- rule: test_rule\n  condition: x\n  override:\n    condition: replace\n",
+	             "LOAD_ERR_YAML_VALIDATE",
+	             "An 'override.condition: replace' to a rule was requested but no rule by that name "
+	             "already exists");
+	EXPECT_ERROR(BASE_RULE "- rule: test_rule\n  desc: x\n  override:\n    desc: prepend\n",
+	             "LOAD_ERR_YAML_VALIDATE", "Invalid override operation for key 'desc': 'prepend'");
+	EXPECT_ERROR("- rule: r\n  desc: d\n  condition: evt.type=open\n  priority: info\n",
+	             "LOAD_ERR_YAML_VALIDATE", "Item has no mapping for key 'output'");
 	EXPECT_ERROR("- rule: r\n  desc: d\n  condition: evt.type=open\n  output: o\n  priority: loud\n",
 	             "LOAD_ERR_YAML_VALIDATE", "Invalid priority");
 	EXPECT_ERROR(BASE_RULE "- rule: test_rule\n  desc: d\n  condition: x\n  output: o\n  priority: info\n"
@@ -364,22 +393,27 @@ static void rule_enabled(void **state)
 static void exceptions_compile(void **state)
 {
 	(void)state;
-	EXPECT_CC("- rule: test_rule\n  desc: d\n  condition: proc.cmdline contains curl or proc.cmdline contains wget\n"
+	EXPECT_CC("- rule: test_rule\n  desc: d\n  condition: proc.cmdline contains curl or proc.cmdline "
+	          "contains wget\n"
 	          "  output: o\n  priority: info\n  exceptions:\n"
 	          "    - name: curl_check\n      fields: [proc.cmdline]\n      comps: [contains]\n"
 	          "      values:\n        - [curl 127.0.0.1]\n",
 	          "test_rule",
-	          "((proc.cmdline contains curl or proc.cmdline contains wget) and not proc.cmdline contains \"curl "
+	          "((proc.cmdline contains curl or proc.cmdline contains wget) and not proc.cmdline contains "
+	          "\"curl "
 	          "127.0.0.1\")");
 	/* a list name as the value of an 'in' comparison, with and without parentheses, and an inline list */
-	const char *want = "((evt.type = open and proc.name = cat) and not (proc.name = cat and proc.cmdline in "
-	                   "(\"cat /dev/zero\", \"cat /dev/null\")))";
+	const char *want =
+	        "((evt.type = open and proc.name = cat) and not (proc.name = cat and proc.cmdline in "
+	        "(\"cat /dev/zero\", \"cat /dev/null\")))";
 	const char *lst = "- list: cat_cmdlines\n  items: [cat /dev/zero, \"cat /dev/null\"]\n";
-	const char *vals[] = {"[cat, (cat_cmdlines)]", "[cat, cat_cmdlines]", "[cat, [cat /dev/zero, \"cat /dev/null\"]]"};
+	const char *vals[] = {"[cat, (cat_cmdlines)]", "[cat, cat_cmdlines]",
+	                      "[cat, [cat /dev/zero, \"cat /dev/null\"]]"};
 	for (int i = 0; i < 3; i++) {
 		char y[1024];
 		snprintf(y, sizeof(y),
-		         "%s- rule: r\n  desc: d\n  condition: evt.type=open and proc.name=cat\n  output: o\n  priority: info\n"
+		         "%s- rule: r\n  desc: d\n  condition: evt.type=open and proc.name=cat\n  output: "
+		         "o\n  priority: info\n"
 		         "  exceptions:\n    - name: proc_cmdline\n      fields: [proc.name, proc.cmdline]\n"
 		         "      comps: [=, in]\n      values:\n        - %s\n",
 		         lst, vals[i]);
@@ -389,47 +423,60 @@ static void exceptions_compile(void **state)
 	EXPECT_CC(EXC_BASE "    - name: e\n      fields: proc.name\n      values: [cat, \"my prog\"]\n", "r",
 	          "(evt.type = open and not proc.name in (cat, \"my prog\"))");
 	/* several tuples, several exceptions; comps default to = */
-	EXPECT_CC(EXC_BASE "    - name: e1\n      fields: [proc.name, fd.name]\n      values:\n"
-	                   "        - [cat, /etc/passwd]\n        - [ls, /tmp]\n"
-	                   "    - name: e2\n      fields: proc.pname\n      comps: pmatch\n      values: [/usr]\n",
+	EXPECT_CC(EXC_BASE
+	          "    - name: e1\n      fields: [proc.name, fd.name]\n      values:\n"
+	          "        - [cat, /etc/passwd]\n        - [ls, /tmp]\n"
+	          "    - name: e2\n      fields: proc.pname\n      comps: pmatch\n      values: [/usr]\n",
 	          "r",
-	          "(evt.type = open and not ((proc.name = cat and fd.name = /etc/passwd) or (proc.name = ls and fd.name = "
+	          "(evt.type = open and not ((proc.name = cat and fd.name = /etc/passwd) or (proc.name = ls "
+	          "and fd.name = "
 	          "/tmp)) and not proc.pname pmatch (/usr))");
 	/* no values: nothing added but the parentheses */
 	EXPECT_CC(EXC_BASE "    - name: e\n      fields: [proc.name]\n", "r", "evt.type = open");
 	/* a field as a value is a string constant; a transformer field works */
-	EXPECT_CC(EXC_BASE "    - name: e\n      fields: [proc.name]\n      comps: [=]\n      values: [[proc.pname]]\n", "r",
-	          "(evt.type = open and not proc.name = proc.pname)");
-	EXPECT_CC(EXC_BASE "    - name: e\n      fields: [tolower(proc.name)]\n      comps: [=]\n      values: [[test]]\n",
+	EXPECT_CC(
+	        EXC_BASE
+	        "    - name: e\n      fields: [proc.name]\n      comps: [=]\n      values: [[proc.pname]]\n",
+	        "r", "(evt.type = open and not proc.name = proc.pname)");
+	EXPECT_CC(EXC_BASE "    - name: e\n      fields: [tolower(proc.name)]\n      comps: [=]\n      "
+	                   "values: [[test]]\n",
 	          "r", "(evt.type = open and not tolower(proc.name) = test)");
 }
 
 static void exceptions_append(void **state)
 {
 	(void)state;
-	const char *base = EXC_BASE "    - name: e\n      fields: proc.name\n      comps: in\n      values: [cat]\n";
+	const char *base =
+	        EXC_BASE "    - name: e\n      fields: proc.name\n      comps: in\n      values: [cat]\n";
 	char y[2048];
 	snprintf(y, sizeof(y),
 	         "%s- rule: r\n  exceptions:\n    - name: e\n      values: [echo]\n"
-	         "    - name: e2\n      fields: [fd.name]\n      values: [[/tmp]]\n  override:\n    exceptions: append\n",
+	         "    - name: e2\n      fields: [fd.name]\n      values: [[/tmp]]\n  override:\n    "
+	         "exceptions: append\n",
 	         base);
 	EXPECT_CC(y, "r", "(evt.type = open and not proc.name in (cat, echo) and not fd.name = /tmp)");
 	/* legacy append too */
-	snprintf(y, sizeof(y), "%s- rule: r\n  exceptions:\n    - name: e\n      values: [echo]\n  append: true\n", base);
+	snprintf(y, sizeof(y),
+	         "%s- rule: r\n  exceptions:\n    - name: e\n      values: [echo]\n  append: true\n", base);
 	EXPECT_CC(y, "r", "(evt.type = open and not proc.name in (cat, echo))");
 	/* a replace needs complete exceptions */
-	snprintf(y, sizeof(y), "%s- rule: r\n  exceptions:\n    - name: e\n      values: [id]\n  override:\n"
-	                       "    exceptions: replace\n",
+	snprintf(y, sizeof(y),
+	         "%s- rule: r\n  exceptions:\n    - name: e\n      values: [id]\n  override:\n"
+	         "    exceptions: replace\n",
 	         base);
 	EXPECT_ERROR(y, "LOAD_ERR_YAML_VALIDATE", "Item has no mapping for key 'fields'");
-	snprintf(y, sizeof(y), "%s- rule: r\n  exceptions:\n    - name: e\n      fields: fd.name\n      values: [id]\n"
-	                       "  override:\n    exceptions: append\n",
+	snprintf(y, sizeof(y),
+	         "%s- rule: r\n  exceptions:\n    - name: e\n      fields: fd.name\n      values: [id]\n"
+	         "  override:\n    exceptions: append\n",
 	         base);
-	EXPECT_ERROR(y, "LOAD_ERR_YAML_VALIDATE", "Can not append exception fields to existing exception, only values");
-	snprintf(y, sizeof(y), "%s- rule: r\n  exceptions:\n    - name: e\n  override:\n    exceptions: append\n", base);
+	EXPECT_ERROR(y, "LOAD_ERR_YAML_VALIDATE",
+	             "Can not append exception fields to existing exception, only values");
+	snprintf(y, sizeof(y),
+	         "%s- rule: r\n  exceptions:\n    - name: e\n  override:\n    exceptions: append\n", base);
 	int rc;
 	kite_rules *r = load(y, &rc);
-	assert_non_null(find_diag(r, "LOAD_APPEND_NO_VALUES", "Overriding/appending exception with no values"));
+	assert_non_null(
+	        find_diag(r, "LOAD_APPEND_NO_VALUES", "Overriding/appending exception with no values"));
 	kite_rules_free(r);
 }
 
@@ -443,10 +490,12 @@ static void exceptions_errors(void **state)
 	             "LOAD_ERR_VALIDATE", "'no-comp' is not a supported comparison operator");
 	EXPECT_ERROR(EXC_BASE "    - name: e\n      fields: [proc.name, fd.name]\n      values: [[a]]\n",
 	             "LOAD_ERR_VALIDATE", "Fields and values lists must have equal length");
-	EXPECT_ERROR(EXC_BASE "    - name: e\n      fields: [proc.name, fd.name]\n      comps: [=]\n      values: [[a, b]]\n",
+	EXPECT_ERROR(EXC_BASE "    - name: e\n      fields: [proc.name, fd.name]\n      comps: [=]\n      "
+	                      "values: [[a, b]]\n",
 	             "LOAD_ERR_VALIDATE", "Fields and comps lists must have equal length");
 	EXPECT_ERROR(EXC_BASE "    - name: e\n      fields: proc.name\n      comps: =\n      values: [a]\n",
-	             "LOAD_ERR_VALIDATE", "When fields is a single value, comps must be one of (in, pmatch, intersects)");
+	             "LOAD_ERR_VALIDATE",
+	             "When fields is a single value, comps must be one of (in, pmatch, intersects)");
 	EXPECT_ERROR(EXC_BASE "    - fields: proc.name\n      values: [a]\n", "LOAD_ERR_YAML_VALIDATE",
 	             "Item has no mapping for key 'name'");
 	int rc;
@@ -471,24 +520,28 @@ static void engine_versions(void **state)
 		assert_int_equal(rc, 0);
 		kite_rules_free(r);
 	}
-	EXPECT_ERROR("- required_engine_version: seven\n", "LOAD_ERR_YAML_VALIDATE", "Unable to parse engine version");
+	EXPECT_ERROR("- required_engine_version: seven\n", "LOAD_ERR_YAML_VALIDATE",
+	             "Unable to parse engine version");
 	EXPECT_ERROR("- required_engine_version: 0.99.0\n", "LOAD_ERR_YAML_VALIDATE",
 	             "Rules require engine version 0.99.0, but engine version is " KITE_RULES_ENGINE_VERSION);
-	EXPECT_ERROR("- required_engine_version: 1.0.0\n", "LOAD_ERR_YAML_VALIDATE", "Rules require engine version 1.0.0");
+	EXPECT_ERROR("- required_engine_version: 1.0.0\n", "LOAD_ERR_YAML_VALIDATE",
+	             "Rules require engine version 1.0.0");
 }
 
 static void names_and_unused(void **state)
 {
 	(void)state;
 	int rc;
-	kite_rules *r = load("- list: test list\n  items: [a]\n- macro: test-macro\n  condition: proc.name=a\n"
-	                     "- list: escaping\n  items: [non_escaped_val, \"escaped val\"]\n",
-	                     &rc);
+	kite_rules *r =
+	        load("- list: test list\n  items: [a]\n- macro: test-macro\n  condition: proc.name=a\n"
+	             "- list: escaping\n  items: [non_escaped_val, \"escaped val\"]\n",
+	             &rc);
 	assert_int_equal(rc, 0);
 	assert_non_null(find_diag(r, "LOAD_INVALID_LIST_NAME",
 	                          "List has an invalid name. List names should match a regular expression"));
-	assert_non_null(find_diag(r, "LOAD_INVALID_MACRO_NAME",
-	                          "Macro has an invalid name. Macro names should match a regular expression"));
+	assert_non_null(
+	        find_diag(r, "LOAD_INVALID_MACRO_NAME",
+	                  "Macro has an invalid name. Macro names should match a regular expression"));
 	const struct kite_rules_diag *d = find_diag(r, "LOAD_UNUSED_LIST", "List not referred to");
 	assert_non_null(d);
 	assert_string_equal(d->item_name, "test list");
@@ -499,10 +552,12 @@ static void names_and_unused(void **state)
 	r = load("- rule: r\n  desc: d\n  condition: proc.name=a\n  output: o\n  priority: info\n", &rc);
 	assert_non_null(find_diag(r, "LOAD_NO_EVTTYPE", "Rule matches too many evt.type values"));
 	kite_rules_free(r);
-	r = load("- rule: r\n  desc: d\n  condition: not evt.type = open\n  output: o\n  priority: info\n", &rc);
+	r = load("- rule: r\n  desc: d\n  condition: not evt.type = open\n  output: o\n  priority: info\n",
+	         &rc);
 	assert_non_null(find_diag(r, "LOAD_NO_EVTTYPE", NULL));
 	kite_rules_free(r);
-	r = load("- rule: r\n  desc: d\n  condition: proc.name=a\n  output: o\n  priority: info\n  warn_evttypes: false\n",
+	r = load("- rule: r\n  desc: d\n  condition: proc.name=a\n  output: o\n  priority: info\n  "
+	         "warn_evttypes: false\n",
 	         &rc);
 	assert_null(find_diag(r, "LOAD_NO_EVTTYPE", NULL));
 	kite_rules_free(r);
@@ -528,16 +583,19 @@ static void unknown_fields_and_sources(void **state)
 	assert_int_equal(kite_rules_find(r, "r")->status, KITE_RULE_SKIPPED);
 	assert_non_null(find_diag(r, "LOAD_UNKNOWN_FILTER", "proc.nobody"));
 	kite_rules_free(r);
-	r = load("- rule: r\n  desc: d\n  condition: ka.verb=create\n  output: o\n  priority: info\n  source: k8s_audit\n",
+	r = load("- rule: r\n  desc: d\n  condition: ka.verb=create\n  output: o\n  priority: info\n  "
+	         "source: k8s_audit\n",
 	         &rc);
 	assert_int_equal(rc, 0);
 	assert_int_equal(kite_rules_find(r, "r")->status, KITE_RULE_SKIPPED);
 	assert_non_null(find_diag(r, "LOAD_UNKNOWN_SOURCE", "k8s_audit"));
 	kite_rules_free(r);
-	EXPECT_ERROR("- rule: r\n  desc: d\n  condition: evt.type=open\n  output: \"%not_a_real_field\"\n  priority: info\n",
+	EXPECT_ERROR("- rule: r\n  desc: d\n  condition: evt.type=open\n  output: \"%not_a_real_field\"\n  "
+	             "priority: info\n",
 	             "LOAD_ERR_COMPILE_OUTPUT", "not_a_real_field");
-	EXPECT_ERROR("- rule: r\n  desc: d\n  condition: evt.type=execve and\n  output: o\n  priority: info\n",
-	             "LOAD_ERR_COMPILE_CONDITION", NULL);
+	EXPECT_ERROR(
+	        "- rule: r\n  desc: d\n  condition: evt.type=execve and\n  output: o\n  priority: info\n",
+	        "LOAD_ERR_COMPILE_CONDITION", NULL);
 }
 
 static void yaml_errors(void **state)
@@ -555,7 +613,8 @@ static void yaml_errors(void **state)
 	EXPECT_ERROR("- just a string\n", "LOAD_ERR_YAML_VALIDATE", "each item must be a mapping");
 	EXPECT_ERROR("- list:\n  items: [a]\n", "LOAD_ERR_YAML_VALIDATE", "Mapping for key 'list' is empty");
 	EXPECT_ERROR("- list: bad_list\n", "LOAD_ERR_YAML_VALIDATE", "Item has no mapping for key 'items'");
-	EXPECT_ERROR("- macro: bad_macro\n", "LOAD_ERR_YAML_VALIDATE", "Item has no mapping for key 'condition'");
+	EXPECT_ERROR("- macro: bad_macro\n", "LOAD_ERR_YAML_VALIDATE",
+	             "Item has no mapping for key 'condition'");
 	/* unknown top-level items are warnings; an empty file or document is fine */
 	r = load("- something_new: 1\n---\n", &rc);
 	assert_int_equal(rc, 0);
@@ -572,16 +631,18 @@ static void several_files(void **state)
 {
 	(void)state;
 	kite_rules *r = kite_rules_new();
-	const char *a = "- list: bins\n  items: [a]\n- macro: m\n  condition: proc.name in (bins)\n"
-	                "- rule: R\n  desc: d\n  condition: evt.type=execve and m\n  output: o\n  priority: notice\n"
-	                "  tags: [zz, aa]\n";
+	const char *a =
+	        "- list: bins\n  items: [a]\n- macro: m\n  condition: proc.name in (bins)\n"
+	        "- rule: R\n  desc: d\n  condition: evt.type=execve and m\n  output: o\n  priority: notice\n"
+	        "  tags: [zz, aa]\n";
 	const char *b = "- list: bins\n  items: [b]\n  override:\n    items: append\n"
 	                "- rule: R\n  tags: [mm]\n  override:\n    tags: append\n";
 	assert_int_equal(kite_rules_load_text(r, "a.yaml", a, strlen(a)), 0);
 	assert_int_equal(kite_rules_load_text(r, "b.yaml", b, strlen(b)), 0);
 	struct kite_rules_select sel = {.min_priority = KITE_PRIO_DEBUG};
 	assert_int_equal(kite_rules_compile(r, &sel), 0);
-	assert_string_equal(kite_rules_compiled_condition(r, "rule", "R"), "(evt.type = execve and proc.name in (a, b))");
+	assert_string_equal(kite_rules_compiled_condition(r, "rule", "R"),
+	                    "(evt.type = execve and proc.name in (a, b))");
 	struct kite_rule *ru = kite_rules_find(r, "R");
 	assert_int_equal(ru->ntags, 3); /* sorted, as Falco prints them */
 	assert_string_equal(ru->tags[0], "aa");
@@ -594,11 +655,14 @@ static void several_files(void **state)
 static void selection(void **state)
 {
 	(void)state;
-	const char *y = "- rule: crit one\n  desc: d\n  condition: evt.type=execve\n  output: o\n  priority: critical\n"
+	const char *y = "- rule: crit one\n  desc: d\n  condition: evt.type=execve\n  output: o\n  priority: "
+	                "critical\n"
 	                "  tags: [t1]\n"
-	                "- rule: notice two\n  desc: d\n  condition: evt.type=execve\n  output: o\n  priority: notice\n"
+	                "- rule: notice two\n  desc: d\n  condition: evt.type=execve\n  output: o\n  "
+	                "priority: notice\n"
 	                "  tags: [t2]\n"
-	                "- rule: debug three\n  desc: d\n  condition: evt.type=execve\n  output: o\n  priority: debug\n";
+	                "- rule: debug three\n  desc: d\n  condition: evt.type=execve\n  output: o\n  "
+	                "priority: debug\n";
 	struct kite_rules_select sel = {.min_priority = KITE_PRIO_NOTICE};
 	int rc;
 	kite_rules *r = load_sel(y, &sel, &rc);
@@ -607,13 +671,17 @@ static void selection(void **state)
 	assert_int_equal(kite_rules_find(r, "debug three")->status, KITE_RULE_DISABLED);
 	kite_rules_free(r);
 	const char *t1[] = {"t1"}, *two[] = {"two"};
-	struct kite_rules_select tags = {.min_priority = KITE_PRIO_DEBUG, .enable_tags = t1, .nenable_tags = 1};
+	struct kite_rules_select tags = {
+	        .min_priority = KITE_PRIO_DEBUG, .enable_tags = t1, .nenable_tags = 1};
 	r = load_sel(y, &tags, &rc);
 	assert_int_equal(kite_rules_find(r, "crit one")->status, KITE_RULE_ACTIVE);
 	assert_int_equal(kite_rules_find(r, "notice two")->status, KITE_RULE_DISABLED);
 	kite_rules_free(r);
-	struct kite_rules_select off = {.min_priority = KITE_PRIO_DEBUG, .disable_tags = t1, .ndisable_tags = 1,
-	                                .disable_rules = two, .ndisable_rules = 1};
+	struct kite_rules_select off = {.min_priority = KITE_PRIO_DEBUG,
+	                                .disable_tags = t1,
+	                                .ndisable_tags = 1,
+	                                .disable_rules = two,
+	                                .ndisable_rules = 1};
 	r = load_sel(y, &off, &rc);
 	assert_int_equal(kite_rules_find(r, "crit one")->status, KITE_RULE_DISABLED);
 	assert_int_equal(kite_rules_find(r, "notice two")->status, KITE_RULE_DISABLED);
