@@ -99,5 +99,7 @@ const char *kite_reader_name(const kite_reader *r);
 size_t kite_reader_prologue(const kite_reader *r, const struct kite_block **blocks);
 
 const char *kite_block_name(uint32_t type);
+/* 1 when the file is a sysdig/Falco .scap capture (converted while read; no blocks, no index). */
+int kite_reader_is_scap(const kite_reader *r);
 
 #endif

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh - seeds the fuzz corpora, runs each libFuzzer target for its share of the time, fails on a finding.
 #   sh fuzz/run.sh BUILDDIR SECONDS     (as `make fuzz` does; works from any directory)
-# Targets are the fuzz_* binaries present in BUILDDIR (fuzz_reader, fuzz_schema, fuzz_filter, fuzz_rules); the
+# Targets are the fuzz_* binaries present in BUILDDIR (fuzz_reader, fuzz_schema, fuzz_filter, fuzz_rules, fuzz_scap); the
 # seconds are split evenly between them.  Corpora grow in BUILDDIR/corpus-NAME; crash,
 # leak, timeout and OOM inputs are saved under BUILDDIR/artifacts/, logs in BUILDDIR/NAME.log.
 set -u
@@ -47,9 +47,21 @@ if is_empty "$builddir/corpus-rules"; then
 	done
 fi
 
+# .scap captures: the shared sysdig/Falco files when present, as they are (mostly gzip) and decompressed;
+# fuzz_scap's first byte is its control byte (0: memfd, 2: also read a gzip copy and compare)
+if is_empty "$builddir/corpus-scap"; then
+	mkdir -p "$builddir/corpus-scap"
+	for f in ../shared/data/scap/*.scap; do
+		[ -f "$f" ] || continue
+		name=$(basename "$f" .scap)
+		{ printf '\000'; cat "$f"; } >"$builddir/corpus-scap/$name"
+		{ printf '\002'; gzip -dcf <"$f"; } >"$builddir/corpus-scap/$name.plain"
+	done
+fi
+
 # ---- targets ----
 targets=""
-for t in fuzz_reader fuzz_schema fuzz_filter fuzz_rules; do
+for t in fuzz_reader fuzz_schema fuzz_filter fuzz_rules fuzz_scap; do
 	[ -x "$builddir/$t" ] && targets="$targets $t"
 done
 if [ -z "$targets" ]; then

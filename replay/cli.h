@@ -33,5 +33,6 @@ int cmd_show(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
 int cmd_fields(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 #endif

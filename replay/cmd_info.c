@@ -39,6 +39,12 @@ static int scan(kite_reader *r, struct kite_index_builder *b)
 	if (kite_ib_init(b))
 		return -1;
 	kite_ib_set_schema(b, s);
+	if (kite_reader_is_scap(r)) { /* no blocks: count the converted records */
+		const struct kite_evt *e;
+		while ((rc = kite_reader_next(r, &e)) > 0)
+			kite_ib_count(b, s, e);
+		return rc < 0 || kite_ib_finish(b) ? -1 : 0;
+	}
 	while ((rc = kite_reader_next_block(r, &blk)) > 0) {
 		if (blk.type != KITE_BLK_CHUNK && blk.type != KITE_BLK_SNAPSHOT)
 			continue;
@@ -85,8 +91,11 @@ static void print_text(const struct info *in, struct kite_type_count *types)
 	const struct kite_index *x = in->idx;
 	char b1[64], b2[64], t1[64], t2[64];
 	printf("File:          %s (%s)\n", kite_reader_name(in->r), cli_bytes(in->file_size, b1, sizeof(b1)));
-	printf("Format:        kite capture %u.%u in pcapng %u.%u\n", h->format_version >> 16,
-	       h->format_version & 0xffff, shb->major, shb->minor);
+	if (kite_reader_is_scap(in->r))
+		printf("Format:        sysdig/Falco .scap (converted while read; events counted by reading them)\n");
+	else
+		printf("Format:        kite capture %u.%u in pcapng %u.%u\n", h->format_version >> 16,
+		       h->format_version & 0xffff, shb->major, shb->minor);
 	printf("Host:          %s, Linux %s (%s), %u CPUs\n", h->hostname ? h->hostname : "?",
 	       h->kernel ? h->kernel : "?", h->arch ? h->arch : "?", h->ncpus);
 	printf("Recorder:      %s, driver %s\n", h->recorder ? h->recorder : "?",

@@ -7,7 +7,8 @@
 static const char usage[] =
         "usage: kite <command> [options] [args]\n"
         "\n"
-        "kite reads system-call captures (.kcap) written by kite-record.\n"
+        "kite reads system-call captures: .kcap written by kite-record, and the\n"
+        "sysdig/Falco .scap captures (detected by content).\n"
         "\n"
         "Commands:\n"
         "  info FILE       what a capture holds: host, time span, events per type, size\n"
@@ -17,6 +18,7 @@ static const char usage[] =
         "  tree FILE...    the process tree: lineage, command lines, lifetimes\n"
         "  replay FILE...  run Falco rules over captures: alerts, a summary, a CI exit status\n"
         "  fields          the fields filters and formats can use\n"
+        "  convert IN OUT  a capture (.scap or .kcap) into a .kcap\n"
         "\n"
         "Run 'kite <command> --help' for a command's options.\n"
         "\n"
@@ -31,6 +33,7 @@ struct command {
 static const struct command commands[] = {
         {"info", cmd_info}, {"dump", cmd_dump}, {"recover", cmd_recover},
         {"show", cmd_show}, {"tree", cmd_tree}, {"fields", cmd_fields}, {"replay", cmd_replay},
+        {"convert", cmd_convert},
 };
 
 int main(int argc, char **argv)

@@ -185,11 +185,13 @@ static const char *cgroups_full_id(const char *cg, size_t len)
 		size_t end = i;
 		while (end < len && cg[end] != '\0' && cg[end] != '\n')
 			end++;
-		/* "hierarchy:controllers:path" */
+		/* "hierarchy:controllers:path" (/proc/PID/cgroup), or "subsys=path" (.scap captures) */
 		const char *path = NULL;
 		int colons = 0;
 		for (size_t k = i; k < end && !path; k++)
 			if (cg[k] == ':' && ++colons == 2)
+				path = cg + k + 1;
+			else if (cg[k] == '=' && colons == 0)
 				path = cg + k + 1;
 		const char *found = NULL;
 		for (const char *c = path; c && c < cg + end;) {

@@ -182,6 +182,9 @@ static void build_evmap(struct kite_evmap *m, const struct kite_event_desc *d)
 	}
 	m->flags = (int8_t)kite_param_index(d, "flags");
 	m->tuple = (int8_t)kite_param_index(d, "tuple");
+	/* Falco's table does not mark mmap as using its fd (EF_NONE): fd.* are missing there, as in sysdig */
+	if (!strcmp(d->name, "mmap") || !strcmp(d->name, "mmap2"))
+		m->fd = -1;
 }
 
 static void build_evinfo(struct evinfo *ei, const struct kite_evmap *m, const struct kite_event_desc *d)

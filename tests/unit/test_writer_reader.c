@@ -396,7 +396,7 @@ static void not_a_capture(void **state)
 	char err[512];
 	const char *cases[][2] = {
 	        {"", "empty file"},
-	        {"\x1f\x8b\x08\x00 gzip", "gzip-compressed"},
+	        {"\x1f\x8b\x08\x00 gzip", "gzip stream"}, /* gzip: read as a .scap capture, which this is not */
 	        {"\xd4\xc3\xb2\xa1 classic pcap header....", "classic pcap"},
 	        {"hello, world, this is text", "not a pcapng file"},
 	};

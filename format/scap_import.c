@@ -1,0 +1,1022 @@
+/* scap_import.c - converts a .scap capture into kite records on the fly: schema, state snapshot, paired events. */
+#include "scap_import.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "events.h"
+
+#define STATE_CAP_INIT (1u << 16)
+
+/* The pending enter event of a thread, copied (params point into buf). */
+struct pending {
+	uint64_t tid;
+	uint16_t type;
+	int used;
+	uint32_t nparams;
+	uint32_t len[SCAP_MAX_PARAMS];
+	uint32_t off[SCAP_MAX_PARAMS];
+	uint8_t *buf;
+	size_t cap;
+};
+
+/* tid -> pid, open addressing (tid 0 marks a free slot). */
+struct pidmap {
+	uint64_t *tid;
+	uint64_t *pid;
+	size_t cap, n;
+};
+
+struct kite_scap_import {
+	scap_file *f;
+	char *name;
+	struct kite_schema schema;
+	const struct kite_event_desc **events;
+	struct kite_event_desc *extra;
+	uint32_t nextra;
+	int16_t *map; /* ppm code -> kite event id, -1: none */
+	uint16_t nmap;
+	int16_t *sc_map; /* generic events: PPM_SC code -> kite event id, named after the syscall */
+	struct kite_param_desc generic_params[2];
+	struct kite_header hdr;
+	/* state records built before the first event, handed out first */
+	uint8_t *state;
+	size_t state_len, state_cap, state_pos;
+	struct scap_item held; /* the first event, read while opening */
+	int have_held, done;
+	struct pending *pend; /* per tid, open addressing by tid */
+	size_t npend;
+	struct pidmap pids;
+	uint8_t *rec; /* KITE_EVT_MAX_LEN */
+	struct kite_scap_import_stats st;
+	char err[512];
+};
+
+/* ---- small maps ---- */
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+static int pidmap_grow(struct pidmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 1024;
+	uint64_t *t = calloc(cap, sizeof(*t)), *p = calloc(cap, sizeof(*p));
+	if (!t || !p) {
+		free(t);
+		free(p);
+		return -1;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->tid[i])
+			continue;
+		size_t j = mix(m->tid[i]) & (cap - 1);
+		while (t[j])
+			j = (j + 1) & (cap - 1);
+		t[j] = m->tid[i];
+		p[j] = m->pid[i];
+	}
+	free(m->tid);
+	free(m->pid);
+	m->tid = t;
+	m->pid = p;
+	m->cap = cap;
+	return 0;
+}
+
+static void pidmap_set(struct pidmap *m, uint64_t tid, uint64_t pid)
+{
+	if (!tid || tid == (uint64_t)-1)
+		return;
+	if ((m->n + 1) * 2 > m->cap && pidmap_grow(m) < 0)
+		return;
+	size_t j = mix(tid) & (m->cap - 1);
+	while (m->tid[j] && m->tid[j] != tid)
+		j = (j + 1) & (m->cap - 1);
+	if (!m->tid[j])
+		m->n++;
+	m->tid[j] = tid;
+	m->pid[j] = pid;
+}
+
+static uint64_t pidmap_get(const struct pidmap *m, uint64_t tid)
+{
+	if (!m->cap)
+		return tid;
+	size_t j = mix(tid) & (m->cap - 1);
+	while (m->tid[j]) {
+		if (m->tid[j] == tid)
+			return m->pid[j];
+		j = (j + 1) & (m->cap - 1);
+	}
+	return tid; /* as sysdig: an unknown thread is its own process */
+}
+
+/* The pending-enter slot of a thread (created). */
+static struct pending *pending_of(kite_scap_import *im, uint64_t tid)
+{
+	if (!im->npend) {
+		im->npend = 4096;
+		im->pend = calloc(im->npend, sizeof(*im->pend));
+		if (!im->pend) {
+			im->npend = 0;
+			return NULL;
+		}
+	}
+	size_t j = mix(tid) & (im->npend - 1);
+	for (size_t probes = 0; probes < im->npend; probes++) {
+		struct pending *p = &im->pend[j];
+		if (!p->used || p->tid == tid) {
+			p->used = 1;
+			p->tid = tid;
+			return p;
+		}
+		j = (j + 1) & (im->npend - 1);
+	}
+	/* full: reuse the home slot (an old thread's enter is forgotten) */
+	struct pending *p = &im->pend[mix(tid) & (im->npend - 1)];
+	p->tid = tid;
+	p->type = 0;
+	return p;
+}
+
+static void remember_enter(kite_scap_import *im, const struct scap_evt *ev)
+{
+	struct pending *p = pending_of(im, ev->tid);
+	if (!p)
+		return;
+	size_t need = 0;
+	for (uint32_t i = 0; i < ev->nparams; i++)
+		need += ev->len[i];
+	if (need > p->cap) {
+		uint8_t *b = realloc(p->buf, need);
+		if (!b) {
+			p->type = 0;
+			return;
+		}
+		p->buf = b;
+		p->cap = need;
+	}
+	size_t off = 0;
+	for (uint32_t i = 0; i < ev->nparams; i++) {
+		memcpy(p->buf + off, ev->param[i], ev->len[i]);
+		p->off[i] = (uint32_t)off;
+		p->len[i] = ev->len[i];
+		off += ev->len[i];
+	}
+	p->nparams = ev->nparams;
+	p->type = ev->type;
+}
+
+/* ---- value translation: ppm numbers to Linux's where kite's tables decode them ---- */
+
+static uint64_t bits_map(uint64_t v, const uint64_t (*pairs)[2], size_t n)
+{
+	uint64_t out = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((v & pairs[i][0]) == pairs[i][0])
+			out |= pairs[i][1];
+	return out;
+}
+
+static uint64_t open_flags(uint64_t v)
+{
+	static const uint64_t pairs[][2] = {
+	        {1u << 1, 01},         /* WRONLY */
+	        {1u << 2, 0100},       /* CREAT */
+	        {1u << 3, 02000},      /* APPEND */
+	        {1u << 4, 010000},     /* DSYNC */
+	        {1u << 5, 0200},       /* EXCL */
+	        {1u << 6, 04000},      /* NONBLOCK */
+	        {1u << 7, 04010000},   /* SYNC */
+	        {1u << 8, 01000},      /* TRUNC */
+	        {1u << 9, 040000},     /* DIRECT */
+	        {1u << 10, 0200000},   /* DIRECTORY */
+	        {1u << 11, 0100000},   /* LARGEFILE */
+	        {1u << 12, 02000000},  /* CLOEXEC */
+	        {1u << 13, 020200000}, /* TMPFILE */
+	};
+	uint64_t out = bits_map(v, pairs, sizeof(pairs) / sizeof(pairs[0]));
+	if ((v & 3) == 3) /* RDWR is both bits in ppm, 2 in Linux */
+		out = (out & ~1ull) | 02;
+	return out;
+}
+
+static uint64_t clone_flags(uint64_t v)
+{
+	static const uint64_t pairs[][2] = {
+	        {1u << 0, 0x400},       {1u << 1, 0x200},      {1u << 2, 0x80000000u}, {1u << 3, 0x8000000},
+	        {1u << 4, 0x40000000},  {1u << 5, 0x20000},    {1u << 6, 0x20000000},  {1u << 7, 0x4000000},
+	        {1u << 8, 0x8000},      {1u << 9, 0x100000},   {1u << 10, 0x2000},     {1u << 11, 0x800},
+	        {1u << 12, 0x40000},    {1u << 13, 0x10000},   {1u << 14, 0x800000},   {1u << 15, 0x100},
+	        {1u << 20, 0x10000000}, {1u << 23, 0x200000},  {1u << 24, 0x1000000},  {1u << 25, 0x80000},
+	        {1u << 27, 0x4000},     {1u << 28, 0x2000000},
+	};
+	return bits_map(v, pairs, sizeof(pairs) / sizeof(pairs[0]));
+}
+
+static uint64_t execve_flags(uint64_t v)
+{
+	/* PPM_EXE_WRITABLE 1, UPPER_LAYER 2, FROM_MEMFD 4, LOWER_LAYER 8: kite's EXE_* bits */
+	static const uint64_t pairs[][2] = {{1, KITE_EXE_WRITABLE},
+	                                    {2, KITE_EXE_UPPER_LAYER},
+	                                    {4, KITE_EXE_FROM_MEMFD},
+	                                    {8, KITE_EXE_LOWER_LAYER}};
+	return bits_map(v, pairs, sizeof(pairs) / sizeof(pairs[0]));
+}
+
+/* Translates a flag value when kite's parameter decodes it with a Linux table. */
+static uint64_t translate(const struct scap_param_info *pi, const struct kite_param_desc *kd, uint64_t v)
+{
+	if (!pi->info || !kd)
+		return v;
+	if (!strcmp(pi->info, "file_flags"))
+		return open_flags(v);
+	if (!strcmp(pi->info, "clone_flags"))
+		return clone_flags(v);
+	if (!strcmp(pi->info, "execve_flags") || !strcmp(pi->info, "execveat_flags"))
+		return kd->table == KITE_TBL_EXECVE_FLAGS ? execve_flags(v) : v;
+	return v;
+}
+
+/* ---- records ---- */
+
+static int is_int_type(uint8_t t)
+{
+	switch (t) {
+	case SCAP_PT_INT8:
+	case SCAP_PT_INT16:
+	case SCAP_PT_INT32:
+	case SCAP_PT_INT64:
+	case SCAP_PT_UINT8:
+	case SCAP_PT_UINT16:
+	case SCAP_PT_UINT32:
+	case SCAP_PT_UINT64:
+	case SCAP_PT_ERRNO:
+	case SCAP_PT_FD:
+	case SCAP_PT_PID:
+	case SCAP_PT_SYSCALLID:
+	case SCAP_PT_SIGTYPE:
+	case SCAP_PT_RELTIME:
+	case SCAP_PT_ABSTIME:
+	case SCAP_PT_PORT:
+	case SCAP_PT_L4PROTO:
+	case SCAP_PT_SOCKFAMILY:
+	case SCAP_PT_BOOL:
+	case SCAP_PT_FLAGS8:
+	case SCAP_PT_FLAGS16:
+	case SCAP_PT_FLAGS32:
+	case SCAP_PT_UID:
+	case SCAP_PT_GID:
+	case SCAP_PT_SIGSET:
+	case SCAP_PT_MODE:
+	case SCAP_PT_ENUMFLAGS8:
+	case SCAP_PT_ENUMFLAGS16:
+	case SCAP_PT_ENUMFLAGS32: return 1;
+	default: return 0;
+	}
+}
+
+static int is_str_type(uint8_t t)
+{
+	return t == SCAP_PT_CHARBUF || t == SCAP_PT_FSPATH || t == SCAP_PT_FSRELPATH;
+}
+
+static uint64_t get_le(const uint8_t *p, uint32_t n)
+{
+	uint64_t v = 0;
+	for (uint32_t i = 0; i < n && i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Adds one parameter's value, converted from its ppm encoding. */
+static void add_value(struct kite_evt_builder *b, const struct scap_param_info *pi,
+                      const struct kite_param_desc *kd, const uint8_t *v, uint32_t n)
+{
+	if (!n) {
+		kite_evt_add(b, NULL, 0);
+		return;
+	}
+	if (is_int_type(pi->type) && (n == 1 || n == 2 || n == 4 || n == 8)) {
+		uint64_t x = get_le(v, n);
+		uint64_t t = translate(pi, kd, x);
+		if (t != x) {
+			kite_evt_add_u(b, t, n);
+			return;
+		}
+		kite_evt_add(b, v, n);
+		return;
+	}
+	if (is_str_type(pi->type) && v[n - 1] == 0) {
+		kite_evt_add(b, v, n - 1); /* kite strings carry no NUL */
+		return;
+	}
+	if (pi->type == SCAP_PT_SOCKADDR && n > 1 && v[0] == 1 && v[n - 1] == 0) {
+		kite_evt_add(b, v, n - 1); /* unix paths: no NUL either */
+		return;
+	}
+	if (pi->type == SCAP_PT_SOCKTUPLE && n > 17 && v[0] == 1 && v[n - 1] == 0) {
+		kite_evt_add(b, v, n - 1);
+		return;
+	}
+	kite_evt_add(b, v, n);
+}
+
+/* Where parameter `name` is in an event: index, or -1. */
+static int param_at(const struct scap_event_info *info, uint32_t nparams, const char *name)
+{
+	for (uint32_t i = 0; info && i < info->nparams && i < nparams; i++)
+		if (!strcmp(info->params[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static void ferr(kite_scap_import *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ferr(kite_scap_import *im, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(im->err, sizeof(im->err), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Builds the kite record for an event of kite type d: each parameter by name
+ * from the event, else from the thread's pending enter event.
+ */
+static const struct kite_evt *build_event(kite_scap_import *im, const struct kite_event_desc *d,
+                                          const struct scap_evt *ev, const struct pending *en)
+{
+	const struct scap_event_info *xi = scap_event_info(ev->type);
+	const struct scap_event_info *ei = en ? scap_event_info(en->type) : NULL;
+	struct kite_evt_builder b;
+	uint64_t pid = pidmap_get(&im->pids, ev->tid);
+	kite_evt_begin(&b, im->rec, d->id, d->nparams, ev->ts, (uint32_t)ev->tid, (uint32_t)pid, ev->cpu);
+	for (uint32_t i = 0; i < d->nparams; i++) {
+		const struct kite_param_desc *kd = &d->params[i];
+		int x = param_at(xi, ev->nparams, kd->name);
+		if (x >= 0) {
+			add_value(&b, &xi->params[x], kd, ev->param[x], ev->len[x]);
+			continue;
+		}
+		int e = en ? param_at(ei, en->nparams, kd->name) : -1;
+		if (e >= 0)
+			add_value(&b, &ei->params[e], kd, en->buf + en->off[e], en->len[e]);
+		else
+			kite_evt_add(&b, NULL, 0);
+	}
+	return kite_evt_end(&b);
+}
+
+/* Keeps the tid -> pid map current from the events that say which process a thread is in. */
+static void learn_pids(kite_scap_import *im, const struct scap_evt *ev, const struct scap_event_info *xi)
+{
+	int tid = param_at(xi, ev->nparams, "tid"), pid = param_at(xi, ev->nparams, "pid");
+	if (tid >= 0 && pid >= 0 && ev->len[tid] == 8 && ev->len[pid] == 8)
+		pidmap_set(&im->pids, get_le(ev->param[tid], 8), get_le(ev->param[pid], 8));
+}
+
+/* ---- the schema: kite's table plus the ppm exit events it lacks ---- */
+
+static uint8_t kind_of(uint8_t t)
+{
+	switch (t) {
+	case SCAP_PT_INT8:
+	case SCAP_PT_INT16:
+	case SCAP_PT_INT32:
+	case SCAP_PT_INT64: return KITE_K_INT;
+	case SCAP_PT_CHARBUF: return KITE_K_STRING;
+	case SCAP_PT_ERRNO: return KITE_K_ERRNO;
+	case SCAP_PT_SOCKADDR: return KITE_K_SOCKADDR;
+	case SCAP_PT_SOCKTUPLE: return KITE_K_TUPLE;
+	case SCAP_PT_FD: return KITE_K_FD;
+	case SCAP_PT_PID: return KITE_K_PID;
+	case SCAP_PT_FSPATH: return KITE_K_PATH;
+	case SCAP_PT_FSRELPATH: return KITE_K_RELPATH;
+	case SCAP_PT_SIGTYPE: return KITE_K_SIGNAL;
+	case SCAP_PT_RELTIME: return KITE_K_RELTIME;
+	case SCAP_PT_ABSTIME: return KITE_K_ABSTIME;
+	case SCAP_PT_UID: return KITE_K_UID;
+	case SCAP_PT_GID: return KITE_K_GID;
+	case SCAP_PT_MODE: return KITE_K_MODE;
+	case SCAP_PT_BYTEBUF:
+	case SCAP_PT_FDLIST:
+	case SCAP_PT_DYN:
+	case SCAP_PT_DOUBLE:
+	case SCAP_PT_IPV4ADDR:
+	case SCAP_PT_IPV6ADDR:
+	case SCAP_PT_CHARBUFARRAY:
+	case SCAP_PT_CHARBUF_PAIR_ARRAY: return KITE_K_BYTES;
+	default: return KITE_K_UINT;
+	}
+}
+
+static uint8_t category_of(uint32_t ec)
+{
+	switch (ec & 0x1ff) {
+	case 2: return KITE_CAT_FILE;
+	case 3: return KITE_CAT_NET;
+	case 4: return KITE_CAT_IPC;
+	case 5: return KITE_CAT_MEMORY;
+	case 6: return KITE_CAT_PROCESS;
+	case 8: return KITE_CAT_SYSTEM;
+	case 9: return KITE_CAT_SIGNAL;
+	case 10: return KITE_CAT_USER;
+	case 32: return KITE_CAT_IO_READ;
+	case 33: return KITE_CAT_IO_WRITE;
+	case 34: return KITE_CAT_IO_OTHER;
+	default: return KITE_CAT_UNKNOWN;
+	}
+}
+
+/* Adds the params of info not already in d (by name). */
+static void add_params(struct kite_param_desc *out, uint8_t *n, const struct scap_event_info *info)
+{
+	for (uint32_t i = 0; info && i < info->nparams && *n < KITE_MAX_PARAMS; i++) {
+		int dup = 0;
+		for (uint8_t k = 0; k < *n && !dup; k++)
+			dup = !strcmp(out[k].name, info->params[i].name);
+		if (dup)
+			continue;
+		struct kite_param_desc *p = &out[(*n)++];
+		p->name = info->params[i].name;
+		p->kind = kind_of(info->params[i].type);
+		p->fmt = info->params[i].fmt == SCAP_PF_HEX   ? KITE_FMT_HEX
+		         : info->params[i].fmt == SCAP_PF_OCT ? KITE_FMT_OCT
+		                                              : KITE_FMT_DEC;
+		p->ref = KITE_NOREF;
+		p->table = p->kind == KITE_K_SIGNAL ? KITE_TBL_SIGNALS : KITE_NOTABLE;
+		unsigned dirfd;
+		if (p->kind == KITE_K_RELPATH && info->params[i].info &&
+		    sscanf(info->params[i].info, "DIRFD_PARAM(%u)", &dirfd) == 1)
+			p->ref = (uint8_t)dirfd; /* an index among the exit's params, which come first */
+		else if (p->kind == KITE_K_RELPATH)
+			p->kind = KITE_K_PATH;
+	}
+}
+
+/* A kite desc for ppm exit code x: its params, then its enter's (x - 1) it does not have. */
+static int make_extra(kite_scap_import *im, uint16_t x, uint16_t id)
+{
+	const struct scap_event_info *xi = scap_event_info(x), *ei = scap_event_info((uint16_t)(x - 1));
+	struct kite_param_desc *params = calloc(KITE_MAX_PARAMS, sizeof(*params));
+	if (!params)
+		return -1;
+	struct kite_event_desc *d = &im->extra[im->nextra++];
+	d->id = id;
+	d->name = xi->name;
+	d->category = category_of(xi->category);
+	d->sysnr = -1;
+	d->flags = KITE_EF_SYSCALL;
+	if (xi->flags & SCAP_EF_CREATES_FD)
+		d->flags |= KITE_EF_CREATES_FD;
+	if (xi->flags & SCAP_EF_DESTROYS_FD)
+		d->flags |= KITE_EF_CLOSES_FD;
+	uint8_t n = 0;
+	add_params(params, &n, xi);
+	if (ei && ei->dir == 'E')
+		add_params(params, &n, ei);
+	/* a relpath's dirfd index refers to the exit's params: drop refs out of range */
+	for (uint8_t i = 0; i < n; i++)
+		if (params[i].ref != KITE_NOREF && params[i].ref >= n) {
+			params[i].ref = KITE_NOREF;
+			params[i].kind = KITE_K_PATH;
+		}
+	d->nparams = n;
+	d->params = params;
+	return 0;
+}
+
+/* The kite id of an event type named name, among kite's own and the extras so far; -1 if none. */
+static int find_id(const kite_scap_import *im, const struct kite_schema *bi, const char *name)
+{
+	const struct kite_event_desc *kd = kite_schema_find(bi, name);
+	if (kd && !(kd->flags & KITE_EF_STATE))
+		return kd->id;
+	for (uint32_t k = 0; k < im->nextra; k++)
+		if (!strcmp(im->extra[k].name, name))
+			return im->extra[k].id;
+	return -1;
+}
+
+/*
+ * Generic events (ppm "syscall", for syscalls the driver has no event for)
+ * carry the syscall as a PPM_SC code; sysdig shows that syscall's name as
+ * evt.type.  Each code gets the type of that name (kite's, an extra, or a
+ * new one with the generic event's ID and nativeID).
+ */
+static int build_sc_map(kite_scap_import *im, const struct kite_schema *bi, uint32_t *next)
+{
+	im->sc_map = malloc((size_t)scap_sc_max * sizeof(*im->sc_map));
+	if (!im->sc_map)
+		return -1;
+	im->generic_params[0] =
+	        (struct kite_param_desc){"ID", KITE_K_UINT, KITE_FMT_DEC, KITE_NOREF, 0, KITE_NOTABLE};
+	im->generic_params[1] =
+	        (struct kite_param_desc){"nativeID", KITE_K_UINT, KITE_FMT_DEC, KITE_NOREF, 0, KITE_NOTABLE};
+	for (uint16_t c = 0; c < scap_sc_max; c++) {
+		const char *name = scap_sc_name(c);
+		int id = find_id(im, bi, name);
+		if (id < 0) {
+			struct kite_event_desc *d = &im->extra[im->nextra++];
+			d->id = (uint16_t)*next;
+			d->name = name;
+			d->category = KITE_CAT_UNKNOWN;
+			d->sysnr = -1;
+			d->flags = KITE_EF_SYSCALL;
+			d->nparams = 2;
+			d->params = im->generic_params;
+			im->events[*next] = d;
+			id = (int)(*next)++;
+		}
+		im->sc_map[c] = (int16_t)id;
+	}
+	return 0;
+}
+
+static int build_schema(kite_scap_import *im)
+{
+	const struct kite_schema *bi = kite_schema_builtin();
+	uint16_t max = scap_event_max;
+	im->nmap = max;
+	im->map = malloc(max * sizeof(*im->map));
+	im->extra = calloc((size_t)max + scap_sc_max, sizeof(*im->extra));
+	uint32_t cap = bi->max_event_id + 1 + max + scap_sc_max;
+	im->events = calloc(cap, sizeof(*im->events));
+	if (!im->map || !im->extra || !im->events)
+		return -1;
+	memcpy(im->events, bi->events, (bi->max_event_id + 1) * sizeof(*im->events));
+	uint32_t next = bi->max_event_id + 1;
+	for (uint16_t c = 0; c < max; c++) {
+		im->map[c] = -1;
+		const struct scap_event_info *xi = scap_event_info(c);
+		if (!xi || !xi->name || (xi->flags & SCAP_EF_UNUSED) || !strcmp(xi->name, "NA"))
+			continue;
+		const struct kite_event_desc *kd = kite_schema_find(bi, xi->name);
+		if (kd && !(kd->flags & KITE_EF_STATE)) {
+			/* exits always; an enter only when it has no exit (procexit) */
+			const struct scap_event_info *pair =
+			        scap_event_info(xi->dir == 'E' ? (uint16_t)(c + 1) : 0);
+			int enter_only = xi->dir == 'E' && (!pair || (pair->flags & SCAP_EF_UNUSED) ||
+			                                    strcmp(pair->name, xi->name));
+			if (xi->dir == 'X' || enter_only)
+				im->map[c] = (int16_t)kd->id;
+			continue;
+		}
+		if (xi->dir != 'X' || kd)
+			continue;
+		/* the same name at another code (an older version) shares the desc */
+		for (uint32_t k = 0; k < im->nextra; k++)
+			if (!strcmp(im->extra[k].name, xi->name)) {
+				im->map[c] = (int16_t)im->extra[k].id;
+				break;
+			}
+		if (im->map[c] >= 0)
+			continue;
+		if (make_extra(im, c, (uint16_t)next) < 0)
+			return -1;
+		im->events[next] = &im->extra[im->nextra - 1];
+		im->map[c] = (int16_t)next++;
+	}
+	if (build_sc_map(im, bi, &next) < 0)
+		return -1;
+	im->schema = *bi;
+	im->schema.owned = NULL;
+	im->schema.events = im->events;
+	im->schema.max_event_id = next - 1;
+	return 0;
+}
+
+/* ---- state records ---- */
+
+static int state_push(kite_scap_import *im, const struct kite_evt *e)
+{
+	if (!e)
+		return 0; /* too big: dropped */
+	if (im->state_len + e->len > im->state_cap) {
+		size_t cap = im->state_cap ? im->state_cap : STATE_CAP_INIT;
+		while (cap < im->state_len + e->len)
+			cap *= 2;
+		uint8_t *s = realloc(im->state, cap);
+		if (!s)
+			return -1;
+		im->state = s;
+		im->state_cap = cap;
+	}
+	memcpy(im->state + im->state_len, e, e->len);
+	im->state_len += e->len;
+	return 0;
+}
+
+static void add_list(struct kite_evt_builder *b, const uint8_t *p, uint32_t n)
+{
+	while (n && p[n - 1] == 0) /* kite lists are NUL-separated, without a trailing NUL */
+		n--;
+	kite_evt_add(b, p, n);
+}
+
+static const struct kite_evt *proc_record(kite_scap_import *im, const struct scap_proc *p)
+{
+	const struct kite_event_desc *d = kite_schema_event(&im->schema, KITE_EVT_STATE_PROC);
+	struct kite_evt_builder b;
+	kite_evt_begin(&b, im->rec, d->id, d->nparams, im->hdr.start_ns, (uint32_t)p->tid, (uint32_t)p->pid,
+	               0);
+	for (uint32_t i = 0; i < d->nparams; i++) {
+		const char *n = d->params[i].name;
+		if (!strcmp(n, "tid"))
+			kite_evt_add_u(&b, p->tid, 8);
+		else if (!strcmp(n, "pid"))
+			kite_evt_add_u(&b, p->pid, 8);
+		else if (!strcmp(n, "ppid"))
+			kite_evt_add_u(&b, p->ptid, 8);
+		else if (!strcmp(n, "comm"))
+			kite_evt_add_str(&b, p->comm);
+		else if (!strcmp(n, "exe"))
+			kite_evt_add_str(&b, p->exe);
+		else if (!strcmp(n, "exepath"))
+			kite_evt_add_str(&b, p->exepath);
+		else if (!strcmp(n, "args"))
+			add_list(&b, p->args, p->args_len);
+		else if (!strcmp(n, "cwd"))
+			kite_evt_add_str(&b, p->cwd);
+		else if (!strcmp(n, "uid") || !strcmp(n, "euid") || !strcmp(n, "suid"))
+			kite_evt_add_u(&b, p->uid, 4);
+		else if (!strcmp(n, "gid") || !strcmp(n, "egid") || !strcmp(n, "sgid"))
+			kite_evt_add_u(&b, p->gid, 4);
+		else if (!strcmp(n, "loginuid"))
+			kite_evt_add_u(&b, p->loginuid, 4);
+		else if (!strcmp(n, "tty"))
+			kite_evt_add_u(&b, p->tty, 4);
+		else if (!strcmp(n, "cgroups"))
+			add_list(&b, p->cgroups, p->cgroups_len);
+		else if (!strcmp(n, "env"))
+			add_list(&b, p->env, p->env_len);
+		else if (!strcmp(n, "cap_permitted"))
+			kite_evt_add_u(&b, p->cap_permitted, 8);
+		else if (!strcmp(n, "cap_effective"))
+			kite_evt_add_u(&b, p->cap_effective, 8);
+		else if (!strcmp(n, "cap_inheritable"))
+			kite_evt_add_u(&b, p->cap_inheritable, 8);
+		else if (!strcmp(n, "vpid"))
+			kite_evt_add_u(&b, (uint64_t)p->vpid, 8);
+		else if (!strcmp(n, "vtid"))
+			kite_evt_add_u(&b, (uint64_t)p->vtid, 8);
+		else if (!strcmp(n, "pgid"))
+			kite_evt_add_u(&b, p->vpgid, 8);
+		else if (!strcmp(n, "sid"))
+			kite_evt_add_u(&b, p->sid, 8);
+		else if (!strcmp(n, "exe_ino"))
+			kite_evt_add_u(&b, p->exe_ino, 8);
+		else if (!strcmp(n, "flags"))
+			kite_evt_add_u(&b,
+			               (p->exe_writable ? KITE_EXE_WRITABLE : 0) |
+			                       (p->exe_upper_layer ? KITE_EXE_UPPER_LAYER : 0) |
+			                       (p->exe_from_memfd ? KITE_EXE_FROM_MEMFD : 0),
+			               4);
+		else
+			kite_evt_add(&b, NULL, 0);
+	}
+	return kite_evt_end(&b);
+}
+
+static uint8_t fd_type_of(uint8_t t)
+{
+	switch (t) {
+	case SCAP_FD_FILE:
+	case SCAP_FD_FILE_V2: return KITE_FD_FILE;
+	case SCAP_FD_DIRECTORY: return KITE_FD_DIRECTORY;
+	case SCAP_FD_IPV4_SOCK:
+	case SCAP_FD_IPV4_SERVSOCK: return KITE_FD_IPV4_SOCK;
+	case SCAP_FD_IPV6_SOCK:
+	case SCAP_FD_IPV6_SERVSOCK: return KITE_FD_IPV6_SOCK;
+	case SCAP_FD_FIFO: return KITE_FD_PIPE;
+	case SCAP_FD_UNIX_SOCK: return KITE_FD_UNIX_SOCK;
+	case SCAP_FD_EVENT: return KITE_FD_EVENT;
+	case SCAP_FD_SIGNALFD: return KITE_FD_SIGNALFD;
+	case SCAP_FD_EVENTPOLL: return KITE_FD_EVENTPOLL;
+	case SCAP_FD_INOTIFY: return KITE_FD_INOTIFY;
+	case SCAP_FD_TIMERFD: return KITE_FD_TIMERFD;
+	case SCAP_FD_NETLINK: return KITE_FD_NETLINK;
+	case SCAP_FD_BPF: return KITE_FD_BPF;
+	case SCAP_FD_USERFAULTFD: return KITE_FD_USERFAULTFD;
+	case SCAP_FD_IOURING: return KITE_FD_IO_URING;
+	case SCAP_FD_MEMFD: return KITE_FD_MEMFD;
+	case SCAP_FD_PIDFD: return KITE_FD_PIDFD;
+	default: return KITE_FD_UNKNOWN;
+	}
+}
+
+/* The fd's tuple in kite's layout (sockets only); returns its length. */
+static uint32_t fd_tuple(const struct scap_fdinfo *f, uint8_t *t)
+{
+	int v6 = f->type == SCAP_FD_IPV6_SOCK || f->type == SCAP_FD_IPV6_SERVSOCK;
+	int server = f->type == SCAP_FD_IPV4_SERVSOCK || f->type == SCAP_FD_IPV6_SERVSOCK;
+	uint32_t a = v6 ? 16 : 4, n = 0;
+	if (f->type == SCAP_FD_UNIX_SOCK) {
+		size_t l = strlen(f->name);
+		if (l > 200)
+			l = 200;
+		t[0] = 1;
+		memcpy(t + 1, &f->unix_src, 8);
+		memcpy(t + 9, &f->unix_dst, 8);
+		memcpy(t + 17, f->name, l);
+		return 17 + (uint32_t)l;
+	}
+	if (!(v6 || f->type == SCAP_FD_IPV4_SOCK || f->type == SCAP_FD_IPV4_SERVSOCK))
+		return 0;
+	t[n++] = v6 ? 10 : 2;
+	if (server) { /* a listening socket: only its own address, as the destination */
+		memset(t + n, 0, a + 2);
+		n += a + 2;
+		memcpy(t + n, f->sip, a);
+		n += a;
+		memcpy(t + n, &f->sport, 2);
+		return n + 2;
+	}
+	memcpy(t + n, f->sip, a);
+	n += a;
+	memcpy(t + n, &f->sport, 2);
+	n += 2;
+	memcpy(t + n, f->dip, a);
+	n += a;
+	memcpy(t + n, &f->dport, 2);
+	return n + 2;
+}
+
+static const struct kite_evt *fd_record(kite_scap_import *im, const struct scap_fdinfo *f)
+{
+	const struct kite_event_desc *d = kite_schema_event(&im->schema, KITE_EVT_STATE_FD);
+	struct kite_evt_builder b;
+	uint8_t tuple[256];
+	uint64_t pid = pidmap_get(&im->pids, f->tid);
+	kite_evt_begin(&b, im->rec, d->id, d->nparams, im->hdr.start_ns, (uint32_t)f->tid, (uint32_t)pid, 0);
+	for (uint32_t i = 0; i < d->nparams; i++) {
+		const char *n = d->params[i].name;
+		if (!strcmp(n, "pid"))
+			kite_evt_add_u(&b, pid, 8);
+		else if (!strcmp(n, "fd"))
+			kite_evt_add_u(&b, (uint64_t)f->fd, 8);
+		else if (!strcmp(n, "type"))
+			kite_evt_add_u(&b, fd_type_of(f->type), 1);
+		else if (!strcmp(n, "name"))
+			kite_evt_add_str(&b, f->name);
+		else if (!strcmp(n, "flags"))
+			kite_evt_add_u(&b, open_flags(f->open_flags), 4);
+		else if (!strcmp(n, "tuple")) {
+			uint32_t tl = fd_tuple(f, tuple);
+			kite_evt_add(&b, tl ? tuple : NULL, tl);
+		} else if (!strcmp(n, "ino"))
+			kite_evt_add_u(&b, f->ino, 8);
+		else if (!strcmp(n, "dev"))
+			kite_evt_add_u(&b, f->dev, 4);
+		else
+			kite_evt_add(&b, NULL, 0);
+	}
+	return kite_evt_end(&b);
+}
+
+static const struct kite_evt *user_record(kite_scap_import *im, const struct scap_user *u)
+{
+	const struct kite_event_desc *d = kite_schema_event(&im->schema, KITE_EVT_STATE_USER);
+	struct kite_evt_builder b;
+	kite_evt_begin(&b, im->rec, d->id, d->nparams, im->hdr.start_ns, 0, 0, 0);
+	for (uint32_t i = 0; i < d->nparams; i++) {
+		const char *n = d->params[i].name;
+		if (!strcmp(n, "uid"))
+			kite_evt_add_u(&b, u->uid, 4);
+		else if (!strcmp(n, "gid"))
+			kite_evt_add_u(&b, u->gid, 4);
+		else if (!strcmp(n, "name"))
+			kite_evt_add_str(&b, u->name);
+		else if (!strcmp(n, "home"))
+			kite_evt_add_str(&b, u->home);
+		else if (!strcmp(n, "shell"))
+			kite_evt_add_str(&b, u->shell);
+		else
+			kite_evt_add(&b, NULL, 0);
+	}
+	return kite_evt_end(&b);
+}
+
+static const struct kite_evt *group_record(kite_scap_import *im, const struct scap_group *g)
+{
+	const struct kite_event_desc *d = kite_schema_event(&im->schema, KITE_EVT_STATE_GROUP);
+	struct kite_evt_builder b;
+	kite_evt_begin(&b, im->rec, d->id, d->nparams, im->hdr.start_ns, 0, 0, 0);
+	for (uint32_t i = 0; i < d->nparams; i++) {
+		const char *n = d->params[i].name;
+		if (!strcmp(n, "gid"))
+			kite_evt_add_u(&b, g->gid, 4);
+		else if (!strcmp(n, "name"))
+			kite_evt_add_str(&b, g->name);
+		else
+			kite_evt_add(&b, NULL, 0);
+	}
+	return kite_evt_end(&b);
+}
+
+/* A state item into the snapshot buffer (or machine info into the header). */
+static int take_state(kite_scap_import *im, const struct scap_item *it)
+{
+	switch (it->kind) {
+	case SCAP_ITEM_MACHINE:
+		free(im->hdr.hostname);
+		im->hdr.hostname = strdup(it->u.machine.hostname);
+		im->hdr.ncpus = it->u.machine.ncpus;
+		im->hdr.boot_ns = it->u.machine.boot_ts;
+		return 0;
+	case SCAP_ITEM_PROC:
+		pidmap_set(&im->pids, it->u.proc.tid, it->u.proc.pid);
+		return state_push(im, proc_record(im, &it->u.proc));
+	case SCAP_ITEM_FD: return state_push(im, fd_record(im, &it->u.fd));
+	case SCAP_ITEM_USER: return state_push(im, user_record(im, &it->u.user));
+	case SCAP_ITEM_GROUP: return state_push(im, group_record(im, &it->u.group));
+	default: return 0; /* interfaces: not kept by kite's state yet */
+	}
+}
+
+/* ---- the public side ---- */
+
+kite_scap_import *kite_scap_import_open(int fd, const char *name, scap_warn_fn warn, void *warn_ctx,
+                                        char *err, size_t errlen)
+{
+	kite_scap_import *im = calloc(1, sizeof(*im));
+	if (!im || !(im->rec = malloc(KITE_EVT_MAX_LEN)) || !(im->name = strdup(name)) ||
+	    build_schema(im) < 0) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		if (fd >= 0)
+			close(fd);
+		kite_scap_import_close(im);
+		return NULL;
+	}
+	im->f = scap_file_open(fd, name, warn, warn_ctx, err, errlen);
+	if (!im->f) {
+		kite_scap_import_close(im);
+		return NULL;
+	}
+	im->hdr.format_version = KITE_FORMAT_VERSION;
+	im->hdr.driver = strdup("scap");
+	im->hdr.recorder = strdup("sysdig/Falco (.scap)");
+	uint16_t maj, min;
+	scap_file_version(im->f, &maj, &min);
+	/* state first: everything up to the first event */
+	for (;;) {
+		int rc = scap_file_next(im->f, &im->held);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s", scap_file_error(im->f));
+			kite_scap_import_close(im);
+			return NULL;
+		}
+		if (rc == 0)
+			break;
+		if (im->held.kind == SCAP_ITEM_EVENT) {
+			im->have_held = 1;
+			im->hdr.start_ns = im->held.u.evt.ts;
+			break;
+		}
+		if (take_state(im, &im->held) < 0) {
+			snprintf(err, errlen, "%s: out of memory", name);
+			kite_scap_import_close(im);
+			return NULL;
+		}
+	}
+	/* state records were stamped before the start was known */
+	for (size_t off = 0; off < im->state_len;) {
+		struct kite_evt *e = (struct kite_evt *)(im->state + off);
+		e->ts = im->hdr.start_ns;
+		off += e->len;
+	}
+	return im;
+}
+
+const struct kite_schema *kite_scap_import_schema(const kite_scap_import *im)
+{
+	return &im->schema;
+}
+
+const struct kite_header *kite_scap_import_header(const kite_scap_import *im)
+{
+	return &im->hdr;
+}
+
+/* Converts one event; NULL when it yields no record. */
+static const struct kite_evt *convert(kite_scap_import *im, const struct scap_evt *ev)
+{
+	const struct scap_event_info *xi = scap_event_info(ev->type);
+	im->st.scap_events++;
+	if (!xi)
+		return NULL;
+	if (xi->dir == 'E')
+		remember_enter(im, ev);
+	int16_t id = ev->type < im->nmap ? im->map[ev->type] : -1;
+	if (id < 0)
+		return NULL;
+	if (ev->flags & 1) { /* SCAP_DF_STATE_ONLY: sysdig parses it but does not show it */
+		im->st.skipped++;
+	}
+	const struct pending *en = NULL;
+	if (xi->dir == 'X') {
+		struct pending *p = pending_of(im, ev->tid);
+		const struct scap_event_info *pi = p && p->type ? scap_event_info(p->type) : NULL;
+		if (pi && !strcmp(pi->name, xi->name))
+			en = p;
+		else
+			im->st.unpaired_exits++;
+	}
+	learn_pids(im, ev, xi);
+	if (!strcmp(xi->name, "syscall") && ev->nparams > 0 && ev->len[0] == 2) {
+		uint16_t sc = (uint16_t)get_le(ev->param[0], 2);
+		if (sc < scap_sc_max)
+			id = im->sc_map[sc];
+	}
+	const struct kite_evt *rec = build_event(im, kite_schema_event(&im->schema, (uint32_t)id), ev, en);
+	if (en)
+		((struct pending *)en)->type = 0;
+	return rec;
+}
+
+int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
+{
+	if (im->state_pos < im->state_len) {
+		const struct kite_evt *s = (const struct kite_evt *)(im->state + im->state_pos);
+		im->state_pos += s->len;
+		im->st.records++;
+		*e = s;
+		return 1;
+	}
+	for (;;) {
+		struct scap_item *it = &im->held;
+		if (!im->have_held) {
+			if (im->done)
+				return 0;
+			int rc = scap_file_next(im->f, it);
+			if (rc < 0) {
+				ferr(im, "%s", scap_file_error(im->f));
+				return -1;
+			}
+			if (rc == 0) {
+				im->done = 1;
+				return 0;
+			}
+		}
+		im->have_held = 0;
+		if (it->kind != SCAP_ITEM_EVENT)
+			continue; /* a list after the first event (a second section): ignored */
+		const struct kite_evt *r = convert(im, &it->u.evt);
+		if (r) {
+			im->st.records++;
+			*e = r;
+			return 1;
+		}
+	}
+}
+
+const char *kite_scap_import_error(const kite_scap_import *im)
+{
+	return im->err;
+}
+
+const struct kite_scap_import_stats *kite_scap_import_stats(const kite_scap_import *im)
+{
+	return &im->st;
+}
+
+int kite_scap_import_truncated(const kite_scap_import *im)
+{
+	return im->f && scap_file_truncated(im->f);
+}
+
+void kite_scap_import_close(kite_scap_import *im)
+{
+	if (!im)
+		return;
+	if (im->f)
+		scap_file_close(im->f);
+	for (uint32_t i = 0; i < im->nextra; i++)
+		if (im->extra[i].params != im->generic_params)
+			free((void *)im->extra[i].params);
+	free(im->sc_map);
+	free(im->extra);
+	free(im->events);
+	free(im->map);
+	for (size_t i = 0; i < im->npend; i++)
+		free(im->pend[i].buf);
+	free(im->pend);
+	free(im->pids.tid);
+	free(im->pids.pid);
+	free(im->state);
+	free(im->rec);
+	free(im->name);
+	free(im->hdr.hostname);
+	free(im->hdr.driver);
+	free(im->hdr.recorder);
+	free(im);
+}

@@ -1,0 +1,59 @@
+/* scap_import.h - a sysdig/Falco .scap capture as kite records: enter/exit pairs become exit-only events, the lists a state snapshot. */
+#ifndef KITE_SCAP_IMPORT_H
+#define KITE_SCAP_IMPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pcapng.h"
+#include "record.h"
+#include "scap.h"
+#include "schema.h"
+
+/*
+ * The schema of an imported capture is kite's own table plus one event type
+ * per ppm exit event kite has no row for (named as Falco names it, with the
+ * exit's parameters followed by the enter's), so that such events are still
+ * shown with their raw parameters.
+ *
+ * Conversion:
+ *   - an exit event takes its parameters by name from the exit, else from
+ *     the same thread's pending enter event of the matching type (sysdig's
+ *     pairing); kite parameters neither has are "not available" (length 0);
+ *   - enter-only events kite knows (procexit) are converted on their own;
+ *     other enter events only feed the pairing;
+ *   - ppm flag values are translated to Linux's where kite's table decodes
+ *     them (open, clone, fcntl, ...); addresses and tuples share kite's
+ *     layout;
+ *   - the process, fd, user and group lists become STATE_* records, all of
+ *     them before the first event;
+ *   - every record gets the thread's process id, which scap events do not
+ *     carry: from the process list, clone and execve, else the tid itself.
+ */
+typedef struct kite_scap_import kite_scap_import;
+
+/* The syscall names of PPM_SC codes (generic events), NULL beyond the table (scap_sc.c, generated). */
+const char *scap_sc_name(uint16_t code);
+extern const uint16_t scap_sc_max;
+
+struct kite_scap_import_stats {
+	uint64_t scap_events;    /* events read from the file */
+	uint64_t records;        /* kite records handed out (state included) */
+	uint64_t unpaired_exits; /* exits whose enter was not in the capture */
+	uint64_t skipped;        /* events dropped: enter-only kinds kite ignores, state-only (EVF) */
+};
+
+/* Opens the capture on fd (owned); reads up to the first event. NULL with a message in err. */
+kite_scap_import *kite_scap_import_open(int fd, const char *name, scap_warn_fn warn, void *warn_ctx,
+                                        char *err, size_t errlen);
+const struct kite_schema *kite_scap_import_schema(const kite_scap_import *im);
+/* Host name, CPUs and boot time from the machine info; start_ns is the first event's time. */
+const struct kite_header *kite_scap_import_header(const kite_scap_import *im);
+/* The next record (valid until the next call): 1, 0 at the end, -1 on a fatal error. */
+int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e);
+const char *kite_scap_import_error(const kite_scap_import *im);
+const struct kite_scap_import_stats *kite_scap_import_stats(const kite_scap_import *im);
+int kite_scap_import_truncated(const kite_scap_import *im);
+void kite_scap_import_close(kite_scap_import *im);
+
+#endif

@@ -1,0 +1,131 @@
+/* cmd_convert.c - `kite convert`: a capture into a kite capture (from .scap, or a .kcap re-chunked). */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "reader.h"
+#include "writer.h"
+
+static const char usage[] = "usage: kite convert [options] IN OUT\n"
+                            "\n"
+                            "Writes the capture IN as the kite capture OUT (.kcap).  IN may be a\n"
+                            "sysdig/Falco .scap capture (gzip or plain, detected by content): its\n"
+                            "process, fd, user and group lists become kite's state snapshot and its\n"
+                            "enter/exit event pairs kite's exit-only events, as every kite command\n"
+                            "reads it anyway; converting once makes later reads faster and adds an\n"
+                            "index.  IN may also be a .kcap (rewritten with fresh chunks and index).\n"
+                            "\n"
+                            "Options:\n"
+                            "  -l, --level N   zstd level of the chunks (default 3; 0 stores them)\n"
+                            "  -f, --force     overwrite OUT if it exists\n"
+                            "  -h, --help      this text\n"
+                            "\n"
+                            "OUT is created with mode 0600.  Writing .scap files is not available yet.\n"
+                            "\n"
+                            "Exit status: 0 success; 1 error; 2 bad command line; 3 done, but IN was\n"
+                            "damaged (the events before the damage were converted).\n";
+
+static void warn_stderr(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "kite: warning: %s\n", msg);
+}
+
+static int has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n >= m && !strcmp(s + n - m, suf);
+}
+
+/* Copies every record: state records into snapshot blocks, events into chunks. */
+static int copy_records(kite_reader *r, kite_writer *w)
+{
+	const struct kite_schema *s = kite_reader_schema(r);
+	const struct kite_evt *e;
+	int rc, in_snap = 0;
+	while ((rc = kite_reader_next(r, &e)) == 1) {
+		const struct kite_event_desc *d = kite_schema_event(s, e->type);
+		int state = d && (d->flags & KITE_EF_STATE);
+		if (state != in_snap) {
+			if ((state ? kite_writer_snapshot_begin(w) : kite_writer_snapshot_end(w)) < 0)
+				return -1;
+			in_snap = state;
+		}
+		if (kite_writer_append(w, e) < 0)
+			return -1;
+	}
+	if (in_snap && kite_writer_snapshot_end(w) < 0)
+		return -1;
+	return rc;
+}
+
+int cmd_convert(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"level", required_argument, NULL, 'l'},
+	                                         {"force", no_argument, NULL, 'f'},
+	                                         {"help", no_argument, NULL, 'h'},
+	                                         {NULL, 0, NULL, 0}};
+	struct kite_writer_opts wo = {.level = 3};
+	int force = 0, ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+l:fh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'l': wo.level = atoi(optarg); break;
+		case 'f': force = 1; break;
+		case 'h': return cli_usage(usage, 1);
+		default: return cli_usage(usage, 0);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage(usage, 0);
+	const char *in = argv[optind], *out = argv[optind + 1];
+	if (has_suffix(out, ".scap") || has_suffix(out, ".scap.gz")) {
+		cli_error("%s: writing .scap captures is not available yet; write a .kcap", out);
+		return KITE_EXIT_USAGE;
+	}
+	char err[512];
+	struct kite_reader_opts ro = {.warn = warn_stderr};
+	kite_reader *r = kite_reader_open(in, &ro, err, sizeof(err));
+	if (!r) {
+		cli_error("%s", err);
+		return KITE_EXIT_ERROR;
+	}
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (force ? 0 : O_EXCL), 0600);
+	if (fd < 0) {
+		cli_error("%s: %m%s", out, force ? "" : " (use -f to overwrite)");
+		kite_reader_close(r);
+		return KITE_EXIT_ERROR;
+	}
+	kite_writer *w = kite_writer_open(fd, out, kite_reader_header(r), kite_reader_schema(r), &wo, err,
+	                                  sizeof(err));
+	if (!w) {
+		cli_error("%s", err);
+		close(fd);
+		unlink(out);
+		kite_reader_close(r);
+		return KITE_EXIT_ERROR;
+	}
+	err[0] = 0;
+	int rc = copy_records(r, w);
+	if (rc < 0) {
+		cli_error("%s", kite_reader_error(r)[0] ? kite_reader_error(r) : kite_writer_error(w));
+		kite_writer_abort(w);
+		close(fd);
+		unlink(out);
+		kite_reader_close(r);
+		return KITE_EXIT_ERROR;
+	}
+	if (kite_writer_close(w, err, sizeof(err)) < 0 || close(fd) < 0) {
+		cli_error("%s", err[0] ? err : "closing the output failed");
+		unlink(out);
+		kite_reader_close(r);
+		return KITE_EXIT_ERROR;
+	}
+	int status = cli_damage_status(r);
+	kite_reader_close(r);
+	return status;
+}
