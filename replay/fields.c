@@ -42,7 +42,7 @@ static const struct kite_field_def field_table[] = {
 	E("evt.reltime.ns", UINT, 0, EF_RELTIME_NS, "fractional part of evt.reltime, in ns"),
 	E("evt.outputtime", STR, 0, EF_OUTPUTTIME, "event time as printed in outputs (as evt.time)"),
 	E("evt.deltatime", RELTIME, 0, EF_DELTATIME, "ns since the previous event"),
-	E("evt.dir", STR, 0, EF_DIR, "'<' (exit): kite records each system call once, at its exit"),
+	E("evt.dir", STR, 0, EF_DIR, "'<' (exit): kite records each system call once, at its exit; procexit is '>' as in Falco"),
 	E("evt.type", STR, 0, EF_TYPE, "event type: the system call's name (open, execve, ...) or procexit"),
 	E("evt.type.is", BOOL, KEY | REQ, EF_TYPE_IS, "evt.type.is.open: true when the type is open"),
 	E("evt.cpu", UINT, 0, EF_CPU, "CPU the event happened on"),

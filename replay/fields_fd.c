@@ -212,6 +212,9 @@ static unsigned creator_field(unsigned id, struct kite_ctx *c, struct kite_val *
 		return 0;
 	struct kite_fd tmp = {.type = KITE_FD_FILE, .name = kite_arena_strndup(&c->arena, path, len)};
 	switch (id) {
+	case FF_NUM: return put_i(o, -1); /* as sysdig: a file that did not open, numbered -1 */
+	case FF_TYPE: return put_cstr(o, kite_fd_type_name(KITE_FD_FILE));
+	case FF_TYPECHAR: return put_str(o, "f", 1);
 	case FF_NAME: return put_str(o, path, len);
 	case FF_NAMERAW: return arg_raw_path(c, o);
 	case FF_DIRECTORY: return path_part(&tmp, 1, o);
@@ -226,9 +229,11 @@ unsigned kite_fd_fields(const struct kite_field *f, struct kite_ctx *c, struct k
 	size_t len;
 	if (id == FF_TYPES)
 		return fd_types_field(f, c, o, max);
-	if (id == FF_NUM)
-		return c->fdnum >= 0 ? put_i(o, c->fdnum) : 0;
+	if (id == FF_NUM && c->fdnum >= 0)
+		return put_i(o, c->fdnum);
 	const struct kite_fd *fd = c->fd;
+	if (id == FF_NUM && fd)
+		return 0;
 	if (!fd)
 		return creator_field(id, c, o);
 	switch (id) {
