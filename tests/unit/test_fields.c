@@ -275,11 +275,11 @@ static void fd_file_fields(void **unused)
 	assert_string_equal(field("fd.name"), "/nope");
 	assert_string_equal(field("fd.directory"), "/");
 	assert_string_equal(field("fd.filename"), "nope");
-	assert_string_equal(field("fd.num"), "<NA>");
-	assert_string_equal(field("fd.typechar"), "<NA>");
+	/* and it is a file numbered -1, as sysdig 0.29.3 prints it (libs_curl_google's expected lines) */
+	assert_string_equal(field("fd.num"), "-1");
+	assert_string_equal(field("fd.typechar"), "f");
+	assert_true(matches("fd.type = file"));
 	assert_false(matches("fd.typechar != f"));
-	assert_true(matches("not fd.typechar = f"));
-	assert_false(matches("fd.type exists"));
 	/* close: the closed fd is still what fd.* show for this event */
 	EV(CLOSE, 200, 200, {"res", 0}, {"fd", 3});
 	assert_string_equal(field("fd.name"), "/etc/ssl/private/key.pem");
