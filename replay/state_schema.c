@@ -1,4 +1,5 @@
 /* state_schema.c - per-schema lookups, done once: each event's handler, param positions, evmap, constants. */
+#include "scap.h"
 #include "state_int.h"
 
 #include <fcntl.h>
@@ -147,6 +148,25 @@ static const char *const pnames[P_COUNT] = {
  *    (cwd, exepath, trusted_exepath): open's name, mkdir's path, execve's
  *    filename.  dirfd: the ref of the first relpath.
  */
+/*
+ * Whether Falco gives an event type fd.* fields: its exit event (by name) in
+ * the ppm table has EF_CREATES_FD, EF_USES_FD or EF_DESTROYS_FD.  Types the
+ * ppm table lacks keep theirs.
+ */
+static int falco_uses_fd(const char *name)
+{
+	int known = 0;
+	for (uint16_t c = 1; c < scap_event_max; c += 2) {
+		const struct scap_event_info *x = scap_event_info(c);
+		if (!x || !x->name || strcmp(x->name, name) != 0 || (x->flags & SCAP_EF_UNUSED))
+			continue;
+		known = 1;
+		if (x->flags & (SCAP_EF_CREATES_FD | SCAP_EF_USES_FD | SCAP_EF_DESTROYS_FD))
+			return 1;
+	}
+	return !known;
+}
+
 static void build_evmap(struct kite_evmap *m, const struct kite_event_desc *d)
 {
 	m->d = d;
@@ -182,8 +202,8 @@ static void build_evmap(struct kite_evmap *m, const struct kite_event_desc *d)
 	}
 	m->flags = (int8_t)kite_param_index(d, "flags");
 	m->tuple = (int8_t)kite_param_index(d, "tuple");
-	/* Falco's table does not mark mmap as using its fd (EF_NONE): fd.* are missing there, as in sysdig */
-	if (!strcmp(d->name, "mmap") || !strcmp(d->name, "mmap2"))
+	/* fd.* exist only for events Falco's table says create, use or close an fd (not mmap, say) */
+	if (!falco_uses_fd(d->name))
 		m->fd = -1;
 }
 
