@@ -25,7 +25,7 @@ endif
 LIBS     := -lzstd -lz
 BPF_LIBS := -lbpf -lelf -lz
 # kite (not kite-record) reads rules files
-KITE_LIBS := -lyaml
+KITE_LIBS := -lyaml -ljansson
 BPFTOOL  ?= bpftool
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 

@@ -463,7 +463,7 @@ static void add_params(struct kite_param_desc *out, uint8_t *n, const struct sca
 	}
 }
 
-/* A kite desc for ppm exit code x: its params, then its enter's (x - 1) it does not have. */
+/* A kite desc for ppm code x: its params, then (for an exit) those of its enter (x - 1) it lacks. */
 static int make_extra(kite_scap_import *im, uint16_t x, uint16_t id)
 {
 	const struct scap_event_info *xi = scap_event_info(x), *ei = scap_event_info((uint16_t)(x - 1));
@@ -475,14 +475,16 @@ static int make_extra(kite_scap_import *im, uint16_t x, uint16_t id)
 	d->name = xi->name;
 	d->category = category_of(xi->category);
 	d->sysnr = -1;
-	d->flags = KITE_EF_SYSCALL;
+	d->flags = (xi->category & 512u) || xi->dir == 'X' ? KITE_EF_SYSCALL : 0; /* EC_SYSCALL */
+	if (xi->dir == 'E')
+		d->flags |= KITE_EF_ENTER;
 	if (xi->flags & SCAP_EF_CREATES_FD)
 		d->flags |= KITE_EF_CREATES_FD;
 	if (xi->flags & SCAP_EF_DESTROYS_FD)
 		d->flags |= KITE_EF_CLOSES_FD;
 	uint8_t n = 0;
 	add_params(params, &n, xi);
-	if (ei && ei->dir == 'E')
+	if (xi->dir == 'X' && ei && ei->dir == 'E')
 		add_params(params, &n, ei);
 	/* a relpath's dirfd index refers to the exit's params: drop refs out of range */
 	for (uint8_t i = 0; i < n; i++)
@@ -561,22 +563,23 @@ static int build_schema(kite_scap_import *im)
 		if (!xi || !xi->name || (xi->flags & SCAP_EF_UNUSED) || !strcmp(xi->name, "NA"))
 			continue;
 		const struct kite_event_desc *kd = kite_schema_find(bi, xi->name);
+		/* exits always; an enter only when it has no exit (procexit, container metadata) */
+		const struct scap_event_info *pair = scap_event_info(xi->dir == 'E' ? (uint16_t)(c + 1) : 0);
+		int enter_only = xi->dir == 'E' &&
+		                 (!pair || (pair->flags & SCAP_EF_UNUSED) || strcmp(pair->name, xi->name));
 		if (kd && !(kd->flags & KITE_EF_STATE)) {
-			/* exits always; an enter only when it has no exit (procexit) */
-			const struct scap_event_info *pair =
-			        scap_event_info(xi->dir == 'E' ? (uint16_t)(c + 1) : 0);
-			int enter_only = xi->dir == 'E' && (!pair || (pair->flags & SCAP_EF_UNUSED) ||
-			                                    strcmp(pair->name, xi->name));
 			if (xi->dir == 'X' || enter_only)
 				im->map[c] = (int16_t)kd->id;
 			continue;
 		}
-		if (xi->dir != 'X' || kd)
+		if ((xi->dir != 'X' && !enter_only) || kd)
 			continue;
-		/* the same name at another code (an older version) shares the desc */
+		/* the same name at another code (another version) shares the desc, with the params of both */
 		for (uint32_t k = 0; k < im->nextra; k++)
 			if (!strcmp(im->extra[k].name, xi->name)) {
-				im->map[c] = (int16_t)im->extra[k].id;
+				struct kite_event_desc *d = &im->extra[k];
+				add_params((struct kite_param_desc *)d->params, &d->nparams, xi);
+				im->map[c] = (int16_t)d->id;
 				break;
 			}
 		if (im->map[c] >= 0)

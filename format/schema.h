@@ -82,6 +82,7 @@ enum kite_category {
 #define KITE_EF_STATE          0x0020 /* a state-snapshot record */
 #define KITE_EF_IO             0x0040 /* only recorded with --io */
 #define KITE_EF_MODIFIES_STATE 0x0080 /* kept by source filters: replay needs it */
+#define KITE_EF_ENTER          0x0100 /* an event Falco has only as an enter event (evt.dir '>') */
 
 #define KITE_NOREF      0xff
 #define KITE_MAX_PARAMS 64 /* no event has more parameters */

@@ -12,6 +12,7 @@ pkg-config:c:pkg-config
 libzstd-dev:h:zstd.h
 zlib1g-dev:h:zlib.h
 libyaml-dev:h:yaml.h
+libjansson-dev:h:jansson.h
 libcmocka-dev:h:cmocka.h
 libpcap-dev:h:pcap/pcap.h
 libbpf-dev:h:bpf/libbpf.h

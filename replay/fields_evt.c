@@ -449,8 +449,8 @@ unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct 
 	case EF_RELTIME_S: return put_u(o, (c->e->ts - start) / 1000000000ull);
 	case EF_RELTIME_NS: return put_u(o, (c->e->ts - start) % 1000000000ull);
 	case EF_DELTATIME: return put_typed_u(o, KITE_VT_RELTIME, c->delta_ns);
-	case EF_DIR: /* procexit is an enter-only event in Falco (PPME_PROCEXIT_1_E): '>' as there */
-		return put_str(o, d && d->id == KITE_EVT_PROCEXIT ? ">" : "<", 1);
+	case EF_DIR: /* events Falco has only as enter events (procexit, container, useradded...): '>' */
+		return put_str(o, d && (d->id == KITE_EVT_PROCEXIT || (d->flags & KITE_EF_ENTER)) ? ">" : "<", 1);
 	case EF_TYPE: return d ? put_cstr(o, d->name) : put_str(o, "unknown", 7);
 	case EF_TYPE_IS: return put_bool(o, d && !strcmp(d->name, f->argstr));
 	case EF_CPU: return put_u(o, c->e->cpu);

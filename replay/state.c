@@ -485,6 +485,7 @@ static int apply_threadless(struct kite_state *s, struct kite_ctx *c, const stru
 	case H_STATE_USER: on_user(s, c, ei); break;
 	case H_STATE_GROUP: on_group(s, c, ei); break;
 	case H_STATE_IFACE: break; /* interfaces: not kept yet */
+	case H_CONTAINER: on_container(s, c, ei); break;
 	default: return 0;
 	}
 	c->thr = &s->none_thr.pub;

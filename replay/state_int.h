@@ -114,6 +114,7 @@ enum state_handler {
 	H_STATE_USER,
 	H_STATE_GROUP,
 	H_STATE_IFACE,
+	H_CONTAINER, /* container metadata (imported .scap captures) */
 	H_COUNT
 };
 
@@ -183,6 +184,9 @@ enum state_param {
 	P_NEVENTS,
 	P_HOME,
 	P_SHELL,
+	P_JSON,
+	P_ID,
+	P_IMAGE,
 	P_COUNT
 };
 
@@ -298,6 +302,10 @@ void proc_evict(struct kite_state *s, struct proc *p, const struct kite_ctx *c);
 /* Sets the cgroups (a copy) and the container they name, interned in the state. */
 void proc_set_cgroups(struct kite_state *s, struct proc *p, const char *cg, size_t len);
 void container_free(struct kite_container *k);
+/* The container whose id starts with these (at least 12) hex digits, created when new; NULL if too short. */
+struct kite_container *container_intern(struct kite_state *s, const char *id, size_t len);
+/* A container metadata event (Falco's JSON, or the older id/name/image form): fills the container's fields. */
+void on_container(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
 void proc_copy_info(struct proc *dst, const struct proc *src);
 void hook_proc_new(struct kite_state *s, struct proc *p, const struct kite_ctx *c);
 static inline const struct kconsts *state_consts(const struct kite_state *s)

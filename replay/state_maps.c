@@ -217,9 +217,11 @@ void kite_container_id_from_cgroups(const char *cgroups, size_t len, char out[13
 	out[id ? 12 : 0] = '\0';
 }
 
-static struct kite_container *container_intern(struct kite_state *s, const char *full)
+struct kite_container *container_intern(struct kite_state *s, const char *full, size_t len)
 {
 	char key_hex[13];
+	if (len < 12)
+		return NULL;
 	memcpy(key_hex, full, 12);
 	key_hex[12] = '\0';
 	int64_t key = (int64_t)strtoull(key_hex, NULL, 16);
@@ -229,7 +231,7 @@ static struct kite_container *container_intern(struct kite_state *s, const char 
 	k = state_alloc(sizeof(*k));
 	memcpy(k->id, key_hex, sizeof(k->id));
 	k->full_id = state_alloc(65);
-	memcpy(k->full_id, full, 64);
+	memcpy(k->full_id, full, len < 64 ? len : 64);
 	k->privileged = -1;
 	kmap_put(&s->containers, key, k);
 	return k;
@@ -244,7 +246,7 @@ void proc_set_cgroups(struct kite_state *s, struct proc *p, const char *cg, size
 	pp->cgroups = len ? kstr_new(cg, len) : NULL;
 	pp->cgroups_len = (uint32_t)len;
 	const char *full = len ? cgroups_full_id(cg, len) : NULL;
-	pp->container = full ? container_intern(s, full) : NULL;
+	pp->container = full ? container_intern(s, full, 64) : NULL;
 }
 
 void container_free(struct kite_container *k)

@@ -64,6 +64,9 @@ static const struct {
         {"state_user", H_STATE_USER},
         {"state_group", H_STATE_GROUP},
         {"state_iface", H_STATE_IFACE},
+        {"container", H_CONTAINER},
+        {"useradded", H_STATE_USER}, /* .scap metadata events: the same as kite's snapshot records */
+        {"groupadded", H_STATE_GROUP},
 };
 
 static const char *const pnames[P_COUNT] = {
@@ -131,6 +134,9 @@ static const char *const pnames[P_COUNT] = {
         [P_NEVENTS] = "nevents",
         [P_HOME] = "home",
         [P_SHELL] = "shell",
+        [P_JSON] = "json",
+        [P_ID] = "id",
+        [P_IMAGE] = "image",
 };
 
 /*

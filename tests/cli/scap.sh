@@ -40,6 +40,11 @@ PY
 	esac
 done
 
+# container metadata events name the container (sysdig 0.29.3 prints exactly this line)
+run 0 "$KITE" show -p '%container.id|%container.name|%container.image|%container.privileged|%container.type|%container.image.repository|%container.image.tag|%container.image.id' \
+	"$data/falco_psp_write_tmp_test.scap" 'evt.type=open and evt.dir=<'
+contains out "697956520d89|hopeful_taussig|nginx|false|docker|nginx|latest|f68d6e55e06520f152403e6d96d0de5c9790a89b4cfc99f4626f68146fa1dbdc"
+
 # every kite command reads .scap: info, tree, convert (and the converted file gives the same lines)
 f=$data/libs_sample.scap
 run 0 "$KITE" info "$f"
