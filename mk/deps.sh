@@ -7,6 +7,7 @@ set -u
 # package:probe pairs. A probe is a header (h:), a command (c:) or a pkg-config name (p:).
 PKGS="
 gcc:c:cc
+libc6-dev:h:stdio.h
 make:c:make
 pkg-config:c:pkg-config
 libzstd-dev:h:zstd.h
@@ -23,6 +24,7 @@ clang:c:clang
 libclang-rt-14-dev:f:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 tshark:c:tshark
 clang-format:c:clang-format
+sysdig:c:sysdig
 "
 
 have() {
@@ -53,12 +55,13 @@ install)
 	[ -z "$missing" ] && exit 0
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "kite: missing packages:$missing" >&2
-		echo "kite: run: sudo apt-get update && sudo apt-get install -y$missing" >&2
+		echo "kite: run: sudo apt-get update && sudo apt-get install -y --no-install-recommends$missing" >&2
 		exit 1
 	fi
 	echo "kite: installing:$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq && apt-get install -y -qq $missing >&2 || {
+	# no recommends: sysdig's would pull in a kernel module build (kite only needs its reader, sysdig -r)
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >&2 || {
 		echo "kite: apt-get install failed for:$missing" >&2
 		exit 1
 	}
