@@ -1,4 +1,4 @@
-/* cmd_convert.c - `kite convert`: a capture into a kite capture (from .scap, or a .kcap re-chunked). */
+/* cmd_convert.c - `kite convert`: a capture into a kite capture (from .scap, or a .kcap re-chunked), or into a .scap. */
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "reader.h"
+#include "scap_write.h"
 #include "writer.h"
 
 static const char usage[] = "usage: kite convert [options] IN OUT\n"
@@ -24,7 +25,13 @@ static const char usage[] = "usage: kite convert [options] IN OUT\n"
                             "  -f, --force     overwrite OUT if it exists\n"
                             "  -h, --help      this text\n"
                             "\n"
-                            "OUT is created with mode 0600.  Writing .scap files is not available yet.\n"
+                            "When OUT ends in .scap (or .scap.gz), it is written as a gzip-compressed\n"
+                            "sysdig/Falco capture that sysdig 0.29.3 reads: the state snapshot becomes\n"
+                            "its process, fd and user lists, each event a ppm enter/exit pair.  Events\n"
+                            "of types sysdig has no event for (kite-only types, kite's generic\n"
+                            "\"syscall\" records) are skipped, with a note saying how many.\n"
+                            "\n"
+                            "OUT is created with mode 0600.\n"
                             "\n"
                             "Exit status: 0 success; 1 error; 2 bad command line; 3 done, but IN was\n"
                             "damaged (the events before the damage were converted).\n";
@@ -63,6 +70,58 @@ static int copy_records(kite_reader *r, kite_writer *w)
 	return rc;
 }
 
+/* Writes every record of r as the .scap capture out (on fd, closed here). */
+static int convert_to_scap(kite_reader *r, int fd, const char *out)
+{
+	char err[512];
+	kite_scap_writer *w = kite_scap_writer_open(fd, out, kite_reader_header(r), kite_reader_schema(r),
+	                                            err, sizeof(err));
+	if (!w) {
+		cli_error("%s", err);
+		close(fd);
+		unlink(out);
+		kite_reader_close(r);
+		return KITE_EXIT_ERROR;
+	}
+	const struct kite_evt *e;
+	int rc;
+	while ((rc = kite_reader_next(r, &e)) == 1)
+		if (kite_scap_writer_add(w, e) < 0) {
+			rc = -2;
+			break;
+		}
+	if (rc < 0) {
+		cli_error("%s", rc == -1 ? kite_reader_error(r) : kite_scap_writer_error(w));
+		kite_scap_writer_close(w, NULL, 0);
+		close(fd);
+		unlink(out);
+		kite_reader_close(r);
+		return KITE_EXIT_ERROR;
+	}
+	struct kite_scap_writer_stats st = *kite_scap_writer_stats(w);
+	uint64_t top = 0;
+	const char *top_name = kite_scap_writer_top_skipped(w, &top);
+	if (st.skipped)
+		fprintf(stderr,
+		        "kite: note: %llu event(s) skipped: their types have no sysdig event (most: %s, "
+		        "%llu)\n",
+		        (unsigned long long)st.skipped, top_name ? top_name : "?", (unsigned long long)top);
+	if (!st.events)
+		fprintf(stderr,
+		        "kite: warning: %s: no events written; sysdig refuses captures without events\n",
+		        out);
+	err[0] = 0;
+	if (kite_scap_writer_close(w, err, sizeof(err)) < 0 || close(fd) < 0) {
+		cli_error("%s", err[0] ? err : "closing the output failed");
+		unlink(out);
+		kite_reader_close(r);
+		return KITE_EXIT_ERROR;
+	}
+	int status = cli_damage_status(r);
+	kite_reader_close(r);
+	return status;
+}
+
 int cmd_convert(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"level", required_argument, NULL, 'l'},
@@ -83,10 +142,7 @@ int cmd_convert(int argc, char **argv)
 	if (argc - optind != 2)
 		return cli_usage(usage, 0);
 	const char *in = argv[optind], *out = argv[optind + 1];
-	if (has_suffix(out, ".scap") || has_suffix(out, ".scap.gz")) {
-		cli_error("%s: writing .scap captures is not available yet; write a .kcap", out);
-		return KITE_EXIT_USAGE;
-	}
+	int to_scap = has_suffix(out, ".scap") || has_suffix(out, ".scap.gz");
 	char err[512];
 	struct kite_reader_opts ro = {.warn = warn_stderr};
 	kite_reader *r = kite_reader_open(in, &ro, err, sizeof(err));
@@ -100,6 +156,8 @@ int cmd_convert(int argc, char **argv)
 		kite_reader_close(r);
 		return KITE_EXIT_ERROR;
 	}
+	if (to_scap)
+		return convert_to_scap(r, fd, out);
 	kite_writer *w = kite_writer_open(fd, out, kite_reader_header(r), kite_reader_schema(r), &wo, err,
 	                                  sizeof(err));
 	if (!w) {

@@ -1,0 +1,900 @@
+/* scap_write.c - kite records into a gzip-compressed sysdig/Falco .scap capture (see scap_write.h, docs/dev/scap-notes.md section 7). */
+#include "scap_write.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "buf.h"
+#include "events.h"
+#include "scap.h"
+
+#define CODE_UNRESOLVED (-2)
+#define CODE_NONE       (-1)
+#define PPM_GENERIC_E   0
+#define PPM_GENERIC_X   1
+#define MAX_PATH_STR    1024u
+#define MAX_LIST_STR    4096u
+
+/* A buffered state record (a copy). */
+struct held {
+	uint64_t seq;
+	struct kite_evt *e;
+};
+
+struct kite_scap_writer {
+	gzFile gz;
+	char *name;
+	const struct kite_schema *s;
+	char hostname[129];
+	uint32_t ncpus;
+	uint64_t boot_ns;
+	int started;   /* metadata blocks written */
+	int from_scap; /* the records were imported from a .scap (driver "scap"): ppm fcntl commands */
+	struct held *state;
+	size_t nstate, capstate;
+	int32_t *xcode, *ecode; /* per kite event id: ppm exit (or lone enter) code, enter code */
+	uint64_t *skipped_by;   /* per kite event id */
+	struct kite_buf blk;    /* the block being built */
+	struct kite_buf ev;     /* the event being built */
+	struct kite_scap_writer_stats st;
+	char err[512];
+};
+
+static void werr(kite_scap_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void werr(kite_scap_writer *w, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(w->err, sizeof(w->err), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- blocks ---- */
+
+static void blk_begin(kite_scap_writer *w, uint32_t type)
+{
+	w->blk.len = 0;
+	kbuf_put_u32(&w->blk, type);
+	kbuf_put_u32(&w->blk, 0);
+}
+
+/* Pads, adds the trailer, fixes the length and writes the block. */
+static int blk_end(kite_scap_writer *w)
+{
+	struct kite_buf *b = &w->blk;
+	kbuf_put_zero(b, (4 - b->len % 4) % 4);
+	uint32_t total = (uint32_t)b->len + 4;
+	kbuf_put_u32(b, total);
+	if (b->oom) {
+		werr(w, "%s: out of memory", w->name);
+		return -1;
+	}
+	memcpy(b->p + 4, &total, 4);
+	if (gzwrite(w->gz, b->p, (unsigned)b->len) != (int)b->len) {
+		int zerr;
+		const char *m = gzerror(w->gz, &zerr);
+		werr(w, "%s: write failed: %s", w->name, zerr == Z_ERRNO ? "I/O error" : m);
+		return -1;
+	}
+	return 0;
+}
+
+/* str16: u16 length, no NUL; cut at max. */
+static void put_str16(struct kite_buf *b, const void *s, size_t n, size_t max)
+{
+	if (n > max)
+		n = max;
+	kbuf_put_u16(b, (uint16_t)n);
+	kbuf_put(b, s, n);
+}
+
+/* ---- parameters of kite records ---- */
+
+struct rec {
+	const struct kite_event_desc *d;
+	struct kite_params p;
+};
+
+static int find(const struct rec *r, const char *name, const uint8_t **v, uint16_t *n)
+{
+	int i = kite_param_index(r->d, name);
+	if (i < 0 || (uint32_t)i >= r->p.n || !r->p.len[i])
+		return 0;
+	*v = r->p.val[i];
+	*n = r->p.len[i];
+	return 1;
+}
+
+static int kind_signed(uint8_t k)
+{
+	return k == KITE_K_INT || k == KITE_K_FD || k == KITE_K_PID || k == KITE_K_ERRNO;
+}
+
+static uint64_t getu(const struct rec *r, const char *name, uint64_t dflt)
+{
+	const uint8_t *v;
+	uint16_t n;
+	if (!find(r, name, &v, &n) || (n != 1 && n != 2 && n != 4 && n != 8))
+		return dflt;
+	int i = kite_param_index(r->d, name);
+	return kind_signed(r->d->params[i].kind) ? (uint64_t)kite_get_i(v, n) : kite_get_u(v, n);
+}
+
+/* A string param (kite strings have no NUL) as str16, cut at max. */
+static void put_pstr16(struct kite_buf *b, const struct rec *r, const char *name, size_t max)
+{
+	const uint8_t *v;
+	uint16_t n;
+	if (!find(r, name, &v, &n))
+		n = 0;
+	while (n && v[n - 1] == 0)
+		n--;
+	put_str16(b, n ? v : (const uint8_t *)"", n, max);
+}
+
+/* A NUL-separated list param as str16 with its trailing NUL (libscap's layout). */
+static void put_plist16(struct kite_buf *b, const struct rec *r, const char *name, size_t max)
+{
+	const uint8_t *v;
+	uint16_t n;
+	if (!find(r, name, &v, &n) || !n) {
+		kbuf_put_u16(b, 0);
+		return;
+	}
+	int nul = v[n - 1] == 0;
+	size_t total = n + (nul ? 0 : 1);
+	if (total > max) {
+		total = max;
+		kbuf_put_u16(b, (uint16_t)total);
+		kbuf_put(b, v, total - 1);
+		kbuf_put_u8(b, 0);
+		return;
+	}
+	kbuf_put_u16(b, (uint16_t)total);
+	kbuf_put(b, v, n);
+	if (!nul)
+		kbuf_put_u8(b, 0);
+}
+
+/* ---- value translation: Linux numbers back to ppm's (the inverse of scap_import.c) ---- */
+
+static uint64_t bits_map(uint64_t v, const uint64_t (*pairs)[2], size_t n)
+{
+	uint64_t out = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((v & pairs[i][1]) == pairs[i][1])
+			out |= pairs[i][0];
+	return out;
+}
+
+/* Linux O_* to PPM_O_* (PPM_O_RDONLY is 1, RDWR both bits). */
+static uint64_t ppm_open_flags(uint64_t v)
+{
+	static const uint64_t pairs[][2] = {
+	        {1u << 2, 0100},       /* CREAT */
+	        {1u << 3, 02000},      /* APPEND */
+	        {1u << 5, 0200},       /* EXCL */
+	        {1u << 6, 04000},      /* NONBLOCK */
+	        {1u << 8, 01000},      /* TRUNC */
+	        {1u << 9, 040000},     /* DIRECT */
+	        {1u << 11, 0100000},   /* LARGEFILE */
+	        {1u << 12, 02000000},  /* CLOEXEC */
+	        {1u << 13, 020200000}, /* TMPFILE (includes DIRECTORY) */
+	        {1u << 10, 0200000},   /* DIRECTORY */
+	        {1u << 7, 04010000},   /* SYNC (includes DSYNC) */
+	        {1u << 4, 010000},     /* DSYNC */
+	};
+	uint64_t out = bits_map(v, pairs, sizeof(pairs) / sizeof(pairs[0]));
+	if (out & (1u << 13))
+		out &= ~(uint64_t)(1u << 10);
+	if (out & (1u << 7))
+		out &= ~(uint64_t)(1u << 4);
+	switch (v & 3) {
+	case 0: out |= 1; break; /* RDONLY */
+	case 1: out |= 2; break; /* WRONLY */
+	default: out |= 3; break;
+	}
+	return out;
+}
+
+static uint64_t ppm_clone_flags(uint64_t v)
+{
+	static const uint64_t pairs[][2] = {
+	        {1u << 0, 0x400},       {1u << 1, 0x200},      {1u << 2, 0x80000000u}, {1u << 3, 0x8000000},
+	        {1u << 4, 0x40000000},  {1u << 5, 0x20000},    {1u << 6, 0x20000000},  {1u << 7, 0x4000000},
+	        {1u << 8, 0x8000},      {1u << 9, 0x100000},   {1u << 10, 0x2000},     {1u << 11, 0x800},
+	        {1u << 12, 0x40000},    {1u << 13, 0x10000},   {1u << 14, 0x800000},   {1u << 15, 0x100},
+	        {1u << 20, 0x10000000}, {1u << 23, 0x200000},  {1u << 24, 0x1000000},  {1u << 25, 0x80000},
+	        {1u << 27, 0x4000},     {1u << 28, 0x2000000},
+	};
+	return bits_map(v, pairs, sizeof(pairs) / sizeof(pairs[0]));
+}
+
+static uint64_t ppm_execve_flags(uint64_t v)
+{
+	static const uint64_t pairs[][2] = {{1, KITE_EXE_WRITABLE},
+	                                    {2, KITE_EXE_UPPER_LAYER},
+	                                    {4, KITE_EXE_FROM_MEMFD},
+	                                    {8, KITE_EXE_LOWER_LAYER}};
+	return bits_map(v, pairs, sizeof(pairs) / sizeof(pairs[0]));
+}
+
+/* Linux F_* to PPM_FCNTL_* (0: unknown). */
+static uint64_t ppm_fcntl_cmd(uint64_t v)
+{
+	static const uint16_t pairs[][2] = {
+	        {0, 1},   {1, 2},     {2, 3},     {3, 4},     {4, 5},     {5, 6},     {6, 8},     {7, 9},
+	        {8, 10},  {9, 12},    {10, 13},   {11, 15},   {15, 21},   {16, 22},   {36, 30},   {37, 31},
+	        {38, 32}, {1024, 23}, {1025, 24}, {1026, 27}, {1029, 25}, {1030, 26}, {1031, 28}, {1032, 29},
+	};
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		if (v == pairs[i][0])
+			return pairs[i][1];
+	return 0;
+}
+
+static uint64_t translate(const struct scap_param_info *pi, const struct kite_param_desc *kd, uint64_t v,
+                          int from_scap)
+{
+	if (!pi->info)
+		return v;
+	/* the importer keeps ppm's fcntl commands (kite's table decodes Linux's) */
+	if (!strcmp(pi->info, "fcntl_commands"))
+		return from_scap || !kd || kd->table != KITE_TBL_FCNTL_CMD ? v : ppm_fcntl_cmd(v);
+	if (!strcmp(pi->info, "file_flags"))
+		return ppm_open_flags(v);
+	if (!strcmp(pi->info, "clone_flags"))
+		return ppm_clone_flags(v);
+	if (!strcmp(pi->info, "execve_flags") || !strcmp(pi->info, "execveat_flags"))
+		return kd->table == KITE_TBL_EXECVE_FLAGS ? ppm_execve_flags(v) : v;
+	return v;
+}
+
+/* Width of an integer PT type, 0 for the others. */
+static unsigned pt_width(uint8_t t)
+{
+	switch (t) {
+	case SCAP_PT_INT8:
+	case SCAP_PT_UINT8:
+	case SCAP_PT_SIGTYPE:
+	case SCAP_PT_L4PROTO:
+	case SCAP_PT_SOCKFAMILY:
+	case SCAP_PT_FLAGS8:
+	case SCAP_PT_ENUMFLAGS8: return 1;
+	case SCAP_PT_INT16:
+	case SCAP_PT_UINT16:
+	case SCAP_PT_PORT:
+	case SCAP_PT_SYSCALLID:
+	case SCAP_PT_FLAGS16:
+	case SCAP_PT_ENUMFLAGS16: return 2;
+	case SCAP_PT_INT32:
+	case SCAP_PT_UINT32:
+	case SCAP_PT_BOOL:
+	case SCAP_PT_IPV4ADDR:
+	case SCAP_PT_FLAGS32:
+	case SCAP_PT_UID:
+	case SCAP_PT_GID:
+	case SCAP_PT_SIGSET:
+	case SCAP_PT_MODE:
+	case SCAP_PT_ENUMFLAGS32: return 4;
+	case SCAP_PT_INT64:
+	case SCAP_PT_UINT64:
+	case SCAP_PT_ERRNO:
+	case SCAP_PT_FD:
+	case SCAP_PT_PID:
+	case SCAP_PT_RELTIME:
+	case SCAP_PT_ABSTIME:
+	case SCAP_PT_DOUBLE: return 8;
+	default: return 0;
+	}
+}
+
+/*
+ * A PT_DYN value: u8 index into the parameter's dynamic table, then the value
+ * (8 bytes for every entry kite can fill).  bpf's res_or_fd: index 0 (an fd)
+ * on success, 1 (an errno) on failure; ptrace's addr/data: index 0 (u64).
+ */
+static uint32_t put_dyn(struct kite_buf *data, const struct scap_param_info *pi, const struct rec *r,
+                        const struct kite_param_desc *kd, const uint8_t *v, uint16_t n)
+{
+	uint64_t x = 0;
+	uint8_t idx = 0;
+	if (!strcmp(pi->name, "res_or_fd")) {
+		x = getu(r, "fd", getu(r, "res", (uint64_t)-1));
+		idx = (int64_t)x < 0 ? 1 : 0;
+	} else if (v && (n == 1 || n == 2 || n == 4 || n == 8))
+		x = kind_signed(kd->kind) ? (uint64_t)kite_get_i(v, n) : kite_get_u(v, n);
+	kbuf_put_u8(data, idx);
+	kbuf_put_u64(data, x);
+	return 9;
+}
+
+/*
+ * Appends parameter pi's value (from the kite record) to the data buffer and
+ * returns its length.
+ */
+static uint32_t put_param(struct kite_buf *data, const struct scap_param_info *pi, const struct rec *r,
+                          int from_scap)
+{
+	const uint8_t *v = NULL;
+	uint16_t n = 0;
+	int i = kite_param_index(r->d, pi->name);
+	if (i < 0 && !strcmp(pi->name, "fd"))
+		i = kite_param_index(r->d, "oldfd"); /* dup2/dup3 written as dup */
+	if (i >= 0 && (uint32_t)i < r->p.n && r->p.len[i]) {
+		v = r->p.val[i];
+		n = r->p.len[i];
+	}
+	const struct kite_param_desc *kd = i >= 0 ? &r->d->params[i] : NULL;
+	if (pi->type == SCAP_PT_DYN && !(kd && kd->kind == KITE_K_BYTES))
+		return put_dyn(data, pi, r, kd, v, n);
+	unsigned w = pt_width(pi->type);
+	if (w && pi->type != SCAP_PT_DOUBLE && pi->type != SCAP_PT_IPV4ADDR) {
+		uint64_t x = 0;
+		if (v && (n == 1 || n == 2 || n == 4 || n == 8))
+			x = translate(pi, kd,
+			              kind_signed(kd->kind) ? (uint64_t)kite_get_i(v, n) : kite_get_u(v, n),
+			              from_scap);
+		for (unsigned k = 0; k < w; k++)
+			kbuf_put_u8(data, (uint8_t)(x >> (8 * k)));
+		return w;
+	}
+	if (w) { /* raw fixed-width values */
+		uint8_t z[8] = {0};
+		kbuf_put(data, v && n == w ? v : z, w);
+		return w;
+	}
+	if (!v)
+		return 0;
+	int nul = 0;
+	switch (pi->type) {
+	case SCAP_PT_CHARBUF:
+	case SCAP_PT_FSPATH:
+	case SCAP_PT_FSRELPATH: nul = v[n - 1] != 0; break;
+	case SCAP_PT_BYTEBUF: nul = kd->kind == KITE_K_STRLIST && v[n - 1] != 0; break;
+	case SCAP_PT_SOCKADDR: nul = v[0] == 1 && (n == 1 || v[n - 1] != 0); break;
+	case SCAP_PT_SOCKTUPLE: nul = v[0] == 1 && n >= 17 && (n == 17 || v[n - 1] != 0); break;
+	default: break;
+	}
+	kbuf_put(data, v, n);
+	if (nul)
+		kbuf_put_u8(data, 0);
+	return n + (uint32_t)nul;
+}
+
+/* ---- the ppm codes of kite event types ---- */
+
+static int usable(const struct scap_event_info *xi, const char *name, char dir)
+{
+	return xi && xi->name && xi->dir == dir && !(xi->flags & SCAP_EF_UNUSED) && !strcmp(xi->name, name);
+}
+
+/* The newest code < 336 of name in direction dir: non-old versions first; -1 if none. */
+static int32_t newest(const char *name, char dir)
+{
+	int32_t best = CODE_NONE, best_old = CODE_NONE;
+	for (uint16_t c = 0; c < scap_event_max_0293 && c < scap_event_max; c++) {
+		const struct scap_event_info *xi = scap_event_info(c);
+		if (!usable(xi, name, dir))
+			continue;
+		if (xi->flags & SCAP_EF_OLD_VERSION)
+			best_old = c;
+		else
+			best = c;
+	}
+	return best >= 0 ? best : best_old;
+}
+
+/*
+ * Kite types sysdig 0.29.3 has no event for, but whose syscalls its driver
+ * reported under an older event: dup2/dup3 as dup, pipe2 as pipe, ...  sysdig
+ * then shows the older name as evt.type.
+ */
+static const char *const aliases[][2] = {
+        {"dup2", "dup"}, {"dup3", "dup"}, {"pipe2", "pipe"}, {"accept4", "accept"}, {"umount2", "umount"},
+};
+
+static const char *alias_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!strcmp(aliases[i][0], name))
+			return aliases[i][1];
+	return NULL;
+}
+
+static int is_generic(const struct kite_event_desc *d)
+{
+	return d->nparams >= 1 && !strcmp(d->params[0].name, "ID") && d->id != KITE_EVT_SYSCALL;
+}
+
+static void resolve(kite_scap_writer *w, const struct kite_event_desc *d)
+{
+	int32_t x = CODE_NONE, e = CODE_NONE;
+	if (d->id == KITE_EVT_SYSCALL || (d->flags & KITE_EF_STATE) || d->id == KITE_EVT_DROP) {
+		/* kite's generic records carry host syscall numbers: not mapped yet */
+	} else if (d->flags & KITE_EF_ENTER) {
+		x = newest(d->name, 'E');
+	} else {
+		const char *name = d->name;
+		x = newest(name, 'X');
+		if (x < 0 && alias_of(name) && newest(name, 'E') < 0)
+			x = newest(name = alias_of(name), 'X');
+		const struct scap_event_info *xi = x >= 0 ? scap_event_info((uint16_t)x) : NULL;
+		if (xi && xi->nparams && xi->params[0].type == SCAP_PT_DYN) {
+			/* bpf's res_or_fd: sysdig 0.29.3 crashes printing evt.res of it */
+			x = CODE_NONE;
+		} else if (x >= 0) {
+			const struct scap_event_info *ei = scap_event_info((uint16_t)(x - 1));
+			if (x > 0 && usable(ei, name, 'E'))
+				e = x - 1;
+		} else if ((x = newest(d->name, 'E')) < 0 && is_generic(d)) {
+			x = PPM_GENERIC_X;
+			e = PPM_GENERIC_E;
+		}
+	}
+	w->xcode[d->id] = x;
+	w->ecode[d->id] = e;
+}
+
+/* ---- events ---- */
+
+static int write_ppm(kite_scap_writer *w, uint16_t code, const struct kite_evt *e, const struct rec *r)
+{
+	const struct scap_event_info *info = scap_event_info(code);
+	uint32_t np = info->nparams;
+	if (scap_event_nparams_0293(code) > np)
+		np = scap_event_nparams_0293(code); /* never happens with the current table */
+	int large = (info->flags & SCAP_EF_LARGE_PAYLOAD) != 0;
+	uint32_t lw = large ? 4 : 2;
+	struct kite_buf *data = &w->ev;
+	data->len = 0;
+	uint32_t lens[SCAP_MAX_PARAMS];
+	for (uint32_t i = 0; i < np && i < SCAP_MAX_PARAMS; i++) {
+		if (i < info->nparams)
+			lens[i] = put_param(data, &info->params[i], r, w->from_scap);
+		else
+			lens[i] = 0;
+	}
+	if (np > SCAP_MAX_PARAMS)
+		np = SCAP_MAX_PARAMS;
+	if (data->oom) {
+		werr(w, "%s: out of memory", w->name);
+		return -1;
+	}
+	uint32_t evlen = 26 + lw * np + (uint32_t)data->len;
+	blk_begin(w, evlen + 2 + 12 > 65000 ? SCAP_BLK_EV_V2_LARGE : SCAP_BLK_EV_V2);
+	kbuf_put_u16(&w->blk, e->cpu);
+	kbuf_put_u64(&w->blk, e->ts);
+	kbuf_put_u64(&w->blk, e->tid == 0xffffffffu ? UINT64_MAX : e->tid);
+	kbuf_put_u32(&w->blk, evlen);
+	kbuf_put_u16(&w->blk, code);
+	kbuf_put_u32(&w->blk, np);
+	for (uint32_t i = 0; i < np; i++)
+		large ? kbuf_put_u32(&w->blk, lens[i]) : kbuf_put_u16(&w->blk, (uint16_t)lens[i]);
+	kbuf_put(&w->blk, data->p, data->len);
+	w->st.ppm_events++;
+	return blk_end(w);
+}
+
+/* ---- state ---- */
+
+static int split(kite_scap_writer *w, const struct kite_evt *e, struct rec *r)
+{
+	r->d = kite_schema_event(w->s, e->type);
+	if (!r->d || kite_evt_split(e, e->len, r->d, &r->p) < 0) {
+		w->st.bad_records++;
+		return -1;
+	}
+	return 0;
+}
+
+static int write_machine(kite_scap_writer *w)
+{
+	blk_begin(w, SCAP_BLK_MI);
+	struct kite_buf *b = &w->blk;
+	kbuf_put_u32(b, w->ncpus);
+	kbuf_put_u64(b, 0); /* memory */
+	kbuf_put_u64(b, 0); /* max_pid */
+	char host[128] = {0};
+	memcpy(host, w->hostname, strnlen(w->hostname, sizeof(host) - 1));
+	kbuf_put(b, host, sizeof(host));
+	kbuf_put_u64(b, w->boot_ns);
+	kbuf_put_zero(b, 24); /* flags, reserved3, reserved4 */
+	return blk_end(w);
+}
+
+static int write_users(kite_scap_writer *w)
+{
+	int any = 0;
+	blk_begin(w, SCAP_BLK_UL_V2);
+	struct kite_buf *b = &w->blk;
+	for (int pass = 0; pass < 2; pass++) /* users, then groups */
+		for (size_t i = 0; i < w->nstate; i++) {
+			struct rec r;
+			const struct kite_evt *e = w->state[i].e;
+			if (e->type != (pass ? KITE_EVT_STATE_GROUP : KITE_EVT_STATE_USER) ||
+			    split(w, e, &r) < 0)
+				continue;
+			size_t start = b->len;
+			kbuf_put_u32(b, 0);
+			kbuf_put_u8(b, (uint8_t)pass);
+			if (!pass)
+				kbuf_put_u32(b, (uint32_t)getu(&r, "uid", 0));
+			kbuf_put_u32(b, (uint32_t)getu(&r, "gid", 0));
+			put_pstr16(b, &r, "name", 256);
+			if (!pass) {
+				put_pstr16(b, &r, "home", 256);
+				put_pstr16(b, &r, "shell", 256);
+			}
+			if (!b->oom) {
+				uint32_t sub = (uint32_t)(b->len - start);
+				memcpy(b->p + start, &sub, 4);
+			}
+			any = 1;
+			w->st.users++;
+		}
+	return any ? blk_end(w) : 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Writes the PL_V9 block; fills tids (sorted) with the threads it lists. */
+static int write_procs(kite_scap_writer *w, uint64_t *tids, size_t *ntids)
+{
+	blk_begin(w, SCAP_BLK_PL_V9);
+	struct kite_buf *b = &w->blk;
+	*ntids = 0;
+	for (size_t i = 0; i < w->nstate; i++) {
+		struct rec r;
+		const struct kite_evt *e = w->state[i].e;
+		if (e->type != KITE_EVT_STATE_PROC || split(w, e, &r) < 0)
+			continue;
+		uint64_t tid = getu(&r, "tid", e->tid), pid = getu(&r, "pid", e->pid);
+		tids[(*ntids)++] = tid;
+		size_t start = b->len;
+		kbuf_put_u32(b, 0);
+		kbuf_put_u64(b, tid);
+		kbuf_put_u64(b, pid);
+		kbuf_put_u64(b, getu(&r, "ppid", 0));
+		kbuf_put_u64(b, getu(&r, "sid", 0));
+		kbuf_put_u64(b, getu(&r, "pgid", 0)); /* vpgid */
+		put_pstr16(b, &r, "comm", MAX_PATH_STR);
+		put_pstr16(b, &r, "exe", MAX_PATH_STR);
+		put_pstr16(b, &r, "exepath", MAX_PATH_STR);
+		put_plist16(b, &r, "args", MAX_LIST_STR);
+		put_pstr16(b, &r, "cwd", MAX_PATH_STR);
+		kbuf_put_u64(b, 0);                        /* fdlimit */
+		kbuf_put_u32(b, tid != pid ? 0x2001u : 0); /* PPM_CL_CLONE_THREAD | CLONE_FILES */
+		kbuf_put_u32(b, (uint32_t)getu(&r, "euid", getu(&r, "uid", 0)));
+		kbuf_put_u32(b, (uint32_t)getu(&r, "egid", getu(&r, "gid", 0)));
+		kbuf_put_zero(b, 12 + 16); /* vmsize, vmrss, vmswap; pfmajor, pfminor */
+		put_plist16(b, &r, "env", MAX_LIST_STR);
+		kbuf_put_u64(b, getu(&r, "vtid", tid));
+		kbuf_put_u64(b, getu(&r, "vpid", pid));
+		put_plist16(b, &r, "cgroups", MAX_LIST_STR);
+		put_str16(b, "/", 1, MAX_PATH_STR); /* root */
+		kbuf_put_u64(b, 0);                 /* pidns_init_start_ts */
+		kbuf_put_u32(b, (uint32_t)getu(&r, "tty", 0));
+		kbuf_put_u32(b, (uint32_t)getu(&r, "loginuid", 0xffffffffu));
+		uint64_t xf = getu(&r, "flags", 0);
+		kbuf_put_u8(b, (xf & KITE_EXE_WRITABLE) != 0);
+		kbuf_put_u64(b, getu(&r, "cap_inheritable", 0));
+		kbuf_put_u64(b, getu(&r, "cap_permitted", 0));
+		kbuf_put_u64(b, getu(&r, "cap_effective", 0));
+		kbuf_put_u8(b, (xf & KITE_EXE_UPPER_LAYER) != 0);
+		kbuf_put_u64(b, getu(&r, "exe_ino", 0));
+		kbuf_put_zero(b, 16); /* exe_ino_ctime, exe_ino_mtime */
+		kbuf_put_u8(b, (xf & KITE_EXE_FROM_MEMFD) != 0);
+		if (!b->oom) {
+			uint32_t sub = (uint32_t)(b->len - start);
+			memcpy(b->p + start, &sub, 4);
+		}
+		w->st.procs++;
+	}
+	qsort(tids, *ntids, sizeof(*tids), cmp_u64);
+	return *ntids ? blk_end(w) : 0;
+}
+
+static uint8_t scap_fd_type(uint8_t kt, const uint8_t *tuple, uint16_t tlen)
+{
+	switch (kt) {
+	case KITE_FD_FILE: return SCAP_FD_FILE_V2;
+	case KITE_FD_DIRECTORY: return SCAP_FD_DIRECTORY;
+	case KITE_FD_IPV4_SOCK:
+	case KITE_FD_IPV6_SOCK: {
+		int v6 = kt == KITE_FD_IPV6_SOCK;
+		uint32_t a = v6 ? 16 : 4;
+		if (tlen < 1 + 2 * (a + 2))
+			return SCAP_FD_UNSUPPORTED;
+		int server = 1; /* a listening socket: source all zero, its address as destination */
+		for (uint32_t i = 1; i < 1 + a + 2; i++)
+			server &= tuple[i] == 0;
+		if (server)
+			return v6 ? SCAP_FD_IPV6_SERVSOCK : SCAP_FD_IPV4_SERVSOCK;
+		return v6 ? SCAP_FD_IPV6_SOCK : SCAP_FD_IPV4_SOCK;
+	}
+	case KITE_FD_UNIX_SOCK: return SCAP_FD_UNIX_SOCK;
+	case KITE_FD_PIPE: return SCAP_FD_FIFO;
+	case KITE_FD_EVENT: return SCAP_FD_EVENT;
+	case KITE_FD_SIGNALFD: return SCAP_FD_SIGNALFD;
+	case KITE_FD_EVENTPOLL: return SCAP_FD_EVENTPOLL;
+	case KITE_FD_INOTIFY: return SCAP_FD_INOTIFY;
+	case KITE_FD_TIMERFD: return SCAP_FD_TIMERFD;
+	case KITE_FD_NETLINK: return SCAP_FD_NETLINK;
+	case KITE_FD_MEMFD: return SCAP_FD_FILE_V2; /* 0.29.3 has no MEMFD type */
+	default: return SCAP_FD_UNSUPPORTED;        /* 0.29.3 refuses BPF (17) and beyond */
+	}
+}
+
+static void put_fd_entry(kite_scap_writer *w, const struct rec *r)
+{
+	struct kite_buf *b = &w->blk;
+	const uint8_t *t = NULL;
+	uint16_t tl = 0;
+	find(r, "tuple", &t, &tl);
+	uint8_t type = scap_fd_type((uint8_t)getu(r, "type", 0), t, tl);
+	size_t start = b->len;
+	kbuf_put_u32(b, 0);
+	kbuf_put_u64(b, getu(r, "fd", 0));
+	kbuf_put_u64(b, getu(r, "ino", 0));
+	kbuf_put_u8(b, type);
+	uint32_t a = (type == SCAP_FD_IPV6_SOCK || type == SCAP_FD_IPV6_SERVSOCK) ? 16 : 4;
+	switch (type) {
+	case SCAP_FD_IPV4_SOCK:
+	case SCAP_FD_IPV6_SOCK:
+		kbuf_put(b, t + 1, a);         /* sip */
+		kbuf_put(b, t + 1 + 2 + a, a); /* dip */
+		kbuf_put(b, t + 1 + a, 2);     /* sport */
+		kbuf_put(b, t + 3 + 2 * a, 2); /* dport */
+		kbuf_put_u8(b, 2);             /* TCP: kite's state does not say */
+		break;
+	case SCAP_FD_IPV4_SERVSOCK:
+	case SCAP_FD_IPV6_SERVSOCK:
+		kbuf_put(b, t + 3 + a, a);
+		kbuf_put(b, t + 3 + 2 * a, 2);
+		kbuf_put_u8(b, 2);
+		break;
+	case SCAP_FD_UNIX_SOCK: {
+		uint8_t z[16] = {0};
+		kbuf_put(b, t && tl >= 17 && t[0] == 1 ? t + 1 : z, 16);
+		put_pstr16(b, r, "name", MAX_PATH_STR);
+		break;
+	}
+	case SCAP_FD_FILE_V2:
+		kbuf_put_u32(b, (uint32_t)ppm_open_flags(getu(r, "flags", 0)));
+		put_pstr16(b, r, "name", MAX_PATH_STR);
+		kbuf_put_u32(b, (uint32_t)getu(r, "dev", 0));
+		break;
+	default: put_pstr16(b, r, "name", MAX_PATH_STR); break;
+	}
+	if (!b->oom) {
+		uint32_t sub = (uint32_t)(b->len - start);
+		memcpy(b->p + start, &sub, 4);
+	}
+	w->st.fds++;
+}
+
+struct fdref {
+	uint64_t tid, seq;
+	const struct kite_evt *e;
+};
+
+static int cmp_fdref(const void *a, const void *b)
+{
+	const struct fdref *x = a, *y = b;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* One FDL_V2 block per thread of the process list. */
+static int write_fds(kite_scap_writer *w, const uint64_t *tids, size_t ntids)
+{
+	struct fdref *refs = malloc((w->nstate + 1) * sizeof(*refs));
+	if (!refs) {
+		werr(w, "%s: out of memory", w->name);
+		return -1;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < w->nstate; i++) {
+		const struct kite_evt *e = w->state[i].e;
+		if (e->type != KITE_EVT_STATE_FD)
+			continue;
+		uint64_t tid = e->tid ? e->tid : e->pid;
+		if (!bsearch(&tid, tids, ntids, sizeof(*tids), cmp_u64))
+			continue; /* libscap refuses fds of threads it does not know */
+		refs[n++] = (struct fdref){tid, w->state[i].seq, e};
+	}
+	qsort(refs, n, sizeof(*refs), cmp_fdref);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc;) {
+		blk_begin(w, SCAP_BLK_FDL_V2);
+		kbuf_put_u64(&w->blk, refs[i].tid);
+		size_t j = i;
+		for (; j < n && refs[j].tid == refs[i].tid; j++) {
+			struct rec r;
+			if (split(w, refs[j].e, &r) == 0)
+				put_fd_entry(w, &r);
+		}
+		rc = blk_end(w);
+		i = j;
+	}
+	free(refs);
+	return rc;
+}
+
+/* The metadata blocks, from the buffered state. */
+static int start(kite_scap_writer *w)
+{
+	if (w->started)
+		return 0;
+	w->started = 1;
+	blk_begin(w, SCAP_BLK_SHB);
+	kbuf_put_u32(&w->blk, 0x1A2B3C4Du);
+	kbuf_put_u16(&w->blk, 1);
+	kbuf_put_u16(&w->blk, 2);
+	kbuf_put_u64(&w->blk, UINT64_MAX); /* section length: unknown */
+	uint64_t *tids = malloc((w->nstate + 1) * sizeof(*tids));
+	size_t ntids = 0;
+	int rc = -1;
+	if (!tids)
+		werr(w, "%s: out of memory", w->name);
+	else if (blk_end(w) == 0 && write_machine(w) == 0 && write_users(w) == 0 &&
+	         write_procs(w, tids, &ntids) == 0 && write_fds(w, tids, ntids) == 0)
+		rc = 0;
+	free(tids);
+	for (size_t i = 0; i < w->nstate; i++)
+		free(w->state[i].e);
+	free(w->state);
+	w->state = NULL;
+	w->nstate = w->capstate = 0;
+	return rc;
+}
+
+/* ---- the public side ---- */
+
+kite_scap_writer *kite_scap_writer_open(int fd, const char *name, const struct kite_header *h,
+                                        const struct kite_schema *s, char *err, size_t errlen)
+{
+	kite_scap_writer *w = calloc(1, sizeof(*w));
+	size_t nids = (size_t)s->max_event_id + 1;
+	if (!w || !(w->name = strdup(name)) || !(w->xcode = malloc(nids * sizeof(*w->xcode))) ||
+	    !(w->ecode = malloc(nids * sizeof(*w->ecode))) ||
+	    !(w->skipped_by = calloc(nids, sizeof(*w->skipped_by)))) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		goto fail;
+	}
+	for (size_t i = 0; i < nids; i++)
+		w->xcode[i] = CODE_UNRESOLVED;
+	w->s = s;
+	if (h) {
+		if (h->hostname)
+			snprintf(w->hostname, sizeof(w->hostname), "%s", h->hostname);
+		w->ncpus = h->ncpus;
+		w->boot_ns = h->boot_ns;
+		w->from_scap = h->driver && !strcmp(h->driver, "scap");
+	}
+	int dfd = dup(fd);
+	if (dfd < 0 || !(w->gz = gzdopen(dfd, "wb"))) {
+		snprintf(err, errlen, "%s: cannot open the gzip stream", name);
+		if (dfd >= 0)
+			close(dfd);
+		goto fail;
+	}
+	return w;
+fail:
+	if (w) {
+		free(w->name);
+		free(w->xcode);
+		free(w->ecode);
+		free(w->skipped_by);
+		free(w);
+	}
+	return NULL;
+}
+
+int kite_scap_writer_add(kite_scap_writer *w, const struct kite_evt *e)
+{
+	const struct kite_event_desc *d = kite_schema_event(w->s, e->type);
+	if (d && (d->flags & KITE_EF_STATE)) {
+		if (w->started) {
+			w->st.late_state++;
+			return 0;
+		}
+		if (w->nstate == w->capstate) {
+			size_t cap = w->capstate ? w->capstate * 2 : 1024;
+			struct held *n = realloc(w->state, cap * sizeof(*n));
+			if (!n) {
+				werr(w, "%s: out of memory", w->name);
+				return -1;
+			}
+			w->state = n;
+			w->capstate = cap;
+		}
+		struct kite_evt *c = malloc(e->len);
+		if (!c) {
+			werr(w, "%s: out of memory", w->name);
+			return -1;
+		}
+		memcpy(c, e, e->len);
+		w->state[w->nstate] = (struct held){w->nstate, c};
+		w->nstate++;
+		return 0;
+	}
+	if (start(w) < 0)
+		return -1;
+	struct rec r;
+	if (!d || split(w, e, &r) < 0) {
+		if (!d)
+			w->st.bad_records++;
+		return 0;
+	}
+	if (w->xcode[d->id] == CODE_UNRESOLVED)
+		resolve(w, d);
+	int32_t x = w->xcode[d->id], en = w->ecode[d->id];
+	if (x < 0) {
+		w->st.skipped++;
+		w->skipped_by[d->id]++;
+		return 0;
+	}
+	if (en >= 0 && write_ppm(w, (uint16_t)en, e, &r) < 0)
+		return -1;
+	if (write_ppm(w, (uint16_t)x, e, &r) < 0)
+		return -1;
+	w->st.events++;
+	return 0;
+}
+
+int kite_scap_writer_close(kite_scap_writer *w, char *err, size_t errlen)
+{
+	int rc = start(w);
+	if (rc == 0 && gzclose(w->gz) != Z_OK) {
+		werr(w, "%s: closing the gzip stream failed", w->name);
+		rc = -1;
+	} else if (rc < 0)
+		gzclose(w->gz);
+	if (rc < 0 && err)
+		snprintf(err, errlen, "%s", w->err);
+	for (size_t i = 0; i < w->nstate; i++)
+		free(w->state[i].e);
+	free(w->state);
+	kbuf_free(&w->blk);
+	kbuf_free(&w->ev);
+	free(w->xcode);
+	free(w->ecode);
+	free(w->skipped_by);
+	free(w->name);
+	free(w);
+	return rc;
+}
+
+const char *kite_scap_writer_error(const kite_scap_writer *w)
+{
+	return w->err;
+}
+
+const struct kite_scap_writer_stats *kite_scap_writer_stats(const kite_scap_writer *w)
+{
+	return &w->st;
+}
+
+const char *kite_scap_writer_top_skipped(const kite_scap_writer *w, uint64_t *count)
+{
+	const char *name = NULL;
+	*count = 0;
+	for (uint32_t i = 0; i <= w->s->max_event_id; i++)
+		if (w->skipped_by[i] > *count) {
+			const struct kite_event_desc *d = kite_schema_event(w->s, i);
+			*count = w->skipped_by[i];
+			name = d ? d->name : "?";
+		}
+	return name;
+}
