@@ -171,11 +171,12 @@ fuzz: check-deps
 	$(CLANG) $(FUZZ_FLAGS) -o $(O)/fuzz/fuzz_scap fuzz/fuzz_scap.c $(FORMAT_SRC) $(LIBS)
 	sh fuzz/run.sh $(O)/fuzz $(FUZZ_SECONDS)
 
-bench: all $(O)/bench/format $(O)/bench/replay $(O)/bench/rules
+bench: all $(O)/bench/format $(O)/bench/replay $(O)/tests/kt-synth $(O)/bench/rules
 	$(O)/bench/format
 	$(O)/bench/replay
 	$(O)/bench/rules
 	sh bench/record.sh $(O) $(BIN)
+	sh bench/scap.sh $(O) $(BIN)
 
 format:
 	clang-format -i $(FORMAT_SRC) $(wildcard format/*.h) $(KITE_SRC) $(wildcard replay/*.h) \

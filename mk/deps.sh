@@ -25,6 +25,7 @@ libclang-rt-14-dev:f:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuz
 tshark:c:tshark
 clang-format:c:clang-format
 sysdig:c:sysdig
+bc:c:bc
 "
 
 have() {
