@@ -140,6 +140,16 @@ extern const uint16_t scap_event_max;
 uint8_t scap_event_nparams_0293(uint16_t code);
 extern const uint16_t scap_event_max_0293;
 
+/* ---- flag values: ppm's and kite's (Linux's) for the tables kite decodes (scap_flags.c) ---- */
+
+enum scap_flagset {
+	SCAP_FLAGS_OPEN,  /* file_flags: PPM_O_* and O_* */
+	SCAP_FLAGS_CLONE, /* clone_flags: PPM_CL_* and CLONE_* */
+	SCAP_FLAGS_EXECVE /* execve_flags: PPM_EXE_* and kite's EXE_* */
+};
+uint64_t scap_flags_from_ppm(enum scap_flagset set, uint64_t ppm);
+uint64_t scap_flags_to_ppm(enum scap_flagset set, uint64_t kite);
+
 /* ---- the reader (scap_read.c) ---- */
 
 /* Block types (scap_savefile.h), the legacy "_INT" ids included. */

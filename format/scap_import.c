@@ -177,72 +177,17 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev)
 
 /* ---- value translation: ppm numbers to Linux's where kite's tables decode them ---- */
 
-static uint64_t bits_map(uint64_t v, const uint64_t (*pairs)[2], size_t n)
-{
-	uint64_t out = 0;
-	for (size_t i = 0; i < n; i++)
-		if ((v & pairs[i][0]) == pairs[i][0])
-			out |= pairs[i][1];
-	return out;
-}
-
-static uint64_t open_flags(uint64_t v)
-{
-	static const uint64_t pairs[][2] = {
-	        {1u << 1, 01},         /* WRONLY */
-	        {1u << 2, 0100},       /* CREAT */
-	        {1u << 3, 02000},      /* APPEND */
-	        {1u << 4, 010000},     /* DSYNC */
-	        {1u << 5, 0200},       /* EXCL */
-	        {1u << 6, 04000},      /* NONBLOCK */
-	        {1u << 7, 04010000},   /* SYNC */
-	        {1u << 8, 01000},      /* TRUNC */
-	        {1u << 9, 040000},     /* DIRECT */
-	        {1u << 10, 0200000},   /* DIRECTORY */
-	        {1u << 11, 0100000},   /* LARGEFILE */
-	        {1u << 12, 02000000},  /* CLOEXEC */
-	        {1u << 13, 020200000}, /* TMPFILE */
-	};
-	uint64_t out = bits_map(v, pairs, sizeof(pairs) / sizeof(pairs[0]));
-	if ((v & 3) == 3) /* RDWR is both bits in ppm, 2 in Linux */
-		out = (out & ~1ull) | 02;
-	return out;
-}
-
-static uint64_t clone_flags(uint64_t v)
-{
-	static const uint64_t pairs[][2] = {
-	        {1u << 0, 0x400},       {1u << 1, 0x200},      {1u << 2, 0x80000000u}, {1u << 3, 0x8000000},
-	        {1u << 4, 0x40000000},  {1u << 5, 0x20000},    {1u << 6, 0x20000000},  {1u << 7, 0x4000000},
-	        {1u << 8, 0x8000},      {1u << 9, 0x100000},   {1u << 10, 0x2000},     {1u << 11, 0x800},
-	        {1u << 12, 0x40000},    {1u << 13, 0x10000},   {1u << 14, 0x800000},   {1u << 15, 0x100},
-	        {1u << 20, 0x10000000}, {1u << 23, 0x200000},  {1u << 24, 0x1000000},  {1u << 25, 0x80000},
-	        {1u << 27, 0x4000},     {1u << 28, 0x2000000},
-	};
-	return bits_map(v, pairs, sizeof(pairs) / sizeof(pairs[0]));
-}
-
-static uint64_t execve_flags(uint64_t v)
-{
-	/* PPM_EXE_WRITABLE 1, UPPER_LAYER 2, FROM_MEMFD 4, LOWER_LAYER 8: kite's EXE_* bits */
-	static const uint64_t pairs[][2] = {{1, KITE_EXE_WRITABLE},
-	                                    {2, KITE_EXE_UPPER_LAYER},
-	                                    {4, KITE_EXE_FROM_MEMFD},
-	                                    {8, KITE_EXE_LOWER_LAYER}};
-	return bits_map(v, pairs, sizeof(pairs) / sizeof(pairs[0]));
-}
-
 /* Translates a flag value when kite's parameter decodes it with a Linux table. */
 static uint64_t translate(const struct scap_param_info *pi, const struct kite_param_desc *kd, uint64_t v)
 {
 	if (!pi->info || !kd)
 		return v;
 	if (!strcmp(pi->info, "file_flags"))
-		return open_flags(v);
+		return scap_flags_from_ppm(SCAP_FLAGS_OPEN, v);
 	if (!strcmp(pi->info, "clone_flags"))
-		return clone_flags(v);
+		return scap_flags_from_ppm(SCAP_FLAGS_CLONE, v);
 	if (!strcmp(pi->info, "execve_flags") || !strcmp(pi->info, "execveat_flags"))
-		return kd->table == KITE_TBL_EXECVE_FLAGS ? execve_flags(v) : v;
+		return kd->table == KITE_TBL_EXECVE_FLAGS ? scap_flags_from_ppm(SCAP_FLAGS_EXECVE, v) : v;
 	return v;
 }
 
@@ -772,7 +717,7 @@ static const struct kite_evt *fd_record(kite_scap_import *im, const struct scap_
 		else if (!strcmp(n, "name"))
 			kite_evt_add_str(&b, f->name);
 		else if (!strcmp(n, "flags"))
-			kite_evt_add_u(&b, open_flags(f->open_flags), 4);
+			kite_evt_add_u(&b, scap_flags_from_ppm(SCAP_FLAGS_OPEN, f->open_flags), 4);
 		else if (!strcmp(n, "tuple")) {
 			uint32_t tl = fd_tuple(f, tuple);
 			kite_evt_add(&b, tl ? tuple : NULL, tl);

@@ -162,67 +162,6 @@ static void put_plist16(struct kite_buf *b, const struct rec *r, const char *nam
 
 /* ---- value translation: Linux numbers back to ppm's (the inverse of scap_import.c) ---- */
 
-static uint64_t bits_map(uint64_t v, const uint64_t (*pairs)[2], size_t n)
-{
-	uint64_t out = 0;
-	for (size_t i = 0; i < n; i++)
-		if ((v & pairs[i][1]) == pairs[i][1])
-			out |= pairs[i][0];
-	return out;
-}
-
-/* Linux O_* to PPM_O_* (PPM_O_RDONLY is 1, RDWR both bits). */
-static uint64_t ppm_open_flags(uint64_t v)
-{
-	static const uint64_t pairs[][2] = {
-	        {1u << 2, 0100},       /* CREAT */
-	        {1u << 3, 02000},      /* APPEND */
-	        {1u << 5, 0200},       /* EXCL */
-	        {1u << 6, 04000},      /* NONBLOCK */
-	        {1u << 8, 01000},      /* TRUNC */
-	        {1u << 9, 040000},     /* DIRECT */
-	        {1u << 11, 0100000},   /* LARGEFILE */
-	        {1u << 12, 02000000},  /* CLOEXEC */
-	        {1u << 13, 020200000}, /* TMPFILE (includes DIRECTORY) */
-	        {1u << 10, 0200000},   /* DIRECTORY */
-	        {1u << 7, 04010000},   /* SYNC (includes DSYNC) */
-	        {1u << 4, 010000},     /* DSYNC */
-	};
-	uint64_t out = bits_map(v, pairs, sizeof(pairs) / sizeof(pairs[0]));
-	if (out & (1u << 13))
-		out &= ~(uint64_t)(1u << 10);
-	if (out & (1u << 7))
-		out &= ~(uint64_t)(1u << 4);
-	switch (v & 3) {
-	case 0: out |= 1; break; /* RDONLY */
-	case 1: out |= 2; break; /* WRONLY */
-	default: out |= 3; break;
-	}
-	return out;
-}
-
-static uint64_t ppm_clone_flags(uint64_t v)
-{
-	static const uint64_t pairs[][2] = {
-	        {1u << 0, 0x400},       {1u << 1, 0x200},      {1u << 2, 0x80000000u}, {1u << 3, 0x8000000},
-	        {1u << 4, 0x40000000},  {1u << 5, 0x20000},    {1u << 6, 0x20000000},  {1u << 7, 0x4000000},
-	        {1u << 8, 0x8000},      {1u << 9, 0x100000},   {1u << 10, 0x2000},     {1u << 11, 0x800},
-	        {1u << 12, 0x40000},    {1u << 13, 0x10000},   {1u << 14, 0x800000},   {1u << 15, 0x100},
-	        {1u << 20, 0x10000000}, {1u << 23, 0x200000},  {1u << 24, 0x1000000},  {1u << 25, 0x80000},
-	        {1u << 27, 0x4000},     {1u << 28, 0x2000000},
-	};
-	return bits_map(v, pairs, sizeof(pairs) / sizeof(pairs[0]));
-}
-
-static uint64_t ppm_execve_flags(uint64_t v)
-{
-	static const uint64_t pairs[][2] = {{1, KITE_EXE_WRITABLE},
-	                                    {2, KITE_EXE_UPPER_LAYER},
-	                                    {4, KITE_EXE_FROM_MEMFD},
-	                                    {8, KITE_EXE_LOWER_LAYER}};
-	return bits_map(v, pairs, sizeof(pairs) / sizeof(pairs[0]));
-}
-
 /* Linux F_* to PPM_FCNTL_* (0: unknown). */
 static uint64_t ppm_fcntl_cmd(uint64_t v)
 {
@@ -246,11 +185,11 @@ static uint64_t translate(const struct scap_param_info *pi, const struct kite_pa
 	if (!strcmp(pi->info, "fcntl_commands"))
 		return from_scap || !kd || kd->table != KITE_TBL_FCNTL_CMD ? v : ppm_fcntl_cmd(v);
 	if (!strcmp(pi->info, "file_flags"))
-		return ppm_open_flags(v);
+		return scap_flags_to_ppm(SCAP_FLAGS_OPEN, v);
 	if (!strcmp(pi->info, "clone_flags"))
-		return ppm_clone_flags(v);
+		return scap_flags_to_ppm(SCAP_FLAGS_CLONE, v);
 	if (!strcmp(pi->info, "execve_flags") || !strcmp(pi->info, "execveat_flags"))
-		return kd->table == KITE_TBL_EXECVE_FLAGS ? ppm_execve_flags(v) : v;
+		return kd->table == KITE_TBL_EXECVE_FLAGS ? scap_flags_to_ppm(SCAP_FLAGS_EXECVE, v) : v;
 	return v;
 }
 
@@ -669,7 +608,7 @@ static void put_fd_entry(kite_scap_writer *w, const struct rec *r)
 		break;
 	}
 	case SCAP_FD_FILE_V2:
-		kbuf_put_u32(b, (uint32_t)ppm_open_flags(getu(r, "flags", 0)));
+		kbuf_put_u32(b, (uint32_t)scap_flags_to_ppm(SCAP_FLAGS_OPEN, getu(r, "flags", 0)));
 		put_pstr16(b, r, "name", MAX_PATH_STR);
 		kbuf_put_u32(b, (uint32_t)getu(r, "dev", 0));
 		break;
