@@ -7,6 +7,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1149,7 +1150,8 @@ int kb_generate(int fd, uint64_t nevents, uint64_t seed, struct kb_expect *x, ch
 	X(events)                                                                                            \
 	X(state_records)                                                                                     \
 	X(procs)                                                                                             \
-	X(threads) X(fds) X(snap_procs) X(snap_threads) X(snap_fds) X(max_procs) X(max_threads) X(forks)     \
+	X(threads)                                                                                           \
+	X(fds) X(snap_procs) X(snap_threads) X(snap_fds) X(max_procs) X(max_threads) X(forks)                \
 	        X(thread_clones) X(execs) X(proc_exits) X(thread_exits) X(pid_wraps) X(f1) X(f1_ok) X(f2)
 
 int kb_expect_save(const char *path, const struct kb_expect *x)
@@ -1205,20 +1207,13 @@ void kb_capture_paths(const char *dir, uint64_t n, char *kcap, char *expect, siz
 	snprintf(expect, len, "%s/replay-%" PRIu64 ".expect", dir, n);
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int generate(const char *kcap, const char *expect, uint64_t n, struct kb_expect *x)
 {
 	char tmp[PATH_MAX + 8], err[512];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", kcap);
 	printf("- generating %s (%" PRIu64 " events) ...", kcap, n);
 	fflush(stdout);
-	double t0 = mono_now();
+	double t0 = kb_now(CLOCK_MONOTONIC);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		fprintf(stderr, "\nbench: %s: %s\n", tmp, strerror(errno));
@@ -1239,7 +1234,7 @@ static int generate(const char *kcap, const char *expect, uint64_t n, struct kb_
 		unlink(tmp);
 		return -1;
 	}
-	printf(" %.1f s\n", mono_now() - t0);
+	printf(" %.1f s\n", kb_now(CLOCK_MONOTONIC) - t0);
 	return 0;
 }
 
@@ -1256,4 +1251,27 @@ int kb_capture(const char *dir, uint64_t n, char *kcap_out, size_t len, struct k
 	if (kb_expect_load(expect, x) == 0 && x->events >= n && stat(kcap, &st) == 0)
 		return 0;
 	return generate(kcap, expect, n, x);
+}
+
+/* ---- shared by the benchmarks ---- */
+
+int kb_failures;
+
+double kb_now(clockid_t clk)
+{
+	struct timespec ts;
+	clock_gettime(clk, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void kb_fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("FAIL: ");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+	fflush(stdout);
+	kb_failures++;
 }

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Bump whenever the generated events change: cached captures of other versions are regenerated. */
 #define KB_GEN_VERSION 1
@@ -55,5 +56,10 @@ void kb_capture_paths(const char *dir, uint64_t n, char *kcap, char *expect, siz
  * on stderr.
  */
 int kb_capture(const char *dir, uint64_t n, char *kcap_out, size_t len, struct kb_expect *x);
+
+/* For the benchmarks: a clock in seconds, and failure reports ("FAIL: ..." on stdout, counted). */
+double kb_now(clockid_t clk);
+extern int kb_failures;
+void kb_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -33,27 +33,6 @@ struct row {
 
 static struct row rows[MAX_ROWS];
 static size_t nrows;
-static int failures;
-
-static double now(clockid_t clk)
-{
-	struct timespec ts;
-	clock_gettime(clk, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("FAIL: ");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	fflush(stdout);
-	failures++;
-}
 
 static struct row *add_row(const char *name, uint64_t events, double secs, double cpu)
 {
@@ -120,22 +99,24 @@ static int pass_decode(const char *path, uint64_t expect_events)
 	const struct kite_evt *e;
 	struct kite_params p;
 	int rc;
-	double t0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
+	double t0 = kb_now(CLOCK_MONOTONIC), c0 = kb_now(CLOCK_PROCESS_CPUTIME_ID);
 	while ((rc = kite_reader_next(r, &e)) == 1) {
 		const struct kite_event_desc *d = kite_schema_event(s, e->type);
 		if (kite_evt_split(e, e->len, d, &p))
 			bad++;
 		events += d && !(d->flags & KITE_EF_STATE);
 	}
-	add_row("decode (reader + kite_evt_split)", events, now(CLOCK_MONOTONIC) - t0,
-	        now(CLOCK_PROCESS_CPUTIME_ID) - c0);
+	add_row("decode (reader + kite_evt_split)", events, kb_now(CLOCK_MONOTONIC) - t0,
+	        kb_now(CLOCK_PROCESS_CPUTIME_ID) - c0);
 	if (rc < 0)
-		fail("decode: %s", kite_reader_error(r));
+		kb_fail("decode: %s", kite_reader_error(r));
 	kite_reader_close(r);
 	if (bad || warnings)
-		fail("decode: %" PRIu64 " records did not split, %" PRIu64 " reader warnings", bad, warnings);
+		kb_fail("decode: %" PRIu64 " records did not split, %" PRIu64 " reader warnings", bad,
+		        warnings);
 	if (events != expect_events)
-		fail("decode: %" PRIu64 " events read, the generator wrote %" PRIu64, events, expect_events);
+		kb_fail("decode: %" PRIu64 " events read, the generator wrote %" PRIu64, events,
+		        expect_events);
 	return 0;
 }
 
@@ -159,8 +140,9 @@ static void check_state(const char *label, const struct kite_state_stats *st, co
 	         {"unknown threads", st->unknown_threads, 0}};
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
 		if (c[i].got != c[i].want)
-			fail("%s: kite's state ends with %" PRIu64 " %s, the generator's model with %" PRIu64,
-			     label, c[i].got, c[i].what, c[i].want);
+			kb_fail("%s: kite's state ends with %" PRIu64
+			        " %s, the generator's model with %" PRIu64,
+			        label, c[i].got, c[i].what, c[i].want);
 }
 
 /* Filter matches against the generator's counts (f1_ok: Falco also matches failed opens, kite may not). */
@@ -176,9 +158,9 @@ static void check_matches(int which, uint64_t got, const struct kb_expect *x)
 		       got, x->f1 - x->f1_ok, x->f1);
 		return;
 	}
-	fail("filter %d matched %" PRIu64 " events, the generator counted %" PRIu64
-	     " (f1 successful only: %" PRIu64 ")",
-	     which, got, want, x->f1_ok);
+	kb_fail("filter %d matched %" PRIu64 " events, the generator counted %" PRIu64
+	        " (f1 successful only: %" PRIu64 ")",
+	        which, got, want, x->f1_ok);
 }
 
 /* (b) decode + state, (c)/(d) + a filter; returns 0 or -1 */
@@ -201,20 +183,21 @@ static int pass_replay(const char *path, const char *label, const char *ftext, i
 	struct kite_ctx *c;
 	uint64_t events = 0, matches = 0;
 	int rc;
-	double t0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
+	double t0 = kb_now(CLOCK_MONOTONIC), c0 = kb_now(CLOCK_PROCESS_CPUTIME_ID);
 	while ((rc = kite_replay_next(&rp, &c)) == 1) {
 		events++;
 		if (f)
 			matches += (uint64_t)kite_filter_match(f, c);
 	}
-	struct row *r = add_row(label, events, now(CLOCK_MONOTONIC) - t0, now(CLOCK_PROCESS_CPUTIME_ID) - c0);
+	struct row *r =
+	        add_row(label, events, kb_now(CLOCK_MONOTONIC) - t0, kb_now(CLOCK_PROCESS_CPUTIME_ID) - c0);
 	r->matches = matches;
 	r->has_matches = f != NULL;
 	print_stats(label, kite_state_stats(rp.state));
 	check_state(label, kite_state_stats(rp.state), x);
 	if (rc < 0 || rp.malformed || events != x->events)
-		fail("%s: %" PRIu64 " events of %" PRIu64 ", %" PRIu64 " malformed%s", label, events,
-		     x->events, rp.malformed, rc < 0 ? ", read error" : "");
+		kb_fail("%s: %" PRIu64 " events of %" PRIu64 ", %" PRIu64 " malformed%s", label, events,
+		        x->events, rp.malformed, rc < 0 ? ", read error" : "");
 	if (f)
 		check_matches(which, matches, x);
 	kite_replay_close(&rp);
@@ -249,7 +232,7 @@ static int rss_child(const char *path, const char *expect)
 	nrows = 0;
 	int rc = pass_replay(path, "state (memory run)", NULL, 0, &x);
 	printf("RSS %ld %" PRIu64 " %.3f\n", vm_hwm_kib(), rows[0].events, rows[0].secs);
-	return rc || failures ? 1 : 0;
+	return rc || kb_failures ? 1 : 0;
 }
 
 struct mem {
@@ -284,7 +267,7 @@ static int run_rss_child(uint64_t n, struct mem *m)
 		if (sscanf(line, "RSS %ld %" SCNu64 " %lf", &m->hwm_kib, &m->events, &m->secs) == 3)
 			continue;
 		fputs(line, stdout); /* the child's stats and FAIL lines */
-		failures += !strncmp(line, "FAIL", 4);
+		kb_failures += !strncmp(line, "FAIL", 4);
 	}
 	if (f)
 		fclose(f);
@@ -294,8 +277,8 @@ static int run_rss_child(uint64_t n, struct mem *m)
 		return -1;
 	m->maxrss_kib = ru.ru_maxrss;
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		fail("the memory run over %s exited with status %d", kcap,
-		     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		kb_fail("the memory run over %s exited with status %d", kcap,
+		        WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		return -1;
 	}
 	return m->hwm_kib > 0 ? 0 : -1;
@@ -309,7 +292,7 @@ static void bench_memory(uint64_t n)
 		char kcap[PATH_MAX];
 		struct kb_expect x;
 		if (ensure_capture(sizes[i], kcap, &x) || run_rss_child(sizes[i], &m[i])) {
-			fail("no memory figure for %" PRIu64 " events", sizes[i]);
+			kb_fail("no memory figure for %" PRIu64 " events", sizes[i]);
 			return;
 		}
 	}
@@ -427,7 +410,7 @@ int main(int argc, char **argv)
 	print_target();
 	bench_memory(n);
 
-	if (failures)
-		printf("\n%d check(s) FAILED\n", failures);
-	return failures ? 1 : 0;
+	if (kb_failures)
+		printf("\n%d check(s) FAILED\n", kb_failures);
+	return kb_failures ? 1 : 0;
 }

@@ -44,27 +44,6 @@ struct row {
 
 static struct row rows[MAX_ROWS];
 static size_t nrows;
-static int failures;
-
-static double now(clockid_t clk)
-{
-	struct timespec ts;
-	clock_gettime(clk, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("FAIL: ");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	fflush(stdout);
-	failures++;
-}
 
 static void usage(FILE *f, const char *argv0)
 {
@@ -132,14 +111,14 @@ static const char *find_kite_rules(const char *self_dir, char *buf, size_t len)
 static int load(kite_rules *r, const char *const *files, size_t n, int match_all, const char *label)
 {
 	int rc = 0;
-	double t0 = now(CLOCK_MONOTONIC);
+	double t0 = kb_now(CLOCK_MONOTONIC);
 	for (size_t i = 0; i < n; i++)
 		if (kite_rules_load_file(r, files[i]) < 0)
 			rc = -1;
 	struct kite_rules_select sel = {.min_priority = KITE_PRIO_DEBUG, .match_all = match_all};
 	if (kite_rules_compile(r, &sel) < 0)
 		rc = -1;
-	double ms = (now(CLOCK_MONOTONIC) - t0) * 1e3;
+	double ms = (kb_now(CLOCK_MONOTONIC) - t0) * 1e3;
 	size_t nd, errors = 0, counts[4] = {0};
 	const struct kite_rules_diag *d = kite_rules_diags(r, &nd);
 	for (size_t i = 0; i < nd; i++)
@@ -153,7 +132,7 @@ static int load(kite_rules *r, const char *const *files, size_t n, int match_all
 	if (rc < 0 || errors || counts[KITE_RULE_INVALID]) {
 		fflush(stdout);
 		kite_rules_print_diags(r, stderr);
-		fail("%s: the rules did not load or compile", label);
+		kb_fail("%s: the rules did not load or compile", label);
 		return -1;
 	}
 	return 0;
@@ -198,7 +177,7 @@ static int pass(const char *kcap, const struct kb_expect *x, const char *label, 
 	if (nfiles) {
 		r = kite_rules_new();
 		if (!r) {
-			fail("%s: out of memory", label);
+			kb_fail("%s: out of memory", label);
 			return -1;
 		}
 		if (load(r, files, nfiles, match_all, label)) {
@@ -212,14 +191,14 @@ static int pass(const char *kcap, const struct kb_expect *x, const char *label, 
 	if (kite_replay_open(&rp, paths, 1, &o)) {
 		kite_replay_close(&rp);
 		kite_rules_free(r);
-		fail("%s: cannot open %s", label, kcap);
+		kb_fail("%s: cannot open %s", label, kcap);
 		return -1;
 	}
 	fflush(stdout);
 	struct kite_ctx *c;
 	uint64_t events = 0, alerts = 0;
 	int rc;
-	double t0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
+	double t0 = kb_now(CLOCK_MONOTONIC), c0 = kb_now(CLOCK_PROCESS_CPUTIME_ID);
 	if (r) {
 		while ((rc = kite_replay_next(&rp, &c)) == 1) {
 			events++;
@@ -229,7 +208,7 @@ static int pass(const char *kcap, const struct kb_expect *x, const char *label, 
 		while ((rc = kite_replay_next(&rp, &c)) == 1)
 			events++;
 	}
-	double secs = now(CLOCK_MONOTONIC) - t0, cpu = now(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	double secs = kb_now(CLOCK_MONOTONIC) - t0, cpu = kb_now(CLOCK_PROCESS_CPUTIME_ID) - c0;
 
 	struct row *row = &rows[nrows < MAX_ROWS ? nrows++ : MAX_ROWS - 1];
 	memset(row, 0, sizeof(*row));
@@ -248,8 +227,8 @@ static int pass(const char *kcap, const struct kb_expect *x, const char *label, 
 	}
 	int failed = rc < 0 || rp.malformed || events != x->events;
 	if (failed)
-		fail("%s: %" PRIu64 " events of %" PRIu64 ", %" PRIu64 " malformed%s", label, events,
-		     x->events, rp.malformed, rc < 0 ? ", read error" : "");
+		kb_fail("%s: %" PRIu64 " events of %" PRIu64 ", %" PRIu64 " malformed%s", label, events,
+		        x->events, rp.malformed, rc < 0 ? ", read error" : "");
 	kite_replay_close(&rp);
 	kite_rules_free(r);
 	return failed ? -1 : 0;
@@ -383,7 +362,7 @@ int main(int argc, char **argv)
 		stable_row = (int)nrows;
 		pass(kcap, &x, "+ stable rules, rule_matching first", f_stable, 1, 0);
 		pass(kcap, &x, "+ stable rules, rule_matching all", f_stable, 1, 1);
-		if (failures)
+		if (kb_failures)
 			stable_row = -1;
 	}
 	if (have_all)
@@ -408,7 +387,7 @@ int main(int argc, char **argv)
 		       TARGET_MEPS, have_stable ? "the stable rules failed" : "no falco_rules.yaml");
 	}
 
-	if (failures)
-		printf("\n%d check(s) FAILED\n", failures);
-	return failures ? 1 : 0;
+	if (kb_failures)
+		printf("\n%d check(s) FAILED\n", kb_failures);
+	return kb_failures ? 1 : 0;
 }
