@@ -70,18 +70,15 @@ static int copy_records(kite_reader *r, kite_writer *w)
 	return rc;
 }
 
-/* Writes every record of r as the .scap capture out (on fd, closed here). */
+/* Writes every record of r as the .scap capture out on fd; 0, or -1 after saying why. */
 static int convert_to_scap(kite_reader *r, int fd, const char *out)
 {
-	char err[512];
+	char err[512] = "";
 	kite_scap_writer *w = kite_scap_writer_open(fd, out, kite_reader_header(r), kite_reader_schema(r),
 	                                            err, sizeof(err));
 	if (!w) {
 		cli_error("%s", err);
-		close(fd);
-		unlink(out);
-		kite_reader_close(r);
-		return KITE_EXIT_ERROR;
+		return -1;
 	}
 	const struct kite_evt *e;
 	int rc;
@@ -93,10 +90,7 @@ static int convert_to_scap(kite_reader *r, int fd, const char *out)
 	if (rc < 0) {
 		cli_error("%s", rc == -1 ? kite_reader_error(r) : kite_scap_writer_error(w));
 		kite_scap_writer_close(w, NULL, 0);
-		close(fd);
-		unlink(out);
-		kite_reader_close(r);
-		return KITE_EXIT_ERROR;
+		return -1;
 	}
 	struct kite_scap_writer_stats st = *kite_scap_writer_stats(w);
 	uint64_t top = 0;
@@ -110,16 +104,33 @@ static int convert_to_scap(kite_reader *r, int fd, const char *out)
 		fprintf(stderr,
 		        "kite: warning: %s: no events written; sysdig refuses captures without events\n",
 		        out);
-	err[0] = 0;
-	if (kite_scap_writer_close(w, err, sizeof(err)) < 0 || close(fd) < 0) {
+	if (kite_scap_writer_close(w, err, sizeof(err)) < 0) {
 		cli_error("%s", err[0] ? err : "closing the output failed");
-		unlink(out);
-		kite_reader_close(r);
-		return KITE_EXIT_ERROR;
+		return -1;
 	}
-	int status = cli_damage_status(r);
-	kite_reader_close(r);
-	return status;
+	return 0;
+}
+
+/* Writes every record of r as the kite capture out on fd; 0, or -1 after saying why. */
+static int convert_to_kcap(kite_reader *r, int fd, const char *out, const struct kite_writer_opts *wo)
+{
+	char err[512] = "";
+	kite_writer *w =
+	        kite_writer_open(fd, out, kite_reader_header(r), kite_reader_schema(r), wo, err, sizeof(err));
+	if (!w) {
+		cli_error("%s", err);
+		return -1;
+	}
+	if (copy_records(r, w) < 0) {
+		cli_error("%s", kite_reader_error(r)[0] ? kite_reader_error(r) : kite_writer_error(w));
+		kite_writer_abort(w);
+		return -1;
+	}
+	if (kite_writer_close(w, err, sizeof(err)) < 0) {
+		cli_error("%s", err[0] ? err : "closing the output failed");
+		return -1;
+	}
+	return 0;
 }
 
 int cmd_convert(int argc, char **argv)
@@ -156,29 +167,12 @@ int cmd_convert(int argc, char **argv)
 		kite_reader_close(r);
 		return KITE_EXIT_ERROR;
 	}
-	if (to_scap)
-		return convert_to_scap(r, fd, out);
-	kite_writer *w = kite_writer_open(fd, out, kite_reader_header(r), kite_reader_schema(r), &wo, err,
-	                                  sizeof(err));
-	if (!w) {
-		cli_error("%s", err);
-		close(fd);
-		unlink(out);
-		kite_reader_close(r);
-		return KITE_EXIT_ERROR;
+	int rc = to_scap ? convert_to_scap(r, fd, out) : convert_to_kcap(r, fd, out, &wo);
+	if (close(fd) < 0 && rc == 0) {
+		cli_error("%s: closing the output failed: %m", out);
+		rc = -1;
 	}
-	err[0] = 0;
-	int rc = copy_records(r, w);
-	if (rc < 0) {
-		cli_error("%s", kite_reader_error(r)[0] ? kite_reader_error(r) : kite_writer_error(w));
-		kite_writer_abort(w);
-		close(fd);
-		unlink(out);
-		kite_reader_close(r);
-		return KITE_EXIT_ERROR;
-	}
-	if (kite_writer_close(w, err, sizeof(err)) < 0 || close(fd) < 0) {
-		cli_error("%s", err[0] ? err : "closing the output failed");
+	if (rc < 0) { /* no half-written output left behind */
 		unlink(out);
 		kite_reader_close(r);
 		return KITE_EXIT_ERROR;
