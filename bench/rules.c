@@ -131,7 +131,7 @@ static int load(kite_rules *r, const char *const *files, size_t n, int match_all
 	       counts[KITE_RULE_SKIPPED], counts[KITE_RULE_INVALID], ms, errors, nd - errors);
 	if (rc < 0 || errors || counts[KITE_RULE_INVALID]) {
 		fflush(stdout);
-		kite_rules_print_diags(r, stderr);
+		kite_rules_print_diags(r, stderr, "", 0);
 		kb_fail("%s: the rules did not load or compile", label);
 		return -1;
 	}

@@ -252,26 +252,6 @@ static int load_rules(kite_rules *r, const struct replay_opts *o)
 	return rc;
 }
 
-/* Prints the diagnostics (errors always, warnings unless quiet). */
-static void report(const kite_rules *r, int quiet)
-{
-	size_t n;
-	const struct kite_rules_diag *d = kite_rules_diags(r, &n);
-	for (size_t i = 0; i < n; i++) {
-		if (quiet && !d[i].is_error)
-			continue;
-		fputs("kite: ", stderr);
-		if (d[i].file && d[i].line)
-			fprintf(stderr, "%s:%u:%u: ", d[i].file, d[i].line, d[i].col);
-		else if (d[i].file)
-			fprintf(stderr, "%s: ", d[i].file);
-		fprintf(stderr, "%s: ", d[i].is_error ? "error" : "warning");
-		if (d[i].item_kind && d[i].item_name)
-			fprintf(stderr, "%s '%s': ", d[i].item_kind, d[i].item_name);
-		fprintf(stderr, "%s [%s]\n", d[i].msg, d[i].code);
-	}
-}
-
 static const char *status_name(enum kite_rule_status s)
 {
 	static const char *const names[] = {"active", "disabled", "skipped", "invalid"};
@@ -471,7 +451,7 @@ int cmd_replay(int argc, char **argv)
 	kite_rules *r = kite_rules_new();
 	int lr = load_rules(r, &o);
 	int cr = kite_rules_compile(r, &o.sel);
-	report(r, o.quiet);
+	kite_rules_print_diags(r, stderr, "kite: ", o.quiet); /* errors always, warnings unless -q */
 	int rc;
 	if (o.describe) {
 		rc = describe(r, o.describe);

@@ -99,8 +99,11 @@ int kite_rules_load_text(kite_rules *r, const char *name, const char *text, size
 int kite_rules_compile(kite_rules *r, const struct kite_rules_select *sel);
 
 const struct kite_rules_diag *kite_rules_diags(const kite_rules *r, size_t *n);
-/* Prints the diagnostics to f: "file:line:col: error|warning: rule 'x': message [CODE]". */
-void kite_rules_print_diags(const kite_rules *r, FILE *f);
+/*
+ * Prints the diagnostics to f, each line prefix + "file:line:col: error|warning:
+ * rule 'x': message [CODE]"; with errors_only, the warnings are left out.
+ */
+void kite_rules_print_diags(const kite_rules *r, FILE *f, const char *prefix, int errors_only);
 
 /* Every rule, in definition order (after compile). */
 size_t kite_rules_count(const kite_rules *r);

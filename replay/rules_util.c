@@ -111,10 +111,13 @@ const struct kite_rules_diag *kite_rules_diags(const kite_rules *r, size_t *n)
 	return r->diags;
 }
 
-void kite_rules_print_diags(const kite_rules *r, FILE *f)
+void kite_rules_print_diags(const kite_rules *r, FILE *f, const char *prefix, int errors_only)
 {
 	for (size_t i = 0; i < r->ndiags; i++) {
 		const struct kite_rules_diag *d = &r->diags[i];
+		if (errors_only && !d->is_error)
+			continue;
+		fputs(prefix, f);
 		if (d->file && d->line)
 			fprintf(f, "%s:%u:%u: ", d->file, d->line, d->col);
 		else if (d->file)
@@ -122,8 +125,6 @@ void kite_rules_print_diags(const kite_rules *r, FILE *f)
 		fprintf(f, "%s: ", d->is_error ? "error" : "warning");
 		if (d->item_kind && d->item_name)
 			fprintf(f, "%s '%s': ", d->item_kind, d->item_name);
-		else if (d->item_kind)
-			fprintf(f, "%s: ", d->item_kind);
 		fprintf(f, "%s [%s]\n", d->msg, d->code);
 	}
 }

@@ -45,7 +45,7 @@ static const struct kite_rules_diag *find_diag(const kite_rules *r, const char *
 
 static void print_diags(const kite_rules *r)
 {
-	kite_rules_print_diags(r, stderr);
+	kite_rules_print_diags(r, stderr, "", 0);
 }
 
 #define EXPECT_CC(yaml, rule, want)                                                                          \
