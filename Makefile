@@ -168,7 +168,7 @@ fuzz: check-deps
 	    $(filter-out replay/main.c,$(KITE_SRC)) $(FORMAT_SRC) $(LIBS) $(KITE_LIBS)
 	$(CLANG) $(FUZZ_FLAGS) -Ireplay -o $(O)/fuzz/fuzz_rules fuzz/fuzz_rules.c \
 	    $(filter-out replay/main.c,$(KITE_SRC)) $(FORMAT_SRC) $(LIBS) $(KITE_LIBS)
-	$(CLANG) $(FUZZ_FLAGS) -o $(O)/fuzz/fuzz_scap fuzz/fuzz_scap.c $(FORMAT_SRC) $(LIBS)
+	$(CLANG) $(FUZZ_FLAGS) -o $(O)/fuzz/fuzz_scap fuzz/fuzz_scap.c tests/unit/testlib.c $(FORMAT_SRC) $(LIBS)
 	sh fuzz/run.sh $(O)/fuzz $(FUZZ_SECONDS)
 
 bench: all $(O)/bench/format $(O)/bench/replay $(O)/tests/kt-synth $(O)/bench/rules

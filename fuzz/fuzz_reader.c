@@ -13,6 +13,7 @@
 #include "pcapng.h"
 #include "reader.h"
 #include "record.h"
+#include "testlib.h"
 
 /*
  * Input layout: one control byte, then the capture bytes.
@@ -134,55 +135,6 @@ static size_t touch(const kite_reader *r)
 	return n;
 }
 
-static int memfd_with(const uint8_t *data, size_t size)
-{
-	int fd = memfd_create("fuzz-capture", MFD_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	size_t off = 0;
-	while (off < size) {
-		ssize_t k = write(fd, data + off, size - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			close(fd);
-			return -1;
-		}
-		off += (size_t)k;
-	}
-	if (lseek(fd, 0, SEEK_SET) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* The read end of a pipe holding the data (cut at the pipe's capacity: no second thread writes). */
-static int pipe_with(const uint8_t *data, size_t size)
-{
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK))
-		return -1;
-	int cap = fcntl(pfd[1], F_SETPIPE_SZ, 1 << 20);
-	if (cap < 0)
-		cap = fcntl(pfd[1], F_GETPIPE_SZ);
-	if (cap > 0 && size > (size_t)cap)
-		size = (size_t)cap;
-	size_t off = 0;
-	while (off < size) {
-		ssize_t k = write(pfd[1], data + off, size - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break; /* full (EAGAIN): the reader sees a shorter capture */
-		off += (size_t)k;
-	}
-	close(pfd[1]);
-	/* the reader's reads must block normally (they never will: the write end is closed) */
-	fcntl(pfd[0], F_SETFL, 0);
-	return pfd[0];
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -205,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 
-	int fd = (ctl & CTL_PIPE) ? pipe_with(cap, n) : memfd_with(cap, n);
+	int fd = (ctl & CTL_PIPE) ? kt_pipe_bytes(cap, n) : kt_memfd_bytes(cap, n);
 	free(cap);
 	if (fd < 0)
 		return 0;

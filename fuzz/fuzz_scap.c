@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "scap.h"
+#include "testlib.h"
 
 /*
  * Input layout: one control byte, then the capture bytes.
@@ -32,47 +33,6 @@ static void discard(void *ctx, const char *msg)
 	(void)ctx;
 	if (!msg || strncmp(msg, "fuzz: offset ", 13))
 		abort(); /* every warning names the file and an offset */
-}
-
-static int memfd_with(const uint8_t *p, size_t n)
-{
-	int fd = memfd_create("fuzz-scap", MFD_CLOEXEC);
-	for (size_t off = 0; fd >= 0 && off < n;) {
-		ssize_t k = write(fd, p + off, n - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			close(fd);
-			return -1;
-		}
-		off += (size_t)k;
-	}
-	if (fd >= 0 && lseek(fd, 0, SEEK_SET) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* The read end of a pipe holding as much of the data as its buffer takes (no writer thread). */
-static int pipe_with(const uint8_t *p, size_t n)
-{
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK))
-		return -1;
-	if (fcntl(pfd[1], F_SETPIPE_SZ, 1 << 20) < 0)
-		(void)0; /* the default capacity just cuts the capture sooner */
-	for (size_t off = 0; off < n;) {
-		ssize_t k = write(pfd[1], p + off, n - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		off += (size_t)k;
-	}
-	close(pfd[1]);
-	fcntl(pfd[0], F_SETFL, 0);
-	return pfd[0];
 }
 
 /* The data as one gzip member (what sysdig writes); NULL if zlib fails. */
@@ -201,14 +161,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *cap = data + 1;
 	size_t n = size - 1;
 	(void)scap_sniff(cap, n);
-	struct result plain = drain((ctl & CTL_PIPE) ? pipe_with(cap, n) : memfd_with(cap, n));
+	struct result plain = drain((ctl & CTL_PIPE) ? kt_pipe_bytes(cap, n) : kt_memfd_bytes(cap, n));
 	if (!(ctl & CTL_GZIP) || (ctl & CTL_PIPE) || (n >= 2 && cap[0] == 0x1f && cap[1] == 0x8b))
 		return 0;
 	size_t zn;
 	uint8_t *z = gzip_of(cap, n, &zn);
 	if (!z)
 		return 0;
-	struct result gz = drain(memfd_with(z, zn));
+	struct result gz = drain(kt_memfd_bytes(z, zn));
 	free(z);
 	/* a whole gzip stream decodes to the same bytes: the same items, in the same order */
 	if (gz.opened != plain.opened || gz.n != plain.n || gz.hash != plain.hash ||

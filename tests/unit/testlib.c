@@ -1,6 +1,8 @@
 /* testlib.c - deterministic synthetic events: each parameter filled according to its kind. */
 #include "testlib.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +233,8 @@ int kt_memfd_bytes(const void *p, size_t len)
 	const uint8_t *b = p;
 	while (fd >= 0 && len > 0) {
 		ssize_t k = write(fd, b, len);
+		if (k < 0 && errno == EINTR)
+			continue;
 		if (k <= 0) {
 			close(fd);
 			return -1;
@@ -238,9 +242,37 @@ int kt_memfd_bytes(const void *p, size_t len)
 		b += k;
 		len -= (size_t)k;
 	}
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_SET);
+	if (fd >= 0 && lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		return -1;
+	}
 	return fd;
+}
+
+int kt_pipe_bytes(const void *p, size_t len)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK))
+		return -1;
+	int cap = fcntl(pfd[1], F_SETPIPE_SZ, 1 << 20);
+	if (cap < 0)
+		cap = fcntl(pfd[1], F_GETPIPE_SZ);
+	if (cap > 0 && len > (size_t)cap)
+		len = (size_t)cap;
+	const uint8_t *b = p;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t k = write(pfd[1], b + off, len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break; /* full (EAGAIN): the reader sees a shorter capture */
+		off += (size_t)k;
+	}
+	close(pfd[1]);
+	/* the reader's reads must block normally (they never will: the write end is closed) */
+	fcntl(pfd[0], F_SETFL, 0);
+	return pfd[0];
 }
 
 int kt_memfd_capture(uint64_t nevents, uint32_t nstate, const struct kite_writer_opts *o, uint64_t seed)

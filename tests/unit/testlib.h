@@ -47,6 +47,8 @@ int kt_memfd_capture(uint64_t nevents, uint32_t nstate, const struct kite_writer
 uint8_t *kt_slurp(int fd, size_t *len);
 /* A memfd holding the given bytes, positioned at 0. */
 int kt_memfd_bytes(const void *p, size_t len);
+/* The read end of a pipe holding p (cut at the pipe's capacity: nothing else writes); -1 on failure. */
+int kt_pipe_bytes(const void *p, size_t len);
 /* Reads every record, storing kt_hash of each into *hashes (malloc'd); returns the count. */
 uint64_t kt_read_all(struct kite_reader *r, uint64_t **hashes);
 /* A warn callback that counts calls and keeps the last message (ctx: struct kt_warnings). */
