@@ -199,7 +199,6 @@ static int valid_comp(const char *c)
 static int exc_error(kite_rules *r, const struct rl_rule *ru, const struct rl_exception *e, const char *msg,
                      const char *arg)
 {
-	(void)ru;
 	char buf[512];
 	snprintf(buf, sizeof(buf), msg, arg ? arg : "");
 	rl_diag(r, 1, "LOAD_ERR_VALIDATE", &e->pos, "exception", e->name, "%s (in rule '%s')", buf, ru->name);
