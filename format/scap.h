@@ -150,6 +150,15 @@ enum scap_flagset {
 uint64_t scap_flags_from_ppm(enum scap_flagset set, uint64_t ppm);
 uint64_t scap_flags_to_ppm(enum scap_flagset set, uint64_t kite);
 
+/*
+ * Falco's drivers write the tuple of a receive (recvfrom, recvmsg) remote end
+ * first; kite's are local end first, as for every other socket call.  Swaps
+ * the two ends of an inet tuple of n bytes into out (n bytes); 0 when it is
+ * not one (unix tuples keep their order).
+ */
+int scap_tuple_swap(const uint8_t *in, uint32_t n, uint8_t *out);
+int scap_tuple_inbound(const char *event_name);
+
 /* ---- the reader (scap_read.c) ---- */
 
 /* Block types (scap_savefile.h), the legacy "_INT" ids included. */

@@ -1,4 +1,6 @@
 /* scap_flags.c - ppm flag values and kite's (Linux's) for the tables kite decodes: one table per set, both directions. */
+#include <string.h>
+
 #include "scap.h"
 
 #include "events.h"
@@ -83,4 +85,24 @@ uint64_t scap_flags_to_ppm(enum scap_flagset set, uint64_t v)
 	case 1: return out | 2; /* WRONLY */
 	default: return out | 3;
 	}
+}
+
+int scap_tuple_swap(const uint8_t *in, uint32_t n, uint8_t *out)
+{
+	uint32_t half;
+	if (n == 1 + 2 * (4 + 2) && in[0] == 2)
+		half = 4 + 2;
+	else if (n == 1 + 2 * (16 + 2) && in[0] == 10)
+		half = 16 + 2;
+	else
+		return 0;
+	out[0] = in[0];
+	memcpy(out + 1, in + 1 + half, half);
+	memcpy(out + 1 + half, in + 1, half);
+	return 1;
+}
+
+int scap_tuple_inbound(const char *event_name)
+{
+	return !strcmp(event_name, "recvfrom") || !strcmp(event_name, "recvmsg");
 }

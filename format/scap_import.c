@@ -30,6 +30,18 @@ struct pidmap {
 	size_t cap, n;
 };
 
+/*
+ * How to build the record of one ppm code paired with one enter code: for each
+ * kite parameter, its index in the exit event and in the enter event (-1: not
+ * there).  Found by name once, so converting an event compares no strings.
+ */
+struct plan {
+	int16_t kid;   /* the kite event type it was made for */
+	int32_t ecode; /* the enter code it was made for, -1: none */
+	uint8_t ready, pairs, inbound;
+	int8_t x[KITE_MAX_PARAMS], e[KITE_MAX_PARAMS];
+};
+
 struct kite_scap_import {
 	scap_file *f;
 	char *name;
@@ -37,7 +49,8 @@ struct kite_scap_import {
 	const struct kite_event_desc **events;
 	struct kite_event_desc *extra;
 	uint32_t nextra;
-	int16_t *map; /* ppm code -> kite event id, -1: none */
+	int16_t *map;       /* ppm code -> kite event id, -1: none */
+	struct plan *plans; /* per ppm code */
 	uint16_t nmap;
 	int16_t *sc_map; /* generic events: PPM_SC code -> kite event id, named after the syscall */
 	struct kite_param_desc generic_params[2];
@@ -244,7 +257,7 @@ static uint64_t get_le(const uint8_t *p, uint32_t n)
 
 /* Adds one parameter's value, converted from its ppm encoding. */
 static void add_value(struct kite_evt_builder *b, const struct scap_param_info *pi,
-                      const struct kite_param_desc *kd, const uint8_t *v, uint32_t n)
+                      const struct kite_param_desc *kd, const uint8_t *v, uint32_t n, int inbound)
 {
 	if (!n) {
 		kite_evt_add(b, NULL, 0);
@@ -266,6 +279,11 @@ static void add_value(struct kite_evt_builder *b, const struct scap_param_info *
 	}
 	if (pi->type == SCAP_PT_SOCKADDR && n > 1 && v[0] == 1 && v[n - 1] == 0) {
 		kite_evt_add(b, v, n - 1); /* unix paths: no NUL either */
+		return;
+	}
+	uint8_t swapped[64];
+	if (pi->type == SCAP_PT_SOCKTUPLE && inbound && scap_tuple_swap(v, n, swapped)) {
+		kite_evt_add(b, swapped, n);
 		return;
 	}
 	if (pi->type == SCAP_PT_SOCKTUPLE && n > 17 && v[0] == 1 && v[n - 1] == 0) {
@@ -293,12 +311,35 @@ static void ferr(kite_scap_import *im, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The plan for exit (or enter-only) code xcode as kite type d, after an enter of code ecode (-1: none). */
+static const struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct kite_event_desc *d,
+                                   int32_t ecode)
+{
+	struct plan *pl = &im->plans[xcode];
+	if (pl->ready && pl->kid == (int16_t)d->id && pl->ecode == ecode)
+		return pl;
+	const struct scap_event_info *xi = scap_event_info(xcode);
+	const struct scap_event_info *ei = ecode >= 0 ? scap_event_info((uint16_t)ecode) : NULL;
+	pl->kid = (int16_t)d->id;
+	pl->ecode = ecode;
+	pl->pairs = ei && ei->name && xi->name && !strcmp(ei->name, xi->name);
+	pl->inbound = (uint8_t)scap_tuple_inbound(d->name);
+	for (uint32_t i = 0; i < d->nparams && i < KITE_MAX_PARAMS; i++) {
+		pl->x[i] = (int8_t)param_at(xi, xi->nparams, d->params[i].name);
+		pl->e[i] = pl->pairs ? (int8_t)param_at(ei, ei->nparams, d->params[i].name) : -1;
+	}
+	pl->ready = 1;
+	return pl;
+}
+
 /*
  * Builds the kite record for an event of kite type d: each parameter by name
- * from the event, else from the thread's pending enter event.
+ * from the event, else from the thread's pending enter event (en, when the
+ * plan pairs them).
  */
 static const struct kite_evt *build_event(kite_scap_import *im, const struct kite_event_desc *d,
-                                          const struct scap_evt *ev, const struct pending *en)
+                                          const struct plan *pl, const struct scap_evt *ev,
+                                          const struct pending *en)
 {
 	const struct scap_event_info *xi = scap_event_info(ev->type);
 	const struct scap_event_info *ei = en ? scap_event_info(en->type) : NULL;
@@ -307,14 +348,14 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 	kite_evt_begin(&b, im->rec, d->id, d->nparams, ev->ts, (uint32_t)ev->tid, (uint32_t)pid, ev->cpu);
 	for (uint32_t i = 0; i < d->nparams; i++) {
 		const struct kite_param_desc *kd = &d->params[i];
-		int x = param_at(xi, ev->nparams, kd->name);
-		if (x >= 0) {
-			add_value(&b, &xi->params[x], kd, ev->param[x], ev->len[x]);
+		int x = pl->x[i];
+		if (x >= 0 && (uint32_t)x < ev->nparams) {
+			add_value(&b, &xi->params[x], kd, ev->param[x], ev->len[x], pl->inbound);
 			continue;
 		}
-		int e = en ? param_at(ei, en->nparams, kd->name) : -1;
-		if (e >= 0)
-			add_value(&b, &ei->params[e], kd, en->buf + en->off[e], en->len[e]);
+		int e = en ? pl->e[i] : -1;
+		if (e >= 0 && (uint32_t)e < en->nparams)
+			add_value(&b, &ei->params[e], kd, en->buf + en->off[e], en->len[e], pl->inbound);
 		else
 			kite_evt_add(&b, NULL, 0);
 	}
@@ -495,6 +536,9 @@ static int build_schema(kite_scap_import *im)
 	uint16_t max = scap_event_max;
 	im->nmap = max;
 	im->map = malloc(max * sizeof(*im->map));
+	im->plans = calloc(max, sizeof(*im->plans));
+	if (!im->plans)
+		return -1;
 	im->extra = calloc((size_t)max + scap_sc_max, sizeof(*im->extra));
 	uint32_t cap = bi->max_event_id + 1 + max + scap_sc_max;
 	im->events = calloc(cap, sizeof(*im->events));
@@ -855,6 +899,17 @@ const struct kite_header *kite_scap_import_header(const kite_scap_import *im)
 	return &im->hdr;
 }
 
+/*
+ * Whether an enter event takes its thread's place as "the last enter", as in
+ * libsinsp: scheduler switches, procinfo and container events do not, so a
+ * switch between a write's enter and exit leaves the write's fd in place.
+ */
+static int pairs_with_exit(const struct scap_event_info *xi)
+{
+	return !(xi->flags & SCAP_EF_SKIPPARSERESET) && strcmp(xi->name, "switch") != 0 &&
+	       strncmp(xi->name, "container", 9) != 0;
+}
+
 /* Converts one event; NULL when it yields no record. */
 static const struct kite_evt *convert(kite_scap_import *im, const struct scap_evt *ev)
 {
@@ -862,7 +917,7 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 	im->st.scap_events++;
 	if (!xi)
 		return NULL;
-	if (xi->dir == 'E')
+	if (xi->dir == 'E' && pairs_with_exit(xi))
 		remember_enter(im, ev);
 	int16_t id = ev->type < im->nmap ? im->map[ev->type] : -1;
 	if (id < 0)
@@ -870,22 +925,19 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 	if (ev->flags & 1) { /* SCAP_DF_STATE_ONLY: sysdig parses it but does not show it */
 		im->st.skipped++;
 	}
-	const struct pending *en = NULL;
-	if (xi->dir == 'X') {
-		struct pending *p = pending_of(im, ev->tid);
-		const struct scap_event_info *pi = p && p->type ? scap_event_info(p->type) : NULL;
-		if (pi && !strcmp(pi->name, xi->name))
-			en = p;
-		else
-			im->st.unpaired_exits++;
-	}
+	struct pending *p = xi->dir == 'X' ? pending_of(im, ev->tid) : NULL;
 	learn_pids(im, ev, xi);
-	if (!strcmp(xi->name, "syscall") && ev->nparams > 0 && ev->len[0] == 2) {
+	if (ev->type <= 1 && ev->nparams > 0 && ev->len[0] == 2) {
 		uint16_t sc = (uint16_t)get_le(ev->param[0], 2);
 		if (sc < scap_sc_max)
 			id = im->sc_map[sc];
 	}
-	const struct kite_evt *rec = build_event(im, kite_schema_event(&im->schema, (uint32_t)id), ev, en);
+	const struct kite_event_desc *d = kite_schema_event(&im->schema, (uint32_t)id);
+	const struct plan *pl = plan_for(im, ev->type, d, p && p->type ? p->type : -1);
+	const struct pending *en = pl->pairs ? p : NULL;
+	if (xi->dir == 'X' && !en)
+		im->st.unpaired_exits++;
+	const struct kite_evt *rec = build_event(im, d, pl, ev, en);
 	if (en)
 		((struct pending *)en)->type = 0;
 	return rec;
@@ -955,6 +1007,7 @@ void kite_scap_import_close(kite_scap_import *im)
 	free(im->extra);
 	free(im->events);
 	free(im->map);
+	free(im->plans);
 	for (size_t i = 0; i < im->npend; i++)
 		free(im->pend[i].buf);
 	free(im->pend);

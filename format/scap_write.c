@@ -289,6 +289,12 @@ static uint32_t put_param(struct kite_buf *data, const struct scap_param_info *p
 	}
 	if (!v)
 		return 0;
+	uint8_t swapped[64];
+	if (pi->type == SCAP_PT_SOCKTUPLE && scap_tuple_inbound(r->d->name) &&
+	    scap_tuple_swap(v, n, swapped)) {
+		kbuf_put(data, swapped, n);
+		return n;
+	}
 	int nul = 0;
 	switch (pi->type) {
 	case SCAP_PT_CHARBUF:

@@ -1,4 +1,5 @@
 /* fields_fd.c - fd.* (files and sockets), user.*, group.*, container.* and k8s.* fields. */
+#include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -223,6 +224,68 @@ static unsigned creator_field(unsigned id, struct kite_ctx *c, struct kite_val *
 	}
 }
 
+/* The type letter sysdig gives an fd it has no entry for: from the call that would have made it. */
+static char null_fd_typechar(const char *type)
+{
+	static const struct {
+		const char *prefix;
+		char letter;
+	} by_call[] = {{"socket", '4'},   {"accept", '4'},         {"pipe", 'p'},        {"eventfd", 'e'},
+	               {"signalfd", 's'}, {"timerfd_create", 't'}, {"inotify_init", 'i'}};
+	for (size_t i = 0; i < sizeof(by_call) / sizeof(by_call[0]); i++)
+		if (!strncmp(type, by_call[i].prefix, strlen(by_call[i].prefix)))
+			return by_call[i].letter;
+	return 'o';
+}
+
+static int64_t event_res(const struct kite_ctx *c)
+{
+	int64_t r = 0;
+	int i = c->map->res;
+	if (i >= 0 && (uint32_t)i < c->p.n && c->p.len[i] == 8)
+		memcpy(&r, c->p.val[i], 8);
+	return r;
+}
+
+/* fd.name of a connect that failed: the tuple the call reported, as sysdig names it. */
+static unsigned failed_connect_name(struct kite_ctx *c, struct kite_val *o)
+{
+	const struct kite_event_desc *d = c->map->d;
+	int64_t res = event_res(c);
+	if (!d || d->id != KITE_EVT_CONNECT || res >= 0 || res == -EINPROGRESS)
+		return 0;
+	char *buf = kite_arena_alloc(&c->arena, 320);
+	size_t n = kite_tuple_name(c, c->map->tuple, buf, 320);
+	return n ? put_str(o, buf, n) : 0;
+}
+
+/*
+ * An event Falco gives an fd to, whose fd kite has no entry for (made before a
+ * capture without a snapshot, or a bad number): as sysdig, fd.num is the number
+ * asked for (-1 when there was none), fd.typechar comes from the call and fd.name
+ * is empty.  Other fd fields stay absent.
+ */
+static unsigned null_fd_field(unsigned id, struct kite_ctx *c, struct kite_val *o)
+{
+	const struct kite_event_desc *d = c->map->d;
+	if (!d || c->map->fd < 0 || !(d->flags & KITE_EF_SYSCALL))
+		return 0;
+	switch (id) {
+	case FF_NUM: return put_i(o, c->fdnum);
+	case FF_TYPECHAR: {
+		char *s = kite_arena_alloc(&c->arena, 2);
+		s[0] = null_fd_typechar(d->name);
+		s[1] = '\0';
+		return put_str(o, s, 1);
+	}
+	case FF_NAME: {
+		unsigned n = failed_connect_name(c, o);
+		return n ? n : put_str(o, "", 0);
+	}
+	default: return 0;
+	}
+}
+
 unsigned kite_fd_fields(const struct kite_field *f, struct kite_ctx *c, struct kite_val *o, unsigned max)
 {
 	unsigned id = f->def->id;
@@ -234,8 +297,10 @@ unsigned kite_fd_fields(const struct kite_field *f, struct kite_ctx *c, struct k
 	const struct kite_fd *fd = c->fd;
 	if (id == FF_NUM && fd)
 		return 0;
-	if (!fd)
-		return creator_field(id, c, o);
+	if (!fd) {
+		unsigned n = creator_field(id, c, o);
+		return n ? n : null_fd_field(id, c, o);
+	}
 	switch (id) {
 	case FF_TYPE: return put_cstr(o, kite_fd_type_name(fd->type));
 	case FF_TYPECHAR: {
@@ -244,7 +309,10 @@ unsigned kite_fd_fields(const struct kite_field *f, struct kite_ctx *c, struct k
 		s[1] = '\0';
 		return put_str(o, s, 1);
 	}
-	case FF_NAME: return put_cstr(o, fd->name ? fd->name : "");
+	case FF_NAME: {
+		unsigned n = failed_connect_name(c, o);
+		return n ? n : put_cstr(o, fd->name ? fd->name : "");
+	}
 	case FF_NAMERAW: return put_cstr(o, fd->nameraw ? fd->nameraw : fd->name);
 	case FF_DIRECTORY: return path_part(fd, 1, o);
 	case FF_FILENAME: return path_part(fd, 0, o);
@@ -292,6 +360,8 @@ unsigned kite_fd_fields(const struct kite_field *f, struct kite_ctx *c, struct k
 static unsigned user_field(unsigned id, struct kite_ctx *c, const struct kite_proc *p, struct kite_val *o)
 {
 	uint32_t uid = p ? p->euid : UINT32_MAX;
+	if (c->thr && c->thr->has_cred && kite_state_sysdig_threads_on(c->state))
+		uid = c->thr->uid; /* libsinsp 0.29: the credentials of the clone event that made the thread */
 	const struct kite_user *u = p && p->known ? kite_state_user(c->state, uid) : NULL;
 	switch (id) {
 	case UF_UID:

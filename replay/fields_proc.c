@@ -335,6 +335,11 @@ unsigned kite_proc_fields(const struct kite_field *f, struct kite_ctx *c, struct
 	if (!p->known && needs_known(id))
 		return 0;
 	const struct kite_proc *parent = kite_proc_parent(c->state, p);
+	if (c->thr && c->thr->creator >= 0 && kite_state_sysdig_threads_on(c->state)) {
+		/* libsinsp 0.29: a thread's parent is the thread that made it (proc.ppid stays the process's) */
+		const struct kite_thread *ct = kite_state_thread(c->state, c->thr->creator);
+		parent = ct ? ct->proc : NULL;
+	}
 	switch (id) {
 	case PF_ENV: return env_field(f, c, p, o);
 	case PF_PPID: return put_i(o, p->ppid);

@@ -135,6 +135,7 @@ struct thr *thread_new(struct kite_state *s, struct proc *p, int64_t tid, uint64
 	struct thr *t = state_alloc(sizeof(*t));
 	t->pub.tid = tid;
 	t->pub.vtid = -1;
+	t->pub.creator = -1;
 	t->pub.proc = &p->pub;
 	t->pub.start_ts = ts;
 	t->tnext = p->threads;

@@ -91,6 +91,15 @@ struct kite_thread {
 	struct kite_proc *proc;
 	uint64_t start_ts;
 	uint8_t exited;
+	/*
+	 * A thread made by a clone(CLONE_THREAD) event seen in the capture: the
+	 * thread that made it, and the credentials the event carried.  Used
+	 * where a capture asks for libsinsp 0.29's thread model (.scap imports,
+	 * see kite_state_sysdig_threads); -1 / has_cred 0 otherwise.
+	 */
+	int64_t creator;
+	uint32_t uid, gid;
+	uint8_t has_cred;
 };
 
 struct kite_user {
@@ -193,6 +202,17 @@ struct kite_proc *kite_proc_parent(const struct kite_state *s, const struct kite
 const struct kite_user *kite_state_user(const struct kite_state *s, uint32_t uid);
 const struct kite_group *kite_state_group(const struct kite_state *s, uint32_t gid);
 /* Calls fn for every live process (order unspecified); stops when fn returns nonzero. */
+/*
+ * Events of this schema follow libsinsp 0.29's thread model, as sysdig 0.29.3
+ * prints .scap captures: a thread's proc.pname is its creator's name and its
+ * user.uid the one of the clone event that made it.  kite's own model (the
+ * process's parent and credentials for every thread) applies otherwise.
+ */
+void kite_state_sysdig_threads(struct kite_state *s, const struct kite_schema *schema);
+/* Whether the current event's schema asked for it. */
+int kite_state_sysdig_threads_on(const struct kite_state *s);
+/* A tuple param (at pos in c's record) as Falco's text; 0 when there is none. */
+size_t kite_tuple_name(const struct kite_ctx *c, int pos, char *out, size_t cap);
 int kite_state_foreach_proc(const struct kite_state *s, int (*fn)(void *ctx, struct kite_proc *p), void *ctx);
 /* Calls fn for every open fd of a process. */
 int kite_proc_foreach_fd(const struct kite_proc *p, int (*fn)(void *ctx, struct kite_fd *fd), void *ctx);

@@ -398,15 +398,15 @@ static void on_fcntl(struct kite_state *s, struct kite_ctx *c, const struct evin
 static void on_pipe(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei)
 {
 	const struct kconsts *k = state_consts(s);
-	int64_t fd2;
+	int64_t fd1, fd2;
 	uint64_t ino = 0, flags = 0;
-	if (c->fdnum < 0 || !pget_i(c, ei->pos[P_FD2], &fd2) || fd2 < 0 || fd2 == c->fdnum)
+	if (c->fdnum < 0 || !pget_i(c, ei->pos[P_FD1], &fd1) || !pget_i(c, ei->pos[P_FD2], &fd2) || fd1 < 0 ||
+	    fd2 < 0 || fd1 == fd2)
 		return;
 	pget_u(c, ei->pos[P_INO], &ino);
 	pget_u(c, ei->pos[P_FLAGS], &flags);
 	/* Falco names pipes by nothing: fd.name is empty, the inode tells two ends apart */
-	struct kite_fd *r = fd_alloc(c->fdnum, KITE_FD_PIPE, c->e->ts),
-	               *w = fd_alloc(fd2, KITE_FD_PIPE, c->e->ts);
+	struct kite_fd *r = fd_alloc(fd1, KITE_FD_PIPE, c->e->ts), *w = fd_alloc(fd2, KITE_FD_PIPE, c->e->ts);
 	r->ino = w->ino = ino;
 	r->name = kstr_new("", 0);
 	w->name = kstr_ref(r->name);
@@ -414,7 +414,7 @@ static void on_pipe(struct kite_state *s, struct kite_ctx *c, const struct evinf
 	w->flags = (uint32_t)((flags & ~(uint64_t)ACCMODE) | k->o_wronly);
 	fd_install(s, P(c), r, c);
 	fd_install(s, P(c), w, c);
-	c->fd = r;
+	c->fd = w;
 }
 
 /* memfd_create, userfaultfd, io_uring_setup, bpf: a new fd of a fixed type. */

@@ -215,6 +215,7 @@ struct schema_cache {
 	struct kite_evmap *maps;
 	struct evinfo *info;
 	struct kconsts k;
+	uint8_t sysdig_threads; /* see kite_state_sysdig_threads */
 	struct schema_cache *next;
 };
 

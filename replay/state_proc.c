@@ -145,6 +145,18 @@ static void fill_from_clone(struct kite_state *s, struct proc *p, const struct k
 	pp->known = 1;
 }
 
+/* What libsinsp 0.29 keeps per thread from the clone event that made it (kite_thread.creator). */
+static void thread_from_clone(struct thr *t, const struct kite_ctx *c, const struct evinfo *ei)
+{
+	uint64_t uid, gid;
+	t->pub.creator = c->e->tid;
+	if (pget_u(c, ei->pos[P_UID], &uid) && pget_u(c, ei->pos[P_GID], &gid)) {
+		t->pub.uid = (uint32_t)uid;
+		t->pub.gid = (uint32_t)gid;
+		t->pub.has_cred = 1;
+	}
+}
+
 /* The caller's own event (res = the child's tid): the child as a copy of the caller. */
 static void clone_parent(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei, int64_t child)
 {
@@ -168,6 +180,7 @@ static void clone_parent(struct kite_state *s, struct kite_ctx *c, const struct 
 	struct thr *t;
 	if (flags & k->clone_thread) {
 		t = thread_new(s, pp, child, ts, c);
+		thread_from_clone(t, c, ei);
 	} else {
 		struct kite_fdtable *fdt =
 		        (flags & k->clone_files) ? fdt_share(pp->pub.fdt) : fdt_copy(s, pp->pub.fdt);
@@ -224,6 +237,11 @@ static void clone_child(struct kite_state *s, struct kite_ctx *c, const struct e
 		}
 		t = thread_new(s, p, tid, ts, c);
 		t->from_child = 1;
+		if (flags & k->clone_thread) {
+			thread_from_clone(t, c, ei);
+			t->pub.creator =
+			        pid; /* libsinsp: a thread first seen from its own side came from its leader */
+		}
 	}
 	set_i64(&t->pub.vtid, c, ei->pos[P_VTID]);
 	c->thr = &t->pub;

@@ -147,7 +147,7 @@ static const char *const pnames[P_COUNT] = {
  *    memfd_create, bpf).
  *  - fd: the result when the event creates fds and the result is an fd kind
  *    (open*, socket, accept*, dup*, memfd_create, userfaultfd, ...); else
- *    "fd1" (pipe, socketpair: the first of the two, created on success);
+ *    "fd1" (socketpair: the first of the two, created on success; pipe: "fd2", the write end);
  *    else the param "fd" (fd_is_res when that is also the result: bpf); else
  *    "out_fd" (sendfile).  fd_is_res marks fds that exist only on success.
  *  - name: the first path or relpath param, skipping the process's own
@@ -186,7 +186,9 @@ static void build_evmap(struct kite_evmap *m, const struct kite_event_desc *d)
 		m->fd = (int8_t)res;
 		m->fd_is_res = 1;
 	} else if (fd1 >= 0) {
-		m->fd = (int8_t)fd1;
+		/* sysdig gives a pipe's event the second (write) end, a socketpair's the first */
+		int fd2 = kite_param_index(d, "fd2");
+		m->fd = (int8_t)(!strncmp(d->name, "pipe", 4) && fd2 >= 0 ? fd2 : fd1);
 		m->fd_is_res = 1;
 	} else if (fd >= 0) {
 		m->fd = (int8_t)fd;
@@ -306,6 +308,18 @@ struct schema_cache *schema_cache(struct kite_state *s, const struct kite_schema
 const struct kite_evmap *kite_state_evmaps(struct kite_state *s, const struct kite_schema *schema)
 {
 	return schema_cache(s, schema)->maps;
+}
+
+void kite_state_sysdig_threads(struct kite_state *s, const struct kite_schema *schema)
+{
+	struct schema_cache *sc = schema_cache(s, schema);
+	if (sc)
+		sc->sysdig_threads = 1;
+}
+
+int kite_state_sysdig_threads_on(const struct kite_state *s)
+{
+	return s->cur && s->cur->sysdig_threads;
 }
 
 const struct evinfo *state_evinfo(struct kite_state *s, const struct kite_ctx *c)

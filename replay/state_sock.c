@@ -201,6 +201,29 @@ static void sock_set_unix(struct kite_state *s, struct kite_fd *f, const struct 
 	fd_rename(s, f, name, (size_t)n, changed);
 }
 
+/*
+ * A tuple param as Falco's PF_SIMPLE text ("sip:sport->dip:dport", or "src->dst path" for
+ * unix), in the order stored; 0 when the event has none.  sysdig names the fd of a connect
+ * that failed this way.
+ */
+size_t kite_tuple_name(const struct kite_ctx *c, int pos, char *out, size_t cap)
+{
+	struct ends e;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], path[256];
+	int n;
+	if (!cap || !tuple_parse(c, pos, &e))
+		return 0;
+	if (e.fam == KITE_AF_UNIX) {
+		unix_path(e.path ? e.path : "", e.plen, path, sizeof(path));
+		n = snprintf(out, cap, "%" PRIx64 "->%" PRIx64 " %s", e.usrc, e.udst, path);
+	} else {
+		ip_text(&e.a, a, sizeof(a));
+		ip_text(&e.b, b, sizeof(b));
+		n = snprintf(out, cap, "%s:%u->%s:%u", a, e.aport, b, e.bport);
+	}
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
 /* Falco's l4 protocol from socket(2)'s type and protocol. */
 static uint8_t l4proto(const struct kconsts *k, uint64_t type, uint64_t proto)
 {
@@ -382,7 +405,9 @@ static void on_sendrecv(struct kite_state *s, struct kite_ctx *c, const struct e
 	struct kite_fd *f = fdt_get(c->proc->fdt, c->fdnum);
 	if (!f && !send)
 		return;
-	if (!f) /* as Falco: a send on an fd never seen made is taken for UDP */
+	if (!f && c->map->d->id != KITE_EVT_SENDTO)
+		return;
+	if (!f) /* as Falco: a sendto on an fd never seen made is taken for UDP (sendmsg is not) */
 		f = sock_fd(s, c, e.fam, IPPROTO_UDP);
 	if (f->type != KITE_FD_IPV4_SOCK && f->type != KITE_FD_IPV6_SOCK)
 		return;

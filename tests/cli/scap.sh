@@ -15,7 +15,7 @@ fmt="*%evt.rawtime${TAB}%thread.tid${TAB}%proc.pid${TAB}%proc.ppid${TAB}%evt.typ
 
 # Captures whose every line already matches sysdig's; the others are reported, not failed, until
 # the importer covers them (see issue 6).  A capture moves here once it matches.
-exact=${SCAP_EXACT:-"falco_empty falco_psp_privileged falco_psp_run_as_user_65534_container falco_psp_write_tmp_test libs_sample"}
+exact=${SCAP_EXACT:-"falco_empty falco_ping_sendto falco_psp_privileged falco_psp_run_as_user_65534_container falco_psp_write_tmp_test libs_curl_google libs_curl_google_comments libs_sample libs_single_ipv6_conn"}
 
 for f in "$data"/*.scap; do
 	name=$(basename "$f" .scap)
@@ -55,6 +55,11 @@ run 0 "$KITE" convert "$f" "$WORK/sample.kcap"
 cmp -s "$WORK/conv.tsv" "$WORK/direct.tsv" || fail "kite show differs between $f and its conversion"
 run 1 "$KITE" convert "$f" "$WORK/sample.kcap"
 contains err "-f to overwrite"
+# a converted capture keeps sysdig's view of threads (libs_curl_google has a CLONE_THREAD child)
+run 0 "$KITE" convert "$data/libs_curl_google.scap" "$WORK/curl.kcap"
+"$KITE" show -p "$fmt" "$WORK/curl.kcap" 'evt.dir=<' >"$WORK/curl-conv.tsv" 2>/dev/null
+cmp -s "$WORK/curl-conv.tsv" "$data/expected/libs_curl_google.tsv" ||
+	fail "libs_curl_google converted to .kcap no longer prints sysdig's lines"
 
 # a truncated .scap (plain, and gzip) gives its events up to the cut and says where
 head -c $(( $(wc -c <"$f") * 4 / 5 )) "$f" >"$WORK/cut.scap"
