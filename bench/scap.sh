@@ -2,17 +2,20 @@
 # scap.sh - kite show against sysdig -r on the same .scap capture with the same filter: events/s of each, in one run.
 #   sh bench/scap.sh [BUILD_DIR [BIN_DIR]]          (make bench: sh bench/scap.sh $(O) $(BIN))
 #
-# The capture: BENCH_SCAP_EVENTS (default 2000000) events of kt-synth's build-and-web-service mix,
-# written as a .kcap and converted with `kite convert` to a gzip .scap (enter + exit events, as sysdig
-# writes them).  Both readers then read that .scap with the filter below and print one field per
-# match to /dev/null; each is run BENCH_RUNS times (default 3) and the median wall time is kept.
-# Rates are the capture's kite events (exit-only, as kite shows them) per second of each reader.
-# Also kite on the .kcap itself, for comparison.  A Markdown report goes to stdout.  Exit status 1
-# only when the benchmark is broken (a reader fails, or the two disagree on the number of matches).
+# The capture is recorded by kite-record (root and BPF; --io, so reads count too) from a workload of
+# BENCH_SCAP_ITERS (default 400000) open/read/close iterations on /etc/hostname, as many on a file in
+# /tmp, and 2000 fork+exec (bench/orc.c, bench/forkexec.c), then converted with `kite convert` to a
+# gzip .scap (enter + exit events, as sysdig writes them).  Without root or BPF, kt-synth's simulated
+# host writes the .kcap instead (said in the report).  Both readers then read that .scap with the
+# filter below and print one field per match to /dev/null; each is run BENCH_RUNS times (default 3)
+# and the median wall time is kept.  Rates are the capture's kite events (exit-only, as kite shows
+# them) per second of each reader.  Also kite on the .kcap itself, for comparison.  A Markdown report
+# goes to stdout.  Exit status 1 only when the benchmark is broken (a reader fails, or the two
+# disagree on the number of matches).
 set -u
 O=${1:-build}
 BIN=${2:-bin}
-N=${BENCH_SCAP_EVENTS:-2000000}
+ITERS=${BENCH_SCAP_ITERS:-400000}
 RUNS=${BENCH_RUNS:-3}
 KITE=$BIN/kite
 FILTER='evt.type in (open, openat) and fd.name startswith /etc'
@@ -21,15 +24,31 @@ say() { printf 'scap.sh: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 command -v sysdig >/dev/null 2>&1 || die "sysdig is not installed (sh mk/deps.sh install)"
-[ -x "$KITE" ] && [ -x "$O/tests/kt-synth" ] || die "build first: make all $O/tests/kt-synth"
+[ -x "$KITE" ] && [ -x "$BIN/kite-record" ] || die "build first: make all"
 dir=$O/bench/scap
 mkdir -p "$dir"
-kcap=$dir/synth-$N.kcap
-scap=$dir/synth-$N.scap
-if [ ! -s "$scap" ]; then
-	say "writing $N events to $kcap, converting to $scap"
-	"$O/tests/kt-synth" -n "$N" "$kcap" || die "kt-synth failed"
-	"$KITE" convert -f "$kcap" "$scap" || die "kite convert failed"
+kcap=$dir/recorded-$ITERS.kcap
+scap=$dir/recorded-$ITERS.scap
+source="kite-record --io of open/read/close and fork+exec loops"
+if [ "$(id -u)" != 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
+	[ -x "$O/tests/kt-synth" ] || die "build first: make $O/tests/kt-synth"
+	kcap=$dir/synth-$ITERS.kcap
+	scap=$dir/synth-$ITERS.scap
+	source="kt-synth (simulated host: not root, or no BTF, so nothing was recorded)"
+	[ -s "$kcap" ] || "$O/tests/kt-synth" -n $((ITERS * 5)) "$kcap" || die "kt-synth failed"
+elif [ ! -s "$kcap" ]; then
+	for w in orc forkexec; do
+		cc -O2 -std=c11 -D_GNU_SOURCE -o "$dir/$w" "bench/$w.c" || die "cannot build bench/$w.c"
+	done
+	echo data >"$dir/data.txt"
+	say "recording the workload ($ITERS iterations x2, 2000 fork+exec) to $kcap"
+	"$BIN/kite-record" --io -w "$kcap" -- sh -c \
+		"$dir/orc $ITERS /etc/hostname && $dir/orc $ITERS $dir/data.txt && $dir/forkexec 2000" \
+		>/dev/null 2>"$dir/record.err" || die "kite-record failed: $(tail -n 3 "$dir/record.err")"
+fi
+if [ ! -s "$scap" ] || [ "$scap" -ot "$kcap" ]; then
+	say "converting $kcap to $scap"
+	"$KITE" convert -f "$kcap" "$scap" 2>/dev/null || die "kite convert failed"
 fi
 events=$("$KITE" info --scan "$kcap" | sed -n 's/^Events: *\([0-9]*\).*/\1/p')
 [ -n "$events" ] && [ "$events" -gt 0 ] || die "cannot count the events of $kcap"
@@ -64,5 +83,5 @@ echo "| sysdig -r (0.29.3) | .scap, gzip | $ts | $(rate "$ts") | $ms |"
 echo "| kite show | same .scap | $tk | $(rate "$tk") | $mk |"
 echo "| kite show | the .kcap it came from | $tc | $(rate "$tc") | |"
 echo
-echo "$events kite events ($N generated).  kite on the .scap is $(echo "scale=1; $ts / $tk" | bc -l)x as fast as sysdig (target: 10x)."
+echo "Capture: $source; $events kite events, $(wc -c <"$scap") bytes as .scap.  kite on the .scap is $(echo "scale=1; $ts / $tk" | bc -l)x as fast as sysdig (target: 10x)."
 [ "$mk" -eq "$ms" ] || die "kite matched $mk events, sysdig $ms: the readers disagree"

@@ -39,6 +39,7 @@ struct plan {
 	int16_t kid;   /* the kite event type it was made for */
 	int32_t ecode; /* the enter code it was made for, -1: none */
 	uint8_t ready, pairs, inbound;
+	int8_t tid_at, pid_at; /* where the exit event says which process a thread is in */
 	int8_t x[KITE_MAX_PARAMS], e[KITE_MAX_PARAMS];
 };
 
@@ -49,8 +50,9 @@ struct kite_scap_import {
 	const struct kite_event_desc **events;
 	struct kite_event_desc *extra;
 	uint32_t nextra;
-	int16_t *map;       /* ppm code -> kite event id, -1: none */
-	struct plan *plans; /* per ppm code */
+	int16_t *map;         /* ppm code -> kite event id, -1: none */
+	struct plan *plans;   /* per ppm code */
+	uint8_t *enter_pairs; /* per ppm code: an enter event that exits pair with (pairs_with_exit) */
 	uint16_t nmap;
 	int16_t *sc_map; /* generic events: PPM_SC code -> kite event id, named after the syscall */
 	struct kite_param_desc generic_params[2];
@@ -193,7 +195,7 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev)
 /* Translates a flag value when kite's parameter decodes it with a Linux table. */
 static uint64_t translate(const struct scap_param_info *pi, const struct kite_param_desc *kd, uint64_t v)
 {
-	if (!pi->info || !kd)
+	if (!pi->info || !kd || !strchr("fce", pi->info[0])) /* cheap first: most params have no table */
 		return v;
 	if (!strcmp(pi->info, "file_flags"))
 		return scap_flags_from_ppm(SCAP_FLAGS_OPEN, v);
@@ -324,6 +326,8 @@ static const struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const s
 	pl->ecode = ecode;
 	pl->pairs = ei && ei->name && xi->name && !strcmp(ei->name, xi->name);
 	pl->inbound = (uint8_t)scap_tuple_inbound(d->name);
+	pl->tid_at = (int8_t)param_at(xi, xi->nparams, "tid");
+	pl->pid_at = (int8_t)param_at(xi, xi->nparams, "pid");
 	for (uint32_t i = 0; i < d->nparams && i < KITE_MAX_PARAMS; i++) {
 		pl->x[i] = (int8_t)param_at(xi, xi->nparams, d->params[i].name);
 		pl->e[i] = pl->pairs ? (int8_t)param_at(ei, ei->nparams, d->params[i].name) : -1;
@@ -363,10 +367,11 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 }
 
 /* Keeps the tid -> pid map current from the events that say which process a thread is in. */
-static void learn_pids(kite_scap_import *im, const struct scap_evt *ev, const struct scap_event_info *xi)
+static void learn_pids(kite_scap_import *im, const struct scap_evt *ev, const struct plan *pl)
 {
-	int tid = param_at(xi, ev->nparams, "tid"), pid = param_at(xi, ev->nparams, "pid");
-	if (tid >= 0 && pid >= 0 && ev->len[tid] == 8 && ev->len[pid] == 8)
+	int tid = pl->tid_at, pid = pl->pid_at;
+	if (tid >= 0 && pid >= 0 && (uint32_t)tid < ev->nparams && (uint32_t)pid < ev->nparams &&
+	    ev->len[tid] == 8 && ev->len[pid] == 8)
 		pidmap_set(&im->pids, get_le(ev->param[tid], 8), get_le(ev->param[pid], 8));
 }
 
@@ -530,6 +535,17 @@ static int build_sc_map(kite_scap_import *im, const struct kite_schema *bi, uint
 	return 0;
 }
 
+/*
+ * Whether an enter event takes its thread's place as "the last enter", as in
+ * libsinsp: scheduler switches, procinfo and container events do not, so a
+ * switch between a write's enter and exit leaves the write's fd in place.
+ */
+static int pairs_with_exit(const struct scap_event_info *xi)
+{
+	return !(xi->flags & SCAP_EF_SKIPPARSERESET) && strcmp(xi->name, "switch") != 0 &&
+	       strncmp(xi->name, "container", 9) != 0;
+}
+
 static int build_schema(kite_scap_import *im)
 {
 	const struct kite_schema *bi = kite_schema_builtin();
@@ -537,8 +553,13 @@ static int build_schema(kite_scap_import *im)
 	im->nmap = max;
 	im->map = malloc(max * sizeof(*im->map));
 	im->plans = calloc(max, sizeof(*im->plans));
-	if (!im->plans)
+	im->enter_pairs = calloc(max, 1);
+	if (!im->plans || !im->enter_pairs)
 		return -1;
+	for (uint16_t c = 0; c < max; c++) {
+		const struct scap_event_info *ci = scap_event_info(c);
+		im->enter_pairs[c] = ci && ci->name && pairs_with_exit(ci);
+	}
 	im->extra = calloc((size_t)max + scap_sc_max, sizeof(*im->extra));
 	uint32_t cap = bi->max_event_id + 1 + max + scap_sc_max;
 	im->events = calloc(cap, sizeof(*im->events));
@@ -899,17 +920,6 @@ const struct kite_header *kite_scap_import_header(const kite_scap_import *im)
 	return &im->hdr;
 }
 
-/*
- * Whether an enter event takes its thread's place as "the last enter", as in
- * libsinsp: scheduler switches, procinfo and container events do not, so a
- * switch between a write's enter and exit leaves the write's fd in place.
- */
-static int pairs_with_exit(const struct scap_event_info *xi)
-{
-	return !(xi->flags & SCAP_EF_SKIPPARSERESET) && strcmp(xi->name, "switch") != 0 &&
-	       strncmp(xi->name, "container", 9) != 0;
-}
-
 /* Converts one event; NULL when it yields no record. */
 static const struct kite_evt *convert(kite_scap_import *im, const struct scap_evt *ev)
 {
@@ -917,7 +927,7 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 	im->st.scap_events++;
 	if (!xi)
 		return NULL;
-	if (xi->dir == 'E' && pairs_with_exit(xi))
+	if (xi->dir == 'E' && im->enter_pairs[ev->type])
 		remember_enter(im, ev);
 	int16_t id = ev->type < im->nmap ? im->map[ev->type] : -1;
 	if (id < 0)
@@ -926,7 +936,6 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 		im->st.skipped++;
 	}
 	struct pending *p = xi->dir == 'X' ? pending_of(im, ev->tid) : NULL;
-	learn_pids(im, ev, xi);
 	if (ev->type <= 1 && ev->nparams > 0 && ev->len[0] == 2) {
 		uint16_t sc = (uint16_t)get_le(ev->param[0], 2);
 		if (sc < scap_sc_max)
@@ -935,6 +944,7 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 	const struct kite_event_desc *d = kite_schema_event(&im->schema, (uint32_t)id);
 	const struct plan *pl = plan_for(im, ev->type, d, p && p->type ? p->type : -1);
 	const struct pending *en = pl->pairs ? p : NULL;
+	learn_pids(im, ev, pl);
 	if (xi->dir == 'X' && !en)
 		im->st.unpaired_exits++;
 	const struct kite_evt *rec = build_event(im, d, pl, ev, en);
@@ -1008,6 +1018,7 @@ void kite_scap_import_close(kite_scap_import *im)
 	free(im->events);
 	free(im->map);
 	free(im->plans);
+	free(im->enter_pairs);
 	for (size_t i = 0; i < im->npend; i++)
 		free(im->pend[i].buf);
 	free(im->pend);

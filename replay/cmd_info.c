@@ -39,11 +39,24 @@ static int scan(kite_reader *r, struct kite_index_builder *b)
 	if (kite_ib_init(b))
 		return -1;
 	kite_ib_set_schema(b, s);
-	if (kite_reader_is_scap(r)) { /* no blocks: count the converted records */
+	if (kite_reader_is_scap(r)) { /* no blocks: count the converted records, state ones apart */
 		const struct kite_evt *e;
-		while ((rc = kite_reader_next(r, &e)) > 0)
+		uint64_t n = 0, first = UINT64_MAX, last = 0;
+		while ((rc = kite_reader_next(r, &e)) > 0) {
 			kite_ib_count(b, s, e);
-		return rc < 0 || kite_ib_finish(b) ? -1 : 0;
+			const struct kite_event_desc *d = kite_schema_event(s, e->type);
+			if (d && (d->flags & KITE_EF_STATE))
+				continue;
+			n++;
+			first = e->ts < first ? e->ts : first;
+			last = e->ts > last ? e->ts : last;
+		}
+		if (rc < 0 || kite_ib_finish(b))
+			return -1;
+		b->idx.nevents = n;
+		b->idx.first_ts = n ? first : 0;
+		b->idx.last_ts = last;
+		return 0;
 	}
 	while ((rc = kite_reader_next_block(r, &blk)) > 0) {
 		if (blk.type != KITE_BLK_CHUNK && blk.type != KITE_BLK_SNAPSHOT)
@@ -92,7 +105,8 @@ static void print_text(const struct info *in, struct kite_type_count *types)
 	char b1[64], b2[64], t1[64], t2[64];
 	printf("File:          %s (%s)\n", kite_reader_name(in->r), cli_bytes(in->file_size, b1, sizeof(b1)));
 	if (kite_reader_is_scap(in->r))
-		printf("Format:        sysdig/Falco .scap (converted while read; events counted by reading them)\n");
+		printf("Format:        sysdig/Falco .scap (converted while read; events counted by reading "
+		       "them)\n");
 	else
 		printf("Format:        kite capture %u.%u in pcapng %u.%u\n", h->format_version >> 16,
 		       h->format_version & 0xffff, shb->major, shb->minor);

@@ -48,6 +48,9 @@ contains out "697956520d89|hopeful_taussig|nginx|false|docker|nginx|latest|f68d6
 # every kite command reads .scap: info, tree, convert (and the converted file gives the same lines)
 f=$data/libs_sample.scap
 run 0 "$KITE" info "$f"
+grep -q '^Events: *[1-9][0-9]*, from 2' "$WORK/out" || fail "kite info gives no event count or span for $f: $(grep '^Events' "$WORK/out")"
+run 0 "$KITE" dump -n 5 "$f"
+[ "$(grep -c 'tid=' "$WORK/out")" -eq 5 ] || fail "kite dump -n 5 $f printed $(grep -c 'tid=' "$WORK/out") records"
 run 0 "$KITE" tree "$f"
 run 0 "$KITE" convert "$f" "$WORK/sample.kcap"
 "$KITE" show -p "$fmt" "$WORK/sample.kcap" 'evt.dir=<' >"$WORK/conv.tsv" 2>/dev/null
