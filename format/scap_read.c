@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "gzpump.h"
 #include "scap.h"
 
 /*
@@ -31,6 +32,7 @@ enum { ENTRY_END = 0, ENTRY_ITEM = 1, ENTRY_SKIPPED = 2 };
 
 struct scap_file {
 	gzFile gz;
+	struct kite_gzpump *pump; /* gzip input: inflated on a second thread (NULL: gzread here) */
 	char name[128];
 	scap_warn_fn warn;
 	void *warn_ctx;
@@ -197,7 +199,10 @@ static int grow_window(scap_file *f, size_t want)
 static void note_gz_error(scap_file *f)
 {
 	int e = Z_OK;
-	gzerror(f->gz, &e);
+	if (f->pump)
+		e = kite_gzpump_error(f->pump, NULL);
+	else
+		gzerror(f->gz, &e);
 	if (e != Z_OK)
 		f->gz_err = e;
 }
@@ -206,7 +211,11 @@ static void note_gz_error(scap_file *f)
 static const char *gz_msg(scap_file *f)
 {
 	int e;
-	const char *m = gzerror(f->gz, &e);
+	const char *m;
+	if (f->pump)
+		kite_gzpump_error(f->pump, &m);
+	else
+		m = gzerror(f->gz, &e);
 	const char *colon = m && m[0] == '<' ? strstr(m, ">: ") : NULL;
 	return colon ? colon + 3 : m ? m : "?";
 }
@@ -226,7 +235,9 @@ static long long fill(scap_file *f, size_t need)
 		if (grow_window(f, want))
 			return -1;
 		size_t room = f->cap - f->len;
-		int n = gzread(f->gz, f->buf + f->len, (unsigned)(room > READ_STEP ? READ_STEP : room));
+		unsigned step = (unsigned)(room > READ_STEP ? READ_STEP : room);
+		int n = f->pump ? (int)kite_gzpump_read(f->pump, f->buf + f->len, step)
+		                : gzread(f->gz, f->buf + f->len, step);
 		if (n > 0)
 			f->len += (size_t)n;
 		else
@@ -1059,6 +1070,8 @@ scap_file *scap_file_open(int fd, const char *name, scap_warn_fn warn, void *war
 		return NULL;
 	}
 	gzbuffer(f->gz, 128u << 10);
+	if (!gzdirect(f->gz))
+		f->pump = kite_gzpump_start(f->gz); /* NULL (no thread): read on this one */
 	if (read_first_shb(f, err, errlen))
 		return NULL;
 	return f;
@@ -1105,6 +1118,7 @@ void scap_file_close(scap_file *f)
 {
 	if (!f)
 		return;
+	kite_gzpump_stop(f->pump);
 	if (f->gz)
 		gzclose(f->gz);
 	free(f->buf);

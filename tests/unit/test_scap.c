@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
+#include "gzpump.h"
 #include "scap.h"
 #include "testlib.h"
 
@@ -1168,15 +1169,87 @@ static void resync_after_bad_lengths(void **state)
 	scap_file_close(f);
 }
 
+/* gzip-compresses n bytes of p (a whole stream) into a new buffer. */
+static uint8_t *gzip_bytes(const uint8_t *p, size_t n, size_t *outlen)
+{
+	z_stream z = {0};
+	assert_int_equal(deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	size_t cap = deflateBound(&z, n);
+	uint8_t *out = malloc(cap);
+	assert_non_null(out);
+	z.next_in = (uint8_t *)p;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+/* Reads a gzip stream through the pump in reads of odd sizes; returns the bytes and their count. */
+static uint8_t *pump_all(const uint8_t *gz, size_t gzlen, size_t *n, int *err)
+{
+	gzFile g = gzdopen(kt_memfd_bytes(gz, gzlen), "rb");
+	assert_non_null(g);
+	struct kite_gzpump *p = kite_gzpump_start(g);
+	assert_non_null(p);
+	size_t cap = 16u << 20, len = 0, step = 1;
+	uint8_t *out = malloc(cap);
+	assert_non_null(out);
+	for (;;) {
+		step = step * 7 % 300007 + 1; /* reads of varied sizes cross the pump's buffers anywhere */
+		size_t k = kite_gzpump_read(p, out + len, cap - len < step ? cap - len : step);
+		if (!k)
+			break;
+		len += k;
+	}
+	*err = kite_gzpump_error(p, NULL);
+	kite_gzpump_stop(p);
+	gzclose(g);
+	*n = len;
+	return out;
+}
+
+/* The background inflater hands out the stream's bytes in order, and says when the stream is cut. */
+static void gzpump_order_and_cuts(void **state)
+{
+	(void)state;
+	size_t n = 9u << 20, gzlen, got;
+	uint8_t *src = malloc(n);
+	assert_non_null(src);
+	uint64_t x = 88172645463325252ull;
+	for (size_t i = 0; i < n; i++) { /* compressible, but not trivially */
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		src[i] = (uint8_t)(i / 512 + (x % 4));
+	}
+	uint8_t *gz = gzip_bytes(src, n, &gzlen);
+	int err;
+	uint8_t *out = pump_all(gz, gzlen, &got, &err);
+	assert_int_equal(got, n);
+	assert_int_equal(err, Z_OK);
+	assert_memory_equal(out, src, n);
+	free(out);
+	/* cut in the middle: what came before the cut, then an error */
+	out = pump_all(gz, gzlen / 2, &got, &err);
+	assert_true(got > 0 && got < n);
+	assert_memory_equal(out, src, got);
+	assert_int_not_equal(err, Z_OK);
+	free(out);
+	free(gz);
+	free(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(table_shape),         cmocka_unit_test(codes_in_shared_files),
-	        cmocka_unit_test(shared_files),        cmocka_unit_test(sniff),
-	        cmocka_unit_test(libs_sample_values),  cmocka_unit_test(curl_v1),
-	        cmocka_unit_test(comments_same_items), cmocka_unit_test(truncated_plain),
-	        cmocka_unit_test(truncated_gzip),      cmocka_unit_test(garbage),
-	        cmocka_unit_test(synthetic_blocks),    cmocka_unit_test(resync_after_bad_lengths),
+	        cmocka_unit_test(table_shape),           cmocka_unit_test(codes_in_shared_files),
+	        cmocka_unit_test(shared_files),          cmocka_unit_test(sniff),
+	        cmocka_unit_test(libs_sample_values),    cmocka_unit_test(curl_v1),
+	        cmocka_unit_test(comments_same_items),   cmocka_unit_test(truncated_plain),
+	        cmocka_unit_test(truncated_gzip),        cmocka_unit_test(garbage),
+	        cmocka_unit_test(synthetic_blocks),      cmocka_unit_test(resync_after_bad_lengths),
+	        cmocka_unit_test(gzpump_order_and_cuts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
