@@ -488,25 +488,13 @@ static int make_extra(kite_scap_import *im, uint16_t x, uint16_t id)
 	return 0;
 }
 
-/* The kite id of an event type named name, among kite's own and the extras so far; -1 if none. */
-static int find_id(const kite_scap_import *im, const struct kite_schema *bi, const char *name)
-{
-	const struct kite_event_desc *kd = kite_schema_find(bi, name);
-	if (kd && !(kd->flags & KITE_EF_STATE))
-		return kd->id;
-	for (uint32_t k = 0; k < im->nextra; k++)
-		if (!strcmp(im->extra[k].name, name))
-			return im->extra[k].id;
-	return -1;
-}
-
 /*
  * Generic events (ppm "syscall", for syscalls the driver has no event for)
  * carry the syscall as a PPM_SC code; sysdig shows that syscall's name as
  * evt.type.  Each code gets the type of that name (kite's, an extra, or a
  * new one with the generic event's ID and nativeID).
  */
-static int build_sc_map(kite_scap_import *im, const struct kite_schema *bi, uint32_t *next)
+static int build_sc_map(kite_scap_import *im, uint32_t *next)
 {
 	im->sc_map = malloc((size_t)scap_sc_max * sizeof(*im->sc_map));
 	if (!im->sc_map)
@@ -515,22 +503,22 @@ static int build_sc_map(kite_scap_import *im, const struct kite_schema *bi, uint
 	        (struct kite_param_desc){"ID", KITE_K_UINT, KITE_FMT_DEC, KITE_NOREF, 0, KITE_NOTABLE};
 	im->generic_params[1] =
 	        (struct kite_param_desc){"nativeID", KITE_K_UINT, KITE_FMT_DEC, KITE_NOREF, 0, KITE_NOTABLE};
+	/*
+	 * Every PPM_SC name gets a type of its own, even one kite's table has (mprotect in
+	 * old captures): the record keeps the generic event's two params, it shows as sysdig
+	 * shows it (no res), and the .scap writer writes it back as a generic event.
+	 */
 	for (uint16_t c = 0; c < scap_sc_max; c++) {
-		const char *name = scap_sc_name(c);
-		int id = find_id(im, bi, name);
-		if (id < 0) {
-			struct kite_event_desc *d = &im->extra[im->nextra++];
-			d->id = (uint16_t)*next;
-			d->name = name;
-			d->category = KITE_CAT_UNKNOWN;
-			d->sysnr = -1;
-			d->flags = KITE_EF_SYSCALL;
-			d->nparams = 2;
-			d->params = im->generic_params;
-			im->events[*next] = d;
-			id = (int)(*next)++;
-		}
-		im->sc_map[c] = (int16_t)id;
+		struct kite_event_desc *d = &im->extra[im->nextra++];
+		d->id = (uint16_t)*next;
+		d->name = scap_sc_name(c);
+		d->category = KITE_CAT_UNKNOWN;
+		d->sysnr = -1;
+		d->flags = KITE_EF_SYSCALL;
+		d->nparams = 2;
+		d->params = im->generic_params;
+		im->events[*next] = d;
+		im->sc_map[c] = (int16_t)(*next)++;
 	}
 	return 0;
 }
@@ -599,7 +587,7 @@ static int build_schema(kite_scap_import *im)
 		im->events[next] = &im->extra[im->nextra - 1];
 		im->map[c] = (int16_t)next++;
 	}
-	if (build_sc_map(im, bi, &next) < 0)
+	if (build_sc_map(im, &next) < 0)
 		return -1;
 	im->schema = *bi;
 	im->schema.owned = NULL;
@@ -837,6 +825,35 @@ static const struct kite_evt *group_record(kite_scap_import *im, const struct sc
 }
 
 /* A state item into the snapshot buffer (or machine info into the header). */
+/* An interface address (IL entry) as a state_iface record: kite's sockaddr layout, port 0. */
+static const struct kite_evt *iface_record(kite_scap_import *im, const struct scap_iface *i)
+{
+	const struct kite_event_desc *d = kite_schema_event(&im->schema, KITE_EVT_STATE_IFACE);
+	struct kite_evt_builder b;
+	int v6 = i->type == 2 || i->type == 4;
+	size_t alen = v6 ? 16 : 4;
+	uint8_t addr[19] = {0}, mask[19] = {0};
+	addr[0] = mask[0] = v6 ? 10 : 2;
+	memcpy(addr + 1, i->addr, alen);
+	memcpy(mask + 1, i->netmask, alen);
+	kite_evt_begin(&b, im->rec, d->id, d->nparams, im->hdr.start_ns, 0, 0, 0);
+	for (uint32_t k = 0; k < d->nparams; k++) {
+		const char *n = d->params[k].name;
+		if (!strcmp(n, "name"))
+			kite_evt_add_str(&b, i->name ? i->name : "");
+		else if (!strcmp(n, "family")) {
+			unsigned w = kite_param_width(&d->params[k]);
+			kite_evt_add_u(&b, v6 ? 10 : 2, w ? w : 4);
+		} else if (!strcmp(n, "addr"))
+			kite_evt_add(&b, addr, (uint32_t)(1 + alen + 2));
+		else if (!strcmp(n, "netmask"))
+			kite_evt_add(&b, mask, (uint32_t)(1 + alen + 2));
+		else
+			kite_evt_add(&b, NULL, 0);
+	}
+	return kite_evt_end(&b);
+}
+
 static int take_state(kite_scap_import *im, const struct scap_item *it)
 {
 	switch (it->kind) {
@@ -852,7 +869,8 @@ static int take_state(kite_scap_import *im, const struct scap_item *it)
 	case SCAP_ITEM_FD: return state_push(im, fd_record(im, &it->u.fd));
 	case SCAP_ITEM_USER: return state_push(im, user_record(im, &it->u.user));
 	case SCAP_ITEM_GROUP: return state_push(im, group_record(im, &it->u.group));
-	default: return 0; /* interfaces: not kept by kite's state yet */
+	case SCAP_ITEM_IFACE: return state_push(im, iface_record(im, &it->u.iface));
+	default: return 0;
 	}
 }
 

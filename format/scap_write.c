@@ -361,6 +361,9 @@ static void resolve(kite_scap_writer *w, const struct kite_event_desc *d)
 	int32_t x = CODE_NONE, e = CODE_NONE;
 	if (d->id == KITE_EVT_SYSCALL || (d->flags & KITE_EF_STATE) || d->id == KITE_EVT_DROP) {
 		/* kite's generic records carry host syscall numbers: not mapped yet */
+	} else if (is_generic(d)) { /* a generic event of a .scap: written back as one */
+		x = PPM_GENERIC_X;
+		e = PPM_GENERIC_E;
 	} else if (d->flags & KITE_EF_ENTER) {
 		x = newest(d->name, 'E');
 	} else {
@@ -385,13 +388,26 @@ static void resolve(kite_scap_writer *w, const struct kite_event_desc *d)
 	w->ecode[d->id] = e;
 }
 
+/*
+ * A syscall record with no parameter at all came from an old capture's event
+ * that had none (setsockopt and getsockopt exits in 2018 captures).  Written
+ * with none again, sysdig shows it as it did (evt.res <NA>), not as a success.
+ */
+static int all_empty(const struct rec *r)
+{
+	for (uint32_t i = 0; i < r->p.n; i++)
+		if (r->p.len[i])
+			return 0;
+	return (r->d->flags & KITE_EF_SYSCALL) != 0;
+}
+
 /* ---- events ---- */
 
 static int write_ppm(kite_scap_writer *w, uint16_t code, const struct kite_evt *e, const struct rec *r)
 {
 	const struct scap_event_info *info = scap_event_info(code);
-	uint32_t np = info->nparams;
-	if (scap_event_nparams_0293(code) > np)
+	uint32_t np = all_empty(r) ? 0 : info->nparams;
+	if (np && scap_event_nparams_0293(code) > np)
 		np = scap_event_nparams_0293(code); /* never happens with the current table */
 	int large = (info->flags & SCAP_EF_LARGE_PAYLOAD) != 0;
 	uint32_t lw = large ? 4 : 2;
@@ -450,6 +466,45 @@ static int write_machine(kite_scap_writer *w)
 	kbuf_put_u64(b, w->boot_ns);
 	kbuf_put_zero(b, 24); /* flags, reserved3, reserved4 */
 	return blk_end(w);
+}
+
+/* The interface list (IL, v1 entries with link speed 0): sysdig fills unbound socket ends from it. */
+static int write_ifaces(kite_scap_writer *w)
+{
+	int any = 0;
+	blk_begin(w, SCAP_BLK_IL);
+	struct kite_buf *b = &w->blk;
+	for (size_t i = 0; i < w->nstate; i++) {
+		struct rec r;
+		const uint8_t *a, *m;
+		uint16_t alen, mlen, nlen = 0;
+		const uint8_t *name = NULL;
+		const struct kite_evt *e = w->state[i].e;
+		if (e->type != KITE_EVT_STATE_IFACE || split(w, e, &r) < 0 || !find(&r, "addr", &a, &alen) ||
+		    !find(&r, "netmask", &m, &mlen))
+			continue;
+		int v6 = alen == 19 && a[0] == 10;
+		if (!v6 && !(alen == 7 && a[0] == 2))
+			continue;
+		size_t n = v6 ? 16 : 4;
+		if (!find(&r, "name", &name, &nlen))
+			nlen = 0;
+		kbuf_put_u16(b, v6 ? 2 : 1); /* SCAP_II_IPV4 / SCAP_II_IPV6 */
+		kbuf_put_u16(b, nlen);
+		kbuf_put(b, a + 1, n);
+		uint8_t mask[16] = {0}, bcast[16] = {0};
+		if (mlen == alen)
+			memcpy(mask, m + 1, n);
+		for (size_t k = 0; k < n && !v6; k++)
+			bcast[k] = (uint8_t)(a[1 + k] | ~mask[k]);
+		kbuf_put(b, mask, n);
+		kbuf_put(b, bcast, n);
+		kbuf_put_u64(b, 0); /* link speed: not recorded */
+		if (nlen)
+			kbuf_put(b, name, nlen);
+		any = 1;
+	}
+	return any ? blk_end(w) : 0;
 }
 
 static int write_users(kite_scap_writer *w)
@@ -692,7 +747,7 @@ static int start(kite_scap_writer *w)
 	int rc = -1;
 	if (!tids)
 		werr(w, "%s: out of memory", w->name);
-	else if (blk_end(w) == 0 && write_machine(w) == 0 && write_users(w) == 0 &&
+	else if (blk_end(w) == 0 && write_machine(w) == 0 && write_ifaces(w) == 0 && write_users(w) == 0 &&
 	         write_procs(w, tids, &ntids) == 0 && write_fds(w, tids, ntids) == 0)
 		rc = 0;
 	free(tids);

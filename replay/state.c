@@ -322,6 +322,7 @@ void kite_state_free(struct kite_state *s)
 	for (uint32_t i = 0; i < s->containers.cap; i++)
 		if (s->containers.vals[i])
 			container_free(s->containers.vals[i]);
+	free(s->ifaces);
 	kmap_free(&s->threads);
 	kmap_free(&s->procs);
 	kmap_free(&s->users);
@@ -485,7 +486,7 @@ static int apply_threadless(struct kite_state *s, struct kite_ctx *c, const stru
 	case H_DROP: on_drop(s, c, ei); break;
 	case H_STATE_USER: on_user(s, c, ei); break;
 	case H_STATE_GROUP: on_group(s, c, ei); break;
-	case H_STATE_IFACE: break; /* interfaces: not kept yet */
+	case H_STATE_IFACE: state_iface_record(s, c, ei); break;
 	case H_CONTAINER: on_container(s, c, ei); break;
 	default: return 0;
 	}

@@ -187,6 +187,7 @@ enum state_param {
 	P_JSON,
 	P_ID,
 	P_IMAGE,
+	P_NETMASK,
 	P_COUNT
 };
 
@@ -219,8 +220,16 @@ struct schema_cache {
 	struct schema_cache *next;
 };
 
+/* A host interface address (state_iface records): unbound socket ends are inferred from them. */
+struct iface {
+	uint8_t fam; /* KITE_AF_INET or KITE_AF_INET6 */
+	uint8_t addr[16], mask[16];
+};
+
 struct kite_state {
 	struct kmap threads, procs, users, groups, containers;
+	struct iface *ifaces;
+	uint32_t nifaces, ifaces_cap;
 	struct kmap orphans; /* ppid -> first proc whose parent is not known, chained by sibling links */
 	struct thr *last;    /* the thread of the previous event: consecutive events often share it */
 	struct kite_state_hooks hooks;
@@ -348,6 +357,7 @@ void state_fd_record(struct kite_state *s, struct kite_ctx *c, const struct evin
 /* sockets (state_sock.c) */
 void sock_apply(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
 /* A snapshot socket's ends from its tuple param: local first; no remote end means only bound. */
+void state_iface_record(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
 void sock_from_snapshot(struct kite_fd *f, const struct kite_ctx *c, int pos);
 
 /* process events (state_proc.c) */

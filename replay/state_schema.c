@@ -122,6 +122,7 @@ static const char *const pnames[P_COUNT] = {
         [P_PROTO] = "proto",
         [P_TUPLE] = "tuple",
         [P_ADDR] = "addr",
+        [P_NETMASK] = "netmask",
         [P_SOURCE] = "source",
         [P_PEER] = "peer",
         [P_PATH] = "path",

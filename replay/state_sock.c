@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -122,6 +123,85 @@ static int sockaddr_parse(const struct kite_ctx *c, int pos, struct ends *e)
 		return 1;
 	}
 	return 0;
+}
+
+/* ---- host interfaces: where libsinsp fills in a datagram's unbound end from ---- */
+
+void state_iface_record(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei)
+{
+	struct ends a, m;
+	if (!sockaddr_parse(c, ei->pos[P_ADDR], &a) || (a.fam != KITE_AF_INET && a.fam != KITE_AF_INET6))
+		return;
+	if (!sockaddr_parse(c, ei->pos[P_NETMASK], &m) || m.fam != a.fam)
+		memset(&m, 0, sizeof(m));
+	if (s->nifaces == s->ifaces_cap) {
+		uint32_t cap = s->ifaces_cap ? 2 * s->ifaces_cap : 8;
+		struct iface *n = realloc(s->ifaces, cap * sizeof(*n));
+		if (!n)
+			return;
+		s->ifaces = n;
+		s->ifaces_cap = cap;
+	}
+	struct iface *i = &s->ifaces[s->nifaces++];
+	i->fam = a.fam;
+	memcpy(i->addr, a.a.a, 16);
+	memcpy(i->mask, m.a.a, 16);
+}
+
+static int iface_loopback(const struct iface *i)
+{
+	static const uint8_t v4[4] = {127, 0, 0, 1}, v6[16] = {[15] = 1};
+	return !memcmp(i->addr, i->fam == KITE_AF_INET ? v4 : v6, i->fam == KITE_AF_INET ? 4 : 16);
+}
+
+/* Whether dst is in i's subnet: its netmask for IPv4, the /64 prefix for IPv6 (as libsinsp). */
+static int iface_subnet(const struct iface *i, const struct kite_ip *dst)
+{
+	if (i->fam == KITE_AF_INET6)
+		return !memcmp(i->addr, dst->a, 8);
+	for (int k = 0; k < 4; k++)
+		if ((i->addr[k] & i->mask[k]) != (dst->a[k] & i->mask[k]))
+			return 0;
+	return 1;
+}
+
+/* libsinsp's guess of the local address that talks to dst: the same address, the same subnet, else the first non-loopback. */
+static int iface_infer(const struct kite_state *s, const struct kite_ip *dst, struct kite_ip *out)
+{
+	size_t n = dst->fam == KITE_AF_INET ? 4 : 16;
+	const struct iface *hit = NULL;
+	for (int pass = 0; pass < 3 && !hit; pass++)
+		for (uint32_t k = 0; k < s->nifaces && !hit; k++) {
+			const struct iface *i = &s->ifaces[k];
+			if (i->fam != dst->fam)
+				continue;
+			if ((pass == 0 && !memcmp(i->addr, dst->a, n)) ||
+			    (pass == 1 && iface_subnet(i, dst)) || (pass == 2 && !iface_loopback(i)))
+				hit = i;
+		}
+	if (!hit)
+		return 0;
+	ip_set(out, dst->fam, hit->addr);
+	return 1;
+}
+
+/*
+ * A datagram's tuple with one end unbound (0.0.0.0 or ::, an unconnected
+ * socket's own address) gets that end from the host's interfaces, as libsinsp
+ * does; unless the guess is the other end itself and the ports are equal.
+ */
+static void infer_unbound(const struct kite_state *s, struct ends *e)
+{
+	int za = ip_zero(&e->a), zb = ip_zero(&e->b);
+	if (za == zb || !s->nifaces)
+		return;
+	struct kite_ip *hole = za ? &e->a : &e->b, *other = za ? &e->b : &e->a;
+	struct kite_ip guess;
+	if (!iface_infer(s, other, &guess))
+		return;
+	if (!memcmp(guess.a, other->a, 16) && e->aport == e->bport)
+		return;
+	*hole = guess;
 }
 
 static uint8_t sock_type(int fam)
@@ -402,6 +482,7 @@ static void on_sendrecv(struct kite_state *s, struct kite_ctx *c, const struct e
 	}
 	if (ip_zero(&e.b) && !e.bport)
 		return; /* no remote end (an unconnected socket's own view) */
+	infer_unbound(s, &e);
 	struct kite_fd *f = fdt_get(c->proc->fdt, c->fdnum);
 	if (!f && !send)
 		return;

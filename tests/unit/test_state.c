@@ -742,6 +742,48 @@ static void inet_sockets(void **state)
 	kite_state_free(s);
 }
 
+/* A state_iface record: name, family, address and netmask in kite's sockaddr layout. */
+static void add_iface(struct kite_state *s, const char *name, int fam, const char *addr, const char *mask)
+{
+	uint8_t a[19] = {0}, m[19] = {0};
+	size_t n = fam == AF_INET6 ? 19 : 7;
+	a[0] = m[0] = fam == AF_INET6 ? KITE_AF_INET6 : KITE_AF_INET;
+	inet_pton(fam, addr, a + 1);
+	inet_pton(fam, mask, m + 1);
+	apply(s, B(B(I(Str(ev("state_iface"), "name", name), "family", fam), "addr", a, n), "netmask", m, n),
+	      0, 0);
+}
+
+/* As libsinsp: a datagram sent from an unbound socket gets its source from the host's interfaces. */
+static void unbound_source_inferred(void **state)
+{
+	(void)state;
+	struct kite_state *s = one_proc();
+	uint8_t t[64];
+	add_iface(s, "lo", AF_INET, "127.0.0.1", "255.0.0.0");
+	add_iface(s, "eth0", AF_INET, "10.0.0.5", "255.255.255.0");
+	add_iface(s, "lo", AF_INET6, "::1", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	apply(s, I(I(I(ev("socket"), "fd", 3), "domain", AF_INET6), "type", SOCK_DGRAM), 100, 100);
+	size_t n = tuple6(t, "::", 0, "::1", 2345);
+	struct kite_ctx *c = apply(s, B(I(I(ev("sendto"), "res", 6), "fd", 3), "tuple", t, n), 100, 100);
+	assert_string_equal(c->fd->name, "::1:0->::1:2345"); /* libs_test_ipv6_client, as sysdig */
+	/* IPv4: the same subnet's address, else the first interface that is not loopback */
+	apply(s, I(I(I(ev("socket"), "fd", 4), "domain", AF_INET), "type", SOCK_DGRAM), 100, 100);
+	n = tuple4(t, "0.0.0.0", 5000, "10.0.0.9", 53);
+	c = apply(s, B(I(I(ev("sendto"), "res", 6), "fd", 4), "tuple", t, n), 100, 100);
+	assert_string_equal(c->fd->name, "10.0.0.5:5000->10.0.0.9:53");
+	apply(s, I(I(I(ev("socket"), "fd", 5), "domain", AF_INET), "type", SOCK_DGRAM), 100, 100);
+	n = tuple4(t, "0.0.0.0", 5001, "8.8.8.8", 53);
+	c = apply(s, B(I(I(ev("sendto"), "res", 6), "fd", 5), "tuple", t, n), 100, 100);
+	assert_string_equal(c->fd->name, "10.0.0.5:5001->8.8.8.8:53");
+	/* a known source is kept */
+	apply(s, I(I(I(ev("socket"), "fd", 6), "domain", AF_INET), "type", SOCK_DGRAM), 100, 100);
+	n = tuple4(t, "192.168.9.9", 5002, "8.8.8.8", 53);
+	c = apply(s, B(I(I(ev("sendto"), "res", 6), "fd", 6), "tuple", t, n), 100, 100);
+	assert_string_equal(c->fd->name, "192.168.9.9:5002->8.8.8.8:53");
+	kite_state_free(s);
+}
+
 static void inet6_sockets(void **state)
 {
 	(void)state;
@@ -1055,17 +1097,29 @@ int main(void)
 {
 	S = kite_schema_builtin();
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(evmaps_by_name),     cmocka_unit_test(fd_reuse),
-	        cmocka_unit_test(dup2_over_open_fd),  cmocka_unit_test(close_range_and_pipes),
-	        cmocka_unit_test(threads_share_fds),  cmocka_unit_test(exec_closes_cloexec),
-	        cmocka_unit_test(exec_in_a_thread),   cmocka_unit_test(reparent_on_procexit),
-	        cmocka_unit_test(clone_parent_first), cmocka_unit_test(clone_child_first),
-	        cmocka_unit_test(clone_files_shares), cmocka_unit_test(relative_paths),
-	        cmocka_unit_test(chdir_fchdir),       cmocka_unit_test(uid_changes),
-	        cmocka_unit_test(inet_sockets),       cmocka_unit_test(inet6_sockets),
-	        cmocka_unit_test(unix_sockets),       cmocka_unit_test(other_fd_kinds),
-	        cmocka_unit_test(snapshot_building),  cmocka_unit_test(container_ids),
-	        cmocka_unit_test(unknown_threads),    cmocka_unit_test(malformed_params),
+	        cmocka_unit_test(evmaps_by_name),
+	        cmocka_unit_test(fd_reuse),
+	        cmocka_unit_test(dup2_over_open_fd),
+	        cmocka_unit_test(close_range_and_pipes),
+	        cmocka_unit_test(threads_share_fds),
+	        cmocka_unit_test(exec_closes_cloexec),
+	        cmocka_unit_test(exec_in_a_thread),
+	        cmocka_unit_test(reparent_on_procexit),
+	        cmocka_unit_test(clone_parent_first),
+	        cmocka_unit_test(clone_child_first),
+	        cmocka_unit_test(clone_files_shares),
+	        cmocka_unit_test(relative_paths),
+	        cmocka_unit_test(chdir_fchdir),
+	        cmocka_unit_test(uid_changes),
+	        cmocka_unit_test(inet_sockets),
+	        cmocka_unit_test(inet6_sockets),
+	        cmocka_unit_test(unbound_source_inferred),
+	        cmocka_unit_test(unix_sockets),
+	        cmocka_unit_test(other_fd_kinds),
+	        cmocka_unit_test(snapshot_building),
+	        cmocka_unit_test(container_ids),
+	        cmocka_unit_test(unknown_threads),
+	        cmocka_unit_test(malformed_params),
 	        cmocka_unit_test(memory_flat),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
