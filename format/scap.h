@@ -143,12 +143,26 @@ extern const uint16_t scap_event_max_0293;
 /* ---- flag values: ppm's and kite's (Linux's) for the tables kite decodes (scap_flags.c) ---- */
 
 enum scap_flagset {
-	SCAP_FLAGS_OPEN,  /* file_flags: PPM_O_* and O_* */
-	SCAP_FLAGS_CLONE, /* clone_flags: PPM_CL_* and CLONE_* */
-	SCAP_FLAGS_EXECVE /* execve_flags: PPM_EXE_* and kite's EXE_* */
+	SCAP_FLAGS_NONE = -1,
+	SCAP_FLAGS_OPEN,     /* file_flags: PPM_O_* and O_* */
+	SCAP_FLAGS_CLONE,    /* clone_flags: PPM_CL_* and CLONE_* */
+	SCAP_FLAGS_EXECVE,   /* execve_flags: PPM_EXE_* and kite's EXE_* */
+	SCAP_FLAGS_PROT,     /* prot_flags: PPM_PROT_* and PROT_* */
+	SCAP_FLAGS_MMAP,     /* mmap_flags: PPM_MAP_* and MAP_* */
+	SCAP_FLAGS_RESOLVE,  /* openat2_flags (resolve): PPM_RESOLVE_* and RESOLVE_* */
+	SCAP_FLAGS_IO_URING, /* io_uring_setup_flags: PPM_IORING_SETUP_* and IORING_SETUP_* */
+	SCAP_FLAGS_DELMOD,   /* delete_module_flags: PPM_DELETE_MODULE_O_* and O_TRUNC/O_NONBLOCK */
+	SCAP_ENUM_FCNTL,     /* fcntl_commands: PPM_FCNTL_F_* and F_* (one value, not bits) */
+	SCAP_ENUM_PTRACE     /* ptrace_requests: PPM_PTRACE_* and PTRACE_* (one value) */
 };
 uint64_t scap_flags_from_ppm(enum scap_flagset set, uint64_t ppm);
 uint64_t scap_flags_to_ppm(enum scap_flagset set, uint64_t kite);
+/*
+ * The set a ppm parameter's table (its info name: "mmap_flags") translates
+ * with, SCAP_FLAGS_NONE when ppm's numbers are Linux's (modes, mount flags,
+ * socket families, ...).
+ */
+enum scap_flagset scap_flagset_of(const char *info);
 
 /*
  * Falco's drivers write the tuple of a receive (recvfrom, recvmsg) remote end

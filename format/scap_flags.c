@@ -43,19 +43,135 @@ static const struct pair execve_pairs[] = {
         {8, KITE_EXE_LOWER_LAYER},
 };
 
+static const struct pair prot_pairs[] = {
+        {1u << 0, 0x1},       /* READ */
+        {1u << 1, 0x2},       /* WRITE */
+        {1u << 2, 0x4},       /* EXEC */
+        {1u << 3, 0x8},       /* SEM */
+        {1u << 4, 0x1000000}, /* GROWSDOWN */
+        {1u << 5, 0x2000000}, /* GROWSUP */
+};
+
+static const struct pair mmap_pairs[] = {
+        {1u << 0, 0x01},    /* SHARED */
+        {1u << 1, 0x02},    /* PRIVATE */
+        {1u << 2, 0x10},    /* FIXED */
+        {1u << 3, 0x20},    /* ANONYMOUS */
+        {1u << 4, 0x40},    /* 32BIT */
+        {1u << 6, 0x4000},  /* NORESERVE */
+        {1u << 7, 0x8000},  /* POPULATE */
+        {1u << 8, 0x10000}, /* NONBLOCK */
+        {1u << 9, 0x0100},  /* GROWSDOWN */
+        {1u << 10, 0x0800}, /* DENYWRITE */
+        {1u << 11, 0x1000}, /* EXECUTABLE */
+        {1u << 14, 0x2000}, /* LOCKED */
+};
+
+static const struct pair resolve_pairs[] = {
+        {1u << 0, 0x08}, /* BENEATH */
+        {1u << 1, 0x10}, /* IN_ROOT */
+        {1u << 2, 0x02}, /* NO_MAGICLINKS */
+        {1u << 3, 0x04}, /* NO_SYMLINKS */
+        {1u << 4, 0x01}, /* NO_XDEV */
+        {1u << 5, 0x20}, /* CACHED */
+};
+
+/* ppm has SQ_NEED_WAKEUP at bit 2, so the setup flags from SQ_AFF on sit one bit higher than Linux's */
+static const struct pair io_uring_pairs[] = {
+        {1u << 0, 1u << 0}, {1u << 1, 1u << 1}, {1u << 3, 1u << 2}, {1u << 4, 1u << 3},
+        {1u << 5, 1u << 4}, {1u << 6, 1u << 5}, {1u << 7, 1u << 6},
+};
+
+static const struct pair delmod_pairs[] = {
+        {1u << 0, 01000}, /* O_TRUNC */
+        {1u << 1, 04000}, /* O_NONBLOCK */
+};
+
+/* Enumerations: {ppm value, Linux value}, matched whole. */
+static const struct pair fcntl_values[] = {
+        {1, 0},   {2, 1},     {3, 2},     {4, 3},     {5, 4},     {6, 5},     {8, 6},     {9, 7},
+        {10, 8},  {12, 9},    {13, 10},   {15, 11},   {21, 15},   {22, 16},   {30, 36},   {31, 37},
+        {32, 38}, {23, 1024}, {24, 1025}, {27, 1026}, {25, 1029}, {26, 1030}, {28, 1031}, {29, 1032},
+};
+
+static const struct pair ptrace_values[] = {
+        {1, 0},       {2, 1},       {3, 2},       {4, 3},       {5, 4},       {6, 5},       {7, 6},
+        {8, 7},       {9, 8},       {10, 9},      {11, 16},     {12, 17},     {13, 24},     {14, 0x4200},
+        {15, 0x4201}, {16, 0x4202}, {17, 0x4203}, {18, 0x4204}, {19, 0x4205}, {20, 0x4206}, {21, 0x4207},
+        {22, 0x4208}, {23, 0x4209}, {24, 0x420a}, {25, 0x420b}, {26, 12},     {27, 13},     {28, 14},
+        {29, 15},     {30, 18},     {31, 19},     {32, 21},     {33, 25},     {34, 26},     {35, 30},
+        {36, 31},     {37, 32},     {38, 33},
+};
+
+#define PAIRS(a) (*n = sizeof(a) / sizeof(a[0]), a)
+
 static const struct pair *pairs_of(enum scap_flagset set, size_t *n)
 {
 	switch (set) {
-	case SCAP_FLAGS_OPEN: *n = sizeof(open_pairs) / sizeof(open_pairs[0]); return open_pairs;
-	case SCAP_FLAGS_CLONE: *n = sizeof(clone_pairs) / sizeof(clone_pairs[0]); return clone_pairs;
-	default: *n = sizeof(execve_pairs) / sizeof(execve_pairs[0]); return execve_pairs;
+	case SCAP_FLAGS_OPEN: return PAIRS(open_pairs);
+	case SCAP_FLAGS_CLONE: return PAIRS(clone_pairs);
+	case SCAP_FLAGS_EXECVE: return PAIRS(execve_pairs);
+	case SCAP_FLAGS_PROT: return PAIRS(prot_pairs);
+	case SCAP_FLAGS_MMAP: return PAIRS(mmap_pairs);
+	case SCAP_FLAGS_RESOLVE: return PAIRS(resolve_pairs);
+	case SCAP_FLAGS_IO_URING: return PAIRS(io_uring_pairs);
+	case SCAP_FLAGS_DELMOD: return PAIRS(delmod_pairs);
+	case SCAP_ENUM_FCNTL: return PAIRS(fcntl_values);
+	case SCAP_ENUM_PTRACE: return PAIRS(ptrace_values);
+	default: *n = 0; return NULL;
 	}
+}
+
+static int is_enum(enum scap_flagset set)
+{
+	return set == SCAP_ENUM_FCNTL || set == SCAP_ENUM_PTRACE;
+}
+
+/*
+ * An enumeration value with no counterpart: ppm's "unknown" (0) has none in
+ * Linux, where 0 means F_DUPFD or PTRACE_TRACEME, so it becomes a number no
+ * call uses rather than a wrong name.
+ */
+#define ENUM_UNKNOWN_LINUX 0xffffu
+
+static uint64_t enum_map(const struct pair *p, size_t n, uint64_t v, int to_ppm)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v == (to_ppm ? p[i].kite : p[i].ppm))
+			return to_ppm ? p[i].ppm : p[i].kite;
+	return to_ppm ? 0 : ENUM_UNKNOWN_LINUX;
+}
+
+enum scap_flagset scap_flagset_of(const char *info)
+{
+	static const struct {
+		const char *info;
+		enum scap_flagset set;
+	} by_info[] = {
+	        {"file_flags", SCAP_FLAGS_OPEN},
+	        {"clone_flags", SCAP_FLAGS_CLONE},
+	        {"execve_flags", SCAP_FLAGS_EXECVE},
+	        {"execveat_flags", SCAP_FLAGS_EXECVE},
+	        {"prot_flags", SCAP_FLAGS_PROT},
+	        {"mmap_flags", SCAP_FLAGS_MMAP},
+	        {"openat2_flags", SCAP_FLAGS_RESOLVE},
+	        {"io_uring_setup_flags", SCAP_FLAGS_IO_URING},
+	        {"delete_module_flags", SCAP_FLAGS_DELMOD},
+	        {"fcntl_commands", SCAP_ENUM_FCNTL},
+	        {"ptrace_requests", SCAP_ENUM_PTRACE},
+	};
+	for (size_t i = 0; info && i < sizeof(by_info) / sizeof(by_info[0]); i++)
+		if (!strcmp(info, by_info[i].info))
+			return by_info[i].set;
+	return SCAP_FLAGS_NONE;
 }
 
 uint64_t scap_flags_from_ppm(enum scap_flagset set, uint64_t v)
 {
 	size_t n;
 	const struct pair *p = pairs_of(set, &n);
+	if (is_enum(set))
+		return enum_map(p, n, v, 0);
 	uint64_t out = 0;
 	for (size_t i = 0; i < n; i++)
 		if ((v & p[i].ppm) == p[i].ppm)
@@ -69,6 +185,8 @@ uint64_t scap_flags_to_ppm(enum scap_flagset set, uint64_t v)
 {
 	size_t n;
 	const struct pair *p = pairs_of(set, &n);
+	if (is_enum(set))
+		return enum_map(p, n, v, 1);
 	uint64_t out = 0;
 	for (size_t i = 0; i < n; i++)
 		if ((v & p[i].kite) == p[i].kite)

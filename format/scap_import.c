@@ -41,6 +41,7 @@ struct plan {
 	uint8_t ready, pairs, inbound;
 	int8_t tid_at, pid_at; /* where the exit event says which process a thread is in */
 	int8_t x[KITE_MAX_PARAMS], e[KITE_MAX_PARAMS];
+	int8_t xset[KITE_MAX_PARAMS], eset[KITE_MAX_PARAMS]; /* translation_of each */
 };
 
 struct kite_scap_import {
@@ -192,18 +193,18 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev)
 
 /* ---- value translation: ppm numbers to Linux's where kite's tables decode them ---- */
 
-/* Translates a flag value when kite's parameter decodes it with a Linux table. */
-static uint64_t translate(const struct scap_param_info *pi, const struct kite_param_desc *kd, uint64_t v)
+/*
+ * The set that turns a parameter's ppm value into the Linux one kite's table
+ * decodes (fcntl's F_DUPFD is 1 in ppm, 0 in Linux), or SCAP_FLAGS_NONE.
+ */
+static int8_t translation_of(const struct scap_param_info *pi, const struct kite_param_desc *kd)
 {
-	if (!pi->info || !kd || !strchr("fce", pi->info[0])) /* cheap first: most params have no table */
-		return v;
-	if (!strcmp(pi->info, "file_flags"))
-		return scap_flags_from_ppm(SCAP_FLAGS_OPEN, v);
-	if (!strcmp(pi->info, "clone_flags"))
-		return scap_flags_from_ppm(SCAP_FLAGS_CLONE, v);
-	if (!strcmp(pi->info, "execve_flags") || !strcmp(pi->info, "execveat_flags"))
-		return kd->table == KITE_TBL_EXECVE_FLAGS ? scap_flags_from_ppm(SCAP_FLAGS_EXECVE, v) : v;
-	return v;
+	if (!pi->info || !kd)
+		return SCAP_FLAGS_NONE;
+	enum scap_flagset set = scap_flagset_of(pi->info);
+	if (set == SCAP_FLAGS_EXECVE && kd->table != KITE_TBL_EXECVE_FLAGS)
+		return SCAP_FLAGS_NONE; /* kite's table for it holds its own bits */
+	return (int8_t)set;
 }
 
 /* ---- records ---- */
@@ -259,7 +260,7 @@ static uint64_t get_le(const uint8_t *p, uint32_t n)
 
 /* Adds one parameter's value, converted from its ppm encoding. */
 static void add_value(struct kite_evt_builder *b, const struct scap_param_info *pi,
-                      const struct kite_param_desc *kd, const uint8_t *v, uint32_t n, int inbound)
+                      const struct kite_param_desc *kd, const uint8_t *v, uint32_t n, int inbound, int8_t set)
 {
 	if (!n) {
 		kite_evt_add(b, NULL, 0);
@@ -267,9 +268,10 @@ static void add_value(struct kite_evt_builder *b, const struct scap_param_info *
 	}
 	if (is_int_type(pi->type) && (n == 1 || n == 2 || n == 4 || n == 8)) {
 		uint64_t x = get_le(v, n);
-		uint64_t t = translate(pi, kd, x);
-		if (t != x) {
-			kite_evt_add_u(b, t, n);
+		uint64_t t = set == SCAP_FLAGS_NONE ? x : scap_flags_from_ppm((enum scap_flagset)set, x);
+		if (t != x) { /* at kite's width: Linux's F_DUPFD_CLOEXEC (1030) needs more than ppm's byte */
+			unsigned w = kd ? kite_param_width(kd) : 0;
+			kite_evt_add_u(b, t, w > n ? w : n);
 			return;
 		}
 		kite_evt_add(b, v, n);
@@ -331,6 +333,10 @@ static const struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const s
 	for (uint32_t i = 0; i < d->nparams && i < KITE_MAX_PARAMS; i++) {
 		pl->x[i] = (int8_t)param_at(xi, xi->nparams, d->params[i].name);
 		pl->e[i] = pl->pairs ? (int8_t)param_at(ei, ei->nparams, d->params[i].name) : -1;
+		pl->xset[i] = pl->x[i] >= 0 ? translation_of(&xi->params[pl->x[i]], &d->params[i])
+		                            : SCAP_FLAGS_NONE;
+		pl->eset[i] = pl->e[i] >= 0 ? translation_of(&ei->params[pl->e[i]], &d->params[i])
+		                            : SCAP_FLAGS_NONE;
 	}
 	pl->ready = 1;
 	return pl;
@@ -354,12 +360,13 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 		const struct kite_param_desc *kd = &d->params[i];
 		int x = pl->x[i];
 		if (x >= 0 && (uint32_t)x < ev->nparams) {
-			add_value(&b, &xi->params[x], kd, ev->param[x], ev->len[x], pl->inbound);
+			add_value(&b, &xi->params[x], kd, ev->param[x], ev->len[x], pl->inbound, pl->xset[i]);
 			continue;
 		}
 		int e = en ? pl->e[i] : -1;
 		if (e >= 0 && (uint32_t)e < en->nparams)
-			add_value(&b, &ei->params[e], kd, en->buf + en->off[e], en->len[e], pl->inbound);
+			add_value(&b, &ei->params[e], kd, en->buf + en->off[e], en->len[e], pl->inbound,
+			          pl->eset[i]);
 		else
 			kite_evt_add(&b, NULL, 0);
 	}

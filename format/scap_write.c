@@ -32,8 +32,7 @@ struct kite_scap_writer {
 	char hostname[129];
 	uint32_t ncpus;
 	uint64_t boot_ns;
-	int started;   /* metadata blocks written */
-	int from_scap; /* the records were imported from a .scap (driver "scap"): ppm fcntl commands */
+	int started; /* metadata blocks written */
 	struct held *state;
 	size_t nstate, capstate;
 	int32_t *xcode, *ecode; /* per kite event id: ppm exit (or lone enter) code, enter code */
@@ -162,35 +161,13 @@ static void put_plist16(struct kite_buf *b, const struct rec *r, const char *nam
 
 /* ---- value translation: Linux numbers back to ppm's (the inverse of scap_import.c) ---- */
 
-/* Linux F_* to PPM_FCNTL_* (0: unknown). */
-static uint64_t ppm_fcntl_cmd(uint64_t v)
+/* A Linux value kite's table decodes back to ppm's (the inverse of the importer's translation). */
+static uint64_t translate(const struct scap_param_info *pi, const struct kite_param_desc *kd, uint64_t v)
 {
-	static const uint16_t pairs[][2] = {
-	        {0, 1},   {1, 2},     {2, 3},     {3, 4},     {4, 5},     {5, 6},     {6, 8},     {7, 9},
-	        {8, 10},  {9, 12},    {10, 13},   {11, 15},   {15, 21},   {16, 22},   {36, 30},   {37, 31},
-	        {38, 32}, {1024, 23}, {1025, 24}, {1026, 27}, {1029, 25}, {1030, 26}, {1031, 28}, {1032, 29},
-	};
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
-		if (v == pairs[i][0])
-			return pairs[i][1];
-	return 0;
-}
-
-static uint64_t translate(const struct scap_param_info *pi, const struct kite_param_desc *kd, uint64_t v,
-                          int from_scap)
-{
-	if (!pi->info)
+	enum scap_flagset set = pi->info && kd ? scap_flagset_of(pi->info) : SCAP_FLAGS_NONE;
+	if (set == SCAP_FLAGS_NONE || (set == SCAP_FLAGS_EXECVE && kd->table != KITE_TBL_EXECVE_FLAGS))
 		return v;
-	/* the importer keeps ppm's fcntl commands (kite's table decodes Linux's) */
-	if (!strcmp(pi->info, "fcntl_commands"))
-		return from_scap || !kd || kd->table != KITE_TBL_FCNTL_CMD ? v : ppm_fcntl_cmd(v);
-	if (!strcmp(pi->info, "file_flags"))
-		return scap_flags_to_ppm(SCAP_FLAGS_OPEN, v);
-	if (!strcmp(pi->info, "clone_flags"))
-		return scap_flags_to_ppm(SCAP_FLAGS_CLONE, v);
-	if (!strcmp(pi->info, "execve_flags") || !strcmp(pi->info, "execveat_flags"))
-		return kd->table == KITE_TBL_EXECVE_FLAGS ? scap_flags_to_ppm(SCAP_FLAGS_EXECVE, v) : v;
-	return v;
+	return scap_flags_to_ppm(set, v);
 }
 
 /* Width of an integer PT type, 0 for the others. */
@@ -256,8 +233,7 @@ static uint32_t put_dyn(struct kite_buf *data, const struct scap_param_info *pi,
  * Appends parameter pi's value (from the kite record) to the data buffer and
  * returns its length.
  */
-static uint32_t put_param(struct kite_buf *data, const struct scap_param_info *pi, const struct rec *r,
-                          int from_scap)
+static uint32_t put_param(struct kite_buf *data, const struct scap_param_info *pi, const struct rec *r)
 {
 	const uint8_t *v = NULL;
 	uint16_t n = 0;
@@ -276,8 +252,7 @@ static uint32_t put_param(struct kite_buf *data, const struct scap_param_info *p
 		uint64_t x = 0;
 		if (v && (n == 1 || n == 2 || n == 4 || n == 8))
 			x = translate(pi, kd,
-			              kind_signed(kd->kind) ? (uint64_t)kite_get_i(v, n) : kite_get_u(v, n),
-			              from_scap);
+			              kind_signed(kd->kind) ? (uint64_t)kite_get_i(v, n) : kite_get_u(v, n));
 		for (unsigned k = 0; k < w; k++)
 			kbuf_put_u8(data, (uint8_t)(x >> (8 * k)));
 		return w;
@@ -416,7 +391,7 @@ static int write_ppm(kite_scap_writer *w, uint16_t code, const struct kite_evt *
 	uint32_t lens[SCAP_MAX_PARAMS];
 	for (uint32_t i = 0; i < np && i < SCAP_MAX_PARAMS; i++) {
 		if (i < info->nparams)
-			lens[i] = put_param(data, &info->params[i], r, w->from_scap);
+			lens[i] = put_param(data, &info->params[i], r);
 		else
 			lens[i] = 0;
 	}
@@ -780,7 +755,6 @@ kite_scap_writer *kite_scap_writer_open(int fd, const char *name, const struct k
 			snprintf(w->hostname, sizeof(w->hostname), "%s", h->hostname);
 		w->ncpus = h->ncpus;
 		w->boot_ns = h->boot_ns;
-		w->from_scap = h->driver && !strcmp(h->driver, "scap");
 	}
 	int dfd = dup(fd);
 	if (dfd < 0 || !(w->gz = gzdopen(dfd, "wb"))) {

@@ -1169,6 +1169,45 @@ static void resync_after_bad_lengths(void **state)
 	scap_file_close(f);
 }
 
+/* ppm's numbers for the tables kite decodes with Linux's: known values both ways, and round trips. */
+static void ppm_translations(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *info;
+		uint64_t ppm, linux_value;
+	} known[] = {
+	        {"fcntl_commands", 1, 0},           /* F_DUPFD */
+	        {"fcntl_commands", 26, 1030},       /* F_DUPFD_CLOEXEC */
+	        {"fcntl_commands", 3, 2},           /* F_SETFD */
+	        {"ptrace_requests", 1, 0},          /* PTRACE_TRACEME */
+	        {"ptrace_requests", 11, 16},        /* PTRACE_ATTACH */
+	        {"ptrace_requests", 20, 0x4206},    /* PTRACE_SEIZE */
+	        {"prot_flags", 5, 5},               /* READ|EXEC */
+	        {"prot_flags", 1u << 4, 0x1000000}, /* GROWSDOWN */
+	        {"mmap_flags", 0x406, 0x812},       /* PRIVATE|FIXED|DENYWRITE */
+	        {"mmap_flags", 0xa, 0x22},          /* PRIVATE|ANONYMOUS */
+	        {"openat2_flags", 1, 8},            /* RESOLVE_BENEATH */
+	        {"openat2_flags", 0x11, 0x09},      /* BENEATH|NO_XDEV */
+	        {"delete_module_flags", 3, 05000},  /* O_TRUNC|O_NONBLOCK */
+	        {"io_uring_setup_flags", 0x0b, 0x07},
+	        {"file_flags", (1u << 12) | 1, 02000000}, /* O_RDONLY|O_CLOEXEC */
+	};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		enum scap_flagset set = scap_flagset_of(known[i].info);
+		assert_int_not_equal(set, SCAP_FLAGS_NONE);
+		assert_int_equal(scap_flags_from_ppm(set, known[i].ppm), known[i].linux_value);
+		assert_int_equal(scap_flags_to_ppm(set, known[i].linux_value), known[i].ppm);
+	}
+	/* tables whose numbers are Linux's are left alone */
+	assert_int_equal(scap_flagset_of("mount_flags"), SCAP_FLAGS_NONE);
+	assert_int_equal(scap_flagset_of("chmod_mode"), SCAP_FLAGS_NONE);
+	assert_int_equal(scap_flagset_of(NULL), SCAP_FLAGS_NONE);
+	/* ppm's "unknown" command has no Linux name: it must not become F_DUPFD (0) */
+	assert_int_not_equal(scap_flags_from_ppm(SCAP_ENUM_FCNTL, 0), 0);
+	assert_int_equal(scap_flags_to_ppm(SCAP_ENUM_FCNTL, scap_flags_from_ppm(SCAP_ENUM_FCNTL, 0)), 0);
+}
+
 /* gzip-compresses n bytes of p (a whole stream) into a new buffer. */
 static uint8_t *gzip_bytes(const uint8_t *p, size_t n, size_t *outlen)
 {
@@ -1249,7 +1288,7 @@ int main(void)
 	        cmocka_unit_test(comments_same_items),   cmocka_unit_test(truncated_plain),
 	        cmocka_unit_test(truncated_gzip),        cmocka_unit_test(garbage),
 	        cmocka_unit_test(synthetic_blocks),      cmocka_unit_test(resync_after_bad_lengths),
-	        cmocka_unit_test(gzpump_order_and_cuts),
+	        cmocka_unit_test(gzpump_order_and_cuts), cmocka_unit_test(ppm_translations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
