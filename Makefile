@@ -32,7 +32,7 @@ BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 FORMAT_SRC := $(wildcard format/*.c)
 KITE_SRC   := $(wildcard replay/*.c)
 RECORD_SRC := $(wildcard record/*.c)
-DRIVER_SRC := $(filter-out %.bpf.c,$(wildcard drivers/ebpf/*.c))
+DRIVER_SRC := $(wildcard drivers/*.c drivers/ptrace/*.c) $(filter-out %.bpf.c,$(wildcard drivers/ebpf/*.c))
 DRIVER_OBJ := $(DRIVER_SRC:%.c=$(O)/%.o)
 TEST_SRC   := $(wildcard tests/unit/test_*.c) tests/unit/kt-synth.c
 
@@ -98,8 +98,8 @@ $(O)/tests/%: tests/unit/%.c tests/unit/testlib.c $(LIBREPLAY) $(LIBFORMAT)
 	$(CC) $(CPPFLAGS) -Itests/unit -Ireplay $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c \
 	    $(LIBREPLAY) $(LIBFORMAT) -lcmocka -lpcap $(LIBS) $(KITE_LIBS)
 
-# test_ebpf includes the driver's spec.c (the table-to-BPF compiler) to check it directly
-$(O)/tests/test_ebpf: drivers/ebpf/spec.c drivers/ebpf/kite_bpf.h
+# test_ebpf includes the drivers' spec.c (the table-to-spec compiler) to check it directly
+$(O)/tests/test_ebpf: drivers/spec.c drivers/spec.h drivers/ebpf/kite_bpf.h
 
 $(O)/tests/kt-workload: tests/e2e/workload.c
 	@mkdir -p $(dir $@)

@@ -15,7 +15,7 @@
 #include "reader.h"
 
 /* the driver's table compiler, to check which parameters it leaves to nobody */
-#include "../../drivers/ebpf/spec.c"
+#include "../../drivers/spec.c"
 
 #define MAX_EVENTS 4096
 #define MAX_KV     40

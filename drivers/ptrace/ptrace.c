@@ -1,0 +1,606 @@
+/* ptrace.c - the ptrace driver: one tracer thread follows a command's tree (seccomp stops) or attached processes (syscall stops). */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "kp.h"
+
+#define CLONE_THREAD_BIT 0x00010000
+#define CLONE_PARENT_BIT 0x00008000
+#define DETACH_WAIT_NS   2000000000ull
+
+struct kite_driver {
+	struct kp_tracer tr;
+	int attach;      /* attach mode: the processes of opts.pids */
+	sigset_t old_mask;
+	int mask_set;
+};
+
+static uint64_t now_ns(clockid_t c)
+{
+	struct timespec t;
+	clock_gettime(c, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* ---- tracees ---- */
+
+struct kp_thread *kp_thread_find(struct kp_tracer *tr, pid_t tid)
+{
+	for (size_t i = 0; i < tr->nthreads; i++)
+		if (tr->threads[i]->tid == tid)
+			return tr->threads[i];
+	return NULL;
+}
+
+static struct kp_thread *thread_add(struct kp_tracer *tr, pid_t tid, pid_t pid)
+{
+	if (tr->nthreads == tr->cap_threads) {
+		size_t cap = tr->cap_threads ? 2 * tr->cap_threads : 64;
+		struct kp_thread **n = realloc(tr->threads, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		tr->threads = n;
+		tr->cap_threads = cap;
+	}
+	struct kp_thread *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->pid = pid;
+	tr->threads[tr->nthreads++] = t;
+	return t;
+}
+
+struct kp_proc *kp_proc_get(struct kp_tracer *tr, pid_t pid, int create)
+{
+	for (size_t i = 0; i < tr->nprocs; i++)
+		if (tr->procs[i].pid == pid)
+			return &tr->procs[i];
+	if (!create)
+		return NULL;
+	if (tr->nprocs == tr->cap_procs) {
+		size_t cap = tr->cap_procs ? 2 * tr->cap_procs : 32;
+		struct kp_proc *n = realloc(tr->procs, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		tr->procs = n;
+		tr->cap_procs = cap;
+	}
+	tr->procs[tr->nprocs] = (struct kp_proc){.pid = pid, .pidfd = -1};
+	return &tr->procs[tr->nprocs++];
+}
+
+static void proc_remove(struct kp_tracer *tr, pid_t pid)
+{
+	for (size_t i = 0; i < tr->nprocs; i++)
+		if (tr->procs[i].pid == pid) {
+			if (tr->procs[i].pidfd >= 0)
+				close(tr->procs[i].pidfd);
+			tr->procs[i] = tr->procs[--tr->nprocs];
+			return;
+		}
+}
+
+static void thread_remove(struct kp_tracer *tr, struct kp_thread *t)
+{
+	for (size_t i = 0; i < tr->nthreads; i++)
+		if (tr->threads[i] == t) {
+			tr->threads[i] = tr->threads[--tr->nthreads];
+			break;
+		}
+	if (t->tid == t->pid)
+		proc_remove(tr, t->pid);
+	free(t);
+}
+
+/* ---- records ---- */
+
+static void emit(struct kp_tracer *tr, struct kp_thread *t, const struct kb_spec *spec, int nr,
+                 const uint64_t *args, int64_t ret, int exit_status)
+{
+	if (!spec->event || tr->stopped || tr->sink_failed)
+		return;
+	struct kp_event ev = {
+	        .tr = tr, .t = t, .spec = spec, .nr = nr, .args = args, .ret = ret, .exit_status = exit_status};
+	struct kite_evt_builder b;
+	uint64_t ts = now_ns(CLOCK_BOOTTIME) + tr->o.boot_ns; /* the eBPF driver's clock */
+	kite_evt_begin(&b, tr->rec, spec->event, spec->nparams, ts, (uint32_t)t->tid, (uint32_t)t->pid, 0);
+	for (unsigned i = 0; i < spec->nparams && i < KB_MAX_PARAMS; i++)
+		kite_evt_add(&b, tr->val, kp_fill_param(&ev, &spec->params[i], tr->val));
+	const struct kite_evt *e = kite_evt_end(&b);
+	if (!e)
+		return;
+	tr->st.events++;
+	if (tr->sink(tr->ctx, e) < 0)
+		tr->sink_failed = 1;
+}
+
+static void emit_exit(struct kp_tracer *tr, struct kp_thread *t, int status)
+{
+	static const uint64_t none[6];
+	if (t->exited)
+		return;
+	t->exited = 1;
+	emit(tr, t, &tr->specs[KB_SLOT_PROCEXIT], 0, none, 0, status);
+}
+
+/* ---- resuming ---- */
+
+static void resume(struct kite_driver *d, struct kp_thread *t, int sig)
+{
+	int req = d->attach || t->in_sys ? PTRACE_SYSCALL : PTRACE_CONT;
+	ptrace(req, t->tid, 0, (void *)(intptr_t)sig); /* ESRCH: killed meanwhile, its exit comes next */
+}
+
+/* ---- syscall stops ---- */
+
+static void on_entry(struct kite_driver *d, struct kp_thread *t, int nr, const uint64_t *args)
+{
+	struct kp_tracer *tr = &d->tr;
+	t->in_sys = 0;
+	t->entry_ok = 0;
+	if (nr < 0 || nr >= KB_MAX_SYSCALLS || tr->stopped)
+		return;
+	const struct kb_spec *spec = &tr->specs[nr];
+	if (!spec->event || ((spec->flags & KB_F_PROT_EXEC) && !(args[2] & 0x4)))
+		return;
+	t->in_sys = 1;
+	t->nr = nr;
+	memcpy(t->args, args, sizeof(t->args));
+	/* the argument the kernel may read again after entry (paths, connect's address): now */
+	for (unsigned i = 0; i < spec->nparams && i < KB_MAX_PARAMS; i++) {
+		const struct kb_param *p = &spec->params[i];
+		if (p->special != KB_SP_ENTRY)
+			continue;
+		if (p->op == KB_OP_USOCKADDR) {
+			uint64_t len = args[p->arg + 1] > 128 ? 128 : args[p->arg + 1];
+			t->entry_len = (uint32_t)kp_read_mem(t->tid, args[p->arg], t->entry, (size_t)len);
+			t->entry_ok = t->entry_len == len;
+		} else {
+			t->entry_len = kp_read_str(t->tid, args[p->arg], t->entry, KB_ENTRY_MAX);
+			t->entry_ok = 1;
+		}
+		break;
+	}
+}
+
+static void on_exit_stop(struct kite_driver *d, struct kp_thread *t, int64_t ret)
+{
+	struct kp_tracer *tr = &d->tr;
+	if (!t->in_sys)
+		return;
+	t->in_sys = 0;
+	if (t->nr == SYS_prctl && t->args[0] == PR_SET_CHILD_SUBREAPER && ret == 0) {
+		struct kp_proc *p = kp_proc_get(tr, t->pid, 1);
+		if (p)
+			p->subreaper = t->args[1] != 0;
+	}
+	emit(tr, t, &tr->specs[t->nr], t->nr, t->args, ret, 0);
+	t->entry_ok = 0;
+}
+
+static void on_syscall_stop(struct kite_driver *d, struct kp_thread *t)
+{
+	struct __ptrace_syscall_info info;
+	long n = ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof(info), &info);
+	if (n <= 0)
+		return;
+	if (info.op == PTRACE_SYSCALL_INFO_SECCOMP || info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+		uint64_t args[6];
+		const uint64_t *src = info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.args : info.entry.args;
+		for (int i = 0; i < 6; i++)
+			args[i] = src[i];
+		on_entry(d, t, (int)(info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.nr : info.entry.nr), args);
+	} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+		on_exit_stop(d, t, info.exit.rval);
+	}
+}
+
+/* ---- new tasks ---- */
+
+/* The child's side of clone/fork/vfork (it returns 0), from its registers: a copy of its creator's. */
+static void emit_child(struct kp_tracer *tr, struct kp_thread *c)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	if (ptrace(PTRACE_GETREGS, c->tid, 0, &r))
+		return;
+	int nr = (int)r.orig_rax;
+	uint64_t args[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
+	if (nr >= 0 && nr < KB_MAX_SYSCALLS)
+		emit(tr, c, &tr->specs[nr], nr, args, 0, 0);
+#else
+	(void)tr, (void)c; /* the creator's registers are not at hand here */
+#endif
+}
+
+/* A clone/fork/vfork event of thread t: the new task joins, with its creator known. */
+static void on_new_task(struct kite_driver *d, struct kp_thread *t)
+{
+	struct kp_tracer *tr = &d->tr;
+	unsigned long msg = 0;
+	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
+	pid_t tid = (pid_t)msg;
+	uint64_t flags = 0;
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0) {
+		if ((long)r.orig_rax == SYS_clone)
+			flags = r.rdi;
+		else if ((long)r.orig_rax == SYS_clone3)
+			kp_read_mem(t->tid, r.rdi, &flags, 8);
+	}
+#endif
+	pid_t ptid = t->tid;
+	if (flags & (CLONE_THREAD_BIT | CLONE_PARENT_BIT))
+		ptid = t->ptid ? t->ptid : kp_ppid_of(t->pid);
+	struct kp_thread *c = kp_thread_find(tr, tid);
+	if (!c && !(c = thread_add(tr, tid, (flags & CLONE_THREAD_BIT) ? t->pid : tid)))
+		return;
+	c->pid = (flags & CLONE_THREAD_BIT) ? t->pid : tid;
+	c->ptid = ptid;
+	c->known = 1;
+	if (c->held) { /* it stopped first: it waited for this */
+		c->held = 0;
+		emit_child(tr, c);
+		resume(d, c, 0);
+	}
+}
+
+/* A multithreaded exec: the thread that called execve takes over the leader's tid. */
+static void on_exec(struct kite_driver *d, pid_t pid)
+{
+	struct kp_tracer *tr = &d->tr;
+	unsigned long former = 0;
+	ptrace(PTRACE_GETEVENTMSG, pid, 0, &former);
+	if ((pid_t)former == pid || !former)
+		return;
+	struct kp_thread *old = kp_thread_find(tr, pid), *t = kp_thread_find(tr, (pid_t)former);
+	if (old) {
+		emit_exit(tr, old, 0); /* killed by the exec (the kernel reports no death for it) */
+		for (size_t i = 0; i < tr->nthreads; i++) /* keep the process entry: unlink by hand */
+			if (tr->threads[i] == old) {
+				tr->threads[i] = tr->threads[--tr->nthreads];
+				break;
+			}
+		free(old);
+	}
+	if (t)
+		t->tid = pid;
+}
+
+/* ---- one wait status ---- */
+
+static int is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static void handle(struct kite_driver *d, pid_t pid, int st)
+{
+	struct kp_tracer *tr = &d->tr;
+	if (WIFEXITED(st) || WIFSIGNALED(st)) {
+		struct kp_thread *t = kp_thread_find(tr, pid);
+		if (t) {
+			emit_exit(tr, t, st); /* no PTRACE_EVENT_EXIT was seen */
+			thread_remove(tr, t);
+		}
+		if (pid == tr->command) {
+			tr->command_status = st;
+			tr->command_done = 1;
+		}
+		return;
+	}
+	if (!WIFSTOPPED(st))
+		return;
+	int sig = WSTOPSIG(st), event = st >> 16;
+	if (event == PTRACE_EVENT_EXEC)
+		on_exec(d, pid);
+	struct kp_thread *t = kp_thread_find(tr, pid);
+	if (!t) { /* a new task that stopped before its creator's event */
+		t = thread_add(tr, pid, kp_tgid_of(pid));
+		if (!t) {
+			ptrace(PTRACE_CONT, pid, 0, 0);
+			return;
+		}
+		if (t->pid <= 0)
+			t->pid = pid;
+	}
+	if (sig == (SIGTRAP | 0x80)) {
+		on_syscall_stop(d, t);
+		resume(d, t, 0);
+		return;
+	}
+	switch (event) {
+	case PTRACE_EVENT_SECCOMP: on_syscall_stop(d, t); break;
+	case PTRACE_EVENT_STOP:
+		if (is_stop_signal(sig)) { /* group-stop: stay stopped, but let us hear of SIGCONT */
+			ptrace(PTRACE_LISTEN, pid, 0, 0);
+			return;
+		}
+		if (!t->started) {
+			t->started = 1;
+			if (!t->attached) {
+				if (!t->known) { /* hold it until its creator's event says who that is */
+					t->held = 1;
+					return;
+				}
+				emit_child(tr, t);
+			}
+		}
+		break;
+	case PTRACE_EVENT_CLONE:
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK: on_new_task(d, t); break;
+	case PTRACE_EVENT_EXEC:
+	case PTRACE_EVENT_VFORK_DONE: break;
+	case PTRACE_EVENT_EXIT: {
+		unsigned long status = 0;
+		ptrace(PTRACE_GETEVENTMSG, pid, 0, &status);
+		t->in_sys = 0;
+		emit_exit(tr, t, (int)status);
+		break;
+	}
+	case 0: /* a signal on its way to the tracee: deliver it unchanged */
+		resume(d, t, sig);
+		return;
+	}
+	resume(d, t, 0);
+}
+
+/* ---- the driver ---- */
+
+int kite_ptrace_child_setup(int io, int all, char *err, size_t errlen)
+{
+	static struct kb_spec specs[KB_NSLOTS];
+	kb_compile_specs(kite_schema_builtin(), io, all, specs);
+	return kp_install_filter(specs, err, errlen);
+}
+
+static void pt_close(struct kite_driver *d);
+
+static struct kite_driver *pt_open(const struct kite_driver_opts *o, char *err, size_t errlen)
+{
+	if (!o->command && !o->npids) {
+		snprintf(err, errlen,
+		         "ptrace: nothing to trace: give a command (-- COMMAND) or a process (-p PID)");
+		return NULL;
+	}
+	if (o->comm || o->ncgroups) {
+		snprintf(err, errlen, "ptrace: --comm and --container need the eBPF driver");
+		return NULL;
+	}
+	struct kite_driver *d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, errlen, "ptrace: out of memory");
+		return NULL;
+	}
+	struct kp_tracer *tr = &d->tr;
+	tr->o = *o;
+	tr->rec = malloc(KITE_EVT_MAX_LEN);
+	tr->val = malloc(KB_HALF);
+	if (!tr->rec || !tr->val) {
+		snprintf(err, errlen, "ptrace: out of memory");
+		pt_close(d);
+		return NULL;
+	}
+	tr->command = o->command;
+	tr->seccomp = o->command != 0;
+	d->attach = !o->command;
+	kb_compile_specs(kite_schema_builtin(), o->io, o->all, tr->specs);
+	tr->st.ncpus = 1;
+	return d;
+}
+
+static int seize(struct kite_driver *d, pid_t tid, pid_t pid, char *err, size_t errlen)
+{
+	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+	            PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT;
+	if (!d->attach)
+		opts |= PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
+	if (ptrace(PTRACE_SEIZE, tid, 0, (void *)opts)) {
+		int e = errno;
+		snprintf(err, errlen, "ptrace: attaching to %d: %s%s", tid, strerror(e),
+		         e == EPERM ? " (another user's process, a setuid program, or kernel.yama.ptrace_scope "
+		                      "forbids it)"
+		                    : "");
+		return e == ESRCH ? 0 : -1;
+	}
+	struct kp_thread *t = thread_add(&d->tr, tid, pid);
+	if (!t)
+		return -1;
+	t->known = 1;
+	t->attached = d->attach;
+	t->started = !d->attach; /* the command runs on, seized; attached threads are interrupted below */
+	if (d->attach)
+		ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+	return 0;
+}
+
+/* Every thread of pid, until no new one appears (threads created meanwhile by a seized one follow by themselves). */
+static int attach_process(struct kite_driver *d, pid_t pid, char *err, size_t errlen)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	for (int changed = 1, rounds = 0; changed && rounds < 100; rounds++) {
+		changed = 0;
+		DIR *dir = opendir(path);
+		if (!dir) {
+			snprintf(err, errlen, "ptrace: process %d: %s", pid, strerror(errno));
+			return -1;
+		}
+		struct dirent *de;
+		while ((de = readdir(dir))) {
+			pid_t tid = (pid_t)atoi(de->d_name);
+			if (tid <= 0 || kp_thread_find(&d->tr, tid))
+				continue;
+			if (seize(d, tid, pid, err, errlen)) {
+				closedir(dir);
+				return -1;
+			}
+			changed = 1;
+		}
+		closedir(dir);
+	}
+	return 0;
+}
+
+static int pt_start(struct kite_driver *d, char *err, size_t errlen)
+{
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	/* tracee stops are waited for with sigtimedwait: SIGCHLD stays pending, never lost */
+	if (sigprocmask(SIG_BLOCK, &chld, &d->old_mask) == 0)
+		d->mask_set = 1;
+	if (!d->attach) {
+		if (seize(d, d->tr.command, d->tr.command, err, errlen))
+			return -1;
+		d->tr.threads[0]->ptid = getpid();
+		return 0;
+	}
+	for (unsigned i = 0; i < d->tr.o.npids; i++)
+		if (attach_process(d, d->tr.o.pids[i], err, errlen))
+			return -1;
+	return 0;
+}
+
+static int pt_poll(struct kite_driver *d, int timeout_ms, int final, kite_sink_fn sink, void *ctx)
+{
+	struct kp_tracer *tr = &d->tr;
+	uint64_t before = tr->st.events;
+	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000ull;
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	tr->sink = sink;
+	tr->ctx = ctx;
+	for (unsigned handled = 0;;) {
+		int st;
+		pid_t pid = waitpid(-1, &st, __WALL | WNOHANG);
+		if (pid > 0) {
+			handle(d, pid, st);
+			if (tr->sink_failed)
+				return -1;
+			if ((++handled & 255) == 0 && now_ns(CLOCK_MONOTONIC) >= deadline)
+				break;
+			continue;
+		}
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0 || final) /* ECHILD: nothing left to trace */
+			break;
+		uint64_t now = now_ns(CLOCK_MONOTONIC);
+		if (now >= deadline)
+			break;
+		struct timespec ts = {(time_t)((deadline - now) / 1000000000ull), (long)((deadline - now) % 1000000000ull)};
+		if (sigtimedwait(&chld, NULL, &ts) < 0 && errno == EINTR)
+			break; /* a signal for the recorder (SIGINT, SIGTERM): let it look */
+	}
+	return (int)(tr->st.events - before);
+}
+
+/* Attach mode: every tracee is stopped once more and let go, with any signal it was about to get. */
+static void detach_all(struct kite_driver *d)
+{
+	struct kp_tracer *tr = &d->tr;
+	for (size_t i = 0; i < tr->nthreads; i++)
+		if (tr->threads[i]->held)
+			ptrace(PTRACE_DETACH, tr->threads[i]->tid, 0, 0), tr->threads[i]->exited = 2;
+		else
+			ptrace(PTRACE_INTERRUPT, tr->threads[i]->tid, 0, 0);
+	for (size_t i = 0; i < tr->nthreads;)
+		if (tr->threads[i]->exited == 2)
+			thread_remove(tr, tr->threads[i]);
+		else
+			i++;
+	uint64_t end = now_ns(CLOCK_MONOTONIC) + DETACH_WAIT_NS;
+	while (tr->nthreads && now_ns(CLOCK_MONOTONIC) < end) {
+		int st;
+		pid_t pid = waitpid(-1, &st, __WALL | WNOHANG);
+		if (pid < 0 && errno != EINTR)
+			break;
+		if (pid <= 0) {
+			struct timespec ts = {0, 10000000};
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		struct kp_thread *t = kp_thread_find(tr, pid);
+		if (WIFSTOPPED(st)) {
+			int sig = WSTOPSIG(st), event = st >> 16;
+			int pass = event == 0 && sig != (SIGTRAP | 0x80) ? sig : 0;
+			ptrace(PTRACE_DETACH, pid, 0, (void *)(intptr_t)pass);
+		}
+		if (t)
+			thread_remove(tr, t);
+	}
+}
+
+static void pt_stop(struct kite_driver *d)
+{
+	d->tr.stopped = 1;
+	if (d->attach)
+		detach_all(d);
+	/* command mode: the tree still runs under the tracer; poll serves it, unrecorded, until it exits */
+}
+
+/* Command mode: the command and its whole tree have exited; attach mode: every traced process has. */
+static int pt_command_exited(struct kite_driver *d, int *wstatus)
+{
+	if ((!d->attach && !d->tr.command_done) || d->tr.nthreads)
+		return 0;
+	*wstatus = d->tr.command_status;
+	return 1;
+}
+
+static void pt_stats(struct kite_driver *d, struct kite_driver_stats *st)
+{
+	*st = d->tr.st;
+}
+
+static void pt_close(struct kite_driver *d)
+{
+	if (!d)
+		return;
+	struct kp_tracer *tr = &d->tr;
+	if (d->attach && tr->nthreads)
+		detach_all(d);
+	while (tr->nthreads) { /* attach mode: what would not stop in time is left alone.  Command mode: they cannot run without their tracer (see finish_traced_command) */
+		if (!d->attach)
+			kill(tr->threads[0]->tid, SIGKILL);
+		thread_remove(tr, tr->threads[0]);
+	}
+	for (size_t i = 0; i < tr->nprocs; i++)
+		if (tr->procs[i].pidfd >= 0)
+			close(tr->procs[i].pidfd);
+	if (d->mask_set)
+		sigprocmask(SIG_SETMASK, &d->old_mask, NULL);
+	free(tr->threads);
+	free(tr->procs);
+	free(tr->rec);
+	free(tr->val);
+	free(d);
+}
+
+const struct kite_driver_ops kite_driver_ptrace = {
+        .name = "ptrace",
+        .open = pt_open,
+        .start = pt_start,
+        .poll = pt_poll,
+        .stop = pt_stop,
+        .stats = pt_stats,
+        .close = pt_close,
+        .command_exited = pt_command_exited,
+};
