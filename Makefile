@@ -105,6 +105,13 @@ $(O)/tests/kt-workload: tests/e2e/workload.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -pthread
 
+$(O)/tests/kt-ptrace-cases: tests/e2e/ptrace_cases.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -pthread
+
+# test_ptrace runs test_ebpf's checks on a ptrace recording (it includes test_ebpf.c)
+$(O)/tests/test_ptrace: tests/unit/test_ebpf.c drivers/spec.c drivers/spec.h
+
 $(O)/tests/kt-state-scenarios: tests/e2e/state_scenarios.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -pthread
@@ -155,7 +162,8 @@ check-deps:
 
 # The test suite: unit tests (cmocka), then the command-level tests.
 test: check-deps
-	$(MAKE) all $(TEST_BIN) $(O)/tests/kt-workload $(O)/tests/kt-state-scenarios O=$(O) BIN=$(BIN) SAN=$(SAN)
+	$(MAKE) all $(TEST_BIN) $(O)/tests/kt-workload $(O)/tests/kt-state-scenarios $(O)/tests/kt-ptrace-cases \
+	    O=$(O) BIN=$(BIN) SAN=$(SAN)
 	sh tests/run.sh $(O) $(BIN)
 
 FUZZ_SECONDS ?= 60

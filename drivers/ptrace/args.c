@@ -380,6 +380,8 @@ static uint32_t special(struct kp_event *ev, const struct kb_param *p, uint8_t *
 		case KB_CLONE_ARG0: return put_int(out, a[0], p->width);
 		case KB_CLONE_ARGS_STRUCT: {
 			uint64_t flags = 0; /* clone_args.flags is its first field */
+			if (ret == 0 && ev->t->flags_known) /* the child's side: as its creator passed them */
+				return put_int(out, ev->t->clone_flags, p->width);
 			kp_read_mem(tid, a[0], &flags, 8);
 			return put_int(out, flags, p->width);
 		}

@@ -16,9 +16,11 @@ struct kp_thread {
 	uint8_t in_sys;    /* a recorded syscall is under way: its exit stop is wanted */
 	uint8_t started;   /* its first stop was seen (new children start with one) */
 	uint8_t known;     /* its creator's clone event was seen (ptid is right) */
-	uint8_t held;      /* a new child held at its first stop until its creator's event */
+	uint8_t held;      /* a new task stopped before its creator's event: resumed after it */
 	uint8_t exited;    /* procexit emitted */
 	uint8_t attached;  /* attach mode: seized by the recorder (not a new child) */
+	uint8_t flags_known; /* clone_flags: read from its creator, stopped at its clone event */
+	uint64_t clone_flags;
 	int nr;            /* the syscall under way */
 	uint64_t args[6];
 	uint32_t entry_len; /* the argument captured at entry (path, sockaddr) */

@@ -269,8 +269,11 @@ uint32_t kp_process_param(struct kp_event *ev, const struct kb_param *p, uint8_t
 	case KB_SP_TID: return put_int(out, (uint64_t)ev->t->tid, 8);
 	case KB_SP_PID: return put_int(out, (uint64_t)pid, 8);
 	case KB_SP_PTID: {
+		/* the real parent now: /proc names its process; the creating thread is known from its event */
+		pid_t pt = kp_ppid_of(pid);
 		struct kp_thread *parent = ev->t->ptid ? kp_thread_find(ev->tr, ev->t->ptid) : NULL;
-		pid_t pt = parent && !parent->exited ? ev->t->ptid : kp_ppid_of(pid);
+		if (parent && !parent->exited && parent->pid == pt)
+			pt = parent->tid;
 		return put_int(out, (uint64_t)pt, 8);
 	}
 	case KB_SP_CWD:

@@ -8,7 +8,6 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
-#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -210,23 +209,13 @@ static void on_syscall_stop(struct kite_driver *d, struct kp_thread *t)
 
 /* ---- new tasks ---- */
 
-/* The child's side of clone/fork/vfork (it returns 0), from its registers: a copy of its creator's. */
-static void emit_child(struct kp_tracer *tr, struct kp_thread *c)
-{
-#if defined(__x86_64__)
-	struct user_regs_struct r;
-	if (ptrace(PTRACE_GETREGS, c->tid, 0, &r))
-		return;
-	int nr = (int)r.orig_rax;
-	uint64_t args[6] = {r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9};
-	if (nr >= 0 && nr < KB_MAX_SYSCALLS)
-		emit(tr, c, &tr->specs[nr], nr, args, 0, 0);
-#else
-	(void)tr, (void)c; /* the creator's registers are not at hand here */
-#endif
-}
-
-/* A clone/fork/vfork event of thread t: the new task joins, with its creator known. */
+/*
+ * A clone/fork/vfork event of thread t (stopped in the call): the new task
+ * joins, and its side of the call (it returns 0) is recorded now, from its
+ * creator's arguments: the child may be killed before it ever runs (a
+ * multithreaded exec), and clone3's flags may be gone from the creator's
+ * stack by the time it does.
+ */
 static void on_new_task(struct kite_driver *d, struct kp_thread *t)
 {
 	struct kp_tracer *tr = &d->tr;
@@ -234,15 +223,10 @@ static void on_new_task(struct kite_driver *d, struct kp_thread *t)
 	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
 	pid_t tid = (pid_t)msg;
 	uint64_t flags = 0;
-#if defined(__x86_64__)
-	struct user_regs_struct r;
-	if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0) {
-		if ((long)r.orig_rax == SYS_clone)
-			flags = r.rdi;
-		else if ((long)r.orig_rax == SYS_clone3)
-			kp_read_mem(t->tid, r.rdi, &flags, 8);
-	}
-#endif
+	if (t->in_sys && t->nr == SYS_clone)
+		flags = t->args[0];
+	else if (t->in_sys && t->nr == SYS_clone3)
+		kp_read_mem(t->tid, t->args[0], &flags, 8);
 	pid_t ptid = t->tid;
 	if (flags & (CLONE_THREAD_BIT | CLONE_PARENT_BIT))
 		ptid = t->ptid ? t->ptid : kp_ppid_of(t->pid);
@@ -252,9 +236,13 @@ static void on_new_task(struct kite_driver *d, struct kp_thread *t)
 	c->pid = (flags & CLONE_THREAD_BIT) ? t->pid : tid;
 	c->ptid = ptid;
 	c->known = 1;
-	if (c->held) { /* it stopped first: it waited for this */
+	/* clone3's flags live in the creator's memory (often its stack): read them while it is stopped */
+	c->clone_flags = flags;
+	c->flags_known = 1;
+	if (t->in_sys)
+		emit(tr, c, &tr->specs[t->nr], t->nr, t->args, 0, 0);
+	if (c->held) { /* it stopped first and waited for this: its own events come after */
 		c->held = 0;
-		emit_child(tr, c);
 		resume(d, c, 0);
 	}
 }
@@ -330,16 +318,11 @@ static void handle(struct kite_driver *d, pid_t pid, int st)
 			ptrace(PTRACE_LISTEN, pid, 0, 0);
 			return;
 		}
-		if (!t->started) {
-			t->started = 1;
-			if (!t->attached) {
-				if (!t->known) { /* hold it until its creator's event says who that is */
-					t->held = 1;
-					return;
-				}
-				emit_child(tr, t);
-			}
+		if (!t->started && !t->known) { /* before its creator's event: wait for it */
+			t->started = t->held = 1;
+			return;
 		}
+		t->started = 1; /* a new task's first stop, or our PTRACE_INTERRUPT */
 		break;
 	case PTRACE_EVENT_CLONE:
 	case PTRACE_EVENT_FORK:
@@ -517,7 +500,7 @@ static void detach_all(struct kite_driver *d)
 {
 	struct kp_tracer *tr = &d->tr;
 	for (size_t i = 0; i < tr->nthreads; i++)
-		if (tr->threads[i]->held)
+		if (tr->threads[i]->held) /* already stopped, at its first stop */
 			ptrace(PTRACE_DETACH, tr->threads[i]->tid, 0, 0), tr->threads[i]->exited = 2;
 		else
 			ptrace(PTRACE_INTERRUPT, tr->threads[i]->tid, 0, 0);
