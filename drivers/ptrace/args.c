@@ -122,11 +122,19 @@ static int borrow_fd(struct kp_event *ev, int fd)
 	return (int)syscall(SYS_pidfd_getfd, p->pidfd, fd, 0);
 }
 
+/* What the tracee's fd is (dev and ino of one event: looked up once). */
 static int fd_stat(struct kp_event *ev, long fd, struct stat *st)
 {
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/fd/%ld", ev->t->tid, fd);
-	return fd < 0 ? -1 : stat(path, st);
+	if (fd < 0)
+		return -1;
+	if (ev->fd_stat_of != fd) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%ld", ev->t->tid, fd);
+		ev->fd_stat_ok = stat(path, &ev->fd_st) == 0;
+		ev->fd_stat_of = fd;
+	}
+	*st = ev->fd_st;
+	return ev->fd_stat_ok ? 0 : -1;
 }
 
 /* Both ends of the socket behind fd, as the eBPF driver writes them (local end first unless remote_first). */

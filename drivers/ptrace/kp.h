@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "driver.h"
@@ -52,6 +53,10 @@ struct kp_tracer {
 	void *ctx;
 	int sink_failed;
 	struct kite_driver_stats st;
+	uint64_t host_init_start; /* start time of pid 1, once looked up */
+	uint64_t own_pidns;       /* the recorder's pid namespace (inode), 0 until looked up */
+	int own_pidns_level0;     /* ... and it is the initial one (its NSpid has one entry) */
+	int no_swap;              /* the host has no swap space */
 };
 
 /* What one record is about. */
@@ -66,6 +71,12 @@ struct kp_event {
 	/* /proc files read once per event, on first use */
 	char *stat, *status;
 	char stat_buf[1024], status_buf[4096];
+	ssize_t cmdline_len; /* -1 until read */
+	int same_ns;         /* in the recorder's pid namespace; -1 until looked at */
+	long fd_stat_of;     /* stat of the fd (dev, ino), -1: none yet */
+	int fd_stat_ok, exe_stat_done, exe_stat_ok, task_stat_done, task_stat_ok;
+	struct stat fd_st, exe_st, task_st;
+	char cmdline[2 * KB_STR_MAX];
 };
 
 /* args.c: one parameter's bytes into out (KB_HALF bytes); returns its length. */

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <linux/capability.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kp.h"
@@ -19,8 +21,12 @@ static ssize_t read_file(const char *path, void *buf, size_t cap)
 		return -1;
 	size_t n = 0;
 	ssize_t r;
-	while (n < cap && (r = read(fd, (char *)buf + n, cap - n)) > 0)
+	/* a short read is the end of a /proc file: no second read to learn it */
+	while (n < cap && (r = read(fd, (char *)buf + n, cap - n)) > 0) {
 		n += (size_t)r;
+		if ((size_t)r < 2048 && n < cap)
+			break;
+	}
 	close(fd);
 	return (ssize_t)n;
 }
@@ -33,6 +39,14 @@ static char *read_text(const char *path, char *buf, size_t cap)
 		return NULL;
 	buf[n] = '\0';
 	return buf;
+}
+
+/* Without swap space, no process has any swapped out (vm_swap 0 without reading status). */
+static int host_has_no_swap(void)
+{
+	char buf[8192];
+	const char *p = read_text("/proc/meminfo", buf, sizeof(buf)) ? strstr(buf, "SwapTotal:") : NULL;
+	return p && strtoull(p + 10, NULL, 10) == 0;
 }
 
 static const char *task_stat(struct kp_event *ev)
@@ -118,12 +132,66 @@ static uint32_t put_int(uint8_t *out, uint64_t v, uint32_t width)
 	return width;
 }
 
+/*
+ * /proc/PID/status is the costly file to render: the values it alone has
+ * are taken elsewhere where possible (stat, capget, the pid namespace's
+ * inode), and it is read only when needed.
+ */
+static void tracer_facts(struct kp_tracer *tr)
+{
+	struct stat st;
+	char buf[4096];
+	int ok;
+	if (tr->own_pidns)
+		return;
+	tr->own_pidns = stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 1;
+	tr->no_swap = host_has_no_swap();
+	const char *ns = read_text("/proc/self/status", buf, sizeof(buf)) ? status_line(buf, "NSpid:") : NULL;
+	tr->own_pidns_level0 = ns && status_last(buf, "NSpid:", &ok) == (uint64_t)getpid();
+}
+
+/* Is the task in the recorder's pid namespace (then its ids there are the ones /proc shows)? */
+static int same_pid_ns(struct kp_event *ev)
+{
+	char path[64];
+	struct stat st;
+	tracer_facts(ev->tr);
+	if (ev->same_ns < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", ev->t->tid);
+		ev->same_ns = stat(path, &st) == 0 && (uint64_t)st.st_ino == ev->tr->own_pidns;
+	}
+	return ev->same_ns;
+}
+
+static int caps_of(pid_t tid, uint64_t out[3]) /* inheritable, permitted, effective */
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, tid};
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	out[0] = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+	out[1] = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	out[2] = d[0].effective | (uint64_t)d[1].effective << 32;
+	return 0;
+}
+
 /* argv[0] (exe), what follows it (args), or the environment, as the eBPF driver cuts them. */
 static uint32_t put_mm(struct kp_event *ev, const char *file, int what, uint8_t *out)
 {
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/%s", ev->t->pid, file);
-	ssize_t n = read_file(path, out, KB_STR_MAX * 2);
+	ssize_t n;
+	if (what < 2) { /* exe and args: the command line, read once per event */
+		if (ev->cmdline_len < 0) {
+			snprintf(path, sizeof(path), "/proc/%d/%s", ev->t->pid, file);
+			ev->cmdline_len = read_file(path, ev->cmdline, sizeof(ev->cmdline));
+		}
+		n = ev->cmdline_len;
+		if (n > 0)
+			memcpy(out, ev->cmdline, (size_t)n);
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/%s", ev->t->pid, file);
+		n = read_file(path, out, KB_STR_MAX * 2);
+	}
 	if (n <= 0)
 		return 0;
 	size_t first = strnlen((char *)out, (size_t)n);
@@ -229,12 +297,28 @@ static uint32_t exe_flags(struct kp_event *ev)
 	return flags;
 }
 
+static uint64_t start_time_of(struct kp_event *ev, pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (!read_text(path, buf, sizeof(buf)))
+		return 0;
+	uint64_t ticks = stat_field(buf, 22);
+	long hz = sysconf(_SC_CLK_TCK);
+	return ev->tr->o.boot_ns + ticks * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
+}
+
 /* The start time of the init of the task's pid namespace (the host's: pid 1), epoch ns. */
 static uint64_t pidns_init_start(struct kp_event *ev)
 {
-	char path[64], buf[1024];
+	char path[64];
 	pid_t cur = ev->t->pid;
 	int ok;
+	if (same_pid_ns(ev) && ev->tr->own_pidns_level0) { /* the host's namespace: pid 1, looked up once */
+		if (!ev->tr->host_init_start)
+			ev->tr->host_init_start = start_time_of(ev, 1);
+		return ev->tr->host_init_start;
+	}
 	/* walk up to the first process whose innermost pid is 1 */
 	for (int i = 0; i < 128 && cur > 1; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/status", cur);
@@ -248,12 +332,7 @@ static uint64_t pidns_init_start(struct kp_event *ev)
 			break;
 		cur = pp;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/stat", cur > 0 ? cur : 1);
-	if (!read_text(path, buf, sizeof(buf)))
-		return 0;
-	uint64_t ticks = stat_field(buf, 22);
-	long hz = sysconf(_SC_CLK_TCK);
-	return ev->tr->o.boot_ns + ticks * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
+	return start_time_of(ev, cur > 0 ? cur : 1);
 }
 
 uint32_t kp_process_param(struct kp_event *ev, const struct kb_param *p, uint8_t *out)
@@ -270,7 +349,7 @@ uint32_t kp_process_param(struct kp_event *ev, const struct kb_param *p, uint8_t
 	case KB_SP_PID: return put_int(out, (uint64_t)pid, 8);
 	case KB_SP_PTID: {
 		/* the real parent now: /proc names its process; the creating thread is known from its event */
-		pid_t pt = kp_ppid_of(pid);
+		pid_t pt = (pid_t)stat_field(task_stat(ev), 4);
 		struct kp_thread *parent = ev->t->ptid ? kp_thread_find(ev->tr, ev->t->ptid) : NULL;
 		if (parent && !parent->exited && parent->pid == pt)
 			pt = parent->tid;
@@ -291,28 +370,37 @@ uint32_t kp_process_param(struct kp_event *ev, const struct kb_param *p, uint8_t
 	case KB_SP_PGFT_MAJ: return put_int(out, stat_field(task_stat(ev), 12), p->width);
 	case KB_SP_PGFT_MIN: return put_int(out, stat_field(task_stat(ev), 10), p->width);
 	case KB_SP_TTY: return put_int(out, stat_field(task_stat(ev), 7), p->width);
-	case KB_SP_VM_SIZE:
+	case KB_SP_VM_SIZE: /* KiB, as status's VmSize and VmRSS; stat has bytes and pages */
+		return task_stat(ev) ? put_int(out, stat_field(task_stat(ev), 23) / 1024, p->width) : 0;
 	case KB_SP_VM_RSS:
+		return task_stat(ev) ? put_int(out, stat_field(task_stat(ev), 24) * ((uint64_t)getpagesize() / 1024), p->width) : 0;
 	case KB_SP_VM_SWAP:
+		tracer_facts(ev->tr);
+		if (ev->tr->no_swap)
+			return put_int(out, 0, p->width);
 		v = status_u(task_status(ev),
 		             p->special == KB_SP_VM_SIZE  ? "VmSize:"
 		             : p->special == KB_SP_VM_RSS ? "VmRSS:"
 		                                          : "VmSwap:",
 		             0, 10, &ok);
 		return ok ? put_int(out, v, p->width) : 0;
-	case KB_SP_COMM: {
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, ev->t->tid);
-		ssize_t n = read_file(path, out, 16);
-		if (n > 0 && out[n - 1] == '\n')
-			n--;
-		return n > 0 ? (uint32_t)n : 0;
+	case KB_SP_COMM: { /* stat's field 2, between the first '(' and the last ')' */
+		const char *st = task_stat(ev), *a = st ? strchr(st, '(') : NULL, *b = st ? strrchr(st, ')') : NULL;
+		if (!a || !b || b <= a || b - a - 1 > 16)
+			return 0;
+		memcpy(out, a + 1, (size_t)(b - a - 1));
+		return (uint32_t)(b - a - 1);
 	}
 	case KB_SP_CGROUPS: return put_cgroups(ev, out);
 	case KB_SP_PGID:
+		if (same_pid_ns(ev) && ev->tr->own_pidns_level0)
+			return put_int(out, stat_field(task_stat(ev), 5), 8);
 		v = status_last(task_status(ev), "NSpgid:", &ok);
 		return put_int(out, ok ? v : stat_field(task_stat(ev), 5), 8);
 	case KB_SP_VTID:
 	case KB_SP_VPID:
+		if (same_pid_ns(ev) && ev->tr->own_pidns_level0)
+			return put_int(out, (uint64_t)(p->special == KB_SP_VTID ? ev->t->tid : pid), 8);
 		v = status_last(task_status(ev), p->special == KB_SP_VTID ? "NSpid:" : "NStgid:", &ok);
 		return put_int(out, ok ? v : (uint64_t)(p->special == KB_SP_VTID ? ev->t->tid : pid), 8);
 	case KB_SP_LOGINUID: {
@@ -325,19 +413,22 @@ uint32_t kp_process_param(struct kp_event *ev, const struct kb_param *p, uint8_t
 	case KB_SP_EXE_FLAGS: return put_int(out, exe_flags(ev), p->width);
 	case KB_SP_CAP_INH:
 	case KB_SP_CAP_PRM:
-	case KB_SP_CAP_EFF:
-		v = status_u(task_status(ev),
-		             p->special == KB_SP_CAP_INH   ? "CapInh:"
-		             : p->special == KB_SP_CAP_PRM ? "CapPrm:"
-		                                           : "CapEff:",
-		             0, 16, &ok);
-		return ok ? put_int(out, v, 8) : 0;
+	case KB_SP_CAP_EFF: {
+		uint64_t caps[3];
+		if (caps_of(ev->t->tid, caps))
+			return 0;
+		return put_int(out, caps[p->special - KB_SP_CAP_INH], 8);
+	}
 	case KB_SP_EXE_INO:
 	case KB_SP_EXE_CTIME:
 	case KB_SP_EXE_MTIME: {
-		struct stat st;
-		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-		if (stat(path, &st))
+		if (!ev->exe_stat_done) {
+			snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+			ev->exe_stat_ok = stat(path, &ev->exe_st) == 0;
+			ev->exe_stat_done = 1;
+		}
+		struct stat st = ev->exe_st;
+		if (!ev->exe_stat_ok)
 			return 0;
 		if (p->special == KB_SP_EXE_INO)
 			return put_int(out, st.st_ino, 8);
@@ -345,9 +436,20 @@ uint32_t kp_process_param(struct kp_event *ev, const struct kb_param *p, uint8_t
 		return put_int(out, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec, 8);
 	}
 	case KB_SP_UID:
-	case KB_SP_GID:
+	case KB_SP_GID: {
+		/* the owner of /proc/PID/task/TID is the effective uid and gid, unless the task is not
+		 * dumpable (then root): only that case needs status */
+		if (!ev->task_stat_done) {
+			snprintf(path, sizeof(path), "/proc/%d/task/%d", pid, ev->t->tid);
+			ev->task_stat_ok = stat(path, &ev->task_st) == 0;
+			ev->task_stat_done = 1;
+		}
+		struct stat st = ev->task_st;
+		if (ev->task_stat_ok && (st.st_uid != 0 || st.st_gid != 0))
+			return put_int(out, p->special == KB_SP_UID ? st.st_uid : st.st_gid, 4);
 		v = status_u(task_status(ev), p->special == KB_SP_UID ? "Uid:" : "Gid:", 1, 10, &ok);
 		return ok ? put_int(out, v, 4) : 0;
+	}
 	case KB_SP_PIDNS_START: return put_int(out, pidns_init_start(ev), p->width);
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,10 +22,18 @@
 
 struct kite_driver {
 	struct kp_tracer tr;
-	int attach;      /* attach mode: the processes of opts.pids */
-	sigset_t old_mask;
-	int mask_set;
+	int attach; /* attach mode: the processes of opts.pids */
+	struct sigaction old_alarm;
+	struct itimerval old_timer;
+	int timer_set;
 };
+
+#define TICK_US 100000 /* SIGALRM every 100 ms interrupts the blocking wait: the recorder gets control back */
+
+static void on_tick(int sig)
+{
+	(void)sig;
+}
 
 static uint64_t now_ns(clockid_t c)
 {
@@ -111,8 +120,14 @@ static void emit(struct kp_tracer *tr, struct kp_thread *t, const struct kb_spec
 {
 	if (!spec->event || tr->stopped || tr->sink_failed)
 		return;
-	struct kp_event ev = {
-	        .tr = tr, .t = t, .spec = spec, .nr = nr, .args = args, .ret = ret, .exit_status = exit_status};
+	static struct kp_event ev; /* one at a time; its buffers are large */
+	ev.tr = tr, ev.t = t, ev.spec = spec, ev.nr = nr, ev.args = args, ev.ret = ret;
+	ev.exit_status = exit_status;
+	ev.stat = ev.status = NULL;
+	ev.cmdline_len = -1;
+	ev.same_ns = -1;
+	ev.fd_stat_of = -1;
+	ev.exe_stat_done = ev.task_stat_done = 0;
 	struct kite_evt_builder b;
 	uint64_t ts = now_ns(CLOCK_BOOTTIME) + tr->o.boot_ns; /* the eBPF driver's clock */
 	kite_evt_begin(&b, tr->rec, spec->event, spec->nparams, ts, (uint32_t)t->tid, (uint32_t)t->pid, 0);
@@ -442,12 +457,17 @@ static int attach_process(struct kite_driver *d, pid_t pid, char *err, size_t er
 
 static int pt_start(struct kite_driver *d, char *err, size_t errlen)
 {
-	sigset_t chld;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	/* tracee stops are waited for with sigtimedwait: SIGCHLD stays pending, never lost */
-	if (sigprocmask(SIG_BLOCK, &chld, &d->old_mask) == 0)
-		d->mask_set = 1;
+	/*
+	 * One blocking waitpid per tracee stop, nothing else: a periodic SIGALRM
+	 * (no SA_RESTART) interrupts it so poll returns in time.
+	 */
+	struct sigaction sa = {.sa_handler = on_tick};
+	struct itimerval tv = {{0, TICK_US}, {0, TICK_US}};
+	if (sigaction(SIGALRM, &sa, &d->old_alarm) || setitimer(ITIMER_REAL, &tv, &d->old_timer)) {
+		snprintf(err, errlen, "ptrace: setting up the wait timer: %s", strerror(errno));
+		return -1;
+	}
+	d->timer_set = 1;
 	if (!d->attach) {
 		if (seize(d, d->tr.command, d->tr.command, err, errlen))
 			return -1;
@@ -465,14 +485,11 @@ static int pt_poll(struct kite_driver *d, int timeout_ms, int final, kite_sink_f
 	struct kp_tracer *tr = &d->tr;
 	uint64_t before = tr->st.events;
 	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000ull;
-	sigset_t chld;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
 	tr->sink = sink;
 	tr->ctx = ctx;
 	for (unsigned handled = 0;;) {
 		int st;
-		pid_t pid = waitpid(-1, &st, __WALL | WNOHANG);
+		pid_t pid = waitpid(-1, &st, __WALL | (final || timeout_ms <= 0 ? WNOHANG : 0));
 		if (pid > 0) {
 			handle(d, pid, st);
 			if (tr->sink_failed)
@@ -481,16 +498,9 @@ static int pt_poll(struct kite_driver *d, int timeout_ms, int final, kite_sink_f
 				break;
 			continue;
 		}
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid < 0 || final) /* ECHILD: nothing left to trace */
-			break;
-		uint64_t now = now_ns(CLOCK_MONOTONIC);
-		if (now >= deadline)
-			break;
-		struct timespec ts = {(time_t)((deadline - now) / 1000000000ull), (long)((deadline - now) % 1000000000ull)};
-		if (sigtimedwait(&chld, NULL, &ts) < 0 && errno == EINTR)
-			break; /* a signal for the recorder (SIGINT, SIGTERM): let it look */
+		/* nothing ready (final), ECHILD (nothing left to trace), or EINTR: the tick or a
+		 * signal for the recorder (SIGINT, SIGTERM), which it should look at now */
+		break;
 	}
 	return (int)(tr->st.events - before);
 }
@@ -568,8 +578,10 @@ static void pt_close(struct kite_driver *d)
 	for (size_t i = 0; i < tr->nprocs; i++)
 		if (tr->procs[i].pidfd >= 0)
 			close(tr->procs[i].pidfd);
-	if (d->mask_set)
-		sigprocmask(SIG_SETMASK, &d->old_mask, NULL);
+	if (d->timer_set) {
+		setitimer(ITIMER_REAL, &d->old_timer, NULL);
+		sigaction(SIGALRM, &d->old_alarm, NULL);
+	}
 	free(tr->threads);
 	free(tr->procs);
 	free(tr->rec);
