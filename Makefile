@@ -184,6 +184,7 @@ bench: all $(O)/bench/format $(O)/bench/replay $(O)/tests/kt-synth $(O)/bench/ru
 	$(O)/bench/replay
 	$(O)/bench/rules
 	sh bench/record.sh $(O) $(BIN)
+	sh bench/ptrace.sh $(O) $(BIN)
 	sh bench/scap.sh $(O) $(BIN)
 
 format:
