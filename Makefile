@@ -189,7 +189,8 @@ bench: all $(O)/bench/format $(O)/bench/replay $(O)/tests/kt-synth $(O)/bench/ru
 
 format:
 	clang-format -i $(FORMAT_SRC) $(wildcard format/*.h) $(KITE_SRC) $(wildcard replay/*.h) \
-	    $(RECORD_SRC) $(TEST_SRC) tests/unit/*.h tests/unit/testlib.c $(wildcard fuzz/*.c bench/*.c bench/*.h tests/e2e/*.c)
+	    $(RECORD_SRC) $(TEST_SRC) tests/unit/*.h tests/unit/testlib.c $(wildcard fuzz/*.c bench/*.c bench/*.h tests/e2e/*.c) \
+	    $(wildcard drivers/*.c drivers/*.h drivers/ptrace/*.c drivers/ptrace/*.h)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/kite $(DESTDIR)$(PREFIX)/share/kite

@@ -237,7 +237,8 @@ static void finish_traced_command(struct recorder *r)
 	if (stop_signal)
 		kill(r->child, stop_signal);
 	else
-		fprintf(stderr, "kite-record: recording stopped; waiting for %s to finish\n", r->o.command[0]);
+		fprintf(stderr, "kite-record: recording stopped; waiting for %s to finish\n",
+		        r->o.command[0]);
 	int st;
 	while (nsignals == seen && !r->ops->command_exited(r->drv, &st))
 		if (r->ops->poll(r->drv, 100, 0, discard, NULL) < 0)
@@ -259,8 +260,13 @@ static struct kite_driver *open_driver(struct recorder *r, struct kite_driver_op
 	if (!want_ptrace) {
 		r->ops = &kite_driver_ebpf;
 		struct kite_driver *d = r->ops->open(dopts, err, errlen);
-		if (d || strcmp(r->o.driver, "auto") || !r->o.command)
+		if (d || strcmp(r->o.driver, "auto"))
 			return d;
+		if (!r->o.command) { /* attaching with ptrace is slower: only when asked for */
+			size_t n = strlen(err);
+			snprintf(err + n, errlen - n, " (--driver ptrace -p PID attaches without privileges)");
+			return NULL;
+		}
 		fprintf(stderr, "kite-record: eBPF unavailable (%s); using the ptrace driver\n", err);
 	}
 	r->ops = &kite_driver_ptrace;

@@ -176,9 +176,11 @@ static uint32_t tuple(struct kp_event *ev, long fd, int remote_first, uint8_t *o
 			n = 17;
 			struct sockaddr_un *a = (struct sockaddr_un *)&l, *b = (struct sockaddr_un *)&r;
 			if (ll > offsetof(struct sockaddr_un, sun_path))
-				n += unix_path((uint8_t *)a->sun_path, ll - offsetof(struct sockaddr_un, sun_path), out + n);
+				n += unix_path((uint8_t *)a->sun_path,
+				               ll - offsetof(struct sockaddr_un, sun_path), out + n);
 			else if (rl > offsetof(struct sockaddr_un, sun_path))
-				n += unix_path((uint8_t *)b->sun_path, rl - offsetof(struct sockaddr_un, sun_path), out + n);
+				n += unix_path((uint8_t *)b->sun_path,
+				               rl - offsetof(struct sockaddr_un, sun_path), out + n);
 		}
 	}
 	close(s);
@@ -296,7 +298,9 @@ static uint32_t special(struct kp_event *ev, const struct kb_param *p, uint8_t *
 	case KB_SP_HOW_RESOLVE: {
 		uint64_t how[3] = {0};
 		kp_read_mem(tid, a[2], how, sizeof(how));
-		uint64_t v = p->special == KB_SP_HOW_FLAGS ? how[0] : p->special == KB_SP_HOW_MODE ? how[1] : how[2];
+		uint64_t v = p->special == KB_SP_HOW_FLAGS  ? how[0]
+		             : p->special == KB_SP_HOW_MODE ? how[1]
+		                                            : how[2];
 		return put_int(out, v, p->width);
 	}
 	case KB_SP_EXIT_STATUS:
@@ -305,8 +309,8 @@ static uint32_t special(struct kp_event *ev, const struct kb_param *p, uint8_t *
 	case KB_SP_EXIT_CORE: {
 		int code = ev->exit_status;
 		uint64_t v = p->special == KB_SP_EXIT_STATUS ? (uint64_t)(int64_t)code
-		           : p->special == KB_SP_EXIT_RET    ? (uint64_t)((code >> 8) & 0xff)
-		           : p->special == KB_SP_EXIT_SIG    ? (uint64_t)(code & 0x7f)
+		             : p->special == KB_SP_EXIT_RET  ? (uint64_t)((code >> 8) & 0xff)
+		             : p->special == KB_SP_EXIT_SIG  ? (uint64_t)(code & 0x7f)
 		                                             : (uint64_t)((code & 0x80) != 0);
 		return put_int(out, v, p->width);
 	}
@@ -366,9 +370,9 @@ static uint32_t special(struct kp_event *ev, const struct kb_param *p, uint8_t *
 		if (s < 0)
 			return 0;
 		uint32_t len = ok ? ti.tcpi_unacked : 0, max = ok ? ti.tcpi_sacked : 0;
-		uint32_t v = p->special == KB_SP_QUEUE_LEN ? len
-		           : p->special == KB_SP_QUEUE_MAX ? max
-		                                           : (max ? len * 100 / max : 0);
+		uint32_t v = p->special == KB_SP_QUEUE_LEN   ? len
+		             : p->special == KB_SP_QUEUE_MAX ? max
+		                                             : (max ? len * 100 / max : 0);
 		return put_int(out, v, p->width);
 	}
 	case KB_SP_URING_PARAM: {
@@ -378,16 +382,13 @@ static uint32_t special(struct kp_event *ev, const struct kb_param *p, uint8_t *
 		return put_int(out, params[p->arg], p->width);
 	}
 	case KB_SP_PAIR_SOURCE:
-	case KB_SP_PAIR_PEER:
-		return 0; /* kernel socket addresses: not visible to user space */
-	case KB_SP_RAW_ARGS:
-		memcpy(out, a, 48);
-		return 48;
+	case KB_SP_PAIR_PEER: return 0; /* kernel socket addresses: not visible to user space */
+	case KB_SP_RAW_ARGS: memcpy(out, a, 48); return 48;
 	case KB_SP_CLONE_FLAGS:
 		switch (p->arg) {
 		case KB_CLONE_ARG0: return put_int(out, a[0], p->width);
 		case KB_CLONE_ARGS_STRUCT: {
-			uint64_t flags = 0; /* clone_args.flags is its first field */
+			uint64_t flags = 0;                 /* clone_args.flags is its first field */
 			if (ret == 0 && ev->t->flags_known) /* the child's side: as its creator passed them */
 				return put_int(out, ev->t->clone_flags, p->width);
 			kp_read_mem(tid, a[0], &flags, 8);
@@ -413,7 +414,8 @@ uint32_t kp_fill_param(struct kp_event *ev, const struct kb_param *p, uint8_t *o
 	case KB_OP_USTR:
 		if (p->special == KB_SP_ENTRY)
 			return special(ev, p, out);
-		return kp_read_str(ev->t->tid, p->arg == KB_ARG_RET ? (uint64_t)ev->ret : a[p->arg], out, KB_STR_MAX);
+		return kp_read_str(ev->t->tid, p->arg == KB_ARG_RET ? (uint64_t)ev->ret : a[p->arg], out,
+		                   KB_STR_MAX);
 	case KB_OP_USOCKADDR:
 		if (p->special == KB_SP_ENTRY)
 			return special(ev, p, out);

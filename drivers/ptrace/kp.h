@@ -12,17 +12,17 @@
 
 /* One traced thread. */
 struct kp_thread {
-	pid_t tid, pid;    /* pid: its thread group */
-	pid_t ptid;        /* the thread that created it (real parent), 0 if not seen */
-	uint8_t in_sys;    /* a recorded syscall is under way: its exit stop is wanted */
-	uint8_t started;   /* its first stop was seen (new children start with one) */
-	uint8_t known;     /* its creator's clone event was seen (ptid is right) */
-	uint8_t held;      /* a new task stopped before its creator's event: resumed after it */
-	uint8_t exited;    /* procexit emitted */
-	uint8_t attached;  /* attach mode: seized by the recorder (not a new child) */
+	pid_t tid, pid;      /* pid: its thread group */
+	pid_t ptid;          /* the thread that created it (real parent), 0 if not seen */
+	uint8_t in_sys;      /* a recorded syscall is under way: its exit stop is wanted */
+	uint8_t started;     /* its first stop was seen (new children start with one) */
+	uint8_t known;       /* its creator's clone event was seen (ptid is right) */
+	uint8_t held;        /* a new task stopped before its creator's event: resumed after it */
+	uint8_t exited;      /* procexit emitted */
+	uint8_t attached;    /* attach mode: seized by the recorder (not a new child) */
 	uint8_t flags_known; /* clone_flags: read from its creator, stopped at its clone event */
 	uint64_t clone_flags;
-	int nr;            /* the syscall under way */
+	int nr; /* the syscall under way */
 	uint64_t args[6];
 	uint32_t entry_len; /* the argument captured at entry (path, sockaddr) */
 	int entry_ok;
@@ -32,8 +32,8 @@ struct kp_thread {
 /* One traced process (thread group). */
 struct kp_proc {
 	pid_t pid;
-	int pidfd;      /* -1 until a socket needs it */
-	int subreaper;  /* PR_SET_CHILD_SUBREAPER seen */
+	int pidfd;     /* -1 until a socket needs it */
+	int subreaper; /* PR_SET_CHILD_SUBREAPER seen */
 };
 
 struct kp_tracer {
@@ -42,7 +42,7 @@ struct kp_tracer {
 	int seccomp; /* command mode: entry stops come from the filter, untraced syscalls never stop */
 	pid_t command;
 	int command_status, command_done;
-	int stopped;   /* recording over: tracees are served without records (command mode) */
+	int stopped; /* recording over: tracees are served without records (command mode) */
 	struct kp_thread **threads;
 	size_t nthreads, cap_threads;
 	struct kp_proc *procs;

@@ -358,9 +358,7 @@ uint32_t kp_process_param(struct kp_event *ev, const struct kb_param *p, uint8_t
 	case KB_SP_CWD:
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/cwd", pid, ev->t->tid);
 		return put_link(path, out);
-	case KB_SP_EXEPATH:
-		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-		return put_link(path, out);
+	case KB_SP_EXEPATH: snprintf(path, sizeof(path), "/proc/%d/exe", pid); return put_link(path, out);
 	case KB_SP_FDLIMIT: {
 		struct rlimit rl;
 		if (prlimit(pid, RLIMIT_NOFILE, NULL, &rl))
@@ -373,7 +371,11 @@ uint32_t kp_process_param(struct kp_event *ev, const struct kb_param *p, uint8_t
 	case KB_SP_VM_SIZE: /* KiB, as status's VmSize and VmRSS; stat has bytes and pages */
 		return task_stat(ev) ? put_int(out, stat_field(task_stat(ev), 23) / 1024, p->width) : 0;
 	case KB_SP_VM_RSS:
-		return task_stat(ev) ? put_int(out, stat_field(task_stat(ev), 24) * ((uint64_t)getpagesize() / 1024), p->width) : 0;
+		return task_stat(ev)
+		               ? put_int(out,
+		                         stat_field(task_stat(ev), 24) * ((uint64_t)getpagesize() / 1024),
+		                         p->width)
+		               : 0;
 	case KB_SP_VM_SWAP:
 		tracer_facts(ev->tr);
 		if (ev->tr->no_swap)
@@ -385,7 +387,8 @@ uint32_t kp_process_param(struct kp_event *ev, const struct kb_param *p, uint8_t
 		             0, 10, &ok);
 		return ok ? put_int(out, v, p->width) : 0;
 	case KB_SP_COMM: { /* stat's field 2, between the first '(' and the last ')' */
-		const char *st = task_stat(ev), *a = st ? strchr(st, '(') : NULL, *b = st ? strrchr(st, ')') : NULL;
+		const char *st = task_stat(ev), *a = st ? strchr(st, '(') : NULL,
+		           *b = st ? strrchr(st, ')') : NULL;
 		if (!a || !b || b <= a || b - a - 1 > 16)
 			return 0;
 		memcpy(out, a + 1, (size_t)(b - a - 1));

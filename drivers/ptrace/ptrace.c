@@ -213,10 +213,13 @@ static void on_syscall_stop(struct kite_driver *d, struct kp_thread *t)
 		return;
 	if (info.op == PTRACE_SYSCALL_INFO_SECCOMP || info.op == PTRACE_SYSCALL_INFO_ENTRY) {
 		uint64_t args[6];
-		const uint64_t *src = info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.args : info.entry.args;
+		const uint64_t *src =
+		        info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.args : info.entry.args;
 		for (int i = 0; i < 6; i++)
 			args[i] = src[i];
-		on_entry(d, t, (int)(info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.nr : info.entry.nr), args);
+		on_entry(d, t,
+		         (int)(info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.nr : info.entry.nr),
+		         args);
 	} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 		on_exit_stop(d, t, info.exit.rval);
 	}
@@ -351,9 +354,7 @@ static void handle(struct kite_driver *d, pid_t pid, int st)
 		emit_exit(tr, t, (int)status);
 		break;
 	}
-	case 0: /* a signal on its way to the tracee: deliver it unchanged */
-		resume(d, t, sig);
-		return;
+	case 0: /* a signal on its way to the tracee: deliver it unchanged */ resume(d, t, sig); return;
 	}
 	resume(d, t, 0);
 }
@@ -411,9 +412,10 @@ static int seize(struct kite_driver *d, pid_t tid, pid_t pid, char *err, size_t 
 	if (ptrace(PTRACE_SEIZE, tid, 0, (void *)opts)) {
 		int e = errno;
 		snprintf(err, errlen, "ptrace: attaching to %d: %s%s", tid, strerror(e),
-		         e == EPERM ? " (another user's process, a setuid program, or kernel.yama.ptrace_scope "
-		                      "forbids it)"
-		                    : "");
+		         e == EPERM
+		                 ? " (another user's process, a setuid program, or kernel.yama.ptrace_scope "
+		                   "forbids it)"
+		                 : "");
 		return e == ESRCH ? 0 : -1;
 	}
 	struct kp_thread *t = thread_add(&d->tr, tid, pid);
@@ -484,7 +486,8 @@ static int pt_poll(struct kite_driver *d, int timeout_ms, int final, kite_sink_f
 {
 	struct kp_tracer *tr = &d->tr;
 	uint64_t before = tr->st.events;
-	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000ull;
+	uint64_t deadline =
+	        now_ns(CLOCK_MONOTONIC) + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000ull;
 	tr->sink = sink;
 	tr->ctx = ctx;
 	for (unsigned handled = 0;;) {

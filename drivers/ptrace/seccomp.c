@@ -24,8 +24,10 @@
 
 #define PROT_EXEC_BIT 0x4
 
-#define STMT(code, k)         ((struct sock_filter){(unsigned short)(code), 0, 0, (unsigned)(k)})
-#define JUMP(code, k, jt, jf) ((struct sock_filter){(unsigned short)(code), (unsigned char)(jt), (unsigned char)(jf), (unsigned)(k)})
+#define STMT(code, k) ((struct sock_filter){(unsigned short)(code), 0, 0, (unsigned)(k)})
+#define JUMP(code, k, jt, jf)                                                                                \
+	((struct sock_filter){(unsigned short)(code), (unsigned char)(jt), (unsigned char)(jf),              \
+	                      (unsigned)(k)})
 
 /*
  * The program: other architectures (a 32-bit int 0x80 call has other numbers)

@@ -22,7 +22,7 @@
 #define KT_PTRACE 0 /* 1: the ptrace driver records, as an unprivileged user when run as root */
 #endif
 #ifndef KT_EXTRA_TESTS
-#define KT_EXTRA_TESTS /* more cases, from the file that includes this one */
+#define KT_EXTRA_TESTS /* more cases (each followed by a comma), from the file that includes this one */
 #endif
 
 #define MAX_EVENTS 4096
@@ -206,7 +206,8 @@ static int setup(void **state)
 	pid_t pid = fork();
 	if (pid == 0) {
 		kt_drop_privileges();
-		execl(rec, rec, "--driver", "ptrace", "--io", "-w", cap_path, "--", work, exp_path, (char *)NULL);
+		execl(rec, rec, "--driver", "ptrace", "--io", "-w", cap_path, "--", work, exp_path,
+		      (char *)NULL);
 		_exit(126);
 	}
 #else
@@ -525,8 +526,7 @@ int main(void)
 	        cmocka_unit_test(message_sizes_and_control),
 	        cmocka_unit_test(vector_sizes),
 	        cmocka_unit_test(reapers),
-	        cmocka_unit_test(every_param_is_filled),
-	        KT_EXTRA_TESTS
+	        KT_EXTRA_TESTS cmocka_unit_test(every_param_is_filled),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -48,8 +48,8 @@ static const char *cases(void)
 {
 	static char path[4096];
 	const char *work = getenv("KT_WORKLOAD") ? getenv("KT_WORKLOAD") : "build/tests/kt-workload";
-	snprintf(path, sizeof(path), "%.*s/kt-ptrace-cases", (int)(strrchr(work, '/') ? strrchr(work, '/') - work : 1),
-	         strrchr(work, '/') ? work : ".");
+	snprintf(path, sizeof(path), "%.*s/kt-ptrace-cases",
+	         (int)(strrchr(work, '/') ? strrchr(work, '/') - work : 1), strrchr(work, '/') ? work : ".");
 	return path;
 }
 
@@ -90,8 +90,8 @@ static int run_as_user(char *const argv[], const char *errfile)
 /* kite-record --driver ptrace -w CAP -- kt-ptrace-cases ARGS...: its wait status. */
 static int record_case(const char *cap, const char *a1, const char *a2)
 {
-	char *argv[] = {(char *)recorder(), "--driver", "ptrace", "-w", (char *)cap, "--", (char *)cases(),
-	                (char *)a1, (char *)a2, NULL};
+	char *argv[] = {(char *)recorder(), "--driver", "ptrace",   "-w", (char *)cap, "--",
+	                (char *)cases(),    (char *)a1, (char *)a2, NULL};
 	return run_as_user(argv, NULL);
 }
 
@@ -222,13 +222,15 @@ static void multithreaded_exec(void **state)
 	for (int i = 0; i < n; i++) {
 		const struct ev *e = &evs[i];
 		const char *res = get(e, "res"), *exe = get(e, "exe");
-		if (!strcmp(e->type, "execve") && res && !strcmp(res, "0") && exe && strstr(exe, "kt-ptrace-cases"))
+		if (!strcmp(e->type, "execve") && res && !strcmp(res, "0") && exe &&
+		    strstr(exe, "kt-ptrace-cases"))
 			leader = e->pid;
 		if (!strcmp(e->type, "clone3") && e->pid == leader && res && !strcmp(res, "0"))
 			clones++; /* each new thread's side */
 		if (!strcmp(e->type, "procexit") && e->pid == leader && echo < 0)
 			thread_exits++;
-		if (!strcmp(e->type, "execve") && res && !strcmp(res, "0") && exe && !strcmp(exe, "/bin/echo")) {
+		if (!strcmp(e->type, "execve") && res && !strcmp(res, "0") && exe &&
+		    !strcmp(exe, "/bin/echo")) {
 			echo = i;
 			/* the thread that called execve now has the leader's tid */
 			assert_int_equal(e->tid, leader);
@@ -306,7 +308,8 @@ static void attach_and_detach(void **state)
 	kill(target, SIGKILL);
 	waitpid(target, NULL, 0);
 	if (after <= before)
-		fail_msg("the process stopped making progress after the detach (%ld, then %ld)", before, after);
+		fail_msg("the process stopped making progress after the detach (%ld, then %ld)", before,
+		         after);
 	struct ev *evs = calloc(MAX_EVENTS, sizeof(*evs));
 	int n = load_all(cap, evs, MAX_EVENTS), opens = 0;
 	for (int i = 0; i < n; i++) {
@@ -374,7 +377,8 @@ static void record_run(struct run *r, const char *driver)
 	const char *work = getenv("KT_WORKLOAD") ? getenv("KT_WORKLOAD") : "build/tests/kt-workload";
 	r->recorder = fork();
 	if (r->recorder == 0) {
-		execl(recorder(), recorder(), "--driver", driver, "--io", "-w", cap, "--", work, exp, (char *)NULL);
+		execl(recorder(), recorder(), "--driver", driver, "--io", "-w", cap, "--", work, exp,
+		      (char *)NULL);
 		_exit(126);
 	}
 	int st;
@@ -396,20 +400,30 @@ static void record_run(struct run *r, const char *driver)
 static int volatile_param(const char *type, const char *key)
 {
 	static const char *const names[] = {
-	        "pgft_maj", "pgft_min", "vm_size", "vm_rss", "vm_swap", "exe_ino", "exe_ino_ctime", "ino",
-	        "exe_ino_mtime", /* the workload copies its test binaries anew each run */
+	        "pgft_maj",
+	        "pgft_min",
+	        "vm_size",
+	        "vm_rss",
+	        "vm_swap",
+	        "exe_ino",
+	        "exe_ino_ctime",
+	        "ino",
+	        "exe_ino_mtime",       /* the workload copies its test binaries anew each run */
 	        "pidns_init_start_ts", /* the kernel's ns start time; /proc has clock ticks */
-	        "source", "peer",      /* kernel socket addresses: not visible to user space */
+	        "source",
+	        "peer", /* kernel socket addresses: not visible to user space */
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(key, names[i]))
 			return 1;
 	/* addresses the kernel picks (ASLR) */
-	return (!strcmp(type, "mmap") || !strcmp(type, "mprotect")) && (!strcmp(key, "res") || !strcmp(key, "addr"));
+	return (!strcmp(type, "mmap") || !strcmp(type, "mprotect")) &&
+	       (!strcmp(key, "res") || !strcmp(key, "addr"));
 }
 
 /* A parameter's text with this run's pids, ports, paths and times replaced by their keys. */
-static void normalize(const struct run *r, const char *type, const char *key, const char *val, char *out, size_t cap)
+static void normalize(const struct run *r, const char *type, const char *key, const char *val, char *out,
+                      size_t cap)
 {
 	char tmp[8192], rec[32];
 	snprintf(out, cap, "%s", val);
@@ -445,7 +459,8 @@ static void normalize(const struct run *r, const char *type, const char *key, co
 		while ((hit = strstr(from_here, from))) {
 			/* whole numbers only: 449 is not in 4490 */
 			int digit = from[0] >= '0' && from[0] <= '9';
-			if (digit && ((hit > out && hit[-1] >= '0' && hit[-1] <= '9') || (hit[fl] >= '0' && hit[fl] <= '9'))) {
+			if (digit && ((hit > out && hit[-1] >= '0' && hit[-1] <= '9') ||
+			              (hit[fl] >= '0' && hit[fl] <= '9'))) {
 				from_here = hit + 1;
 				continue;
 			}
@@ -461,8 +476,8 @@ static void normalize(const struct run *r, const char *type, const char *key, co
 /* A pid the workload did not report (another fork's child): any such pid compares equal. */
 static void unnamed_pid(const char *type, const char *key, char *v)
 {
-	int pidish = !strcmp(key, "tid") || !strcmp(key, "pid") || !strcmp(key, "ptid") || !strcmp(key, "vtid") ||
-	             !strcmp(key, "vpid") || !strcmp(key, "reaper_tid") ||
+	int pidish = !strcmp(key, "tid") || !strcmp(key, "pid") || !strcmp(key, "ptid") ||
+	             !strcmp(key, "vtid") || !strcmp(key, "vpid") || !strcmp(key, "reaper_tid") ||
 	             (!strcmp(key, "res") && (strstr(type, "clone") || strstr(type, "fork")));
 	char *end;
 	long n = strtol(v, &end, 10);
@@ -477,8 +492,8 @@ static void unnamed_pid(const char *type, const char *key, char *v)
  * touched since its fork reads as nothing there (ptrace's process_vm_readv
  * faults it in).
  */
-static int describe(const struct run *r, const struct ev *e, const struct ev *skip_empty_of, const struct ev *pt,
-                    char *out, size_t cap)
+static int describe(const struct run *r, const struct ev *e, const struct ev *skip_empty_of,
+                    const struct ev *pt, char *out, size_t cap)
 {
 	size_t o = (size_t)snprintf(out, cap, "%s", e->type);
 	char v[4096];
@@ -501,7 +516,8 @@ static int describe(const struct run *r, const struct ev *e, const struct ev *sk
 			size_t el = strlen(eb), pl = strlen(p);
 			/* the BPF path walk stops at the root of a mount in another mount namespace
 			 * (overlayfs here): its path is a tail of the real one */
-			int tail = !strcmp(e->key[k], "trusted_exepath") && el && pl > el && !strcmp(p + pl - el, eb);
+			int tail = !strcmp(e->key[k], "trusted_exepath") && el && pl > el &&
+			           !strcmp(p + pl - el, eb);
 			if (!eb[0] || tail) {
 				skipped++;
 				continue;
@@ -517,7 +533,8 @@ static int describe(const struct run *r, const struct ev *e, const struct ev *sk
 }
 
 /* The events of thread number `nth` (in order of appearance) of process pid; from its first exec for the workload. */
-static int thread_events(const struct run *r, uint32_t pid, int nth, int from_exec, const struct ev **out, int max)
+static int thread_events(const struct run *r, uint32_t pid, int nth, int from_exec, const struct ev **out,
+                         int max)
 {
 	uint32_t tids[64];
 	int ntids = 0, n = 0, started = !from_exec;
@@ -576,8 +593,9 @@ static void same_events_as_ebpf(void **state)
 				if (j < na && !strcmp(ea[j]->type, "openat") && get(ea[j], "name") &&
 				    !strncmp(get(ea[j], "name"), "/proc/", 6))
 					snprintf(proc_fd, sizeof(proc_fd), "%s", get(ea[j], "fd"));
-				if (j < na && j < nb && !strcmp(ea[j]->type, "read") && !strcmp(eb[j]->type, "read") &&
-				    get(ea[j], "fd") && !strcmp(get(ea[j], "fd"), proc_fd))
+				if (j < na && j < nb && !strcmp(ea[j]->type, "read") &&
+				    !strcmp(eb[j]->type, "read") && get(ea[j], "fd") &&
+				    !strcmp(get(ea[j], "fd"), proc_fd))
 					continue;
 				if (j < na)
 					describe(&a, ea[j], NULL, NULL, la, sizeof(la));
@@ -592,15 +610,17 @@ static void same_events_as_ebpf(void **state)
 					while (la[at] && la[at] == lb[at])
 						at++;
 					at = at > 60 ? at - 60 : 0;
-					fail_msg("%s (thread %d), event %d:\n  ebpf:   ...%.300s\n  ptrace: ...%.300s", k,
-					         th, j, j < na ? la + at : "(none)", j < nb ? lb + at : "(none)");
+					fail_msg("%s (thread %d), event %d:\n  ebpf:   ...%.300s\n  ptrace: "
+					         "...%.300s",
+					         k, th, j, j < na ? la + at : "(none)",
+					         j < nb ? lb + at : "(none)");
 				}
 				compared++;
 			}
 		}
 	}
-	fprintf(stderr, "compared %d events of %d processes (%d values eBPF could not read in full)\n", compared,
-	        processes, unread);
+	fprintf(stderr, "compared %d events of %d processes (%d values eBPF could not read in full)\n",
+	        compared, processes, unread);
 	assert_true(compared > 100);
 	free_events(a.evs, a.n);
 	free_events(b.evs, b.n);
