@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "driver.h"
 #include "spec.h"
@@ -40,6 +41,7 @@ struct kp_tracer {
 	struct kite_driver_opts o;
 	struct kb_spec specs[KB_NSLOTS];
 	int seccomp; /* command mode: entry stops come from the filter, untraced syscalls never stop */
+	int attach;  /* attach mode (the processes of opts.pids): every syscall stops */
 	pid_t command;
 	int command_status, command_done;
 	int stopped; /* recording over: tracees are served without records (command mode) */
@@ -96,8 +98,13 @@ int64_t kp_reaper_tid(struct kp_tracer *tr, struct kp_thread *t);
 pid_t kp_tgid_of(pid_t tid);
 pid_t kp_ppid_of(pid_t pid);
 
-/* ptrace.c: lookups. */
+/* stops.c: the tracees. */
 struct kp_thread *kp_thread_find(struct kp_tracer *tr, pid_t tid);
+struct kp_thread *kp_thread_add(struct kp_tracer *tr, pid_t tid, pid_t pid);
+void kp_thread_remove(struct kp_tracer *tr, struct kp_thread *t);
+/* stops.c: one wait status of a tracee: records what it means, and resumes the tracee. */
+void kp_handle(struct kp_tracer *tr, pid_t pid, int st);
+uint64_t kp_now_ns(clockid_t c);
 /* the process entry of pid; created when create is set, else NULL when unknown */
 struct kp_proc *kp_proc_get(struct kp_tracer *tr, pid_t pid, int create);
 
