@@ -36,6 +36,7 @@ struct recorder {
 	uint64_t raw_before, state_before;
 	pid_t snap_pid; /* the snapshot: every process, or this one and its descendants */
 	int snap_follow;
+	int command_started; /* told to exec */
 };
 
 static volatile sig_atomic_t stop_signal, nsignals;
@@ -179,12 +180,13 @@ static pid_t spawn_waiting(char **argv, int io, int all, int *go)
 		char err[256];
 		if (read(p[0], &c, 1) != 1)
 			_exit(127);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		/* the filter last: the command's exec is the first syscall it stops */
 		if (c == 'p' && kite_ptrace_child_setup(io, all, err, sizeof(err))) {
 			fprintf(stderr, "kite-record: %s\n", err);
 			_exit(127);
 		}
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
 		execvp(argv[0], argv);
 		fprintf(stderr, "kite-record: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -236,7 +238,7 @@ static void finish_traced_command(struct recorder *r)
 	sig_atomic_t seen = nsignals;
 	if (stop_signal)
 		kill(r->child, stop_signal);
-	else
+	else if (r->command_started)
 		fprintf(stderr, "kite-record: recording stopped; waiting for %s to finish\n",
 		        r->o.command[0]);
 	int st;
@@ -264,7 +266,8 @@ static struct kite_driver *open_driver(struct recorder *r, struct kite_driver_op
 			return d;
 		if (!r->o.command) { /* attaching with ptrace is slower: only when asked for */
 			size_t n = strlen(err);
-			snprintf(err + n, errlen - n, " (--driver ptrace -p PID attaches without privileges)");
+			snprintf(err + n, errlen - n,
+			         " (--driver ptrace -p PID attaches without privileges)");
 			return NULL;
 		}
 		fprintf(stderr, "kite-record: eBPF unavailable (%s); using the ptrace driver\n", err);
@@ -383,6 +386,7 @@ static int record(struct recorder *r, char *cmdline)
 		goto out;
 	r->start_mono = now_ns(CLOCK_MONOTONIC);
 	if (go >= 0) {
+		r->command_started = 1;
 		if (write(go, r->ops == &kite_driver_ptrace ? "p" : "g", 1) != 1)
 			fprintf(stderr, "kite-record: could not start the command\n");
 		close(go);

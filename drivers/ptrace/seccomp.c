@@ -95,6 +95,10 @@ int kp_install_filter(const struct kb_spec *specs, char *err, size_t errlen)
 	if (!all && nn == 0)
 		prog[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	struct sock_fprog fp = {.len = (unsigned short)n, .filter = prog};
+	/* with CAP_SYS_ADMIN (root) the filter needs no no_new_privs; without, it does, and setuid
+	 * programs then run without their privileges (a ptrace tracer's tracees never get them anyway) */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) == 0)
+		return 0;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
 		snprintf(err, errlen, "ptrace: PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 		return -1;
