@@ -40,8 +40,7 @@ struct kp_proc {
 struct kp_tracer {
 	struct kite_driver_opts o;
 	struct kb_spec specs[KB_NSLOTS];
-	int seccomp; /* command mode: entry stops come from the filter, untraced syscalls never stop */
-	int attach;  /* attach mode (the processes of opts.pids): every syscall stops */
+	int attach; /* attach mode (the processes of opts.pids): every syscall stops; else a command, whose filter stops only the recorded ones */
 	pid_t command;
 	int command_status, command_done;
 	int stopped; /* recording over: tracees are served without records (command mode) */

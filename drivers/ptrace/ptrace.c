@@ -64,7 +64,6 @@ static struct kite_driver *pt_open(const struct kite_driver_opts *o, char *err, 
 		return NULL;
 	}
 	tr->command = o->command;
-	tr->seccomp = o->command != 0;
 	d->tr.attach = !o->command;
 	kb_compile_specs(kite_schema_builtin(), o->io, o->all, tr->specs);
 	tr->st.ncpus = 1;
