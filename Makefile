@@ -32,7 +32,7 @@ BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 FORMAT_SRC := $(wildcard format/*.c)
 KITE_SRC   := $(wildcard replay/*.c)
 RECORD_SRC := $(wildcard record/*.c)
-DRIVER_SRC := $(filter-out %.bpf.c,$(wildcard drivers/ebpf/*.c))
+DRIVER_SRC := $(wildcard drivers/*.c drivers/ptrace/*.c) $(filter-out %.bpf.c,$(wildcard drivers/ebpf/*.c))
 DRIVER_OBJ := $(DRIVER_SRC:%.c=$(O)/%.o)
 TEST_SRC   := $(wildcard tests/unit/test_*.c) tests/unit/kt-synth.c
 
@@ -98,12 +98,19 @@ $(O)/tests/%: tests/unit/%.c tests/unit/testlib.c $(LIBREPLAY) $(LIBFORMAT)
 	$(CC) $(CPPFLAGS) -Itests/unit -Ireplay $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c \
 	    $(LIBREPLAY) $(LIBFORMAT) -lcmocka -lpcap $(LIBS) $(KITE_LIBS)
 
-# test_ebpf includes the driver's spec.c (the table-to-BPF compiler) to check it directly
-$(O)/tests/test_ebpf: drivers/ebpf/spec.c drivers/ebpf/kite_bpf.h
+# test_ebpf includes the drivers' spec.c (the table-to-spec compiler) to check it directly
+$(O)/tests/test_ebpf: drivers/spec.c drivers/spec.h drivers/ebpf/kite_bpf.h
 
 $(O)/tests/kt-workload: tests/e2e/workload.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -pthread
+
+$(O)/tests/kt-ptrace-cases: tests/e2e/ptrace_cases.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -pthread
+
+# test_ptrace runs test_ebpf's checks on a ptrace recording (it includes test_ebpf.c)
+$(O)/tests/test_ptrace: tests/unit/test_ebpf.c drivers/spec.c drivers/spec.h
 
 $(O)/tests/kt-state-scenarios: tests/e2e/state_scenarios.c
 	@mkdir -p $(dir $@)
@@ -155,7 +162,8 @@ check-deps:
 
 # The test suite: unit tests (cmocka), then the command-level tests.
 test: check-deps
-	$(MAKE) all $(TEST_BIN) $(O)/tests/kt-workload $(O)/tests/kt-state-scenarios O=$(O) BIN=$(BIN) SAN=$(SAN)
+	$(MAKE) all $(TEST_BIN) $(O)/tests/kt-workload $(O)/tests/kt-state-scenarios $(O)/tests/kt-ptrace-cases \
+	    O=$(O) BIN=$(BIN) SAN=$(SAN)
 	sh tests/run.sh $(O) $(BIN)
 
 FUZZ_SECONDS ?= 60
@@ -176,11 +184,13 @@ bench: all $(O)/bench/format $(O)/bench/replay $(O)/tests/kt-synth $(O)/bench/ru
 	$(O)/bench/replay
 	$(O)/bench/rules
 	sh bench/record.sh $(O) $(BIN)
+	sh bench/ptrace.sh $(O) $(BIN)
 	sh bench/scap.sh $(O) $(BIN)
 
 format:
 	clang-format -i $(FORMAT_SRC) $(wildcard format/*.h) $(KITE_SRC) $(wildcard replay/*.h) \
-	    $(RECORD_SRC) $(TEST_SRC) tests/unit/*.h tests/unit/testlib.c $(wildcard fuzz/*.c bench/*.c bench/*.h tests/e2e/*.c)
+	    $(RECORD_SRC) $(TEST_SRC) tests/unit/*.h tests/unit/testlib.c $(wildcard fuzz/*.c bench/*.c bench/*.h tests/e2e/*.c) \
+	    $(wildcard drivers/*.c drivers/*.h drivers/ptrace/*.c drivers/ptrace/*.h)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/kite $(DESTDIR)$(PREFIX)/share/kite

@@ -22,6 +22,9 @@ struct kite_driver_opts {
 	const char *comm;        /* keep tasks with this comm (NULL: no filter) */
 	const uint64_t *cgroups; /* keep tasks in these cgroups (kernfs ids: a container's) */
 	unsigned ncgroups;
+	/* ptrace: the recorder's child, waiting to exec the command: it and its descendants are
+	 * traced (0: attach to the processes of pids instead) */
+	int32_t command;
 };
 
 struct kite_driver_stats {
@@ -55,8 +58,22 @@ struct kite_driver_ops {
 	void (*stop)(struct kite_driver *d);
 	void (*stats)(struct kite_driver *d, struct kite_driver_stats *st);
 	void (*close)(struct kite_driver *d);
+	/*
+	 * Drivers that are the command's tracer reap it themselves (NULL for the
+	 * others: the recorder waits for it).  Returns 1, with its wait status,
+	 * once the command and every traced descendant have exited.
+	 */
+	int (*command_exited)(struct kite_driver *d, int *wstatus);
 };
 
 extern const struct kite_driver_ops kite_driver_ebpf;
+extern const struct kite_driver_ops kite_driver_ptrace;
+
+/*
+ * In the command's process, before it execs (ptrace driver): no_new_privs and
+ * the seccomp filter that stops the recorded syscalls (SECCOMP_RET_TRACE) for
+ * the tracer, which must already be attached.  Returns 0, or -1 with err.
+ */
+int kite_ptrace_child_setup(int io, int all, char *err, size_t errlen);
 
 #endif

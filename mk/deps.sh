@@ -26,6 +26,7 @@ tshark:c:tshark
 clang-format:c:clang-format
 sysdig:c:sysdig
 bc:c:bc
+strace:c:strace
 "
 
 have() {

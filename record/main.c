@@ -34,13 +34,17 @@ struct recorder {
 	uint64_t opened_mono;  /* when the current file was started */
 	uint64_t bytes_before; /* written to files already rotated out */
 	uint64_t raw_before, state_before;
+	pid_t snap_pid; /* the snapshot: every process, or this one and its descendants */
+	int snap_follow;
+	int command_started; /* told to exec */
 };
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, nsignals;
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+	nsignals++;
 }
 
 static uint64_t now_ns(clockid_t c)
@@ -159,8 +163,12 @@ static int sink(void *ctx, const struct kite_evt *e)
 	return 0;
 }
 
-/* The command is forked at once but waits on a pipe until recording has started. */
-static pid_t spawn_waiting(char **argv, int *go)
+/*
+ * The command is forked at once but waits on a pipe until recording has
+ * started.  The byte it reads says which driver records it: with ptrace ('p'),
+ * it installs the seccomp filter its tracer needs before it execs.
+ */
+static pid_t spawn_waiting(char **argv, int io, int all, int *go)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC))
@@ -169,10 +177,16 @@ static pid_t spawn_waiting(char **argv, int *go)
 	if (pid == 0) {
 		char c;
 		close(p[1]);
+		char err[256];
 		if (read(p[0], &c, 1) != 1)
 			_exit(127);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		/* the filter last: the command's exec is the first syscall it stops */
+		if (c == 'p' && kite_ptrace_child_setup(io, all, err, sizeof(err))) {
+			fprintf(stderr, "kite-record: %s\n", err);
+			_exit(127);
+		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "kite-record: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -188,11 +202,79 @@ static int should_stop(struct recorder *r)
 		return 1;
 	if (r->o.duration > 0 && now_ns(CLOCK_MONOTONIC) - r->start_mono >= (uint64_t)(r->o.duration * 1e9))
 		return 1;
+	if (r->ops->command_exited) { /* the driver is the command's tracer: it reaps the tree */
+		int st;
+		if (r->ops->command_exited(r->drv, &st)) {
+			if (r->child > 0)
+				r->child_status = st;
+			r->child = 0;
+			return 1;
+		}
+		return 0;
+	}
 	if (r->child > 0 && waitpid(r->child, &r->child_status, WNOHANG) == r->child) {
 		r->child = 0;
 		return 1;
 	}
 	return 0;
+}
+
+static int discard(void *ctx, const struct kite_evt *e)
+{
+	(void)ctx, (void)e;
+	return 0;
+}
+
+/*
+ * A traced command (ptrace) stops at each recorded syscall until its tracer
+ * lets it go, and a seccomp filter cannot be taken back: once recording is
+ * over, the recorder serves the tree, unrecorded, until it exits.  A second
+ * SIGINT/SIGTERM gives up: the tree is killed (PTRACE_O_EXITKILL).
+ */
+static void finish_traced_command(struct recorder *r)
+{
+	if (!r->ops->command_exited || r->child <= 0 || !r->drv)
+		return;
+	sig_atomic_t seen = nsignals;
+	if (stop_signal)
+		kill(r->child, stop_signal);
+	else if (r->command_started)
+		fprintf(stderr, "kite-record: recording stopped; waiting for %s to finish\n",
+		        r->o.command[0]);
+	int st;
+	while (nsignals == seen && !r->ops->command_exited(r->drv, &st))
+		if (r->ops->poll(r->drv, 100, 0, discard, NULL) < 0)
+			return;
+	if (nsignals == seen) {
+		r->child_status = st;
+		r->child = 0;
+	}
+}
+
+/*
+ * --driver: ebpf or ptrace as asked; auto takes eBPF where it loads, else
+ * ptrace for a command (the one line on stderr says which and why).
+ */
+static struct kite_driver *open_driver(struct recorder *r, struct kite_driver_opts *dopts, char *err,
+                                       size_t errlen)
+{
+	int want_ptrace = strcmp(r->o.driver, "ptrace") == 0;
+	if (!want_ptrace) {
+		r->ops = &kite_driver_ebpf;
+		struct kite_driver *d = r->ops->open(dopts, err, errlen);
+		if (d || strcmp(r->o.driver, "auto"))
+			return d;
+		if (!r->o.command) { /* attaching with ptrace is slower: only when asked for */
+			size_t n = strlen(err);
+			snprintf(err + n, errlen - n,
+			         " (--driver ptrace -p PID attaches without privileges)");
+			return NULL;
+		}
+		fprintf(stderr, "kite-record: eBPF unavailable (%s); using the ptrace driver\n", err);
+	}
+	r->ops = &kite_driver_ptrace;
+	dopts->command = r->o.command ? r->child : 0;
+	return r->ops->open(dopts, err, errlen);
 }
 
 static void print_stats(struct recorder *r, double secs)
@@ -216,7 +298,8 @@ static void print_stats(struct recorder *r, double secs)
 
 static int write_snapshot(struct recorder *r)
 {
-	struct kite_snapshot_opts so = {.no_env = r->o.no_env, .boot_ns = r->h.boot_ns};
+	struct kite_snapshot_opts so = {
+	        .no_env = r->o.no_env, .boot_ns = r->h.boot_ns, .pid = r->snap_pid, .follow = r->snap_follow};
 	struct kite_snapshot_stats st = {0};
 	char err[512];
 	if (kite_snapshot_write(r->w, &so, &st, err, sizeof(err))) { /* it opens and closes the snapshot */
@@ -237,11 +320,11 @@ static int record(struct recorder *r, char *cmdline)
 	int32_t pids[4096];
 	int go = -1;
 	/* the command is forked first (it waits) so that --follow can select it by pid */
-	if (r->o.command && (r->child = spawn_waiting(r->o.command, &go)) < 0) {
+	if (r->o.command && (r->child = spawn_waiting(r->o.command, r->o.io, r->o.all, &go)) < 0) {
 		fprintf(stderr, "kite-record: fork: %s\n", strerror(errno));
 		return 1;
 	}
-	if (r->o.command && r->o.follow && !r->o.npids)
+	if (r->o.command && r->o.follow && !r->o.npids && strcmp(r->o.driver, "ptrace"))
 		r->o.pids[r->o.npids++] = r->child;
 	unsigned npids = collect_pids(&r->o, pids, 4096);
 	uint64_t cgroups[1024];
@@ -261,7 +344,6 @@ static int record(struct recorder *r, char *cmdline)
 		}
 	}
 	kite_header_from_host(&r->h);
-	r->h.driver = strdup(r->ops->name);
 	r->h.recorder = strdup("kite-record " KITE_VERSION);
 	r->h.cmdline = strdup(cmdline);
 	r->h.filters = describe_filters(&r->o);
@@ -282,13 +364,18 @@ static int record(struct recorder *r, char *cmdline)
 	                                 .cgroups = cgroups,
 	                                 .ncgroups = (unsigned)ncgroups};
 	int status = 1;
-	r->drv = r->ops->open(&dopts, err, sizeof(err));
+	r->drv = open_driver(r, &dopts, err, sizeof(err));
 	if (!r->drv) {
 		fprintf(stderr, "kite-record: %s\n", err);
 		if (go >= 0)
 			close(go); /* the waiting command reads EOF and exits 127 */
 		kite_header_free(&r->h);
 		return 1;
+	}
+	r->h.driver = strdup(r->ops->name);
+	if (r->ops == &kite_driver_ptrace) { /* the snapshot: the traced processes only */
+		r->snap_pid = r->o.command ? r->child : r->o.npids == 1 ? r->o.pids[0] : 0;
+		r->snap_follow = 1;
 	}
 	/* recording starts before the snapshot, so nothing between the two is lost */
 	if (r->ops->start(r->drv, err, sizeof(err))) {
@@ -299,7 +386,8 @@ static int record(struct recorder *r, char *cmdline)
 		goto out;
 	r->start_mono = now_ns(CLOCK_MONOTONIC);
 	if (go >= 0) {
-		if (write(go, "g", 1) != 1)
+		r->command_started = 1;
+		if (write(go, r->ops == &kite_driver_ptrace ? "p" : "g", 1) != 1)
 			fprintf(stderr, "kite-record: could not start the command\n");
 		close(go);
 		go = -1;
@@ -335,11 +423,13 @@ static int record(struct recorder *r, char *cmdline)
 out:
 	if (go >= 0)
 		close(go); /* the waiting command reads EOF and exits 127 */
+	finish_traced_command(r);
 	if (r->w)
 		kite_writer_abort(r->w);
 	if (r->fd > 1)
 		close(r->fd);
-	r->ops->close(r->drv);
+	if (r->drv)
+		r->ops->close(r->drv);
 	kite_header_free(&r->h);
 	rotation_free(&r->o.rot);
 	return status;

@@ -13,6 +13,7 @@
 
 static const char usage[] =
         "usage: kite-record -w FILE [options] [-- COMMAND ARGS...]\n"
+        "       kite-record -w FILE --driver ptrace [options] -p PID\n"
         "\n"
         "Records the system calls of this host into a kite capture.  With a COMMAND,\n"
         "runs it, records until it exits, and exits with its status; otherwise records\n"
@@ -28,7 +29,7 @@ static const char usage[] =
         "                        strftime patterns, as with tcpdump)\n"
         "  -W COUNT              with -C/-G: keep COUNT files, reusing their names in a ring;\n"
         "                        a file this run did not write is never overwritten\n"
-        "      --pid PID         record only this process (repeatable) ...\n"
+        "  -p, --pid PID         record only this process (repeatable) ...\n"
         "      --follow          ... and its descendants, present and future; with a\n"
         "                        COMMAND and no --pid: only the command's process tree\n"
         "      --comm NAME       record only tasks named NAME\n"
@@ -38,11 +39,21 @@ static const char usage[] =
         "                        since a process may take the name or join the container later)\n"
         "  -d, --duration SEC    stop after SEC seconds\n"
         "  -n, --events N        stop after N events\n"
-        "      --driver NAME     ebpf (the default, and what auto picks today)\n"
+        "      --driver NAME     ebpf, ptrace or auto (the default): eBPF where it loads,\n"
+        "                        else ptrace for a COMMAND, saying so on stderr\n"
         "      --buffer-size MB  ring buffer per CPU (default 8)\n"
         "  -v, --verbose         say more; on a BPF load failure, print the verifier's log\n"
         "  -h, --help            this text\n"
         "      --version         print the version\n"
+        "\n"
+        "\n"
+        "The ptrace driver needs no privileges.  It records a COMMAND and all its\n"
+        "descendants (a seccomp filter stops only the recorded syscalls), or with -p\n"
+        "the threads of a running process and the children it forks from then on\n"
+        "(every syscall stops there: slower).  With a COMMAND, kite-record waits for\n"
+        "every traced descendant, as strace -f does: a traced process cannot run on\n"
+        "without its tracer (its filter stays, and would fail the recorded syscalls).\n"
+        "With -p, SIGINT or SIGTERM detaches and the processes run on untouched.\n"
         "\n"
         "The statistics (events, drops, bytes, compression, duration) go to stderr at the end.\n"
         "Exit status: the command's with -- COMMAND; otherwise 0, or 1 on an error.\n";
@@ -95,7 +106,7 @@ int parse_options(int argc, char **argv, struct options *o)
 	double v;
 	int c;
 	*o = (struct options){.snaplen = 80, .ring_mb = 8, .driver = "auto"};
-	while ((c = getopt_long(argc, argv, "+w:s:d:n:C:G:W:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w:s:d:n:C:G:W:p:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C':
 			if (parse_number("-C", optarg, &v) || v <= 0)
@@ -114,6 +125,7 @@ int parse_options(int argc, char **argv, struct options *o)
 			}
 			o->rot.count = (uint32_t)v;
 			break;
+		case 'p':
 		case OPT_PID:
 			if (parse_number("--pid", optarg, &v) || v < 1 || o->npids == 64) {
 				fprintf(stderr,
@@ -189,9 +201,21 @@ int parse_options(int argc, char **argv, struct options *o)
 			return 1;
 		}
 	}
-	if (strcmp(o->driver, "auto") && strcmp(o->driver, "ebpf")) {
-		fprintf(stderr, "kite-record: unknown driver '%s' (this build has: ebpf)\n", o->driver);
+	if (strcmp(o->driver, "auto") && strcmp(o->driver, "ebpf") && strcmp(o->driver, "ptrace")) {
+		fprintf(stderr, "kite-record: unknown driver '%s' (this build has: ebpf, ptrace, auto)\n",
+		        o->driver);
 		return 2;
+	}
+	if (!strcmp(o->driver, "ptrace")) {
+		if (!o->command == !o->npids) {
+			fprintf(stderr, "kite-record: --driver ptrace records a COMMAND (-- COMMAND ARGS...) "
+			                "or running processes (-p PID), one or the other\n");
+			return 2;
+		}
+		if (o->comm || o->container) {
+			fprintf(stderr, "kite-record: --comm and --container need the eBPF driver\n");
+			return 2;
+		}
 	}
 	return -1; /* go on */
 }

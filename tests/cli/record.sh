@@ -221,7 +221,13 @@ run 1 "$KITE_RECORD" -w "$WORK/x.kcap" --pid 999999999
 contains err "no such process"
 if command -v setpriv >/dev/null; then
 	chmod 777 "$WORK"
-	run 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$KITE_RECORD" -w "$WORK/nobody.kcap" -- true
+	run 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$KITE_RECORD" --driver ebpf -w "$WORK/nobody.kcap" -- true
 	contains err "needs root, or the CAP_BPF and CAP_PERFMON capabilities"
+	# the default driver (auto) falls back to ptrace for a command, and says why
+	run 0 setpriv --reuid=65534 --regid=65534 --clear-groups "$KITE_RECORD" -w "$WORK/nobody.kcap" -- true
+	contains err "needs root, or the CAP_BPF and CAP_PERFMON capabilities); using the ptrace driver"
+	# ... but not to attach: that is slower, so only when asked for
+	run 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$KITE_RECORD" -w "$WORK/nobody.kcap" --pid $$
+	contains err "--driver ptrace -p PID attaches without privileges"
 fi
 finish

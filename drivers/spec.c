@@ -1,4 +1,4 @@
-/* spec.c - compiles kite's event table into the per-syscall capture specs the BPF program follows. */
+/* spec.c - compiles kite's event table into per-syscall capture specs: what both drivers record, and how. */
 #include "spec.h"
 
 #include <string.h>

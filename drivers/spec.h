@@ -1,10 +1,10 @@
-/* spec.h - from kite's event table to the BPF program's per-syscall specs. */
+/* spec.h - from kite's event table to the per-syscall specs both drivers follow (the BPF program and the ptrace tracer). */
 #ifndef KITE_EBPF_SPEC_H
 #define KITE_EBPF_SPEC_H
 
 #include <stdint.h>
 
-#include "kite_bpf.h"
+#include "ebpf/kite_bpf.h"
 #include "schema.h"
 
 /* How the BPF program fills one parameter of event d. */
