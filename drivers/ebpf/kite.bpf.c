@@ -1310,8 +1310,13 @@ int BPF_PROG(kite_exit, struct task_struct *task)
 	int keep = !filter_pid || filter_comm[0] || filter_cgroup || selected(task);
 	if (keep)
 		emit(bpf_map_lookup_elem(&specs, &(u32){KB_SLOT_PROCEXIT}), 0, NULL, 0, task);
-	if (filter_pid && task->pid == task->tgid) {
-		/* the process is gone: its number may soon belong to an unrelated one */
+	/*
+	 * The process is gone once its last thread exits (signal->live reached 0
+	 * before this tracepoint): its number may soon belong to an unrelated one.
+	 * Not when the leader alone exits: in a multithreaded exec the old leader
+	 * dies while the exec'ing thread takes over its pid.
+	 */
+	if (filter_pid && BPF_CORE_READ(task, signal, live.counter) == 0) {
 		u32 tgid = task->tgid;
 		bpf_map_delete_elem(&filter_pids, &tgid);
 	}

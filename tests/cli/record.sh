@@ -135,6 +135,21 @@ for line in open(sys.argv[1]):
 if ours < 6:
     sys.exit(f"only {ours} events of the selected tree")
 PY
+# --follow through a multithreaded exec: the old leader's exit must not drop the process, whose
+# exec'ing thread carries on under the same pid (cat's open of /etc/hostname comes after it)
+cat >"$WORK/mtexec.py" <<'PY'
+import os, threading, time
+def go():
+    time.sleep(0.05)
+    os.execv("/bin/cat", ["cat", "/etc/hostname"])
+t = threading.Thread(target=go)
+t.start()
+t.join()
+PY
+run 0 "$KITE_RECORD" -w "$WORK/mtexec.kcap" --follow -- python3 "$WORK/mtexec.py"
+"$KITE" show -p '%proc.name' "$WORK/mtexec.kcap" 'evt.type=openat and fd.name=/etc/hostname' >"$WORK/out" 2>&1
+[ "$(cat "$WORK/out")" = cat ] || fail "--follow lost the process after a multithreaded exec: '$(cat "$WORK/out")'"
+
 # --follow with a command: only the command's tree (its children run cat)
 run 0 "$KITE_RECORD" -w "$WORK/tree.kcap" --follow -- sh -c 'cat /etc/hostname >/dev/null; cat /etc/hostname >/dev/null'
 "$KITE" dump "$WORK/tree.kcap" | grep -c ' execve res=0 ' >"$WORK/n" || true
