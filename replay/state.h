@@ -91,6 +91,7 @@ struct kite_thread {
 	struct kite_proc *proc;
 	uint64_t start_ts;
 	uint8_t exited;
+	void *user; /* for consumers (SQL): never touched by the state */
 };
 
 struct kite_user {
@@ -157,6 +158,8 @@ struct kite_state_hooks {
 	void (*proc_exec)(void *ctx, struct kite_proc *p, const struct kite_ctx *c);
 	void (*proc_exit)(void *ctx, struct kite_proc *p, const struct kite_ctx *c); /* before it is freed */
 	void (*fd_close)(void *ctx, struct kite_proc *p, struct kite_fd *fd, const struct kite_ctx *c);
+	void (*thread_new)(void *ctx, struct kite_thread *t, const struct kite_ctx *c); /* clone, snapshot, 1st sight */
+	void (*thread_exit)(void *ctx, struct kite_thread *t, const struct kite_ctx *c); /* before it is freed */
 };
 
 struct kite_state_stats {
