@@ -154,6 +154,12 @@ $(O)/bench/rules: bench/rules.c bench/gen.c bench/gen.h $(LIBREPLAY) $(LIBFORMAT
 	$(CC) $(CPPFLAGS) -Ireplay -Ibench $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/rules.c bench/gen.c \
 	    $(LIBREPLAY) $(LIBFORMAT) $(LIBS) $(KITE_LIBS)
 
+# bench/sql: the kite_* vtabs versus kite export + the exported database, over bench/replay's cached captures
+$(O)/bench/sql: bench/sql.c bench/gen.c bench/gen.h $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ireplay -Iquery -Ibench $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/sql.c bench/gen.c \
+	    $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT) $(LIBS) $(KITE_LIBS) $(SQL_LIBS)
+
 # The demo records a scripted attack-like scenario with the eBPF driver where it can (root and
 # BTF), or uses the sample recorded the same way; then replays it through kite's rules.
 DEMO_SCENARIO := samples/scenarios/attacks.sh
@@ -200,10 +206,11 @@ fuzz: check-deps
 	$(CLANG) $(FUZZ_FLAGS) -o $(O)/fuzz/fuzz_scap fuzz/fuzz_scap.c tests/unit/testlib.c $(FORMAT_SRC) $(LIBS)
 	sh fuzz/run.sh $(O)/fuzz $(FUZZ_SECONDS)
 
-bench: all $(O)/bench/format $(O)/bench/replay $(O)/tests/kt-synth $(O)/bench/rules
+bench: all $(O)/bench/format $(O)/bench/replay $(O)/tests/kt-synth $(O)/bench/rules $(O)/bench/sql
 	$(O)/bench/format
 	$(O)/bench/replay
 	$(O)/bench/rules
+	$(O)/bench/sql
 	sh bench/record.sh $(O) $(BIN)
 	sh bench/scap.sh $(O) $(BIN)
 

@@ -8,7 +8,9 @@
 
 #include "cli.h"
 #include "print.h"
+#include "collect.h"
 #include "query.h"
+#include "rules.h"
 #include "sqlite_api.h"
 #include "tables.h"
 
@@ -279,6 +281,19 @@ static int run(char **files, int nfiles, const char *query, const struct sql_opt
 	return rc;
 }
 
+/* Rules that do not load are a usage error, reported before any SQL runs (the alerts table loads them again). */
+static int check_rules(const struct sql_opts *o)
+{
+	char *err = NULL;
+	kite_rules *r = kq_rules_load((char **)o->rules, o->nrules, &err);
+	if (!r)
+		cli_error("rules do not load:\n%s", err ? err : "out of memory");
+	free(err);
+	if (r)
+		kite_rules_free(r);
+	return r ? 0 : -1;
+}
+
 int cmd_sql(int argc, char **argv)
 {
 	struct sql_opts o = {0};
@@ -309,6 +324,10 @@ int cmd_sql(int argc, char **argv)
 			free(query);
 			return KITE_EXIT_ERROR;
 		}
+	}
+	if (o.nrules && check_rules(&o) < 0) {
+		free(query);
+		return KITE_EXIT_USAGE;
 	}
 	int rc = run(argv + optind, nfiles, query, &o);
 	free(query);

@@ -24,11 +24,12 @@ enum {
 	F_UID,
 	F_CONTAINER,
 	F_OPEN_WRITE,
+	F_DIR,
 	F_NFIXED
 };
 static const char *const fixed_names[F_NFIXED] = {
         "evt.cpu", "proc.name", "evt.category", "evt.rawres", "evt.res",      "fd.num",
-        "fd.type", "fd.name",   "user.uid",     "container.id", "evt.is_open_write"};
+        "fd.type", "fd.name",   "user.uid",     "container.id", "evt.is_open_write", "evt.dir"};
 
 struct kq_fields {
 	struct kite_field fixed[F_NFIXED];
@@ -212,7 +213,7 @@ static void row_event(struct kq_collect *k, struct kite_ctx *c)
 	kq_set_int(k, EV_PROC_ID, kq_proc_id(k, c->proc, c));
 	set_field(k, EV_COMM, F_COMM, c);
 	kq_set_str(k, EV_TYPE, type_name(c));
-	kq_set_str(k, EV_DIR, c->map->d && (c->map->d->flags & KITE_EF_ENTER) ? ">" : "<");
+	set_field(k, EV_DIR, F_DIR, c);
 	set_field(k, EV_CATEGORY, F_CATEGORY, c);
 	set_field(k, EV_RES, F_RAWRES, c);
 	set_errno(k, EV_ERRNO, c);

@@ -45,7 +45,7 @@ struct kq_table {
 	X(EV_PROC_ID, "proc_id", KQ_INT, KQ_IDX, "the process lifetime: processes.id")                          \
 	X(EV_COMM, "comm", KQ_TEXT, 0, "process name, the task comm (proc.name)")                               \
 	X(EV_TYPE, "type", KQ_TEXT, KQ_TYPE | KQ_IDX, "event type, Falco's evt.type name (openat, execve, ...)") \
-	X(EV_DIR, "dir", KQ_TEXT, 0, "'<' (exit, every syscall), or '>' for events Falco has only as enter events")  \
+	X(EV_DIR, "dir", KQ_TEXT, 0, "Falco's evt.dir: '<' (exit: every syscall), '>' for events Falco has only as enter events (procexit, ...)")  \
 	X(EV_CATEGORY, "category", KQ_TEXT, 0, "Falco's evt.category (file, net, process, ...)")                \
 	X(EV_RES, "res", KQ_INT, 0, "return value (evt.rawres); NULL for events without one")                   \
 	X(EV_ERRNO, "errno", KQ_TEXT, 0, "error name (ENOENT, ...) when res is negative, else NULL")             \

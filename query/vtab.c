@@ -7,6 +7,21 @@
 #include "query.h"
 #include "rules.h"
 #include "sqlite_api.h"
+#include "value.h"
+
+/*
+ * The rows of the last complete scan of a table, when small: sqlite runs the
+ * inner table of a join once per outer row, and a replay each time would
+ * make joins quadratic.  Reused when a scan has the same arguments.
+ */
+#define CACHE_MAX_BYTES (64u << 20)
+struct kq_cache {
+	char *key; /* file, rules, filter and columns of the scan that filled it */
+	struct kq_cell *cells;
+	size_t nrows, cap, bytes;
+	struct kite_arena arena; /* the rows' text */
+	int valid, building, readers;
+};
 
 struct kq_vtab {
 	sqlite3_vtab base;
@@ -19,6 +34,7 @@ struct kq_vtab {
 	unsigned nrules;
 	kite_rules *compiled;
 	char *compiled_for; /* the rules argument compiled is for (table-valued form) */
+	struct kq_cache cache;
 };
 
 struct kq_modaux {
@@ -31,6 +47,9 @@ struct kq_cursor {
 	struct kq_collect *k;
 	struct kq_cell *cells; /* queued rows of one step, ncols each */
 	size_t nrows, cap, pos;
+	const struct kq_cell *rows; /* what is read: cells, or the table's cache */
+	char *key;                  /* the scan's arguments, for the cache */
+	int caching, cached;        /* filling the cache; reading it */
 	sqlite3_int64 rowid;
 	int eof;
 	char *file_arg, *rules_arg;
@@ -104,8 +123,17 @@ static void free_list(char **a, unsigned n)
 	sqlite3_free(a);
 }
 
+static void cache_clear(struct kq_cache *c)
+{
+	sqlite3_free(c->key);
+	sqlite3_free(c->cells);
+	kite_arena_free(&c->arena);
+	memset(c, 0, sizeof(*c));
+}
+
 static void vtab_free(struct kq_vtab *v)
 {
+	cache_clear(&v->cache);
 	free_list(v->files, v->nfiles);
 	free_list(v->rules, v->nrules);
 	if (v->compiled)
@@ -262,6 +290,17 @@ static int xopen(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
 
 static void cursor_reset(struct kq_cursor *c, struct kq_vtab *v)
 {
+	if (c->caching) { /* a scan left before its end: what it cached is incomplete */
+		cache_clear(&v->cache);
+		c->caching = 0;
+	}
+	if (c->cached) {
+		v->cache.readers--;
+		c->cached = 0;
+	}
+	sqlite3_free(c->key);
+	c->key = NULL;
+	c->rows = NULL;
 	if (c->k) {
 		if (v->env && kq_collect_damaged(c->k))
 			v->env->damaged = 1;
@@ -288,6 +327,30 @@ static int xclose(sqlite3_vtab_cursor *cur)
 	return SQLITE_OK;
 }
 
+/* Copies a row into the cache (its text too); -1 when the cache would grow past its limit. */
+static int cache_add(struct kq_cache *ca, unsigned nc, const struct kq_cell *cells)
+{
+	if (ca->nrows == ca->cap) {
+		size_t cap = ca->cap ? ca->cap * 2 : 64;
+		ca->bytes += (cap - ca->cap) * nc * sizeof(*cells);
+		struct kq_cell *nw = ca->bytes > CACHE_MAX_BYTES ? NULL : sqlite3_realloc64(ca->cells, cap * nc * sizeof(*nw));
+		if (!nw)
+			return -1;
+		ca->cells = nw;
+		ca->cap = cap;
+	}
+	struct kq_cell *row = ca->cells + ca->nrows * nc;
+	memcpy(row, cells, nc * sizeof(*cells));
+	for (unsigned i = 0; i < nc; i++)
+		if (row[i].t == KQ_VTEXT) {
+			ca->bytes += row[i].len + 1;
+			if (ca->bytes > CACHE_MAX_BYTES || !(row[i].s = kite_arena_strndup(&ca->arena, row[i].s, row[i].len)))
+				return -1;
+		}
+	ca->nrows++;
+	return 0;
+}
+
 static void emit(void *ctx, int table, const struct kq_cell *cells)
 {
 	struct kq_cursor *c = ctx;
@@ -302,6 +365,11 @@ static void emit(void *ctx, int table, const struct kq_cell *cells)
 	}
 	memcpy(c->cells + c->nrows * nc, cells, nc * sizeof(*cells));
 	c->nrows++;
+	c->rows = c->cells;
+	if (c->caching && cache_add(&((struct kq_vtab *)c->base.pVtab)->cache, nc, cells) < 0) {
+		cache_clear(&((struct kq_vtab *)c->base.pVtab)->cache);
+		c->caching = 0;
+	}
 }
 
 static int set_error(struct kq_cursor *c, const char *fmt, const char *what)
@@ -323,6 +391,12 @@ static int fill(struct kq_cursor *c)
 			return set_error(c, "%s", err);
 		if (rc == 0) {
 			c->eof = 1;
+			if (c->caching) {
+				struct kq_cache *ca = &((struct kq_vtab *)c->base.pVtab)->cache;
+				ca->valid = 1;
+				ca->building = 0;
+				c->caching = 0;
+			}
 			return SQLITE_OK;
 		}
 	}
@@ -409,6 +483,45 @@ static kite_rules *rules_for(struct kq_cursor *c, struct kq_vtab *v)
 	return v->compiled;
 }
 
+/* The scan's arguments as one string: files, rules, pushed-down filter, columns. */
+static char *scan_key(struct kq_cursor *c, struct kq_vtab *v, const struct kq_filter *f,
+                      const struct kq_collect_opts *o)
+{
+	char *k = sqlite3_mprintf("%s|%s|%llu|%llu|%d|%lld|%d|%llx|", c->file_arg ? c->file_arg : "",
+	                          c->rules_arg ? c->rules_arg : "", (unsigned long long)f->from,
+	                          (unsigned long long)f->to, f->has_pid, (long long)f->pid, f->empty,
+	                          (unsigned long long)o->used[v->table]);
+	for (unsigned i = 0; k && f->types && i < f->ntypes; i++) {
+		char *n = sqlite3_mprintf("%s%s,", k, f->types[i]);
+		sqlite3_free(k);
+		k = n;
+	}
+	return k;
+}
+
+/* 1 when the cache holds this scan's rows (the cursor then reads them); else maybe start filling it. */
+static int use_cache(struct kq_cursor *c, struct kq_vtab *v, const struct kq_filter *f,
+                     const struct kq_collect_opts *o)
+{
+	struct kq_cache *ca = &v->cache;
+	if (!(c->key = scan_key(c, v, f, o)))
+		return 0;
+	if (ca->valid && !strcmp(ca->key, c->key)) {
+		ca->readers++;
+		c->cached = 1;
+		c->rows = ca->cells;
+		c->nrows = ca->nrows;
+		c->eof = ca->nrows == 0;
+		return 1;
+	}
+	if (ca->readers || ca->building)
+		return 0; /* in use: this scan goes without */
+	cache_clear(ca);
+	ca->key = sqlite3_mprintf("%s", c->key);
+	ca->building = c->caching = ca->key != NULL;
+	return 0;
+}
+
 static int xfilter(sqlite3_vtab_cursor *cur, int idxnum, const char *idxstr, int argc, sqlite3_value **argv)
 {
 	(void)idxnum;
@@ -435,11 +548,13 @@ static int xfilter(sqlite3_vtab_cursor *cur, int idxnum, const char *idxstr, int
 			set_error(c, "%s", "kite_alerts needs rules: kite_alerts('FILE', 'RULES.yaml'), or kite sql -r RULES");
 		return SQLITE_ERROR;
 	}
+	c->eof = 0;
+	c->rowid = 0;
+	if (use_cache(c, v, &f, &o))
+		return SQLITE_OK;
 	char err[600];
 	if (!(c->k = kq_collect_open(&o, err, sizeof(err))))
 		return set_error(c, "%s", err);
-	c->eof = 0;
-	c->rowid = 0;
 	return fill(c);
 }
 
@@ -449,6 +564,10 @@ static int xnext(sqlite3_vtab_cursor *cur)
 	c->rowid++;
 	if (++c->pos < c->nrows)
 		return SQLITE_OK;
+	if (c->cached) {
+		c->eof = 1;
+		return SQLITE_OK;
+	}
 	return fill(c);
 }
 
@@ -469,7 +588,7 @@ static int xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 			sqlite3_result_text(ctx, arg, -1, SQLITE_TRANSIENT);
 		return SQLITE_OK;
 	}
-	const struct kq_cell *cell = &c->cells[c->pos * (size_t)nc + (size_t)col];
+	const struct kq_cell *cell = &c->rows[c->pos * (size_t)nc + (size_t)col];
 	if (cell->t == KQ_VINT)
 		sqlite3_result_int64(ctx, cell->i);
 	else if (cell->t == KQ_VTEXT)
