@@ -20,7 +20,8 @@
 static const struct {
 	const char *name, *sql;
 } queries[] = {
-        {"execs by parent", "SELECT parent_comm, count(*) AS n FROM execs %s GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"},
+        {"execs by parent",
+         "SELECT parent_comm, count(*) AS n FROM execs %s GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"},
         {"top files written",
          "SELECT path, count(*) AS n FROM files WHERE write = 1 %s GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"},
         {"connections by remote address",
@@ -35,8 +36,8 @@ static char *with_range(int q, uint64_t from, uint64_t to)
 	/* connections have no ts: their open time stands in (sqlite filters it; nothing is pushed down) */
 	const char *col = q == 2 ? "open_ts" : "ts";
 	if (to)
-		snprintf(range, sizeof(range), "%s %s BETWEEN %" PRIu64 " AND %" PRIu64, q == 0 ? "WHERE" : "AND", col,
-		         from, to);
+		snprintf(range, sizeof(range), "%s %s BETWEEN %" PRIu64 " AND %" PRIu64,
+		         q == 0 ? "WHERE" : "AND", col, from, to);
 	size_t len = strlen(queries[q].sql) + sizeof(range);
 	char *s = malloc(len);
 	if (s)
@@ -56,7 +57,8 @@ static double run_query(sqlite3 *db, const char *sql, uint64_t *sum)
 	*sum = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*sum = *sum * 31 + (uint64_t)sqlite3_column_int64(st, 1) + (uint64_t)sqlite3_column_bytes(st, 0);
+		*sum = *sum * 31 + (uint64_t)sqlite3_column_int64(st, 1) +
+		       (uint64_t)sqlite3_column_bytes(st, 0);
 	if (rc != SQLITE_DONE)
 		kb_fail("%s: %s", sql, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
@@ -71,7 +73,8 @@ static sqlite3 *vtab_db(const char *kcap)
 		return NULL;
 	static const char *const tables[] = {"execs", "files", "connections"};
 	for (size_t i = 0; i < 3; i++) {
-		char *sql = sqlite3_mprintf("CREATE VIRTUAL TABLE %s USING kite_%s(%Q)", tables[i], tables[i], kcap);
+		char *sql = sqlite3_mprintf("CREATE VIRTUAL TABLE %s USING kite_%s(%Q)", tables[i], tables[i],
+		                            kcap);
 		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
 			kb_fail("%s: %s", sql, sqlite3_errmsg(db));
 		sqlite3_free(sql);
@@ -111,19 +114,22 @@ static void run_all(sqlite3 *db, uint64_t from, uint64_t to, double t[NQ][2], ui
 
 static void report(const struct timing *t, double export_s, double size_mb, uint64_t n)
 {
-	printf("\n%-32s %12s %12s %12s %12s\n", "query (" "seconds)", "vtab", "vtab+range", "db", "db+range");
+	printf("\n%-32s %12s %12s %12s %12s\n",
+	       "query ("
+	       "seconds)",
+	       "vtab", "vtab+range", "db", "db+range");
 	for (size_t q = 0; q < NQ; q++)
-		printf("%-32s %12.2f %12.2f %12.4f %12.4f\n", queries[q].name, t->vt[q][0], t->vt[q][1], t->db[q][0],
-		       t->db[q][1]);
+		printf("%-32s %12.2f %12.2f %12.4f %12.4f\n", queries[q].name, t->vt[q][0], t->vt[q][1],
+		       t->db[q][0], t->db[q][1]);
 	double vt = 0, vtr = 0, db = 0, dbr = 0;
 	for (size_t q = 0; q < NQ; q++)
 		vt += t->vt[q][0], vtr += t->vt[q][1], db += t->db[q][0], dbr += t->db[q][1];
-	printf("\nkite export --sqlite: %.2f s for %" PRIu64 " events (%.2f Mevents/s), database %.0f MB\n", export_s,
-	       n, (double)n / export_s / 1e6, size_mb);
-	printf("three queries, vtab:                 %.2f s (with the range: %.2f s, %.2fx faster)\n", vt, vtr,
-	       vtr > 0 ? vt / vtr : 0);
-	printf("three queries, export then db:       %.2f s (export %.2f + queries %.3f)\n", export_s + db, export_s,
-	       db);
+	printf("\nkite export --sqlite: %.2f s for %" PRIu64 " events (%.2f Mevents/s), database %.0f MB\n",
+	       export_s, n, (double)n / export_s / 1e6, size_mb);
+	printf("three queries, vtab:                 %.2f s (with the range: %.2f s, %.2fx faster)\n", vt,
+	       vtr, vtr > 0 ? vt / vtr : 0);
+	printf("three queries, export then db:       %.2f s (export %.2f + queries %.3f)\n", export_s + db,
+	       export_s, db);
 	printf("ratio vtab / (export + db queries):  %.2f\n", vt / (export_s + db));
 	printf("ratio vtab / db queries alone:       %.0f (with the range: %.0f)\n", db > 0 ? vt / db : 0,
 	       dbr > 0 ? vtr / dbr : 0);
@@ -154,7 +160,8 @@ int main(int argc, char **argv)
 	if (vdb) { /* the time range: the middle tenth of the capture */
 		sqlite3_stmt *st;
 		char *sql = sqlite3_mprintf("SELECT first_ts, last_ts FROM kite_captures(%Q)", kcap);
-		if (sqlite3_prepare_v2(vdb, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_prepare_v2(vdb, sql, -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW) {
 			first = (uint64_t)sqlite3_column_int64(st, 0);
 			last = (uint64_t)sqlite3_column_int64(st, 1);
 		}
@@ -181,8 +188,8 @@ int main(int argc, char **argv)
 	for (size_t q = 0; q < NQ; q++)
 		for (int r = 0; r < 2; r++)
 			if (t.vsum[q][r] != t.dsum[q][r])
-				kb_fail("%s%s: the vtab and the exported database give different rows", queries[q].name,
-				        r ? " (range)" : "");
+				kb_fail("%s%s: the vtab and the exported database give different rows",
+				        queries[q].name, r ? " (range)" : "");
 	report(&t, export_s, size_mb, x.events);
 	return kb_failures ? 1 : 0;
 }

@@ -81,7 +81,8 @@ static int parse_opts(int argc, char **argv, struct sql_opts *o)
 			break;
 		case 'f':
 			if ((o->format = kq_format_parse(optarg)) < 0) {
-				cli_error("--format: '%s' is not one of table, csv, json, jsonl, markdown", optarg);
+				cli_error("--format: '%s' is not one of table, csv, json, jsonl, markdown",
+				          optarg);
 				return -1;
 			}
 			break;
@@ -139,8 +140,8 @@ static int create_tables(sqlite3 *db, char **files, int nfiles, const struct sql
 			sqlite3_free(args);
 			args = a;
 		}
-		char *sql = args ? sqlite3_mprintf("CREATE VIRTUAL TABLE main.%s USING kite_%s(%s)", kq_tables[t].name,
-		                                   kq_tables[t].name, args)
+		char *sql = args ? sqlite3_mprintf("CREATE VIRTUAL TABLE main.%s USING kite_%s(%s)",
+		                                   kq_tables[t].name, kq_tables[t].name, args)
 		                 : NULL;
 		sqlite3_free(args);
 		char *err = NULL;
@@ -217,7 +218,8 @@ static int dot_command(sqlite3 *db, char *line, int *format)
 	else if (!strcmp(line, ".mode") && kq_format_parse(arg) >= 0)
 		*format = kq_format_parse(arg);
 	else
-		fprintf(stderr, "kite: commands: .tables, .schema [TABLE], .mode table|csv|json|jsonl|markdown, .quit\n");
+		fprintf(stderr, "kite: commands: .tables, .schema [TABLE], .mode "
+		                "table|csv|json|jsonl|markdown, .quit\n");
 	return 0;
 }
 
@@ -314,7 +316,8 @@ int cmd_sql(int argc, char **argv)
 	for (int i = 0; i < nfiles; i++) {
 		const char *f = argv[optind + i];
 		if (!strcmp(f, "-")) {
-			cli_error("kite sql reads a capture again for every table scan: it cannot read standard "
+			cli_error("kite sql reads a capture again for every table scan: it cannot read "
+			          "standard "
 			          "input ('-'); save it to a file first");
 			free(query);
 			return KITE_EXIT_USAGE;

@@ -213,7 +213,8 @@ static int source_info(struct kq_collect *k, unsigned i)
  */
 static int index_rules_out(struct kq_collect *k)
 {
-	unsigned per_event = 1u << KQ_EVENTS | 1u << KQ_FILES | 1u << KQ_EXECS | 1u << KQ_DROPS | 1u << KQ_ALERTS;
+	unsigned per_event =
+	        1u << KQ_EVENTS | 1u << KQ_FILES | 1u << KQ_EXECS | 1u << KQ_DROPS | 1u << KQ_ALERTS;
 	if ((!k->filter.types && !k->filter.has_pid) || (k->o.tables & ~per_event))
 		return 0; /* processes, fds, ... of a pid exist without any event of it */
 	for (unsigned i = 0; i < k->rp.nsrc; i++) {
@@ -332,7 +333,8 @@ int kq_collect_step(struct kq_collect *k, char *err, size_t errlen)
 			return 1;
 		}
 		if (rc < 0) {
-			snprintf(err, errlen, "%s", k->rp.failed ? "reading a capture failed (see above)" : "replay failed");
+			snprintf(err, errlen, "%s",
+			         k->rp.failed ? "reading a capture failed (see above)" : "replay failed");
 			return -1;
 		}
 		k->replay_done = 1;
@@ -392,7 +394,8 @@ static int load_dir(kite_rules *r, const char *dir)
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		size_t l = strlen(e->d_name);
-		if ((l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) || (l > 4 && !strcmp(e->d_name + l - 4, ".yml"))) {
+		if ((l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) ||
+		    (l > 4 && !strcmp(e->d_name + l - 4, ".yml"))) {
 			char **nn = realloc(names, (n + 1) * sizeof(*names));
 			if (!nn)
 				break;

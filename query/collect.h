@@ -35,9 +35,9 @@ typedef void (*kq_emit_fn)(void *ctx, int table, const struct kq_cell *cells);
 struct kq_collect_opts {
 	char **files;
 	unsigned nfiles;
-	struct kite_rules *rules; /* compiled; NULL: no alerts */
-	unsigned tables;          /* bit per enum kq_table_id */
-	uint64_t used[KQ_NTABLES]; /* per table, a bit per column that is needed (bit 63: 63 and up) */
+	struct kite_rules *rules;       /* compiled; NULL: no alerts */
+	unsigned tables;                /* bit per enum kq_table_id */
+	uint64_t used[KQ_NTABLES];      /* per table, a bit per column that is needed (bit 63: 63 and up) */
 	const struct kq_filter *filter; /* applies to every table asked for; NULL: none */
 	kq_emit_fn emit;
 	void *ctx;

@@ -27,8 +27,8 @@ struct kq_thread {
 /* Per source file: lookups by event id of that file's schema. */
 struct kq_srcinfo {
 	uint32_t n;
-	uint8_t *type_ok; /* passes the type constraint */
-	uint8_t *fileop;  /* enum kq_fileop: a row of the files table */
+	uint8_t *type_ok;                 /* passes the type constraint */
+	uint8_t *fileop;                  /* enum kq_fileop: a row of the files table */
 	uint64_t seen, first_ts, last_ts; /* events handed out, for captures without an index */
 };
 

@@ -83,7 +83,8 @@ static int create_indexes(struct exporter *x, unsigned tables)
 			if (!(kq_tables[t].cols[c].flags & KQ_IDX))
 				continue;
 			char *sql = sqlite3_mprintf("CREATE INDEX %s_%s ON %s(%s)", kq_tables[t].name,
-			                            kq_tables[t].cols[c].name, kq_tables[t].name, kq_tables[t].cols[c].name);
+			                            kq_tables[t].cols[c].name, kq_tables[t].name,
+			                            kq_tables[t].cols[c].name);
 			int rc = sql ? exec(x->db, sql) : -1;
 			sqlite3_free(sql);
 			if (rc < 0)
@@ -116,8 +117,8 @@ static int fill(struct exporter *x, char **files, unsigned nfiles, struct kite_r
 	return rc < 0 || x->failed ? -1 : 0;
 }
 
-static int write_db(struct exporter *x, const char *tmp, char **files, unsigned nfiles, struct kite_rules *rules,
-                    int *damaged)
+static int write_db(struct exporter *x, const char *tmp, char **files, unsigned nfiles,
+                    struct kite_rules *rules, int *damaged)
 {
 	unsigned tables = (1u << KQ_NTABLES) - 1;
 	if (!rules)
@@ -126,8 +127,9 @@ static int write_db(struct exporter *x, const char *tmp, char **files, unsigned 
 		cli_error("%s: %s", tmp, x->db ? sqlite3_errmsg(x->db) : "out of memory");
 		return -1;
 	}
-	/* a new file written once: no journal, no syncs until the end */
-	if (exec(x->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN") < 0)
+	/* a new file written once: no journal, no syncs until the end; a 64 MiB cache for the index builds */
+	if (exec(x->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536; BEGIN") <
+	    0)
 		return -1;
 	for (unsigned t = 0; t < KQ_NTABLES; t++)
 		if (((tables >> t) & 1) && prepare_table(x, t) < 0)

@@ -8,8 +8,11 @@
 
 int kq_format_parse(const char *s)
 {
-	static const char *const names[] = {[KQ_FMT_TABLE] = "table", [KQ_FMT_CSV] = "csv", [KQ_FMT_JSON] = "json",
-	                                    [KQ_FMT_JSONL] = "jsonl", [KQ_FMT_MARKDOWN] = "markdown"};
+	static const char *const names[] = {[KQ_FMT_TABLE] = "table",
+	                                    [KQ_FMT_CSV] = "csv",
+	                                    [KQ_FMT_JSON] = "json",
+	                                    [KQ_FMT_JSONL] = "jsonl",
+	                                    [KQ_FMT_MARKDOWN] = "markdown"};
 	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
 		if (!strcmp(s, names[i]))
 			return i;
@@ -115,7 +118,8 @@ static void md_row(FILE *f, sqlite3_stmt *st, int header)
 	int n = sqlite3_column_count(st);
 	fputc('|', f);
 	for (int i = 0; i < n; i++) {
-		const char *s = header ? sqlite3_column_name(st, i) : (const char *)sqlite3_column_text(st, i);
+		const char *s =
+		        header ? sqlite3_column_name(st, i) : (const char *)sqlite3_column_text(st, i);
 		md_cell(f, s ? s : (header ? "" : "NULL"));
 	}
 	fputc('\n', f);
@@ -233,9 +237,7 @@ int kq_print_rows(FILE *f, sqlite3_stmt *st, int fmt)
 			fputs(nrows ? ",\n" : "\n", f);
 			json_row(f, st);
 			break;
-		default:
-			json_row(f, st);
-			fputc('\n', f);
+		default: json_row(f, st); fputc('\n', f);
 		}
 		nrows++;
 	}

@@ -28,7 +28,7 @@ enum {
 	F_NFIXED
 };
 static const char *const fixed_names[F_NFIXED] = {
-        "evt.cpu", "proc.name", "evt.category", "evt.rawres", "evt.res",      "fd.num",
+        "evt.cpu", "proc.name", "evt.category", "evt.rawres",   "evt.res",           "fd.num",
         "fd.type", "fd.name",   "user.uid",     "container.id", "evt.is_open_write", "evt.dir"};
 
 struct kq_fields {
@@ -44,7 +44,8 @@ int kq_rows_init(struct kq_collect *k)
 		return -1;
 	char err[256];
 	for (int i = 0; i < F_NFIXED; i++)
-		if (!kite_field_parse(fixed_names[i], strlen(fixed_names[i]), &k->f->fixed[i], err, sizeof(err)))
+		if (!kite_field_parse(fixed_names[i], strlen(fixed_names[i]), &k->f->fixed[i], err,
+		                      sizeof(err)))
 			return -1;
 	return 0;
 }
@@ -158,11 +159,13 @@ static void json_arg(struct kq_collect *k, struct kite_ctx *c, const struct kite
 	char num[32];
 	uint16_t len = c->p.len[i];
 	if (len && (len == 1 || len == 2 || len == 4 || len == 8) && is_signed_kind(p->kind)) {
-		kbuf_put(b, num, (size_t)snprintf(num, sizeof(num), "%" PRId64, kite_get_i(c->p.val[i], len)));
+		kbuf_put(b, num,
+		         (size_t)snprintf(num, sizeof(num), "%" PRId64, kite_get_i(c->p.val[i], len)));
 		return;
 	}
 	if (len && (len == 1 || len == 2 || len == 4 || len == 8) && is_unsigned_kind(p->kind)) {
-		kbuf_put(b, num, (size_t)snprintf(num, sizeof(num), "%" PRIu64, kite_get_u(c->p.val[i], len)));
+		kbuf_put(b, num,
+		         (size_t)snprintf(num, sizeof(num), "%" PRIu64, kite_get_u(c->p.val[i], len)));
 		return;
 	}
 	struct kite_field *f = arg_field(k, i);
@@ -231,10 +234,10 @@ static void row_event(struct kq_collect *k, struct kite_ctx *c)
 int kq_fileop_kind(const char *type)
 {
 	static const char *const opens[] = {"open", "openat", "openat2", "creat"};
-	static const char *const changes[] = {"rename",    "renameat", "renameat2", "unlink", "unlinkat",
-	                                      "link",      "linkat",   "symlink",   "symlinkat", "chmod",
-	                                      "fchmod",    "fchmodat", "chown",     "fchown", "fchownat",
-	                                      "lchown",    "mkdir",    "mkdirat",   "rmdir"};
+	static const char *const changes[] = {"rename", "renameat", "renameat2", "unlink",    "unlinkat",
+	                                      "link",   "linkat",   "symlink",   "symlinkat", "chmod",
+	                                      "fchmod", "fchmodat", "chown",     "fchown",    "fchownat",
+	                                      "lchown", "mkdir",    "mkdirat",   "rmdir"};
 	for (size_t i = 0; i < sizeof(opens) / sizeof(opens[0]); i++)
 		if (!strcmp(type, opens[i]))
 			return KQ_FOP_OPEN;
@@ -254,8 +257,9 @@ static void set_param_int(struct kq_collect *k, int col, struct kite_ctx *c, con
 	int i = kite_param_index(c->map->d, name);
 	if (i < 0 || (uint32_t)i >= c->p.n || !c->p.len[i] || c->p.len[i] > 8)
 		return;
-	kq_set_int(k, col, is_signed ? kite_get_i(c->p.val[i], c->p.len[i])
-	                              : (int64_t)kite_get_u(c->p.val[i], c->p.len[i]));
+	kq_set_int(k, col,
+	           is_signed ? kite_get_i(c->p.val[i], c->p.len[i])
+	                     : (int64_t)kite_get_u(c->p.val[i], c->p.len[i]));
 }
 
 static void set_param_text(struct kq_collect *k, int col, struct kite_ctx *c, int i)
@@ -444,13 +448,16 @@ void kq_rows_event(struct kq_collect *k, struct kite_ctx *c)
 	if (!info->seen++)
 		info->first_ts = c->e->ts;
 	info->last_ts = c->e->ts;
-	if (type >= info->n || !info->type_ok[type] || !kq_pid_ok(k, c->proc->pid))
+	/* an id past the file's schema is an event of no known type: kept unless types were asked for */
+	int type_ok = type < info->n ? info->type_ok[type] : !k->filter.types;
+	int fileop = type < info->n ? info->fileop[type] : KQ_FOP_NONE;
+	if (!type_ok || !kq_pid_ok(k, c->proc->pid))
 		return;
 	const struct kite_event_desc *d = c->map->d;
 	if (kq_wants(k, KQ_EVENTS))
 		row_event(k, c);
-	if (kq_wants(k, KQ_FILES) && info->fileop[type])
-		row_file(k, c, info->fileop[type]);
+	if (kq_wants(k, KQ_FILES) && fileop)
+		row_file(k, c, fileop);
 	if (kq_wants(k, KQ_EXECS) && d && (d->flags & KITE_EF_EXEC)) {
 		int ok;
 		if (field_int(k, F_RAWRES, c, &ok) == 0 && ok)
@@ -624,8 +631,8 @@ static void set_ends(struct kq_collect *k, const struct kite_fd *fd)
 static void row_connection(struct kq_collect *k, struct kite_proc *p, struct kite_fd *fd, uint64_t close_ts,
                            const struct kite_ctx *c, const char *host)
 {
-	static const char *const fam[] = {[KITE_FD_IPV4_SOCK] = "ipv4", [KITE_FD_IPV6_SOCK] = "ipv6",
-	                                  [KITE_FD_UNIX_SOCK] = "unix"};
+	static const char *const fam[] = {
+	        [KITE_FD_IPV4_SOCK] = "ipv4", [KITE_FD_IPV6_SOCK] = "ipv6", [KITE_FD_UNIX_SOCK] = "unix"};
 	kq_row_begin(k, KQ_CONNECTIONS);
 	kq_set_str(k, CO_HOST, host);
 	kq_set_int(k, CO_PROC_ID, kq_proc_id(k, p, c));
@@ -656,7 +663,8 @@ void kq_row_fd(struct kq_collect *k, struct kite_proc *p, struct kite_fd *fd, ui
 	const char *host = r ? r->host : k->host0;
 	if (kq_wants(k, KQ_FDS))
 		row_fd(k, p, fd, close_ts, c, host);
-	int sock = fd->type == KITE_FD_IPV4_SOCK || fd->type == KITE_FD_IPV6_SOCK || fd->type == KITE_FD_UNIX_SOCK;
+	int sock = fd->type == KITE_FD_IPV4_SOCK || fd->type == KITE_FD_IPV6_SOCK ||
+	           fd->type == KITE_FD_UNIX_SOCK;
 	if (kq_wants(k, KQ_CONNECTIONS) && sock)
 		row_connection(k, p, fd, close_ts, c, host);
 }

@@ -20,26 +20,32 @@ static const struct kq_col alerts_cols[] = {KQ_ALERTS_COLS(KQ_DEF)};
 #define COLS(a) a, sizeof(a) / sizeof(a[0])
 
 const struct kq_table kq_tables[KQ_NTABLES] = {
-        [KQ_EVENTS] = {"events", "One row per event (system call, process exit, drop record), with the state "
-                                 "replay rebuilt at that moment.",
+        [KQ_EVENTS] = {"events",
+                       "One row per event (system call, process exit, drop record), with the state "
+                       "replay rebuilt at that moment.",
                        COLS(events_cols), EV_TS, EV_TYPE, EV_PID},
-        [KQ_PROCESSES] = {"processes", "One row per process lifetime, from its creation (or the capture's "
-                                       "start) to its exit (or the capture's end). Pids recycle: `id` is "
-                                       "the key.",
+        [KQ_PROCESSES] = {"processes",
+                          "One row per process lifetime, from its creation (or the capture's "
+                          "start) to its exit (or the capture's end). Pids recycle: `id` is "
+                          "the key.",
                           COLS(processes_cols), -1, -1, PR_PID},
         [KQ_THREADS] = {"threads", "One row per thread lifetime.", COLS(threads_cols), -1, -1, TH_PID},
-        [KQ_FDS] = {"fds", "One row per fd lifetime of a process, open to close. A forked child's copies of "
-                           "its parent's fds are rows of their own (with the parent's open time).",
+        [KQ_FDS] = {"fds",
+                    "One row per fd lifetime of a process, open to close. A forked child's copies of "
+                    "its parent's fds are rows of their own (with the parent's open time).",
                     COLS(fds_cols), -1, -1, FD_PID},
-        [KQ_FILES] = {"files", "One row per file operation: open, openat, openat2, creat, rename, renameat, "
-                               "renameat2, unlink, unlinkat, link, linkat, symlink, symlinkat, chmod, fchmod, "
-                               "fchmodat, chown, fchown, fchownat, lchown, mkdir, mkdirat, rmdir.",
+        [KQ_FILES] = {"files",
+                      "One row per file operation: open, openat, openat2, creat, rename, renameat, "
+                      "renameat2, unlink, unlinkat, link, linkat, symlink, symlinkat, chmod, fchmod, "
+                      "fchmodat, chown, fchown, fchownat, lchown, mkdir, mkdirat, rmdir.",
                       COLS(files_cols), FI_TS, FI_TYPE, FI_PID},
-        [KQ_CONNECTIONS] = {"connections", "One row per socket lifetime (inet and unix sockets): who, "
-                                           "both ends, when.",
+        [KQ_CONNECTIONS] = {"connections",
+                            "One row per socket lifetime (inet and unix sockets): who, "
+                            "both ends, when.",
                             COLS(connections_cols), -1, -1, CO_PID},
-        [KQ_EXECS] = {"execs", "One row per successful execve/execveat, with the process after the exec and "
-                               "its parent.",
+        [KQ_EXECS] = {"execs",
+                      "One row per successful execve/execveat, with the process after the exec and "
+                      "its parent.",
                       COLS(execs_cols), EX_TS, EX_TYPE, EX_PID},
         [KQ_DROPS] = {"drops", "One row per drop record: events the driver lost.", COLS(drops_cols), DR_TS,
                       -1, -1},
@@ -85,8 +91,8 @@ void kq_tables_markdown(FILE *f)
 			                   : c->flags & KQ_TYPE ? " (pushed down)"
 			                   : c->flags & KQ_PID  ? " (pushed down)"
 			                                        : "";
-			fprintf(f, "| `%s` | %s | %s%s |\n", c->name, c->type == KQ_INT ? "INTEGER" : "TEXT", c->doc,
-			        push);
+			fprintf(f, "| `%s` | %s | %s%s |\n", c->name, c->type == KQ_INT ? "INTEGER" : "TEXT",
+			        c->doc, push);
 		}
 		fputc('\n', f);
 	}

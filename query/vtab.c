@@ -50,6 +50,7 @@ struct kq_cursor {
 	const struct kq_cell *rows; /* what is read: cells, or the table's cache */
 	char *key;                  /* the scan's arguments, for the cache */
 	int caching, cached;        /* filling the cache; reading it */
+	int oom;                    /* a row could not be queued: the scan fails */
 	sqlite3_int64 rowid;
 	int eof;
 	char *file_arg, *rules_arg;
@@ -133,6 +134,7 @@ static void cache_clear(struct kq_cache *c)
 
 static void vtab_free(struct kq_vtab *v)
 {
+	sqlite3_free(v->base.zErrMsg); /* set but never handed to sqlite when xConnect fails */
 	cache_clear(&v->cache);
 	free_list(v->files, v->nfiles);
 	free_list(v->rules, v->nrules);
@@ -155,8 +157,7 @@ static kite_rules *compile_rules(struct kq_vtab *v, char **paths, unsigned n)
 	return r;
 }
 
-static int xconnect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
-                    char **err)
+static int xconnect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out, char **err)
 {
 	const struct kq_modaux *a = aux;
 	const struct kq_table *t = a->t;
@@ -316,6 +317,7 @@ static void cursor_reset(struct kq_cursor *c, struct kq_vtab *v)
 	}
 	c->nrows = c->pos = 0;
 	c->eof = 1;
+	c->oom = 0;
 }
 
 static int xclose(sqlite3_vtab_cursor *cur)
@@ -333,7 +335,9 @@ static int cache_add(struct kq_cache *ca, unsigned nc, const struct kq_cell *cel
 	if (ca->nrows == ca->cap) {
 		size_t cap = ca->cap ? ca->cap * 2 : 64;
 		ca->bytes += (cap - ca->cap) * nc * sizeof(*cells);
-		struct kq_cell *nw = ca->bytes > CACHE_MAX_BYTES ? NULL : sqlite3_realloc64(ca->cells, cap * nc * sizeof(*nw));
+		struct kq_cell *nw = ca->bytes > CACHE_MAX_BYTES
+		                             ? NULL
+		                             : sqlite3_realloc64(ca->cells, cap * nc * sizeof(*nw));
 		if (!nw)
 			return -1;
 		ca->cells = nw;
@@ -344,7 +348,8 @@ static int cache_add(struct kq_cache *ca, unsigned nc, const struct kq_cell *cel
 	for (unsigned i = 0; i < nc; i++)
 		if (row[i].t == KQ_VTEXT) {
 			ca->bytes += row[i].len + 1;
-			if (ca->bytes > CACHE_MAX_BYTES || !(row[i].s = kite_arena_strndup(&ca->arena, row[i].s, row[i].len)))
+			if (ca->bytes > CACHE_MAX_BYTES ||
+			    !(row[i].s = kite_arena_strndup(&ca->arena, row[i].s, row[i].len)))
 				return -1;
 		}
 	ca->nrows++;
@@ -358,8 +363,10 @@ static void emit(void *ctx, int table, const struct kq_cell *cells)
 	if (c->nrows == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
 		struct kq_cell *nw = sqlite3_realloc64(c->cells, cap * nc * sizeof(*nw));
-		if (!nw)
-			return; /* rows are lost rather than crash; sqlite reports NOMEM elsewhere soon */
+		if (!nw) {
+			c->oom = 1; /* reported by fill(): a scan never silently loses rows */
+			return;
+		}
 		c->cells = nw;
 		c->cap = cap;
 	}
@@ -387,6 +394,8 @@ static int fill(struct kq_cursor *c)
 	while (c->nrows == 0) {
 		char err[512];
 		int rc = kq_collect_step(c->k, err, sizeof(err));
+		if (c->oom)
+			return SQLITE_NOMEM;
 		if (rc < 0)
 			return set_error(c, "%s", err);
 		if (rc == 0) {
@@ -442,7 +451,8 @@ static void type_list(struct kq_cursor *c, struct kq_filter *f, char op, sqlite3
 }
 
 /* Reads xFilter's arguments as idxStr describes them. */
-static void read_args(struct kq_cursor *c, const char *idx, int argc, sqlite3_value **argv, struct kq_filter *f)
+static void read_args(struct kq_cursor *c, const char *idx, int argc, sqlite3_value **argv,
+                      struct kq_filter *f)
 {
 	for (int i = 0; idx[i] && idx[i] != ':' && i < argc; i++) {
 		sqlite3_value *a = argv[i];
@@ -538,14 +548,17 @@ static int xfilter(sqlite3_vtab_cursor *cur, int idxnum, const char *idxstr, int
 	o.nfiles = c->file_arg ? 1 : v->nfiles;
 	if (!o.nfiles) {
 		sqlite3_free(v->base.zErrMsg);
-		v->base.zErrMsg = sqlite3_mprintf("kite_%s: no capture given: kite_%s('FILE'), or CREATE VIRTUAL "
-		                                  "TABLE t USING kite_%s('FILE', ...)",
-		                                  v->t->name, v->t->name, v->t->name);
+		v->base.zErrMsg =
+		        sqlite3_mprintf("kite_%s: no capture given: kite_%s('FILE'), or CREATE VIRTUAL "
+		                        "TABLE t USING kite_%s('FILE', ...)",
+		                        v->t->name, v->t->name, v->t->name);
 		return SQLITE_ERROR;
 	}
 	if (v->table == KQ_ALERTS && !(o.rules = rules_for(c, v))) {
 		if (!v->base.zErrMsg)
-			set_error(c, "%s", "kite_alerts needs rules: kite_alerts('FILE', 'RULES.yaml'), or kite sql -r RULES");
+			set_error(c, "%s",
+			          "kite_alerts needs rules: kite_alerts('FILE', 'RULES.yaml'), or kite sql "
+			          "-r RULES");
 		return SQLITE_ERROR;
 	}
 	c->eof = 0;

@@ -35,9 +35,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-        {"info", cmd_info}, {"dump", cmd_dump}, {"recover", cmd_recover},
-        {"show", cmd_show}, {"tree", cmd_tree}, {"fields", cmd_fields}, {"replay", cmd_replay},
-        {"convert", cmd_convert}, {"sql", cmd_sql}, {"export", cmd_export},
+        {"info", cmd_info}, {"dump", cmd_dump},     {"recover", cmd_recover}, {"show", cmd_show},
+        {"tree", cmd_tree}, {"fields", cmd_fields}, {"replay", cmd_replay},   {"convert", cmd_convert},
+        {"sql", cmd_sql},   {"export", cmd_export},
 };
 
 int main(int argc, char **argv)

@@ -90,7 +90,8 @@ static void tables_are_consistent(void **state)
 		}
 		/* the pushdown columns are the ones flagged so, with the right names */
 		if (tb->ts_col >= 0)
-			assert_true((tb->cols[tb->ts_col].flags & KQ_TS) && !strcmp(tb->cols[tb->ts_col].name, "ts"));
+			assert_true((tb->cols[tb->ts_col].flags & KQ_TS) &&
+			            !strcmp(tb->cols[tb->ts_col].name, "ts"));
 		if (tb->type_col >= 0)
 			assert_string_equal(tb->cols[tb->type_col].name, "type");
 		if (tb->pid_col >= 0)
@@ -113,9 +114,11 @@ static void counts_match_the_capture(void **state)
 	/* the sample: the index's count, exec rows are successful execs */
 	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q)", sample),
 	                 one(db, "SELECT events FROM kite_captures(%Q)", sample));
-	assert_int_equal(one(db, "SELECT count(*) FROM kite_execs(%Q)", sample),
-	                 one(db, "SELECT count(*) FROM kite_events(%Q) WHERE type IN ('execve','execveat') AND res = 0",
-	                     sample));
+	assert_int_equal(
+	        one(db, "SELECT count(*) FROM kite_execs(%Q)", sample),
+	        one(db,
+	            "SELECT count(*) FROM kite_events(%Q) WHERE type IN ('execve','execveat') AND res = 0",
+	            sample));
 	sqlite3_close(db);
 }
 
@@ -128,33 +131,40 @@ static void pushdown_matches_sqlite(void **state)
 	int64_t hi = one(db, "SELECT max(ts) FROM kite_events(%Q)", synth_path);
 	int64_t mid = lo + (hi - lo) / 3, mid2 = lo + (hi - lo) / 3 * 2;
 	static const char *const conds[][2] = {
-	        {"ts >= %lld", "+ts >= %lld"}, {"ts > %lld", "+ts > %lld"},  {"ts < %lld", "+ts < %lld"},
+	        {"ts >= %lld", "+ts >= %lld"}, {"ts > %lld", "+ts > %lld"}, {"ts < %lld", "+ts < %lld"},
 	        {"ts <= %lld", "+ts <= %lld"}, {"ts = %lld", "+ts = %lld"},
 	};
 	for (size_t i = 0; i < sizeof(conds) / sizeof(conds[0]); i++) {
 		char a[128], b[128];
 		snprintf(a, sizeof(a), conds[i][0], (long long)mid);
 		snprintf(b, sizeof(b), conds[i][1], (long long)mid);
-		assert_int_equal(one(db, "SELECT count(*) || sum(evt_num) FROM kite_events(%Q) WHERE %s", synth_path, a),
-		                 one(db, "SELECT count(*) || sum(evt_num) FROM kite_events(%Q) WHERE %s", synth_path, b));
+		assert_int_equal(one(db, "SELECT count(*) || sum(evt_num) FROM kite_events(%Q) WHERE %s",
+		                     synth_path, a),
+		                 one(db, "SELECT count(*) || sum(evt_num) FROM kite_events(%Q) WHERE %s",
+		                     synth_path, b));
 	}
-	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE ts BETWEEN %lld AND %lld", synth_path,
-	                     (long long)mid, (long long)mid2),
-	                 one(db, "SELECT count(*) FROM kite_events(%Q) WHERE +ts BETWEEN %lld AND %lld", synth_path,
-	                     (long long)mid, (long long)mid2));
+	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE ts BETWEEN %lld AND %lld",
+	                     synth_path, (long long)mid, (long long)mid2),
+	                 one(db, "SELECT count(*) FROM kite_events(%Q) WHERE +ts BETWEEN %lld AND %lld",
+	                     synth_path, (long long)mid, (long long)mid2));
 	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE ts < 0", synth_path), 0);
-	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE ts > %lld AND ts < %lld", synth_path,
-	                     (long long)mid2, (long long)mid),
+	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE ts > %lld AND ts < %lld",
+	                     synth_path, (long long)mid2, (long long)mid),
 	                 0);
-	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE type IN ('openat', 'close', 'x')", synth_path),
-	                 one(db, "SELECT count(*) FROM kite_events(%Q) WHERE +type IN ('openat', 'close', 'x')", synth_path));
+	assert_int_equal(
+	        one(db, "SELECT count(*) FROM kite_events(%Q) WHERE type IN ('openat', 'close', 'x')",
+	            synth_path),
+	        one(db, "SELECT count(*) FROM kite_events(%Q) WHERE +type IN ('openat', 'close', 'x')",
+	            synth_path));
 	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE type = 'execve'", synth_path),
 	                 one(db, "SELECT count(*) FROM kite_events(%Q) WHERE +type = 'execve'", synth_path));
 	int64_t pid = one(db, "SELECT pid FROM kite_events(%Q) WHERE type='openat' LIMIT 1", sample);
-	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE pid = %lld", sample, (long long)pid),
-	                 one(db, "SELECT count(*) FROM kite_events(%Q) WHERE +pid = %lld", sample, (long long)pid));
-	assert_int_equal(one(db, "SELECT count(*) FROM kite_files(%Q) WHERE pid = %lld", sample, (long long)pid),
-	                 one(db, "SELECT count(*) FROM kite_files(%Q) WHERE +pid = %lld", sample, (long long)pid));
+	assert_int_equal(
+	        one(db, "SELECT count(*) FROM kite_events(%Q) WHERE pid = %lld", sample, (long long)pid),
+	        one(db, "SELECT count(*) FROM kite_events(%Q) WHERE +pid = %lld", sample, (long long)pid));
+	assert_int_equal(
+	        one(db, "SELECT count(*) FROM kite_files(%Q) WHERE pid = %lld", sample, (long long)pid),
+	        one(db, "SELECT count(*) FROM kite_files(%Q) WHERE +pid = %lld", sample, (long long)pid));
 	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE pid = 'x'", sample), 0);
 	sqlite3_close(db);
 }
@@ -185,27 +195,31 @@ static void lifetimes(void **state)
 	                     sample, sample),
 	                 0);
 	/* processes that exited have an exit time after their start, and an exit code or a signal */
-	assert_int_equal(one(db,
-	                     "SELECT count(*) FROM kite_processes(%Q) WHERE end_ts < start_ts OR (exit_status IS "
-	                     "NOT NULL AND exit_code IS NULL AND exit_signal IS NULL)",
-	                     sample),
-	                 0);
+	assert_int_equal(
+	        one(db,
+	            "SELECT count(*) FROM kite_processes(%Q) WHERE end_ts < start_ts OR (exit_status IS "
+	            "NOT NULL AND exit_code IS NULL AND exit_signal IS NULL)",
+	            sample),
+	        0);
 	assert_true(one(db, "SELECT count(*) FROM kite_processes(%Q) WHERE from_snapshot = 1", sample) > 0);
 	/* a process's parent_id points at a process */
-	assert_int_equal(one(db,
-	                     "SELECT count(*) FROM kite_processes(%Q) c WHERE parent_id IS NOT NULL AND NOT EXISTS "
-	                     "(SELECT 1 FROM kite_processes(%Q) p WHERE p.id = c.parent_id)",
-	                     sample, sample),
-	                 0);
+	assert_int_equal(
+	        one(db,
+	            "SELECT count(*) FROM kite_processes(%Q) c WHERE parent_id IS NOT NULL AND NOT EXISTS "
+	            "(SELECT 1 FROM kite_processes(%Q) p WHERE p.id = c.parent_id)",
+	            sample, sample),
+	        0);
 	/* each procexit event ends exactly one process row at its time */
 	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE type = 'procexit'", sample),
 	                 one(db, "SELECT count(*) FROM kite_processes(%Q) WHERE end_ts IS NOT NULL", sample));
 	/* fds: a close ends a lifetime; sockets are connections too */
 	assert_true(one(db, "SELECT count(*) FROM kite_fds(%Q) WHERE close_ts IS NOT NULL", sample) >=
 	            one(db, "SELECT count(*) FROM kite_events(%Q) WHERE type = 'close' AND res = 0", sample));
-	assert_int_equal(one(db, "SELECT count(*) FROM kite_fds(%Q) WHERE type IN ('ipv4', 'ipv6', 'unix')", sample),
-	                 one(db, "SELECT count(*) FROM kite_connections(%Q)", sample));
-	assert_int_equal(one(db, "SELECT count(*) FROM kite_threads(%Q) WHERE main = 1 AND tid != pid", sample), 0);
+	assert_int_equal(
+	        one(db, "SELECT count(*) FROM kite_fds(%Q) WHERE type IN ('ipv4', 'ipv6', 'unix')", sample),
+	        one(db, "SELECT count(*) FROM kite_connections(%Q)", sample));
+	assert_int_equal(
+	        one(db, "SELECT count(*) FROM kite_threads(%Q) WHERE main = 1 AND tid != pid", sample), 0);
 	sqlite3_close(db);
 }
 
@@ -216,8 +230,10 @@ static void create_virtual_table_form(void **state)
 	char *sql = sqlite3_mprintf("CREATE VIRTUAL TABLE two USING kite_events(%Q, \"%w\")", sample, sample);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_free(sql);
-	assert_int_equal(one(db, "SELECT count(*) FROM two"), 2 * one(db, "SELECT count(*) FROM kite_events(%Q)", sample));
-	sql = sqlite3_mprintf("CREATE VIRTUAL TABLE al USING kite_alerts(%Q, rules='rules/kite_rules.yaml')", sample);
+	assert_int_equal(one(db, "SELECT count(*) FROM two"),
+	                 2 * one(db, "SELECT count(*) FROM kite_events(%Q)", sample));
+	sql = sqlite3_mprintf("CREATE VIRTUAL TABLE al USING kite_alerts(%Q, rules='rules/kite_rules.yaml')",
+	                      sample);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_free(sql);
 	assert_true(one(db, "SELECT count(*) FROM al") > 0);
@@ -242,7 +258,8 @@ static void errors(void **state)
 	e = error_of(db, "SELECT count(*) FROM kite_alerts('samples/attacks.kcap', '/no/rules.yaml')");
 	assert_non_null(strstr(e, "/no/rules.yaml"));
 	sqlite3_free(e);
-	e = error_of(db, "CREATE VIRTUAL TABLE x USING kite_alerts('samples/attacks.kcap', rules='/no/r.yaml')");
+	e = error_of(db,
+	             "CREATE VIRTUAL TABLE x USING kite_alerts('samples/attacks.kcap', rules='/no/r.yaml')");
 	assert_non_null(strstr(e, "/no/r.yaml"));
 	sqlite3_free(e);
 	/* a file that is not a capture */
@@ -306,7 +323,8 @@ static void output_formats(void **state)
 	assert_string_equal(s, "{\"x\":\"a,\\\"b\\\"\",\"y\":null,\"z\":3,\"w\":\"l1\\nl2|\"}\n");
 	free(s);
 	s = printed(db, q, KQ_FMT_MARKDOWN);
-	assert_string_equal(s, "| x | y | z | w |\n|---|---|---|---|\n| a,\"b\" | NULL | 3 | l1<br>l2\\| |\n");
+	assert_string_equal(s,
+	                    "| x | y | z | w |\n|---|---|---|---|\n| a,\"b\" | NULL | 3 | l1<br>l2\\| |\n");
 	free(s);
 	s = printed(db, "SELECT 'abc' AS a, 1 AS long_name UNION ALL SELECT 'x', 22", KQ_FMT_TABLE);
 	assert_string_equal(s, "a    long_name\n---  ---------\nabc  1\nx    22\n");
@@ -323,10 +341,14 @@ static void output_formats(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(tables_are_consistent), cmocka_unit_test(counts_match_the_capture),
-	        cmocka_unit_test(pushdown_matches_sqlite), cmocka_unit_test(pushdown_keeps_state),
-	        cmocka_unit_test(lifetimes),           cmocka_unit_test(create_virtual_table_form),
-	        cmocka_unit_test(errors),              cmocka_unit_test(collector_filters),
+	        cmocka_unit_test(tables_are_consistent),
+	        cmocka_unit_test(counts_match_the_capture),
+	        cmocka_unit_test(pushdown_matches_sqlite),
+	        cmocka_unit_test(pushdown_keeps_state),
+	        cmocka_unit_test(lifetimes),
+	        cmocka_unit_test(create_virtual_table_form),
+	        cmocka_unit_test(errors),
+	        cmocka_unit_test(collector_filters),
 	        cmocka_unit_test(output_formats),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
