@@ -283,6 +283,19 @@ static int run(char **files, int nfiles, const char *query, const struct sql_opt
 	return rc;
 }
 
+/* A capture that cannot be opened is reported before any SQL runs, even SQL that would not read it. */
+static int check_capture(const char *path)
+{
+	char err[512];
+	kite_reader *r = kite_reader_open(path, NULL, err, sizeof(err));
+	if (!r) {
+		cli_error("%s", err);
+		return -1;
+	}
+	kite_reader_close(r);
+	return 0;
+}
+
 /* Rules that do not load are a usage error, reported before any SQL runs (the alerts table loads them again). */
 static int check_rules(const struct sql_opts *o)
 {
@@ -294,6 +307,21 @@ static int check_rules(const struct sql_opts *o)
 	if (r)
 		kite_rules_free(r);
 	return r ? 0 : -1;
+}
+
+/* Captures and rules are checked before any SQL runs: a bad one is reported even if no query reads it. */
+static int check_inputs(char **files, int nfiles, const struct sql_opts *o)
+{
+	for (int i = 0; i < nfiles; i++) {
+		if (!strcmp(files[i], "-")) {
+			cli_error("kite sql reads a capture again for every table scan, so not from standard "
+			          "input ('-'): save it to a file first");
+			return KITE_EXIT_USAGE;
+		}
+		if (check_capture(files[i]) < 0)
+			return KITE_EXIT_ERROR;
+	}
+	return o->nrules && check_rules(o) < 0 ? KITE_EXIT_USAGE : KITE_EXIT_OK;
 }
 
 int cmd_sql(int argc, char **argv)
@@ -312,27 +340,9 @@ int cmd_sql(int argc, char **argv)
 		free(query);
 		return cli_usage(usage, 0);
 	}
-	/* a missing or unreadable capture is reported before any SQL runs */
-	for (int i = 0; i < nfiles; i++) {
-		const char *f = argv[optind + i];
-		if (!strcmp(f, "-")) {
-			cli_error("kite sql reads a capture again for every table scan: it cannot read "
-			          "standard "
-			          "input ('-'); save it to a file first");
-			free(query);
-			return KITE_EXIT_USAGE;
-		}
-		if (access(f, R_OK) != 0) {
-			cli_error("%s: cannot open: %m", f);
-			free(query);
-			return KITE_EXIT_ERROR;
-		}
-	}
-	if (o.nrules && check_rules(&o) < 0) {
-		free(query);
-		return KITE_EXIT_USAGE;
-	}
-	int rc = run(argv + optind, nfiles, query, &o);
+	int rc = check_inputs(argv + optind, nfiles, &o);
+	if (rc == KITE_EXIT_OK)
+		rc = run(argv + optind, nfiles, query, &o);
 	free(query);
 	return rc;
 }

@@ -300,6 +300,12 @@ struct kq_collect *kq_collect_open(const struct kq_collect_opts *o, char *err, s
 	kite_state_set_hooks(k->rp.state, &h);
 	if (k->filter.empty || !needs_replay(k) || index_rules_out(k))
 		k->replay_done = 1;
+	else if (o->tables == 1u << KQ_DROPS && k->filter.from && kite_replay_seek(&k->rp) < 0) {
+		/* drop records need no state: a lower time bound jumps there with the index */
+		snprintf(err, errlen, "cannot seek in the captures (see above)");
+		kq_collect_close(k);
+		return NULL;
+	}
 	return k;
 }
 

@@ -156,6 +156,10 @@ run 1 "$KITE" sql "$cap" 'SELECT nosuch FROM events'
 contains err "no such column: nosuch"
 run 1 "$KITE" sql /no/such.kcap 'SELECT 1'
 contains err "/no/such.kcap"
+run 1 "$KITE" sql samples/scenarios 'SELECT 1'
+contains err "samples/scenarios"
+run 2 "$KITE" sql - 'SELECT 1'
+contains err "standard input"
 echo "not a capture" >"$WORK/junk.kcap"
 run 1 "$KITE" sql "$WORK/junk.kcap" 'SELECT count(*) FROM events'
 contains err "junk.kcap"
