@@ -3,25 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "collect.h"
 #include "query.h"
 #include "rules.h"
 #include "sqlite_api.h"
-#include "value.h"
-
-/*
- * The rows of the last complete scan of a table, when small: sqlite runs the
- * inner table of a join once per outer row, and a replay each time would
- * make joins quadratic.  Reused when a scan has the same arguments.
- */
-#define CACHE_MAX_BYTES (64u << 20)
-struct kq_cache {
-	char *key; /* file, rules, filter and columns of the scan that filled it */
-	struct kq_cell *cells;
-	size_t nrows, cap, bytes;
-	struct kite_arena arena; /* the rows' text */
-	int valid, building, readers;
-};
 
 struct kq_vtab {
 	sqlite3_vtab base;
@@ -33,8 +19,10 @@ struct kq_vtab {
 	char **rules;
 	unsigned nrules;
 	kite_rules *compiled;
-	char *compiled_for; /* the rules argument compiled is for (table-valued form) */
-	struct kq_cache cache;
+	char *compiled_for;       /* the rules argument compiled is for (table-valued form) */
+	struct kq_cache cache[4]; /* the last complete scans with different arguments */
+	unsigned next_slot;
+	char *too_big; /* the arguments of the last scan that did not fit in a cache */
 };
 
 struct kq_modaux {
@@ -48,9 +36,16 @@ struct kq_cursor {
 	struct kq_cell *cells; /* queued rows of one step, ncols each */
 	size_t nrows, cap, pos;
 	const struct kq_cell *rows; /* what is read: cells, or the table's cache */
-	char *key;                  /* the scan's arguments, for the cache */
-	int caching, cached;        /* filling the cache; reading it */
-	int oom;                    /* a row could not be queued: the scan fails */
+	size_t *sel, nsel;          /* reading the cache through a lookup: these rows of it */
+	int selecting;
+	char *key;           /* the scan's arguments, for the cache */
+	struct kq_cache *ca; /* the cache being filled or read */
+	int claimed;         /* ca is held: its readers count includes this cursor */
+	int caching, cached; /* filling it; reading it */
+	int oom;             /* a row could not be queued: the scan fails */
+	int lookup_col;      /* `col = ?` served from the cache (or filtered while streaming); -1 if none */
+	struct kq_key lookup;
+	char *lookup_text;
 	sqlite3_int64 rowid;
 	int eof;
 	char *file_arg, *rules_arg;
@@ -124,18 +119,12 @@ static void free_list(char **a, unsigned n)
 	sqlite3_free(a);
 }
 
-static void cache_clear(struct kq_cache *c)
-{
-	sqlite3_free(c->key);
-	sqlite3_free(c->cells);
-	kite_arena_free(&c->arena);
-	memset(c, 0, sizeof(*c));
-}
-
 static void vtab_free(struct kq_vtab *v)
 {
 	sqlite3_free(v->base.zErrMsg); /* set but never handed to sqlite when xConnect fails */
-	cache_clear(&v->cache);
+	for (size_t i = 0; i < sizeof(v->cache) / sizeof(v->cache[0]); i++)
+		kq_cache_clear(&v->cache[i]);
+	free(v->too_big);
 	free_list(v->files, v->nfiles);
 	free_list(v->rules, v->nrules);
 	if (v->compiled)
@@ -177,6 +166,8 @@ static int xconnect(sqlite3 *db, void *aux, int argc, const char *const *argv, s
 	v->t = t;
 	v->table = (int)(t - kq_tables);
 	v->env = a->env;
+	for (size_t i = 0; i < sizeof(v->cache) / sizeof(v->cache[0]); i++)
+		v->cache[i].hash_col = -1;
 	rc = parse_args(v, argc, argv);
 	if (rc == SQLITE_OK && v->nrules && !(v->compiled = compile_rules(v, v->rules, v->nrules))) {
 		*err = sqlite3_mprintf("%s", v->base.zErrMsg);
@@ -225,6 +216,18 @@ static char op_letter(const struct kq_table *t, int col, unsigned char op)
 	return 0;
 }
 
+/*
+ * `col = ?` on an indexed column of a table other than events (processes.id,
+ * fds.proc_id, execs.pid, ...) is served from the table's cached rows by a
+ * hash lookup: that makes such a table cheap as the inner side of a join.
+ * Events are too many to cache.
+ */
+static int is_lookup(const struct kq_vtab *v, const struct sqlite3_index_constraint *c)
+{
+	return v->table != KQ_EVENTS && c->op == SQLITE_INDEX_CONSTRAINT_EQ && c->iColumn >= 0 &&
+	       c->iColumn < (int)v->t->ncols && (v->t->cols[c->iColumn].flags & (KQ_IDX | KQ_PID));
+}
+
 static int xbestindex(sqlite3_vtab *vt, sqlite3_index_info *info)
 {
 	struct kq_vtab *v = (struct kq_vtab *)vt;
@@ -232,9 +235,14 @@ static int xbestindex(sqlite3_vtab *vt, sqlite3_index_info *info)
 	char letters[64];
 	int n = 0, have_file = v->nfiles > 0, have_type = 0;
 	double cost = v->table == KQ_EVENTS ? 1e7 : 1e6;
+	int lookup = -1;
 	for (int i = 0; i < info->nConstraint && n < 60; i++) {
 		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
 		char l = op_letter(t, c->iColumn, c->op);
+		if (c->usable && lookup < 0 && is_lookup(v, c)) {
+			l = 'k';
+			lookup = c->iColumn;
+		}
 		if (!l)
 			continue;
 		if (!c->usable) {
@@ -263,6 +271,8 @@ static int xbestindex(sqlite3_vtab *vt, sqlite3_index_info *info)
 		info->aConstraintUsage[i].omit = l == 'f' || l == 'r';
 	}
 	letters[n] = 0;
+	if (lookup >= 0) /* a hash lookup in the cached rows, once the first scan filled it */
+		cost = !strcmp(t->cols[lookup].name, "id") ? 10 : 20;
 	if (!have_file)
 		cost = 1e15; /* no capture to read: xFilter will say so, if sqlite picks this */
 	/* rows come in time order: ORDER BY ts needs no sort */
@@ -271,7 +281,7 @@ static int xbestindex(sqlite3_vtab *vt, sqlite3_index_info *info)
 		info->orderByConsumed = 1;
 	info->estimatedCost = cost;
 	info->estimatedRows = (sqlite3_int64)cost;
-	info->idxStr = sqlite3_mprintf("%s:%llx", letters, (unsigned long long)info->colUsed);
+	info->idxStr = sqlite3_mprintf("%s:%llx:%d", letters, (unsigned long long)info->colUsed, lookup);
 	info->needToFreeIdxStr = 1;
 	return info->idxStr ? SQLITE_OK : SQLITE_NOMEM;
 }
@@ -291,14 +301,13 @@ static int xopen(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
 
 static void cursor_reset(struct kq_cursor *c, struct kq_vtab *v)
 {
-	if (c->caching) { /* a scan left before its end: what it cached is incomplete */
-		cache_clear(&v->cache);
-		c->caching = 0;
-	}
-	if (c->cached) {
-		v->cache.readers--;
-		c->cached = 0;
-	}
+	(void)v;
+	if (c->caching) /* a scan left before its end: what it cached is incomplete */
+		kq_cache_clear(c->ca);
+	if (c->claimed)
+		c->ca->readers--;
+	c->claimed = c->cached = c->caching = 0;
+	c->ca = NULL;
 	sqlite3_free(c->key);
 	c->key = NULL;
 	c->rows = NULL;
@@ -315,6 +324,12 @@ static void cursor_reset(struct kq_cursor *c, struct kq_vtab *v)
 		sqlite3_free(c->types_mem[i]);
 		c->types_mem[i] = NULL;
 	}
+	sqlite3_free(c->lookup_text);
+	c->lookup_text = NULL;
+	memset(&c->lookup, 0, sizeof(c->lookup));
+	c->lookup_col = -1;
+	c->selecting = 0;
+	c->nsel = 0;
 	c->nrows = c->pos = 0;
 	c->eof = 1;
 	c->oom = 0;
@@ -324,42 +339,38 @@ static int xclose(sqlite3_vtab_cursor *cur)
 {
 	struct kq_cursor *c = (struct kq_cursor *)cur;
 	cursor_reset(c, (struct kq_vtab *)cur->pVtab);
+	free(c->sel);
 	sqlite3_free(c->cells);
 	sqlite3_free(c);
 	return SQLITE_OK;
 }
 
-/* Copies a row into the cache (its text too); -1 when the cache would grow past its limit. */
-static int cache_add(struct kq_cache *ca, unsigned nc, const struct kq_cell *cells)
+/* The scan does not fit in a cache: stop filling it, and do not try again for the same arguments. */
+static void too_big(struct kq_cursor *c)
 {
-	if (ca->nrows == ca->cap) {
-		size_t cap = ca->cap ? ca->cap * 2 : 64;
-		ca->bytes += (cap - ca->cap) * nc * sizeof(*cells);
-		struct kq_cell *nw = ca->bytes > CACHE_MAX_BYTES
-		                             ? NULL
-		                             : sqlite3_realloc64(ca->cells, cap * nc * sizeof(*nw));
-		if (!nw)
-			return -1;
-		ca->cells = nw;
-		ca->cap = cap;
-	}
-	struct kq_cell *row = ca->cells + ca->nrows * nc;
-	memcpy(row, cells, nc * sizeof(*cells));
-	for (unsigned i = 0; i < nc; i++)
-		if (row[i].t == KQ_VTEXT) {
-			ca->bytes += row[i].len + 1;
-			if (ca->bytes > CACHE_MAX_BYTES ||
-			    !(row[i].s = kite_arena_strndup(&ca->arena, row[i].s, row[i].len)))
-				return -1;
-		}
-	ca->nrows++;
-	return 0;
+	struct kq_vtab *v = (struct kq_vtab *)c->base.pVtab;
+	kq_cache_clear(c->ca);
+	c->caching = 0;
+	free(v->too_big);
+	v->too_big = c->key ? strdup(c->key) : NULL;
+}
+
+/* While materializing: rows only to the cache. */
+static void emit_cache(void *ctx, int table, const struct kq_cell *cells)
+{
+	struct kq_cursor *c = ctx;
+	if (c->caching && kq_cache_add(c->ca, kq_tables[table].ncols, cells) < 0)
+		too_big(c);
 }
 
 static void emit(void *ctx, int table, const struct kq_cell *cells)
 {
 	struct kq_cursor *c = ctx;
 	unsigned nc = kq_tables[table].ncols;
+	if (c->caching && kq_cache_add(c->ca, nc, cells) < 0)
+		too_big(c);
+	if (c->lookup_col >= 0 && !kq_cell_matches(&cells[c->lookup_col], &c->lookup))
+		return; /* a lookup that could not use the cache: only its rows are queued */
 	if (c->nrows == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
 		struct kq_cell *nw = sqlite3_realloc64(c->cells, cap * nc * sizeof(*nw));
@@ -373,10 +384,6 @@ static void emit(void *ctx, int table, const struct kq_cell *cells)
 	memcpy(c->cells + c->nrows * nc, cells, nc * sizeof(*cells));
 	c->nrows++;
 	c->rows = c->cells;
-	if (c->caching && cache_add(&((struct kq_vtab *)c->base.pVtab)->cache, nc, cells) < 0) {
-		cache_clear(&((struct kq_vtab *)c->base.pVtab)->cache);
-		c->caching = 0;
-	}
 }
 
 static int set_error(struct kq_cursor *c, const char *fmt, const char *what)
@@ -400,12 +407,9 @@ static int fill(struct kq_cursor *c)
 			return set_error(c, "%s", err);
 		if (rc == 0) {
 			c->eof = 1;
-			if (c->caching) {
-				struct kq_cache *ca = &((struct kq_vtab *)c->base.pVtab)->cache;
-				ca->valid = 1;
-				ca->building = 0;
-				c->caching = 0;
-			}
+			if (c->caching) /* the whole table went through: the next scan reads the cache */
+				c->ca->valid = 1;
+			c->caching = 0;
 			return SQLITE_OK;
 		}
 	}
@@ -450,6 +454,31 @@ static void type_list(struct kq_cursor *c, struct kq_filter *f, char op, sqlite3
 		f->empty = 1; /* type = 1 (a number) or IN (NULL): no event type matches */
 }
 
+/* The value of a lookup, as the column's type compares it (sqlite checks the rows again anyway). */
+static void lookup_key(struct kq_cursor *c, sqlite3_value *a)
+{
+	struct kq_vtab *v = (struct kq_vtab *)c->base.pVtab;
+	struct kq_key *k = &c->lookup;
+	memset(k, 0, sizeof(*k));
+	if (c->lookup_col < 0 || sqlite3_value_type(a) == SQLITE_NULL)
+		return;
+	if (v->t->cols[c->lookup_col].type == KQ_INT) {
+		int nt = sqlite3_value_numeric_type(a);
+		double d = sqlite3_value_double(a);
+		if (nt == SQLITE_INTEGER || (nt == SQLITE_FLOAT && d == (double)(int64_t)d)) {
+			k->t = KQ_VINT;
+			k->i = nt == SQLITE_INTEGER ? sqlite3_value_int64(a) : (int64_t)d;
+		}
+		return;
+	}
+	const unsigned char *s = sqlite3_value_text(a);
+	if (s && (c->lookup_text = sqlite3_mprintf("%s", s))) {
+		k->t = KQ_VTEXT;
+		k->s = c->lookup_text;
+		k->len = strlen(c->lookup_text);
+	}
+}
+
 /* Reads xFilter's arguments as idxStr describes them. */
 static void read_args(struct kq_cursor *c, const char *idx, int argc, sqlite3_value **argv,
                       struct kq_filter *f)
@@ -462,6 +491,7 @@ static void read_args(struct kq_cursor *c, const char *idx, int argc, sqlite3_va
 		case 'r': c->rules_arg = sqlite3_mprintf("%s", sqlite3_value_text(a)); break;
 		case 't':
 		case 'T': type_list(c, f, idx[i], a); break;
+		case 'k': lookup_key(c, a); break;
 		case 'p':
 			if (!is_int || (f->has_pid && f->pid != sqlite3_value_int64(a)))
 				f->empty = 1;
@@ -509,27 +539,97 @@ static char *scan_key(struct kq_cursor *c, struct kq_vtab *v, const struct kq_fi
 	return k;
 }
 
-/* 1 when the cache holds this scan's rows (the cursor then reads them); else maybe start filling it. */
-static int use_cache(struct kq_cursor *c, struct kq_vtab *v, const struct kq_filter *f,
-                     const struct kq_collect_opts *o)
+static int start_scan(struct kq_cursor *c, const struct kq_collect_opts *o)
 {
-	struct kq_cache *ca = &v->cache;
-	if (!(c->key = scan_key(c, v, f, o)))
-		return 0;
-	if (ca->valid && !strcmp(ca->key, c->key)) {
-		ca->readers++;
-		c->cached = 1;
-		c->rows = ca->cells;
-		c->nrows = ca->nrows;
-		c->eof = ca->nrows == 0;
-		return 1;
+	char err[600];
+	if (!(c->k = kq_collect_open(o, err, sizeof(err))))
+		return set_error(c, "%s", err);
+	return fill(c);
+}
+
+/* Replays the whole table into c->ca; 0 when it all fitted, 1 when not (the slot is left empty), -1 on error. */
+static int materialize(struct kq_cursor *c, struct kq_vtab *v, const struct kq_collect_opts *o)
+{
+	struct kq_cache *ca = c->ca;
+	kq_cache_clear(ca);
+	if (!(ca->key = strdup(c->key)))
+		return set_error(c, "%s", "out of memory"), -1;
+	struct kq_collect_opts mo = *o;
+	mo.emit = emit_cache;
+	mo.ctx = c;
+	char err[600];
+	struct kq_collect *k = kq_collect_open(&mo, err, sizeof(err));
+	if (!k)
+		return set_error(c, "%s", err), -1;
+	c->caching = 1;
+	int rc;
+	while ((rc = kq_collect_step(k, err, sizeof(err))) == 1 && c->caching)
+		;
+	if (v->env && kq_collect_damaged(k))
+		v->env->damaged = 1;
+	kq_collect_close(k);
+	if (rc < 0)
+		return set_error(c, "%s", err), -1;
+	ca->valid = c->caching; /* else too_big() emptied it */
+	c->caching = 0;
+	return ca->valid ? 0 : 1;
+}
+
+/* The slot holding this scan's rows, else a free one to fill (NULL when all are being read). */
+static struct kq_cache *find_slot(struct kq_vtab *v, const char *key, int *have)
+{
+	size_t n = sizeof(v->cache) / sizeof(v->cache[0]);
+	*have = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v->cache[i].valid && !strcmp(v->cache[i].key, key)) {
+			*have = 1;
+			return &v->cache[i];
+		}
+	for (size_t i = 0; i < n; i++) {
+		struct kq_cache *ca = &v->cache[v->next_slot++ % n];
+		if (!ca->readers)
+			return ca;
 	}
-	if (ca->readers || ca->building)
-		return 0; /* in use: this scan goes without */
-	cache_clear(ca);
-	ca->key = sqlite3_mprintf("%s", c->key);
-	ca->building = c->caching = ca->key != NULL;
-	return 0;
+	return NULL;
+}
+
+/*
+ * The tables other than events: their rows are replayed into a cache once,
+ * then read from it (all of them, or those of a `col = ?` lookup through a
+ * hash): sqlite scans the inner table of a join once per outer row.  A table
+ * too big to cache is replayed per scan, keeping a lookup's rows.
+ */
+static int cached_scan(struct kq_cursor *c, struct kq_vtab *v, const struct kq_filter *f,
+                       const struct kq_collect_opts *o)
+{
+	if (!(c->key = scan_key(c, v, f, o)))
+		return SQLITE_NOMEM;
+	int have = 0;
+	if (!(v->too_big && !strcmp(v->too_big, c->key)) && (c->ca = find_slot(v, c->key, &have))) {
+		c->ca->readers++;
+		c->claimed = 1;
+	}
+	if (!c->ca)
+		return start_scan(c, o);  /* too big, or every slot in use: a plain replay */
+	if (!have && c->lookup_col < 0) { /* stream, filling the cache on the way */
+		kq_cache_clear(c->ca);
+		c->caching = (c->ca->key = strdup(c->key)) != NULL;
+		return start_scan(c, o);
+	}
+	if (!have) { /* a lookup needs every row first */
+		int rc = materialize(c, v, o);
+		if (rc != 0)
+			return rc < 0 ? SQLITE_ERROR : start_scan(c, o);
+	}
+	struct kq_cache *ca = c->ca;
+	if (c->lookup_col >= 0 && kq_cache_lookup(ca, c->lookup_col, &c->lookup, &c->sel, &c->nsel) < 0)
+		return SQLITE_NOMEM;
+	c->cached = 1;
+	c->selecting = c->lookup_col >= 0;
+	c->rows = ca->cells;
+	c->nrows = ca->nrows;
+	c->eof = (c->selecting ? c->nsel : c->nrows) == 0;
+	return SQLITE_OK;
 }
 
 static int xfilter(sqlite3_vtab_cursor *cur, int idxnum, const char *idxstr, int argc, sqlite3_value **argv)
@@ -539,10 +639,16 @@ static int xfilter(sqlite3_vtab_cursor *cur, int idxnum, const char *idxstr, int
 	struct kq_vtab *v = (struct kq_vtab *)cur->pVtab;
 	cursor_reset(c, v);
 	struct kq_filter f = {0};
-	read_args(c, idxstr ? idxstr : "", argc, argv, &f);
 	const char *colon = idxstr ? strchr(idxstr, ':') : NULL;
+	const char *colon2 = colon ? strchr(colon + 1, ':') : NULL;
+	c->lookup_col = colon2 ? atoi(colon2 + 1) : -1;
+	read_args(c, idxstr ? idxstr : "", argc, argv, &f);
 	struct kq_collect_opts o = {.tables = 1u << v->table, .filter = &f, .emit = emit, .ctx = c};
-	o.used[v->table] = colon ? strtoull(colon + 1, NULL, 16) : ~0ull;
+	/*
+	 * Only the columns used are computed for events (args JSON is the costly one); the other
+	 * tables compute all, so that any scan of them can fill or reuse the one cache.
+	 */
+	o.used[v->table] = colon && v->table == KQ_EVENTS ? strtoull(colon + 1, NULL, 16) : ~0ull;
 	char *one[1] = {c->file_arg};
 	o.files = c->file_arg ? one : v->files;
 	o.nfiles = c->file_arg ? 1 : v->nfiles;
@@ -563,19 +669,16 @@ static int xfilter(sqlite3_vtab_cursor *cur, int idxnum, const char *idxstr, int
 	}
 	c->eof = 0;
 	c->rowid = 0;
-	if (use_cache(c, v, &f, &o))
-		return SQLITE_OK;
-	char err[600];
-	if (!(c->k = kq_collect_open(&o, err, sizeof(err))))
-		return set_error(c, "%s", err);
-	return fill(c);
+	if (v->table != KQ_EVENTS)
+		return cached_scan(c, v, &f, &o);
+	return start_scan(c, &o); /* events: too many to keep, streamed */
 }
 
 static int xnext(sqlite3_vtab_cursor *cur)
 {
 	struct kq_cursor *c = (struct kq_cursor *)cur;
 	c->rowid++;
-	if (++c->pos < c->nrows)
+	if (++c->pos < (c->selecting ? c->nsel : c->nrows))
 		return SQLITE_OK;
 	if (c->cached) {
 		c->eof = 1;
@@ -587,7 +690,7 @@ static int xnext(sqlite3_vtab_cursor *cur)
 static int xeof(sqlite3_vtab_cursor *cur)
 {
 	struct kq_cursor *c = (struct kq_cursor *)cur;
-	return c->eof || c->nrows == 0;
+	return c->eof || (c->selecting ? c->nsel : c->nrows) == 0;
 }
 
 static int xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
@@ -601,7 +704,8 @@ static int xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 			sqlite3_result_text(ctx, arg, -1, SQLITE_TRANSIENT);
 		return SQLITE_OK;
 	}
-	const struct kq_cell *cell = &c->rows[c->pos * (size_t)nc + (size_t)col];
+	size_t row = c->selecting ? c->sel[c->pos] : c->pos;
+	const struct kq_cell *cell = &c->rows[row * (size_t)nc + (size_t)col];
 	if (cell->t == KQ_VINT)
 		sqlite3_result_int64(ctx, cell->i);
 	else if (cell->t == KQ_VTEXT)

@@ -36,6 +36,11 @@ n_exec=$("$KITE" show -p '%evt.num' "$cap" 'evt.type in (execve, execveat) and e
 	fail "processes: no process running from start to end (snapshot, still alive)"
 [ "$(q "$cap" "SELECT p.cmdline FROM execs x JOIN processes p ON p.id = x.parent_id WHERE x.cmdline='cat /etc/shadow'")" = "sh samples/scenarios/attacks.sh" ] ||
 	fail "execs.parent_id does not lead to the scenario's shell"
+# joins: the inner side is looked up in a cached table; with no room to cache, replayed per row
+j='SELECT count(*), sum(p.pid), sum(pp.pid) FROM events e JOIN processes p ON p.id = e.proc_id LEFT JOIN processes pp ON pp.id = p.parent_id'
+a=$(q "$cap" "$j")
+b=$(KITE_SQL_CACHE_BYTES=100 q "$cap" "$j")
+[ "$a" = "$b" ] && [ "${a%%,*}" -eq "$n_show" ] || fail "joins: '$a' with the cache, '$b' without"
 [ "$(q "$cap" 'SELECT count(*) FROM threads')" -ge "$(q "$cap" 'SELECT count(*) FROM processes')" ] ||
 	fail "threads: fewer threads than processes"
 
