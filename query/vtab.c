@@ -280,7 +280,7 @@ static int xbestindex(sqlite3_vtab *vt, sqlite3_index_info *info)
 	    !info->aOrderBy[0].desc)
 		info->orderByConsumed = 1;
 	info->estimatedCost = cost;
-	info->estimatedRows = (sqlite3_int64)cost;
+	info->estimatedRows = lookup >= 0 ? (sqlite3_int64)cost / 10 : (sqlite3_int64)cost;
 	info->idxStr = sqlite3_mprintf("%s:%llx:%d", letters, (unsigned long long)info->colUsed, lookup);
 	info->needToFreeIdxStr = 1;
 	return info->idxStr ? SQLITE_OK : SQLITE_NOMEM;
@@ -301,7 +301,6 @@ static int xopen(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
 
 static void cursor_reset(struct kq_cursor *c, struct kq_vtab *v)
 {
-	(void)v;
 	if (c->caching) /* a scan left before its end: what it cached is incomplete */
 		kq_cache_clear(c->ca);
 	if (c->claimed)
