@@ -50,7 +50,7 @@ int cmd_export(int argc, char **argv)
 	const char *out = NULL;
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+r:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_SQLITE: out = optarg; break;
 		case 'r':

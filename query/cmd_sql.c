@@ -30,6 +30,8 @@ static const char usage[] =
         "\n"
         "QUERY may hold several statements separated by ';'.  The words after the last\n"
         "file are joined into the query, so quoting the whole of it is optional.\n"
+        "Options may come anywhere (kite sql run.kcap -r rules.yaml 'SELECT ...'); after\n"
+        "'--', nothing is an option.\n"
         "Without a QUERY, statements are read from standard input (with a 'kite> '\n"
         "prompt when it is a terminal), and these commands work on a line of their own:\n"
         "  .tables           list the tables\n"
@@ -70,7 +72,7 @@ static int parse_opts(int argc, char **argv, struct sql_opts *o)
 	                                         {NULL, 0, NULL, 0}};
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+r:f:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:f:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			if (o->nrules == MAX_RULES) {

@@ -77,6 +77,8 @@ for r in rows:
 PY
 run 1 "$KITE" sql "$cap" 'SELECT count(*) FROM alerts'
 contains err "no such table: alerts"
+# options may follow the files, as in kite sql FILE... -r RULES QUERY
+[ "$(q "$cap" -r rules/kite_rules.yaml 'SELECT count(*) FROM alerts')" -eq "$n_alerts" ] || fail "-r after the file"
 
 # pushdown gives what sqlite's own filtering gives ('+col' keeps a constraint from the vtab)
 first=$(q "$cap" 'SELECT min(ts) FROM events')
