@@ -128,8 +128,9 @@ static int write_db(struct exporter *x, const char *tmp, char **files, unsigned 
 		return -1;
 	}
 	/* a new file written once: no journal, no syncs until the end; a 64 MiB cache for the index builds */
-	if (exec(x->db, "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA "
-	                "cache_size=-65536; BEGIN") < 0)
+	static const char setup[] = "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; "
+	                            "PRAGMA synchronous=OFF; PRAGMA cache_size=-65536; BEGIN";
+	if (exec(x->db, setup) < 0)
 		return -1;
 	for (unsigned t = 0; t < KQ_NTABLES; t++)
 		if (((tables >> t) & 1) && prepare_table(x, t) < 0)
