@@ -87,12 +87,14 @@ void kq_tables_markdown(FILE *f)
 		fprintf(f, "### `%s`\n\n%s\n\n| column | type | meaning |\n|---|---|---|\n", t->name, t->doc);
 		for (unsigned k = 0; k < t->ncols; k++) {
 			const struct kq_col *c = &t->cols[k];
-			const char *push = c->flags & KQ_TS     ? " (pushed down)"
-			                   : c->flags & KQ_TYPE ? " (pushed down)"
-			                   : c->flags & KQ_PID  ? " (pushed down)"
-			                                        : "";
-			fprintf(f, "| `%s` | %s | %s%s |\n", c->name, c->type == KQ_INT ? "INTEGER" : "TEXT",
-			        c->doc, push);
+			int push = (c->flags & (KQ_TS | KQ_TYPE | KQ_PID)) != 0,
+			    idx = (c->flags & KQ_IDX) != 0;
+			fprintf(f, "| `%s` | %s | %s%s%s%s%s |\n", c->name,
+			        c->type == KQ_INT ? "INTEGER" : "TEXT", c->doc, push || idx ? " (" : "",
+			        push ? "pushed down" : "", push && idx ? ", " : "",
+			        idx    ? "indexed)"
+			        : push ? ")"
+			               : "");
 		}
 		fputc('\n', f);
 	}
