@@ -26,6 +26,8 @@ LIBS     := -lzstd -lz
 BPF_LIBS := -lbpf -lelf -lz
 # kite (not kite-record) reads rules files
 KITE_LIBS := -lyaml -ljansson
+# kite (not kite-record) runs SQL with the system's sqlite3
+SQL_LIBS  := -lsqlite3
 BPFTOOL  ?= bpftool
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
@@ -35,6 +37,7 @@ RECORD_SRC := $(wildcard record/*.c)
 DRIVER_SRC := $(wildcard drivers/*.c drivers/ptrace/*.c) $(filter-out %.bpf.c,$(wildcard drivers/ebpf/*.c))
 DRIVER_OBJ := $(DRIVER_SRC:%.c=$(O)/%.o)
 TEST_SRC   := $(wildcard tests/unit/test_*.c) tests/unit/kt-synth.c
+QUERY_SRC  := $(filter-out query/ext.c,$(wildcard query/*.c))
 
 FORMAT_OBJ := $(FORMAT_SRC:%.c=$(O)/%.o)
 KITE_OBJ   := $(KITE_SRC:%.c=$(O)/%.o)
@@ -43,10 +46,19 @@ TEST_BIN   := $(TEST_SRC:tests/unit/%.c=$(O)/tests/%)
 LIBFORMAT  := $(O)/libkiteformat.a
 LIBREPLAY  := $(O)/libkitereplay.a
 REPLAY_OBJ := $(filter-out $(O)/replay/main.o,$(KITE_OBJ))
+QUERY_OBJ  := $(QUERY_SRC:%.c=$(O)/%.o)
+LIBQUERY   := $(O)/libkitequery.a
+# The loadable sqlite3 extension: position-independent objects of format/, replay/ and the vtab part of
+# query/, apart from the others, and without sanitizers (the sqlite3 shell that loads it has no ASan runtime)
+EXT_SRC    := $(FORMAT_SRC) $(filter-out replay/main.c,$(KITE_SRC)) query/ext.c query/vtab.c query/collect.c \
+              query/rows.c query/tables.c query/cache.c
+EXT_OBJ    := $(EXT_SRC:%.c=$(O)/pic/%.o)
+EXT        := $(O)/kite_sqlite.so
+PIC_CFLAGS := $(filter-out -fsanitize% -fno-sanitize%,$(CFLAGS)) -fPIC
 
 .PHONY: all deps test check-deps format fuzz bench install clean help demo
 
-all: $(BIN)/kite $(BIN)/kite-record
+all: $(BIN)/kite $(BIN)/kite-record $(EXT)
 
 help:
 	@echo "make              build $(BIN)/kite and $(BIN)/kite-record"
@@ -70,9 +82,26 @@ $(LIBREPLAY): $(REPLAY_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BIN)/kite: $(O)/replay/main.o $(LIBREPLAY) $(LIBFORMAT)
+$(LIBQUERY): $(QUERY_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(KITE_LIBS)
+	rm -f $@ && ar rcs $@ $^
+
+# query/ uses replay/ and format/, never the reverse; main.c registers the sql and export commands
+$(QUERY_OBJ) $(O)/replay/main.o: CPPFLAGS += -Ireplay -Iquery
+
+# static libraries after the objects, each before the ones it uses
+$(BIN)/kite: $(O)/replay/main.o $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(KITE_LIBS) $(SQL_LIBS)
+
+$(O)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ireplay -Iquery -DKQ_EXTENSION $(WFLAGS) $(PIC_CFLAGS) -MMD -MP -c $< -o $@
+
+# no -lsqlite3: the extension calls sqlite through the API table of the program that loads it
+$(EXT): $(EXT_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -o $@ $^ $(LIBS) $(KITE_LIBS)
 
 # The eBPF driver: vmlinux.h from the running kernel's BTF, the BPF object, its libbpf skeleton.
 $(O)/ebpf/vmlinux.h:
@@ -93,10 +122,10 @@ $(BIN)/kite-record: $(RECORD_OBJ) $(DRIVER_OBJ) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(BPF_LIBS)
 
-$(O)/tests/%: tests/unit/%.c tests/unit/testlib.c $(LIBREPLAY) $(LIBFORMAT)
+$(O)/tests/%: tests/unit/%.c tests/unit/testlib.c $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit -Ireplay $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c \
-	    $(LIBREPLAY) $(LIBFORMAT) -lcmocka -lpcap $(LIBS) $(KITE_LIBS)
+	$(CC) $(CPPFLAGS) -Itests/unit -Ireplay -Iquery $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c \
+	    $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT) -lcmocka -lpcap $(LIBS) $(KITE_LIBS) $(SQL_LIBS)
 
 # test_ebpf includes the drivers' spec.c (the table-to-spec compiler) to check it directly
 $(O)/tests/test_ebpf: drivers/spec.c drivers/spec.h drivers/ebpf/kite_bpf.h
@@ -131,6 +160,12 @@ $(O)/bench/rules: bench/rules.c bench/gen.c bench/gen.h $(LIBREPLAY) $(LIBFORMAT
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Ireplay -Ibench $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/rules.c bench/gen.c \
 	    $(LIBREPLAY) $(LIBFORMAT) $(LIBS) $(KITE_LIBS)
+
+# bench/sql: the kite_* vtabs versus kite export + the exported database, over bench/replay's cached captures
+$(O)/bench/sql: bench/sql.c bench/gen.c bench/gen.h $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ireplay -Iquery -Ibench $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/sql.c bench/gen.c \
+	    $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT) $(LIBS) $(KITE_LIBS) $(SQL_LIBS)
 
 # The demo records a scripted attack-like scenario with the eBPF driver where it can (root and
 # BTF), or uses the sample recorded the same way; then replays it through kite's rules.
@@ -179,17 +214,19 @@ fuzz: check-deps
 	$(CLANG) $(FUZZ_FLAGS) -o $(O)/fuzz/fuzz_scap fuzz/fuzz_scap.c tests/unit/testlib.c $(FORMAT_SRC) $(LIBS)
 	sh fuzz/run.sh $(O)/fuzz $(FUZZ_SECONDS)
 
-bench: all $(O)/bench/format $(O)/bench/replay $(O)/tests/kt-synth $(O)/bench/rules
+bench: all $(O)/bench/format $(O)/bench/replay $(O)/tests/kt-synth $(O)/bench/rules $(O)/bench/sql
 	$(O)/bench/format
 	$(O)/bench/replay
 	$(O)/bench/rules
+	$(O)/bench/sql
 	sh bench/record.sh $(O) $(BIN)
 	sh bench/ptrace.sh $(O) $(BIN)
 	sh bench/scap.sh $(O) $(BIN)
 
 format:
 	clang-format -i $(FORMAT_SRC) $(wildcard format/*.h) $(KITE_SRC) $(wildcard replay/*.h) \
-	    $(RECORD_SRC) $(TEST_SRC) tests/unit/*.h tests/unit/testlib.c $(wildcard fuzz/*.c bench/*.c bench/*.h tests/e2e/*.c) \
+	    $(RECORD_SRC) $(wildcard query/*.c query/*.h) $(TEST_SRC) tests/unit/*.h tests/unit/testlib.c \
+	    $(wildcard fuzz/*.c bench/*.c bench/*.h tests/e2e/*.c) \
 	    $(wildcard drivers/*.c drivers/*.h drivers/ptrace/*.c drivers/ptrace/*.h)
 
 install: all
@@ -197,6 +234,8 @@ install: all
 	install -m 0755 $(BIN)/kite $(BIN)/kite-record $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 docs/*.md README.md $(DESTDIR)$(PREFIX)/share/doc/kite/
 	install -m 0644 rules/kite_rules.yaml $(DESTDIR)$(PREFIX)/share/kite/
+	install -d $(DESTDIR)$(PREFIX)/lib/kite
+	install -m 0755 $(EXT) $(DESTDIR)$(PREFIX)/lib/kite/
 
 clean:
 	rm -rf build bin

@@ -14,6 +14,8 @@ libzstd-dev:h:zstd.h
 zlib1g-dev:h:zlib.h
 libyaml-dev:h:yaml.h
 libjansson-dev:h:jansson.h
+libsqlite3-dev:h:sqlite3.h
+sqlite3:c:sqlite3
 libcmocka-dev:h:cmocka.h
 libpcap-dev:h:pcap/pcap.h
 libbpf-dev:h:bpf/libbpf.h

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "query.h"
 
 static const char usage[] =
         "usage: kite <command> [options] [args]\n"
@@ -19,6 +20,9 @@ static const char usage[] =
         "  replay FILE...  run Falco rules over captures: alerts, a summary, a CI exit status\n"
         "  fields          the fields filters and formats can use\n"
         "  convert IN OUT  a capture (.scap or .kcap) into a .kcap\n"
+        "  sql FILE...     SQL over captures: events, processes, fds, files, connections,\n"
+        "                  execs, alerts...; an interactive prompt without a query\n"
+        "  export FILE...  the same tables into an indexed sqlite database (--sqlite OUT.db)\n"
         "\n"
         "Run 'kite <command> --help' for a command's options.\n"
         "\n"
@@ -31,9 +35,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-        {"info", cmd_info}, {"dump", cmd_dump}, {"recover", cmd_recover},
-        {"show", cmd_show}, {"tree", cmd_tree}, {"fields", cmd_fields}, {"replay", cmd_replay},
-        {"convert", cmd_convert},
+        {"info", cmd_info}, {"dump", cmd_dump},     {"recover", cmd_recover}, {"show", cmd_show},
+        {"tree", cmd_tree}, {"fields", cmd_fields}, {"replay", cmd_replay},   {"convert", cmd_convert},
+        {"sql", cmd_sql},   {"export", cmd_export},
 };
 
 int main(int argc, char **argv)

@@ -147,6 +147,8 @@ struct thr *thread_new(struct kite_state *s, struct proc *p, int64_t tid, uint64
 		thread_exit(s, old, c, 0);
 	kmap_put(&s->threads, tid, t);
 	stats_threads(s, 1);
+	if (s->hooks.thread_new)
+		s->hooks.thread_new(s->hooks.ctx, &t->pub, c);
 	return t;
 }
 
@@ -236,6 +238,8 @@ void thread_exit(struct kite_state *s, struct thr *t, const struct kite_ctx *c, 
 		t->tnext->tprev = t->tprev;
 	t->tnext = t->tprev = NULL;
 	p->pub.nthreads--;
+	if (s->hooks.thread_exit)
+		s->hooks.thread_exit(s->hooks.ctx, &t->pub, c);
 	if (t->from_child) { /* the parent's clone event may still come: it must not bring the child back */
 		s->await[s->await_next++ % KITE_AWAIT] = t->pub.tid;
 	}

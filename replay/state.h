@@ -100,6 +100,7 @@ struct kite_thread {
 	int64_t creator;
 	uint32_t uid, gid;
 	uint8_t has_cred;
+	void *user; /* for consumers (SQL): never touched by the state */
 };
 
 struct kite_user {
@@ -166,6 +167,9 @@ struct kite_state_hooks {
 	void (*proc_exec)(void *ctx, struct kite_proc *p, const struct kite_ctx *c);
 	void (*proc_exit)(void *ctx, struct kite_proc *p, const struct kite_ctx *c); /* before it is freed */
 	void (*fd_close)(void *ctx, struct kite_proc *p, struct kite_fd *fd, const struct kite_ctx *c);
+	/* a thread appears (clone, snapshot, first sight) or ends (before it is freed); c may be NULL */
+	void (*thread_new)(void *ctx, struct kite_thread *t, const struct kite_ctx *c);
+	void (*thread_exit)(void *ctx, struct kite_thread *t, const struct kite_ctx *c);
 };
 
 struct kite_state_stats {

@@ -25,7 +25,7 @@ done
 
 for t in tests/cli/*.sh; do
 	name=$(basename "$t" .sh)
-	if KITE="$BIN/kite" KITE_RECORD="$BIN/kite-record" SYNTH="$O/tests/kt-synth" \
+	if KITE="$BIN/kite" KITE_RECORD="$BIN/kite-record" SYNTH="$O/tests/kt-synth" KITE_EXT="$O/kite_sqlite.so" \
 		WORK="$O/tests/cli-$name" sh "$t"; then
 		passed=$((passed + 1))
 		echo "ok    cli/$name"

@@ -1,0 +1,403 @@
+/* test_sql.c - the SQL tables: definitions, the kite_* vtabs over captures, pushdown against sqlite's own filtering, lifetimes, output formats, errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "collect.h"
+#include "print.h"
+#include "query.h"
+#include "tables.h"
+#include "testlib.h"
+
+static char synth_path[64];
+static const char *sample = "samples/attacks.kcap";
+
+/* A synthetic capture with many chunks, shared by the tests. */
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(synth_path, sizeof(synth_path), "/tmp/kite-sql-XXXXXX");
+	int fd = mkstemp(synth_path);
+	struct kite_writer_opts o = {.chunk_bytes = 8192, .level = 3};
+	if (fd < 0 || kt_write_capture(fd, 30000, 40, &o, 7) != 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(synth_path);
+	return 0;
+}
+
+static sqlite3 *open_db(void)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(kq_register(db, NULL), SQLITE_OK);
+	return db;
+}
+
+/* The first column of the first row, as an integer; fails the test on an SQL error. */
+static int64_t one(sqlite3 *db, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *sql = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	return v;
+}
+
+/* The error message of a statement that must fail. */
+static char *error_of(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+	assert_int_not_equal(sqlite3_exec(db, sql, NULL, NULL, &err), SQLITE_OK);
+	assert_non_null(err);
+	return err;
+}
+
+static void tables_are_consistent(void **state)
+{
+	(void)state;
+	for (unsigned t = 0; t < KQ_NTABLES; t++) {
+		const struct kq_table *tb = &kq_tables[t];
+		assert_non_null(tb->name);
+		assert_ptr_equal(kq_table_find(tb->name), tb);
+		assert_true(tb->ncols > 0 && tb->ncols <= KQ_MAX_COLS);
+		for (unsigned i = 0; i < tb->ncols; i++) {
+			assert_non_null(tb->cols[i].doc);
+			for (unsigned k = 0; k < i; k++)
+				assert_string_not_equal(tb->cols[i].name, tb->cols[k].name);
+		}
+		/* the pushdown columns are the ones flagged so, with the right names */
+		if (tb->ts_col >= 0)
+			assert_true((tb->cols[tb->ts_col].flags & KQ_TS) &&
+			            !strcmp(tb->cols[tb->ts_col].name, "ts"));
+		if (tb->type_col >= 0)
+			assert_string_equal(tb->cols[tb->type_col].name, "type");
+		if (tb->pid_col >= 0)
+			assert_string_equal(tb->cols[tb->pid_col].name, "pid");
+		char *sql = kq_table_columns_sql(tb, 1);
+		assert_non_null(strstr(sql, "file HIDDEN, rules HIDDEN"));
+		free(sql);
+	}
+	assert_null(kq_table_find("nosuch"));
+}
+
+static void counts_match_the_capture(void **state)
+{
+	(void)state;
+	sqlite3 *db = open_db();
+	/* kt_write_capture writes exactly this many events; every one is a row */
+	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q)", synth_path), 30000);
+	assert_int_equal(one(db, "SELECT count(DISTINCT evt_num) FROM kite_events(%Q)", synth_path), 30000);
+	assert_int_equal(one(db, "SELECT events FROM kite_captures(%Q)", synth_path), 30000);
+	/* the sample: the index's count, exec rows are successful execs */
+	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q)", sample),
+	                 one(db, "SELECT events FROM kite_captures(%Q)", sample));
+	assert_int_equal(
+	        one(db, "SELECT count(*) FROM kite_execs(%Q)", sample),
+	        one(db,
+	            "SELECT count(*) FROM kite_events(%Q) WHERE type IN ('execve','execveat') AND res = 0",
+	            sample));
+	sqlite3_close(db);
+}
+
+/* Every constraint pushed down gives what sqlite's own check of the same condition gives. */
+static void pushdown_matches_sqlite(void **state)
+{
+	(void)state;
+	sqlite3 *db = open_db();
+	int64_t lo = one(db, "SELECT min(ts) FROM kite_events(%Q)", synth_path);
+	int64_t hi = one(db, "SELECT max(ts) FROM kite_events(%Q)", synth_path);
+	int64_t mid = lo + (hi - lo) / 3, mid2 = lo + (hi - lo) / 3 * 2;
+	static const char *const conds[][2] = {
+	        {"ts >= %lld", "+ts >= %lld"}, {"ts > %lld", "+ts > %lld"}, {"ts < %lld", "+ts < %lld"},
+	        {"ts <= %lld", "+ts <= %lld"}, {"ts = %lld", "+ts = %lld"},
+	};
+	for (size_t i = 0; i < sizeof(conds) / sizeof(conds[0]); i++) {
+		char a[128], b[128];
+		snprintf(a, sizeof(a), conds[i][0], (long long)mid);
+		snprintf(b, sizeof(b), conds[i][1], (long long)mid);
+		assert_int_equal(
+		        one(db, "SELECT count(*) * 1000000007 + sum(evt_num) FROM kite_events(%Q) WHERE %s",
+		            synth_path, a),
+		        one(db, "SELECT count(*) * 1000000007 + sum(evt_num) FROM kite_events(%Q) WHERE %s",
+		            synth_path, b));
+	}
+	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE ts BETWEEN %lld AND %lld",
+	                     synth_path, (long long)mid, (long long)mid2),
+	                 one(db, "SELECT count(*) FROM kite_events(%Q) WHERE +ts BETWEEN %lld AND %lld",
+	                     synth_path, (long long)mid, (long long)mid2));
+	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE ts < 0", synth_path), 0);
+	/* drops need no state: there a lower bound seeks with the index */
+	int64_t dmid = one(db, "SELECT ts FROM kite_drops(%Q) LIMIT 1 OFFSET 100", synth_path);
+	assert_true(dmid > 0);
+	assert_int_equal(
+	        one(db, "SELECT count(*) * 1000000007 + sum(nevents) FROM kite_drops(%Q) WHERE ts >= %lld",
+	            synth_path, (long long)dmid),
+	        one(db, "SELECT count(*) * 1000000007 + sum(nevents) FROM kite_drops(%Q) WHERE +ts >= %lld",
+	            synth_path, (long long)dmid));
+	assert_true(one(db, "SELECT count(*) FROM kite_drops(%Q) WHERE ts >= %lld", synth_path,
+	                (long long)dmid) > 10);
+	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE ts > %lld AND ts < %lld",
+	                     synth_path, (long long)mid2, (long long)mid),
+	                 0);
+	assert_int_equal(
+	        one(db, "SELECT count(*) FROM kite_events(%Q) WHERE type IN ('openat', 'close', 'x')",
+	            synth_path),
+	        one(db, "SELECT count(*) FROM kite_events(%Q) WHERE +type IN ('openat', 'close', 'x')",
+	            synth_path));
+	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE type = 'execve'", synth_path),
+	                 one(db, "SELECT count(*) FROM kite_events(%Q) WHERE +type = 'execve'", synth_path));
+	int64_t pid = one(db, "SELECT pid FROM kite_events(%Q) WHERE type='openat' LIMIT 1", sample);
+	assert_int_equal(
+	        one(db, "SELECT count(*) FROM kite_events(%Q) WHERE pid = %lld", sample, (long long)pid),
+	        one(db, "SELECT count(*) FROM kite_events(%Q) WHERE +pid = %lld", sample, (long long)pid));
+	assert_int_equal(
+	        one(db, "SELECT count(*) FROM kite_files(%Q) WHERE pid = %lld", sample, (long long)pid),
+	        one(db, "SELECT count(*) FROM kite_files(%Q) WHERE +pid = %lld", sample, (long long)pid));
+	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE pid = 'x'", sample), 0);
+	sqlite3_close(db);
+}
+
+/* The state under a pushed-down lower bound is the full replay's: same processes for the same events. */
+static void pushdown_keeps_state(void **state)
+{
+	(void)state;
+	sqlite3 *db = open_db();
+	int64_t lo = one(db, "SELECT min(ts) FROM kite_events(%Q)", sample);
+	int64_t hi = one(db, "SELECT max(ts) FROM kite_events(%Q)", sample);
+	int64_t mid = lo + (hi - lo) / 2;
+	const char *q = "SELECT sum(proc_id * 7 + length(comm) + coalesce(length(fd_name), 0) * 3) FROM "
+	                "kite_events(%Q) WHERE %s >= %lld";
+	assert_int_equal(one(db, q, sample, "ts", (long long)mid), one(db, q, sample, "+ts", (long long)mid));
+	sqlite3_close(db);
+}
+
+static void lifetimes(void **state)
+{
+	(void)state;
+	sqlite3 *db = open_db();
+	/* one row per lifetime, ids unique, every event's process among them */
+	assert_int_equal(one(db, "SELECT count(*) - count(DISTINCT id) FROM kite_processes(%Q)", sample), 0);
+	assert_int_equal(one(db,
+	                     "SELECT count(*) FROM kite_events(%Q) e WHERE NOT EXISTS (SELECT 1 FROM "
+	                     "kite_processes(%Q) p WHERE p.id = e.proc_id)",
+	                     sample, sample),
+	                 0);
+	/* processes that exited have an exit time after their start, and an exit code or a signal */
+	assert_int_equal(
+	        one(db,
+	            "SELECT count(*) FROM kite_processes(%Q) WHERE end_ts < start_ts OR (exit_status IS "
+	            "NOT NULL AND exit_code IS NULL AND exit_signal IS NULL)",
+	            sample),
+	        0);
+	assert_true(one(db, "SELECT count(*) FROM kite_processes(%Q) WHERE from_snapshot = 1", sample) > 0);
+	/* a process's parent_id points at a process */
+	assert_int_equal(
+	        one(db,
+	            "SELECT count(*) FROM kite_processes(%Q) c WHERE parent_id IS NOT NULL AND NOT EXISTS "
+	            "(SELECT 1 FROM kite_processes(%Q) p WHERE p.id = c.parent_id)",
+	            sample, sample),
+	        0);
+	/* each procexit event ends exactly one process row at its time */
+	assert_int_equal(one(db, "SELECT count(*) FROM kite_events(%Q) WHERE type = 'procexit'", sample),
+	                 one(db, "SELECT count(*) FROM kite_processes(%Q) WHERE end_ts IS NOT NULL", sample));
+	/* fds: a close ends a lifetime; sockets are connections too */
+	assert_true(one(db, "SELECT count(*) FROM kite_fds(%Q) WHERE close_ts IS NOT NULL", sample) >=
+	            one(db, "SELECT count(*) FROM kite_events(%Q) WHERE type = 'close' AND res = 0", sample));
+	assert_int_equal(
+	        one(db, "SELECT count(*) FROM kite_fds(%Q) WHERE type IN ('ipv4', 'ipv6', 'unix')", sample),
+	        one(db, "SELECT count(*) FROM kite_connections(%Q)", sample));
+	assert_int_equal(
+	        one(db, "SELECT count(*) FROM kite_threads(%Q) WHERE main = 1 AND tid != pid", sample), 0);
+	sqlite3_close(db);
+}
+
+/* `col = ?` on the tables other than events is a hash lookup in their cached rows: the same rows as a scan. */
+static void lookups_match_scans(void **state)
+{
+	(void)state;
+	sqlite3 *db = open_db();
+	const char *join =
+	        "SELECT count(*) * 1000003 + sum(p.pid) + coalesce(sum(pp.pid), 0) FROM kite_events(%Q) e "
+	        "JOIN kite_processes(%Q) p ON p.id = e.proc_id LEFT JOIN kite_processes(%Q) pp ON "
+	        "pp.id = p.parent_id";
+	const char *nojoin =
+	        "SELECT count(*) * 1000003 + sum(p.pid) + coalesce(sum(pp.pid), 0) FROM kite_events(%Q) e "
+	        "JOIN kite_processes(%Q) p ON +p.id = e.proc_id LEFT JOIN kite_processes(%Q) pp ON "
+	        "+pp.id = p.parent_id";
+	int64_t want = one(db, nojoin, sample, sample, sample);
+	assert_int_equal(one(db, join, sample, sample, sample), want);
+	/* text columns, and a value of another type than the column's */
+	assert_int_equal(one(db, "SELECT count(*) FROM kite_files(%Q) WHERE path = '/etc/shadow'", sample),
+	                 one(db, "SELECT count(*) FROM kite_files(%Q) WHERE +path = '/etc/shadow'", sample));
+	int64_t id = one(db, "SELECT id FROM kite_processes(%Q) WHERE cmdline = 'cat /etc/shadow'", sample);
+	char idtext[32];
+	snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+	assert_int_equal(one(db, "SELECT count(*) FROM kite_processes(%Q) WHERE id = %Q", sample, idtext), 1);
+	assert_int_equal(
+	        one(db, "SELECT count(*) FROM kite_processes(%Q) WHERE id = %lld.0", sample, (long long)id),
+	        1);
+	assert_int_equal(one(db, "SELECT count(*) FROM kite_processes(%Q) WHERE id = NULL", sample), 0);
+	assert_int_equal(one(db, "SELECT count(*) FROM kite_processes(%Q) WHERE id = 'x'", sample), 0);
+	/* a cache too small for the table: the lookups replay instead, with the same answer */
+	sqlite3 *small = open_db();
+	setenv("KITE_SQL_CACHE_BYTES", "100", 1);
+	assert_int_equal(one(small, join, sample, sample, sample), want);
+	unsetenv("KITE_SQL_CACHE_BYTES");
+	sqlite3_close(small);
+	sqlite3_close(db);
+}
+
+static void create_virtual_table_form(void **state)
+{
+	(void)state;
+	sqlite3 *db = open_db();
+	char *sql = sqlite3_mprintf("CREATE VIRTUAL TABLE two USING kite_events(%Q, \"%w\")", sample, sample);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	assert_int_equal(one(db, "SELECT count(*) FROM two"),
+	                 2 * one(db, "SELECT count(*) FROM kite_events(%Q)", sample));
+	sql = sqlite3_mprintf("CREATE VIRTUAL TABLE al USING kite_alerts(%Q, rules='rules/kite_rules.yaml')",
+	                      sample);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	assert_true(one(db, "SELECT count(*) FROM al") > 0);
+	assert_int_equal(one(db, "SELECT count(*) FROM al"),
+	                 one(db, "SELECT count(*) FROM kite_alerts(%Q, 'rules/kite_rules.yaml')", sample));
+	sqlite3_close(db);
+}
+
+static void errors(void **state)
+{
+	(void)state;
+	sqlite3 *db = open_db();
+	char *e = error_of(db, "SELECT count(*) FROM kite_events('/no/such.kcap')");
+	assert_non_null(strstr(e, "/no/such.kcap"));
+	sqlite3_free(e);
+	e = error_of(db, "SELECT count(*) FROM kite_events");
+	assert_non_null(strstr(e, "no capture given"));
+	sqlite3_free(e);
+	e = error_of(db, "SELECT count(*) FROM kite_alerts('samples/attacks.kcap')");
+	assert_non_null(strstr(e, "rules"));
+	sqlite3_free(e);
+	e = error_of(db, "SELECT count(*) FROM kite_alerts('samples/attacks.kcap', '/no/rules.yaml')");
+	assert_non_null(strstr(e, "/no/rules.yaml"));
+	sqlite3_free(e);
+	e = error_of(db,
+	             "CREATE VIRTUAL TABLE x USING kite_alerts('samples/attacks.kcap', rules='/no/r.yaml')");
+	assert_non_null(strstr(e, "/no/r.yaml"));
+	sqlite3_free(e);
+	/* a file that is not a capture */
+	e = error_of(db, "SELECT count(*) FROM kite_processes('Makefile')");
+	assert_non_null(strstr(e, "Makefile"));
+	sqlite3_free(e);
+	sqlite3_close(db);
+}
+
+static void collector_filters(void **state)
+{
+	(void)state;
+	/* contradictory constraints: no rows, and nothing read */
+	struct kq_filter f = {.from = 10, .to = 5, .empty = 1};
+	char *files[] = {(char *)sample};
+	struct kq_collect_opts o = {.files = files, .nfiles = 1, .tables = 1u << KQ_EVENTS, .filter = &f};
+	o.used[KQ_EVENTS] = ~0ull;
+	int rows = 0;
+	o.ctx = &rows;
+	o.emit = NULL;
+	char err[256];
+	struct kq_collect *k = kq_collect_open(&o, err, sizeof(err));
+	assert_non_null(k);
+	int rc;
+	while ((rc = kq_collect_step(k, err, sizeof(err))) == 1)
+		;
+	assert_int_equal(rc, 0);
+	assert_int_equal(kq_collect_damaged(k), 0);
+	kq_collect_close(k);
+	o.files = (char *[]){"/no/such.kcap"};
+	assert_null(kq_collect_open(&o, err, sizeof(err)));
+	assert_non_null(strstr(err, "/no/such.kcap"));
+}
+
+/* Runs sql and returns what kq_print_rows printed in fmt (malloc'd). */
+static char *printed(sqlite3 *db, const char *sql, int fmt)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(kq_print_rows(f, st, fmt), SQLITE_OK);
+	sqlite3_finalize(st);
+	fclose(f);
+	return buf;
+}
+
+static void output_formats(void **state)
+{
+	(void)state;
+	sqlite3 *db = open_db();
+	const char *q = "SELECT 'a,\"b\"' AS x, NULL AS y, 3 AS z, 'l1\nl2|' AS w";
+	char *s = printed(db, q, KQ_FMT_CSV);
+	assert_string_equal(s, "x,y,z,w\r\n\"a,\"\"b\"\"\",,3,\"l1\nl2|\"\r\n");
+	free(s);
+	s = printed(db, q, KQ_FMT_JSON);
+	assert_string_equal(s, "[\n{\"x\":\"a,\\\"b\\\"\",\"y\":null,\"z\":3,\"w\":\"l1\\nl2|\"}\n]\n");
+	free(s);
+	s = printed(db, q, KQ_FMT_JSONL);
+	assert_string_equal(s, "{\"x\":\"a,\\\"b\\\"\",\"y\":null,\"z\":3,\"w\":\"l1\\nl2|\"}\n");
+	free(s);
+	s = printed(db, q, KQ_FMT_MARKDOWN);
+	assert_string_equal(s,
+	                    "| x | y | z | w |\n|---|---|---|---|\n| a,\"b\" | NULL | 3 | l1<br>l2\\| |\n");
+	free(s);
+	s = printed(db, "SELECT 'abc' AS a, 1 AS long_name UNION ALL SELECT 'x', 22", KQ_FMT_TABLE);
+	assert_string_equal(s, "a    long_name\n---  ---------\nabc  1\nx    22\n");
+	free(s);
+	s = printed(db, "SELECT 1 AS a WHERE 0", KQ_FMT_JSON);
+	assert_string_equal(s, "[]\n");
+	free(s);
+	assert_int_equal(kq_format_parse("csv"), KQ_FMT_CSV);
+	assert_int_equal(kq_format_parse("md"), KQ_FMT_MARKDOWN);
+	assert_int_equal(kq_format_parse("yaml"), -1);
+	sqlite3_close(db);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(tables_are_consistent),
+	        cmocka_unit_test(counts_match_the_capture),
+	        cmocka_unit_test(pushdown_matches_sqlite),
+	        cmocka_unit_test(pushdown_keeps_state),
+	        cmocka_unit_test(lifetimes),
+	        cmocka_unit_test(lookups_match_scans),
+	        cmocka_unit_test(create_virtual_table_form),
+	        cmocka_unit_test(errors),
+	        cmocka_unit_test(collector_filters),
+	        cmocka_unit_test(output_formats),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
