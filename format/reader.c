@@ -41,6 +41,8 @@ struct kite_reader {
 	uint64_t reported_lost; /* chunks reported lost since the last good one */
 	uint64_t skip_before;   /* seek: skip records older than this */
 	int saw_footer;
+	int events_seen;     /* a CHUNK came: later SNAPSHOT blocks are keyframes */
+	int keyframe_wanted; /* kite_reader_seek_keyframe: hand out the keyframe's records */
 	int at_end;
 	struct kite_reader_stats st;
 	char err[512];
@@ -674,7 +676,57 @@ int kite_reader_next(kite_reader *r, const struct kite_evt **e)
 		if (rc <= 0)
 			return rc;
 		/* whole chunks before a seek target are passed over undecoded where possible */
+		if (b.type == KITE_BLK_CHUNK) {
+			r->events_seen = 1;
+			r->keyframe_wanted = 0;
+		} else if (b.type == KITE_BLK_SNAPSHOT && r->events_seen && !r->keyframe_wanted) {
+			/*
+			 * A keyframe met in order: the events before it already made that
+			 * state, so its records are not handed out (only a seek starts from one).
+			 */
+			r->raw_pos = r->raw_len;
+			r->st.keyframes_passed++;
+		}
 	}
+}
+
+int kite_reader_seek_keyframe(kite_reader *r, uint64_t t, uint64_t *events_before)
+{
+	if (!r->have_index || r->scap)
+		return 0;
+	/* the last snapshot run that starts after some events and no later than t */
+	int64_t best = -1;
+	int after_events = 0;
+	for (uint32_t i = 0; i < r->idx.nchunks; i++) {
+		const struct kite_chunk_ref *c = &r->idx.chunks[i];
+		if (c->kind == KITE_CHUNK_EVENTS) {
+			after_events = 1;
+			continue;
+		}
+		int run_start = i == 0 || r->idx.chunks[i - 1].kind != KITE_CHUNK_SNAPSHOT;
+		if (after_events && run_start && c->first_ts <= t)
+			best = i;
+	}
+	if (best < 0)
+		return 0;
+	const struct kite_chunk_ref *c = &r->idx.chunks[best];
+	if (events_before) {
+		*events_before = 0;
+		for (int64_t i = 0; i < best; i++)
+			if (r->idx.chunks[i].kind == KITE_CHUNK_EVENTS)
+				*events_before += r->idx.chunks[i].nevents;
+	}
+	r->skip_before = 0;
+	r->next_seq = c->seq;
+	r->reported_lost = 0;
+	if (kin_seek(&r->in, c->offset))
+		return fatal(r, c->offset, "cannot seek: %s", strerror(errno));
+	r->raw_len = r->raw_pos = 0;
+	r->at_end = 0;
+	r->events_seen = 1;
+	r->keyframe_wanted = 1;
+	r->st.keyframe_seeks++;
+	return 1;
 }
 
 const struct kite_chunk_ref *kite_reader_chunk(const kite_reader *r)
@@ -685,6 +737,7 @@ const struct kite_chunk_ref *kite_reader_chunk(const kite_reader *r)
 int kite_reader_seek_time(kite_reader *r, uint64_t t)
 {
 	r->skip_before = t;
+	r->events_seen = 1; /* a snapshot met from here on is a keyframe */
 	if (!r->have_index || r->scap)
 		return 0; /* sequential: records before t are skipped as they come */
 	uint32_t i = 0;

@@ -22,17 +22,19 @@ struct kite_reader_opts {
 };
 
 struct kite_reader_stats {
-	uint64_t blocks;        /* blocks read */
-	uint64_t chunks;        /* CHUNK and SNAPSHOT blocks decoded */
-	uint64_t records;       /* records handed out (events and state records) */
-	uint64_t bad_chunks;    /* chunks skipped: checksum, decompression or framing errors */
-	uint64_t bad_blocks;    /* other blocks that failed their checks */
-	uint64_t lost_events;   /* events in skipped chunks, where the index tells */
-	uint64_t skipped_bytes; /* bytes passed over while resynchronising */
-	int has_footer;         /* footer and index found and valid */
-	int missing_footer;     /* the data ended without a footer (writer did not finish) */
-	int truncated;          /* the file ends inside a block */
-	uint64_t truncated_at;  /* offset of that incomplete block */
+	uint64_t blocks;           /* blocks read */
+	uint64_t chunks;           /* CHUNK and SNAPSHOT blocks decoded */
+	uint64_t records;          /* records handed out (events and state records) */
+	uint64_t bad_chunks;       /* chunks skipped: checksum, decompression or framing errors */
+	uint64_t bad_blocks;       /* other blocks that failed their checks */
+	uint64_t lost_events;      /* events in skipped chunks, where the index tells */
+	uint64_t skipped_bytes;    /* bytes passed over while resynchronising */
+	int has_footer;            /* footer and index found and valid */
+	int missing_footer;        /* the data ended without a footer (writer did not finish) */
+	int truncated;             /* the file ends inside a block */
+	uint64_t truncated_at;     /* offset of that incomplete block */
+	uint64_t keyframes_passed; /* keyframe blocks met in order, their records not handed out */
+	uint64_t keyframe_seeks;   /* kite_reader_seek_keyframe moves */
 };
 
 /* The SHB as read. */
@@ -81,6 +83,15 @@ const struct kite_chunk_ref *kite_reader_chunk(const kite_reader *r);
  * Snapshot records before t are skipped too.
  */
 int kite_reader_seek_time(kite_reader *r, uint64_t t);
+/*
+ * Moves to the last keyframe (a SNAPSHOT run after the first events) that
+ * starts no later than t, using the index: its state records come next, then
+ * every event after it, so the state at t is exact without reading what came
+ * before.  1 when it moved, 0 when there is no such keyframe (or no index),
+ * -1 on error.  Keyframes met while reading in order are passed over.
+ * *events_before: the events in the chunks passed over (numbering goes on from there).
+ */
+int kite_reader_seek_keyframe(kite_reader *r, uint64_t t, uint64_t *events_before);
 
 /* Block-level access (kite dump, kite recover).  1, 0 at end, -1 on fatal error. */
 int kite_reader_next_block(kite_reader *r, struct kite_block *b);

@@ -298,9 +298,20 @@ struct kq_collect *kq_collect_open(const struct kq_collect_opts *o, char *err, s
 	                             .thread_new = hook_thread_new,
 	                             .thread_exit = hook_thread_exit};
 	kite_state_set_hooks(k->rp.state, &h);
+	/*
+	 * events alone, without proc_id (process ids are numbered from the
+	 * capture's start): a lower time bound starts at the keyframe before it,
+	 * with the same state and evt_num as a full replay.
+	 */
+	int jump = o->tables == 1u << KQ_EVENTS && k->filter.from &&
+	           !(o->used[KQ_EVENTS] & (1ull << EV_PROC_ID));
 	if (k->filter.empty || !needs_replay(k) || index_rules_out(k))
 		k->replay_done = 1;
-	else if (o->tables == 1u << KQ_DROPS && k->filter.from && kite_replay_seek(&k->rp) < 0) {
+	else if (jump && kite_replay_jump_keyframe(&k->rp) < 0) {
+		snprintf(err, errlen, "cannot seek in the captures (see above)");
+		kq_collect_close(k);
+		return NULL;
+	} else if (o->tables == 1u << KQ_DROPS && k->filter.from && kite_replay_seek(&k->rp) < 0) {
 		/* drop records need no state: a lower time bound jumps there with the index */
 		snprintf(err, errlen, "cannot seek in the captures (see above)");
 		kq_collect_close(k);

@@ -31,8 +31,10 @@ struct recorder {
 	pid_t child;
 	int child_status;
 	uint64_t start_mono;
-	uint64_t opened_mono;  /* when the current file was started */
-	uint64_t bytes_before; /* written to files already rotated out */
+	uint64_t opened_mono;      /* when the current file was started */
+	uint64_t keyframe_mono;    /* when the last snapshot (initial or keyframe) was written */
+	uint64_t keyframe_written; /* r->written then */
+	uint64_t bytes_before;     /* written to files already rotated out */
 	uint64_t raw_before, state_before;
 	pid_t snap_pid; /* the snapshot: every process, or this one and its descendants */
 	int snap_follow;
@@ -110,7 +112,8 @@ static int open_capture(struct recorder *r)
 		fprintf(stderr, "kite-record: %s\n", err);
 		return -1;
 	}
-	r->opened_mono = now_ns(CLOCK_MONOTONIC);
+	r->opened_mono = r->keyframe_mono = now_ns(CLOCK_MONOTONIC);
+	r->keyframe_written = r->written;
 	return write_snapshot(r);
 }
 
@@ -314,6 +317,30 @@ static int write_snapshot(struct recorder *r)
 	return 0;
 }
 
+static int keyframe_due(const struct recorder *r)
+{
+	return r->o.keyframe > 0 &&
+	       now_ns(CLOCK_MONOTONIC) - r->keyframe_mono >= (uint64_t)(r->o.keyframe * 1e9);
+}
+
+/*
+ * The state again, mid-file: replay can start from it (kite --from) instead
+ * of from the capture's beginning.  Events already delivered are in the
+ * chunks before it; like the initial snapshot, it is taken while recording
+ * goes on, so nothing in between is lost.
+ */
+static int write_keyframe(struct recorder *r)
+{
+	r->keyframe_mono = now_ns(CLOCK_MONOTONIC);
+	/* nothing happened since the last one: the same state (and two snapshots in a row would read as one) */
+	if (r->written == r->keyframe_written)
+		return 0;
+	r->keyframe_written = r->written;
+	if (r->o.verbose)
+		fprintf(stderr, "kite-record: keyframe\n");
+	return write_snapshot(r);
+}
+
 static int record(struct recorder *r, char *cmdline)
 {
 	char err[1024];
@@ -395,7 +422,8 @@ static int record(struct recorder *r, char *cmdline)
 	int failed = 0;
 	while (!should_stop(r)) {
 		if (r->ops->poll(r->drv, 100, 0, sink, r) < 0 ||
-		    kite_writer_tick(r->w, now_ns(CLOCK_REALTIME)) || (rotation_due(r) && rotate(r))) {
+		    kite_writer_tick(r->w, now_ns(CLOCK_REALTIME)) || (rotation_due(r) && rotate(r)) ||
+		    (keyframe_due(r) && write_keyframe(r))) {
 			failed = 1;
 			break;
 		}

@@ -39,6 +39,9 @@ static const char usage[] =
         "                        since a process may take the name or join the container later)\n"
         "  -d, --duration SEC    stop after SEC seconds\n"
         "  -n, --events N        stop after N events\n"
+        "      --keyframe SEC    write the state again (a keyframe) every SEC seconds (default\n"
+        "                        60; 0: never), so kite --from starts there instead of at the\n"
+        "                        capture's beginning, with the same state\n"
         "      --driver NAME     ebpf, ptrace or auto (the default): eBPF where it loads,\n"
         "                        else ptrace for a COMMAND, saying so on stderr\n"
         "      --buffer-size MB  ring buffer per CPU (default 8)\n"
@@ -82,7 +85,8 @@ int parse_options(int argc, char **argv, struct options *o)
 		OPT_PID,
 		OPT_FOLLOW,
 		OPT_COMM,
-		OPT_CONTAINER
+		OPT_CONTAINER,
+		OPT_KEYFRAME
 	};
 	static const struct option opts[] = {
 	        {"write", required_argument, 0, 'w'},
@@ -101,17 +105,22 @@ int parse_options(int argc, char **argv, struct options *o)
 	        {"follow", no_argument, 0, OPT_FOLLOW},
 	        {"comm", required_argument, 0, OPT_COMM},
 	        {"container", required_argument, 0, OPT_CONTAINER},
+	        {"keyframe", required_argument, 0, OPT_KEYFRAME},
 	        {0},
 	};
 	double v;
 	int c;
-	*o = (struct options){.snaplen = 80, .ring_mb = 8, .driver = "auto"};
+	*o = (struct options){.snaplen = 80, .ring_mb = 8, .driver = "auto", .keyframe = 60};
 	while ((c = getopt_long(argc, argv, "+w:s:d:n:C:G:W:p:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C':
 			if (parse_number("-C", optarg, &v) || v <= 0)
 				return 2;
 			o->rot.max_bytes = (uint64_t)(v * 1e6);
+			break;
+		case OPT_KEYFRAME:
+			if (parse_number("--keyframe", optarg, &o->keyframe))
+				return 2;
 			break;
 		case 'G':
 			if (parse_number("-G", optarg, &v) || v <= 0)

@@ -11,6 +11,7 @@ struct options {
 	uint32_t snaplen;
 	int io, all, no_env, verbose;
 	double duration;
+	double keyframe; /* seconds between keyframes (state snapshots mid-file); 0: none */
 	uint64_t max_events;
 	uint32_t ring_mb;
 	const char *driver;

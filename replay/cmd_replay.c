@@ -415,6 +415,8 @@ static int run(kite_rules *r, char **files, unsigned nfiles, const struct replay
 		    (o->to && kite_parse_time(o->to, base, &rp.o.to) < 0)) {
 			cli_error("--from/--to: cannot read '%s' as a time", o->from ? o->from : o->to);
 			rc = KITE_EXIT_USAGE;
+		} else if (rp.o.from && kite_replay_jump_keyframe(&rp) < 0) {
+			rc = KITE_EXIT_ERROR; /* said by the replay */
 		} else {
 			struct kite_ctx *c;
 			int nr;

@@ -169,7 +169,11 @@ static int resolve_range(struct kite_replay *rp, const struct show_opts *o)
 		cli_error("--seek needs --from");
 		return -1;
 	}
-	return o->seek ? (kite_replay_seek(rp) < 0 ? -2 : 0) : 0;
+	/* a keyframe at or before --from makes the start exact and fast; --seek only jumps without one */
+	int jumped = rp->o.from ? kite_replay_jump_keyframe(rp) : 0;
+	if (jumped < 0)
+		return -2;
+	return o->seek && !jumped ? (kite_replay_seek(rp) < 0 ? -2 : 0) : 0;
 }
 
 static int show_events(struct kite_replay *rp, kite_filter *flt, struct kite_output *out,

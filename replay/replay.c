@@ -173,6 +173,23 @@ int kite_replay_next(struct kite_replay *rp, struct kite_ctx **c)
 	return rp->failed ? -1 : 0;
 }
 
+int kite_replay_jump_keyframe(struct kite_replay *rp)
+{
+	if (!rp->o.from || rp->nsrc != 1 || !rp->src[0].next || rp->events)
+		return 0;
+	struct kite_source *s = &rp->src[0];
+	uint64_t before = 0;
+	int rc = kite_reader_seek_keyframe(s->r, rp->o.from, &before);
+	if (rc < 0) {
+		cli_error("%s: %s", s->path, kite_reader_error(s->r));
+		return -1;
+	}
+	if (rc == 0)
+		return 0;
+	rp->events = before; /* evt.num goes on as if the chunks passed over had been read */
+	return source_advance(rp, s) < 0 ? -1 : 1;
+}
+
 int kite_replay_seek(struct kite_replay *rp)
 {
 	for (unsigned i = 0; i < rp->nsrc; i++) {

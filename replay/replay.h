@@ -58,6 +58,15 @@ int kite_replay_next(struct kite_replay *rp, struct kite_ctx **c);
  * (their fields missing).  Call once, before the first kite_replay_next().
  */
 int kite_replay_seek(struct kite_replay *rp);
+/*
+ * With o.from and one file: starts at the file's last keyframe at or before
+ * `from` (kite-record --keyframe) instead of its beginning.  The keyframe's
+ * state and the events from it to `from` (applied, not handed out) give the
+ * same state, the same event numbers and the same events as a full replay,
+ * without reading the chunks before the keyframe.  1 when it jumped, 0 when
+ * there was nothing to jump to, -1 on error.  Call before kite_replay_next().
+ */
+int kite_replay_jump_keyframe(struct kite_replay *rp);
 /* KITE_EXIT_DAMAGED when any file was damaged, else 0 (see cli.h). */
 int kite_replay_damage(const struct kite_replay *rp);
 void kite_replay_close(struct kite_replay *rp);

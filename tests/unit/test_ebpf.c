@@ -385,7 +385,8 @@ static void overlay_layers(void **state)
 	expect_param(e, "creat_flags", "0x0");
 	if (!want_i("overlay")) {
 		/* an unprivileged (ptrace) workload cannot mount: a fact of the setup, not a missing requirement */
-		fprintf(stderr, "%s: overlayfs could not be mounted: the upper/lower layer bits are not checked\n",
+		fprintf(stderr,
+		        "%s: overlayfs could not be mounted: the upper/lower layer bits are not checked\n",
 		        KT_PTRACE ? "note" : "SKIP");
 		return;
 	}

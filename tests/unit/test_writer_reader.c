@@ -292,6 +292,103 @@ static void seek_by_time(void **state)
 	}
 }
 
+/* A state_user record (uid) or a close event (fd) at ts, appended to w. */
+static void put_rec(kite_writer *w, int state_rec, uint64_t v, uint64_t ts)
+{
+	static uint8_t buf[512];
+	const struct kite_event_desc *d =
+	        kite_schema_event(kite_schema_builtin(), state_rec ? KITE_EVT_STATE_USER : KITE_EVT_CLOSE);
+	struct kite_evt_builder b;
+	kite_evt_begin(&b, buf, d->id, d->nparams, ts, 7, 7, 0);
+	for (uint32_t i = 0; i < d->nparams; i++) {
+		const char *n = d->params[i].name;
+		if (!strcmp(n, state_rec ? "uid" : "fd"))
+			kite_evt_add_u(&b, v,
+			               kite_param_width(&d->params[i]) ? kite_param_width(&d->params[i]) : 8);
+		else if (!strcmp(n, "res"))
+			kite_evt_add_u(&b, 0, 8);
+		else
+			kite_evt_add(&b, NULL, 0);
+	}
+	assert_int_equal(kite_writer_append(w, kite_evt_end(&b)), 0);
+}
+
+/* The records from r on: how many, the first one's type and value (uid or fd), the keyframes passed. */
+static uint64_t read_rest(kite_reader *r, uint16_t *first_type, uint64_t *first_v)
+{
+	const struct kite_evt *e;
+	struct kite_params p;
+	uint64_t n = 0;
+	while (kite_reader_next(r, &e) > 0) {
+		if (!n++) {
+			const struct kite_event_desc *d = kite_schema_event(kite_schema_builtin(), e->type);
+			*first_type = e->type;
+			assert_int_equal(kite_evt_split(e, e->len, d, &p), 0);
+			int i = kite_param_index(d, e->type == KITE_EVT_STATE_USER ? "uid" : "fd");
+			*first_v = kite_get_u(p.val[i], p.len[i]);
+		}
+	}
+	return n;
+}
+
+/*
+ * Keyframes: snapshots after the first events.  Read in order they are passed
+ * over (the events made that state); kite_reader_seek_keyframe starts at the
+ * last one at or before a time, with its state first and the count of events
+ * passed over.
+ */
+static void keyframes(void **state)
+{
+	(void)state;
+	int fd;
+	kite_writer *w = memfd_writer(&fd, &small_chunks);
+	for (int part = 0; part < 3; part++) { /* snapshot, 10 events; keyframe, 10; keyframe, 10 */
+		assert_int_equal(kite_writer_snapshot_begin(w), 0);
+		put_rec(w, 1, 100 + (uint64_t)part, 1000 + 2000 * (uint64_t)part);
+		assert_int_equal(kite_writer_snapshot_end(w), 0);
+		for (uint64_t i = 0; i < 10; i++)
+			put_rec(w, 0, 10 * (uint64_t)part + i, 2000 + 2000 * (uint64_t)part + i);
+	}
+	char err[256];
+	assert_int_equal(kite_writer_close(w, err, sizeof(err)), 0);
+	uint16_t type = 0;
+	uint64_t v = 0;
+	/* in order: the first snapshot, then the 30 events */
+	lseek(fd, 0, SEEK_SET);
+	kite_reader *r = open_fd(dup(fd), 0, &(struct kt_warnings){0});
+	assert_int_equal(read_rest(r, &type, &v), 31);
+	assert_int_equal(type, KITE_EVT_STATE_USER);
+	assert_int_equal(v, 100);
+	assert_int_equal(kite_reader_stats(r)->keyframes_passed, 2);
+	kite_reader_close(r);
+	/* from t = 4500: the keyframe at 3000 (uid 101), its 10 events and the last 10 */
+	static const struct {
+		uint64_t t;
+		int rc;
+		uint64_t before, n, uid;
+	} cases[] = {
+	        {4500, 1, 10, 21, 101}, {5000, 1, 20, 11, 102}, {99999, 1, 20, 11, 102}, {2500, 0, 0, 0, 0}};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		lseek(fd, 0, SEEK_SET);
+		r = open_fd(dup(fd), 0, &(struct kt_warnings){0});
+		uint64_t before = 12345;
+		assert_int_equal(kite_reader_seek_keyframe(r, cases[k].t, &before), cases[k].rc);
+		if (cases[k].rc) {
+			assert_int_equal(before, cases[k].before);
+			assert_int_equal(read_rest(r, &type, &v), cases[k].n);
+			assert_int_equal(type, KITE_EVT_STATE_USER);
+			assert_int_equal(v, cases[k].uid);
+		}
+		kite_reader_close(r);
+	}
+	/* without an index (ignored), there is nothing to jump with */
+	lseek(fd, 0, SEEK_SET);
+	r = open_fd(dup(fd), 1, &(struct kt_warnings){0});
+	assert_int_equal(kite_reader_seek_keyframe(r, 4500, NULL), 0);
+	kite_reader_close(r);
+	close(fd);
+}
+
 static void full_disk_at_open(void **state)
 {
 	(void)state;
@@ -396,7 +493,8 @@ static void not_a_capture(void **state)
 	char err[512];
 	const char *cases[][2] = {
 	        {"", "empty file"},
-	        {"\x1f\x8b\x08\x00 gzip", "gzip stream"}, /* gzip: read as a .scap capture, which this is not */
+	        {"\x1f\x8b\x08\x00 gzip",
+	         "gzip stream"}, /* gzip: read as a .scap capture, which this is not */
 	        {"\xd4\xc3\xb2\xa1 classic pcap header....", "classic pcap"},
 	        {"hello, world, this is text", "not a pcapng file"},
 	};
@@ -431,6 +529,7 @@ int main(void)
 	        cmocka_unit_test(tick_flushes_a_quiet_capture),
 	        cmocka_unit_test(reserve_commit_is_zero_copy),
 	        cmocka_unit_test(seek_by_time),
+	        cmocka_unit_test(keyframes),
 	        cmocka_unit_test(full_disk_at_open),
 	        cmocka_unit_test(full_disk_mid_capture),
 	        cmocka_unit_test(unknown_blocks_are_skipped),
