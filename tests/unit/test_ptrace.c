@@ -1,4 +1,5 @@
 /* test_ptrace.c - the ptrace driver end to end, as an unprivileged user: test_ebpf's workload checks, the same events as eBPF, signals, exit codes, a multithreaded exec, attach and detach. */
+#include <ctype.h>
 #include <grp.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -474,10 +475,10 @@ static void normalize(const struct run *r, const char *type, const char *key, co
 			continue;
 		char *hit, *from_here = out;
 		while ((hit = strstr(from_here, from))) {
-			/* whole numbers only: 449 is not in 4490 */
+			/* whole numbers only: 449 is not in 4490, nor 41065 in a hex id "b0f41065e" */
 			int digit = from[0] >= '0' && from[0] <= '9';
-			if (digit && ((hit > out && hit[-1] >= '0' && hit[-1] <= '9') ||
-			              (hit[fl] >= '0' && hit[fl] <= '9'))) {
+			if (digit && ((hit > out && isalnum((unsigned char)hit[-1])) ||
+			              isalnum((unsigned char)hit[fl]))) {
 				from_here = hit + 1;
 				continue;
 			}
