@@ -1275,3 +1275,14 @@ void kb_fail(const char *fmt, ...)
 	fflush(stdout);
 	kb_failures++;
 }
+
+int kb_parse_count(const char *s, uint64_t *n)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v == 0 || s[0] == '-')
+		return -1;
+	*n = v;
+	return 0;
+}

@@ -59,6 +59,8 @@ int kb_capture(const char *dir, uint64_t n, char *kcap_out, size_t len, struct k
 
 /* For the benchmarks: a clock in seconds, and failure reports ("FAIL: ..." on stdout, counted). */
 double kb_now(clockid_t clk);
+/* A positive decimal count (an --events value): 0, or -1 when s is not one. */
+int kb_parse_count(const char *s, uint64_t *n);
 extern int kb_failures;
 void kb_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -358,17 +358,6 @@ static void print_expect(const char *path, const struct kb_expect *x)
 	       x->f1, x->f1_ok, x->f2);
 }
 
-static int parse_events(const char *s, uint64_t *n)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v == 0 || s[0] == '-')
-		return -1;
-	*n = v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	uint64_t n = DEFAULT_EVENTS;
@@ -380,7 +369,7 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--rss-child") && i + 2 < argc) {
 			return rss_child(argv[i + 1], argv[i + 2]);
 		} else if (!strcmp(argv[i], "--events") && i + 1 < argc) {
-			if (parse_events(argv[++i], &n)) {
+			if (kb_parse_count(argv[++i], &n)) {
 				fprintf(stderr, "bench: --events needs a positive number, not '%s'\n",
 				        argv[i]);
 				return 2;

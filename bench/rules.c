@@ -1,5 +1,4 @@
 /* rules.c - benchmarks replay with Falco rules loaded: events/s through decode + state + rules, on one core. */
-#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -273,17 +272,6 @@ static void print_table(void)
 	}
 }
 
-static int parse_events(const char *s, uint64_t *n)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v == 0 || s[0] == '-')
-		return -1;
-	*n = v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	uint64_t n = DEFAULT_EVENTS;
@@ -293,7 +281,7 @@ int main(int argc, char **argv)
 			usage(stdout, argv[0]);
 			return 0;
 		} else if (!strcmp(argv[i], "--events") && i + 1 < argc) {
-			if (parse_events(argv[++i], &n)) {
+			if (kb_parse_count(argv[++i], &n)) {
 				fprintf(stderr, "bench: --events needs a positive number, not '%s'\n",
 				        argv[i]);
 				return 2;

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -96,31 +95,13 @@ static int parse_opts(int argc, char **argv, struct sql_opts *o)
 	return 0;
 }
 
-static int is_capture_path(const char *s)
-{
-	struct stat st;
-	return !strcmp(s, "-") || (stat(s, &st) == 0 && !S_ISDIR(st.st_mode));
-}
-
 /* Leading arguments that name files are captures; the rest is the query (NULL when none). */
 static char *split_args(int argc, char **argv, int *nfiles)
 {
-	int i = 0;
-	while (i < argc && is_capture_path(argv[i]))
-		i++;
-	if (i == 0 && argc > 0)
-		i = 1; /* not a file: report it as a missing capture rather than run it as SQL */
-	*nfiles = i;
-	if (i == argc)
+	char *q = cli_split_files(argc, argv, nfiles);
+	if (*nfiles == argc) {
+		free(q);
 		return NULL;
-	size_t len = 1;
-	for (int k = i; k < argc; k++)
-		len += strlen(argv[k]) + 1;
-	char *q = calloc(1, len);
-	for (int k = i; q && k < argc; k++) {
-		if (k > i)
-			strcat(q, " ");
-		strcat(q, argv[k]);
 	}
 	return q;
 }

@@ -1,12 +1,10 @@
 /* collect.c - drives the replay engine for SQL: process/thread lifetimes from its hooks, pushdown, row emission. */
 #include "collect.h"
 
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "collect_int.h"
 #include "rules.h"
@@ -395,46 +393,6 @@ void kq_collect_close(struct kq_collect *k)
 
 /* ---- rules ---- */
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* A directory of rules: its *.yaml and *.yml files in name order, as Falco (and kite replay) load them. */
-static int load_dir(kite_rules *r, const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return kite_rules_load_file(r, dir);
-	char **names = NULL;
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		if ((l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) ||
-		    (l > 4 && !strcmp(e->d_name + l - 4, ".yml"))) {
-			char **nn = realloc(names, (n + 1) * sizeof(*names));
-			if (!nn)
-				break;
-			names = nn;
-			names[n++] = strdup(e->d_name);
-		}
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_names);
-	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i] ? names[i] : "");
-		if (names[i] && kite_rules_load_file(r, path) < 0)
-			rc = -1;
-		free(names[i]);
-	}
-	free(names);
-	return rc;
-}
-
 struct kite_rules *kq_rules_load(char **paths, unsigned n, char **err)
 {
 	*err = NULL;
@@ -442,13 +400,8 @@ struct kite_rules *kq_rules_load(char **paths, unsigned n, char **err)
 	if (!r)
 		return NULL;
 	int rc = 0;
-	for (unsigned i = 0; i < n; i++) {
-		struct stat st;
-		if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
-			rc |= load_dir(r, paths[i]);
-		else
-			rc |= kite_rules_load_file(r, paths[i]);
-	}
+	for (unsigned i = 0; i < n; i++)
+		rc |= kite_rules_load_path(r, paths[i]);
 	struct kite_rules_select sel = {.min_priority = KITE_PRIO_DEBUG};
 	if (rc == 0 && kite_rules_compile(r, &sel) == 0)
 		return r;

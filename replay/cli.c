@@ -2,7 +2,9 @@
 #include "cli.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void print_warning(void *ctx, const char *msg)
 {
@@ -72,4 +74,30 @@ const char *cli_duration(unsigned long long ns, char *buf, size_t len)
 		snprintf(buf, len, "%lluh%02llum%02llus", ns / 3600000000000ull, ns / 60000000000ull % 60,
 		         ns / 1000000000ull % 60);
 	return buf;
+}
+
+static int is_capture_path(const char *s)
+{
+	struct stat st;
+	return !strcmp(s, "-") || (stat(s, &st) == 0 && !S_ISDIR(st.st_mode));
+}
+
+char *cli_split_files(int argc, char **argv, int *nfiles)
+{
+	int i = 0;
+	while (i < argc && is_capture_path(argv[i]))
+		i++;
+	if (i == 0 && argc > 0)
+		i = 1; /* not a file: report it as a missing capture, not use it as text */
+	*nfiles = i;
+	size_t len = 1;
+	for (int k = i; k < argc; k++)
+		len += strlen(argv[k]) + 1;
+	char *t = calloc(1, len);
+	for (int k = i; t && k < argc; k++) {
+		if (k > i)
+			strcat(t, " ");
+		strcat(t, argv[k]);
+	}
+	return t;
 }

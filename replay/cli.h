@@ -22,6 +22,13 @@ int cli_damage_status(const kite_reader *r);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a help text to stdout and returns KITE_EXIT_OK, or to stderr with USAGE. */
 int cli_usage(const char *text, int ok);
+/*
+ * Splits positional arguments: the leading ones that name a capture ("-" or
+ * an existing non-directory) are files, at least one (so a wrong name is
+ * reported as a missing file, not used as text); the rest, joined with
+ * spaces, is returned (malloc'd, "" when none; NULL when out of memory).
+ */
+char *cli_split_files(int argc, char **argv, int *nfiles);
 /* Human-readable sizes and durations. */
 const char *cli_bytes(unsigned long long n, char *buf, size_t len);
 const char *cli_duration(unsigned long long ns, char *buf, size_t len);

@@ -1,12 +1,10 @@
 /* cmd_replay.c - `kite replay`: captures through Falco rules, alerts as text or JSON, a summary, a CI exit status. */
-#include <dirent.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -187,46 +185,6 @@ static const char *default_rules(char *buf, size_t len)
 	return NULL;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* A directory: its *.yaml and *.yml files in name order, as Falco loads rules directories. */
-static int load_dir(kite_rules *r, const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return kite_rules_load_file(r, dir);
-	char **names = NULL;
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		if ((l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) ||
-		    (l > 4 && !strcmp(e->d_name + l - 4, ".yml"))) {
-			char **nn = realloc(names, (n + 1) * sizeof(*names));
-			if (!nn)
-				break;
-			names = nn;
-			names[n++] = strdup(e->d_name);
-		}
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_names);
-	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (names[i] && kite_rules_load_file(r, path) < 0)
-			rc = -1;
-		free(names[i]);
-	}
-	free(names);
-	return rc;
-}
-
 static int load_rules(kite_rules *r, const struct replay_opts *o)
 {
 	char buf[PATH_MAX];
@@ -241,14 +199,9 @@ static int load_rules(kite_rules *r, const struct replay_opts *o)
 		}
 		return kite_rules_load_file(r, def);
 	}
-	for (size_t i = 0; i < o->nrules; i++) {
-		struct stat st;
-		int lr = stat(o->rules[i], &st) == 0 && S_ISDIR(st.st_mode)
-		                 ? load_dir(r, o->rules[i])
-		                 : kite_rules_load_file(r, o->rules[i]);
-		if (lr < 0)
+	for (size_t i = 0; i < o->nrules; i++)
+		if (kite_rules_load_path(r, o->rules[i]) < 0)
 			rc = -1; /* keep going: later files' errors are worth seeing too */
-	}
 	return rc;
 }
 

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -55,33 +54,6 @@ struct show_opts {
 	int json, no_progress, seek;
 	uint64_t count;
 };
-
-static int is_capture_path(const char *s)
-{
-	struct stat st;
-	return !strcmp(s, "-") || (stat(s, &st) == 0 && !S_ISDIR(st.st_mode));
-}
-
-/* Splits the positionals: leading paths that exist are files, the rest is the filter. */
-static char *split_args(int argc, char **argv, int *nfiles)
-{
-	int i = 0;
-	while (i < argc && is_capture_path(argv[i]))
-		i++;
-	if (i == 0 && argc > 0)
-		i = 1; /* not a file: report it as one, not as a filter */
-	*nfiles = i;
-	size_t len = 1;
-	for (int k = i; k < argc; k++)
-		len += strlen(argv[k]) + 1;
-	char *f = calloc(1, len);
-	for (int k = i; f && k < argc; k++) {
-		if (k > i)
-			strcat(f, " ");
-		strcat(f, argv[k]);
-	}
-	return f;
-}
 
 static void print_default_json(struct kite_ctx *c, struct json *j)
 {
@@ -221,7 +193,7 @@ int cmd_show(int argc, char **argv)
 	if (p)
 		return cli_usage(usage, p > 0);
 	int nfiles;
-	char *trailing = split_args(argc - optind, argv + optind, &nfiles);
+	char *trailing = cli_split_files(argc - optind, argv + optind, &nfiles);
 	if (nfiles == 0 || !trailing) {
 		free(trailing);
 		return cli_usage(usage, 0);

@@ -87,6 +87,8 @@ void kite_rules_free(kite_rules *r);
  * like Falco, but kite_rules_compile will refuse to run.
  */
 int kite_rules_load_file(kite_rules *r, const char *path);
+/* A file, or a directory: its *.yaml and *.yml files in name order, as Falco loads one. */
+int kite_rules_load_path(kite_rules *r, const char *path);
 int kite_rules_load_text(kite_rules *r, const char *name, const char *text, size_t len);
 
 /*

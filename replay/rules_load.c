@@ -1,10 +1,13 @@
 /* rules_load.c - reads rules files into lists, macros and rules: Falco's items, keys, append, override, redefinition. */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "rules_int.h"
 
@@ -937,5 +940,45 @@ int kite_rules_load_file(kite_rules *r, const char *path)
 	fclose(f);
 	int rc = kite_rules_load_text(r, path, buf ? buf : "", len);
 	free(buf);
+	return rc;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int kite_rules_load_path(kite_rules *r, const char *path)
+{
+	struct stat st;
+	DIR *d = stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? opendir(path) : NULL;
+	if (!d)
+		return kite_rules_load_file(r, path);
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if ((l > 5 && !strcmp(e->d_name + l - 5, ".yaml")) ||
+		    (l > 4 && !strcmp(e->d_name + l - 4, ".yml"))) {
+			char **nn = realloc(names, (n + 1) * sizeof(*names));
+			if (!nn)
+				break;
+			names = nn;
+			names[n++] = strdup(e->d_name);
+		}
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		char file[PATH_MAX];
+		snprintf(file, sizeof(file), "%s/%s", path, names[i] ? names[i] : "");
+		if (names[i] && kite_rules_load_file(r, file) < 0)
+			rc = -1;
+		free(names[i]);
+	}
+	free(names);
 	return rc;
 }

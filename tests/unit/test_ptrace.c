@@ -159,33 +159,7 @@ static void exit_codes(void **state)
 /* The events of a capture, whatever process they belong to. */
 static int load_all(const char *cap, struct ev *out, int max)
 {
-	int n = 0;
-	char err[512];
-	kite_reader *r = kite_reader_open(cap, NULL, err, sizeof(err));
-	if (!r)
-		fail_msg("%s", err);
-	const struct kite_schema *s = kite_reader_schema(r);
-	const struct kite_evt *e;
-	char buf[8192];
-	while (kite_reader_next(r, &e) > 0 && n < max) {
-		const struct kite_event_desc *d = kite_schema_event(s, e->type);
-		struct kite_params p;
-		if (!d || (d->flags & KITE_EF_STATE) || kite_evt_split(e, e->len, d, &p))
-			continue;
-		struct ev *v = &out[n++];
-		memset(v, 0, sizeof(*v));
-		snprintf(v->type, sizeof(v->type), "%s", d->name);
-		v->tid = e->tid;
-		v->pid = e->pid;
-		for (unsigned i = 0; i < p.n && i < MAX_KV; i++) {
-			kite_param_format(s, &d->params[i], p.val[i], p.len[i], buf, sizeof(buf));
-			snprintf(v->key[i], sizeof(v->key[i]), "%s", d->params[i].name);
-			v->val[i] = strdup(buf);
-			v->n++;
-		}
-	}
-	kite_reader_close(r);
-	return n;
+	return load_capture(cap, out, max, 0, 0);
 }
 
 static void free_events(struct ev *evs, int n)
