@@ -690,6 +690,18 @@ int kite_reader_next(kite_reader *r, const struct kite_evt **e)
 	}
 }
 
+/* Goes on reading at offset off, where the next chunk should have sequence number seq. */
+static int reposition(kite_reader *r, uint64_t off, uint64_t seq)
+{
+	r->next_seq = seq;
+	r->reported_lost = 0;
+	if (kin_seek(&r->in, off))
+		return fatal(r, off, "cannot seek: %s", strerror(errno));
+	r->raw_len = r->raw_pos = 0;
+	r->at_end = 0;
+	return 0;
+}
+
 int kite_reader_seek_keyframe(kite_reader *r, uint64_t t, uint64_t *events_before)
 {
 	if (!r->have_index || r->scap)
@@ -717,12 +729,8 @@ int kite_reader_seek_keyframe(kite_reader *r, uint64_t t, uint64_t *events_befor
 				*events_before += r->idx.chunks[i].nevents;
 	}
 	r->skip_before = 0;
-	r->next_seq = c->seq;
-	r->reported_lost = 0;
-	if (kin_seek(&r->in, c->offset))
-		return fatal(r, c->offset, "cannot seek: %s", strerror(errno));
-	r->raw_len = r->raw_pos = 0;
-	r->at_end = 0;
+	if (reposition(r, c->offset, c->seq) < 0)
+		return -1;
 	r->events_seen = 1;
 	r->keyframe_wanted = 1;
 	r->st.keyframe_seeks++;
@@ -744,14 +752,9 @@ int kite_reader_seek_time(kite_reader *r, uint64_t t)
 	while (i < r->idx.nchunks &&
 	       (r->idx.chunks[i].kind != KITE_CHUNK_EVENTS || r->idx.chunks[i].last_ts < t))
 		i++;
-	uint64_t off = i < r->idx.nchunks ? r->idx.chunks[i].offset : r->data_end;
-	r->next_seq = i < r->idx.nchunks ? r->idx.chunks[i].seq : r->next_seq;
-	r->reported_lost = 0;
-	if (kin_seek(&r->in, off))
-		return fatal(r, off, "cannot seek: %s", strerror(errno));
-	r->raw_len = r->raw_pos = 0;
-	r->at_end = 0;
-	return 0;
+	if (i < r->idx.nchunks)
+		return reposition(r, r->idx.chunks[i].offset, r->idx.chunks[i].seq);
+	return reposition(r, r->data_end, r->next_seq);
 }
 
 /* ---- accessors ---- */

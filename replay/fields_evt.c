@@ -63,7 +63,7 @@ static int kind_is_signed(unsigned kind)
 }
 
 /* The event's result as a signed number; 0 when the event has none. */
-static int event_res(const struct kite_ctx *c, int64_t *res)
+int kite_evt_res(const struct kite_ctx *c, int64_t *res)
 {
 	int i = c->map->res;
 	if (!param_present(c, i) || !is_int_len(c->p.len[i]))
@@ -368,7 +368,7 @@ static unsigned io_field(const struct kite_field *f, struct kite_ctx *c, struct 
 static unsigned result_field(const struct kite_field *f, struct kite_ctx *c, struct kite_val *o)
 {
 	int64_t r;
-	if (!event_res(c, &r))
+	if (!kite_evt_res(c, &r))
 		return 0;
 	const struct kite_param_desc *p = &c->map->d->params[c->map->res];
 	int failed = r < 0 && r >= -4095 && !(p->fmt == KITE_FMT_HEX && r < -4095);
@@ -397,7 +397,7 @@ static unsigned buffer_field(const struct kite_field *f, struct kite_ctx *c, str
 		return 1;
 	}
 	int64_t r;
-	if (event_res(c, &r) && r >= 0)
+	if (kite_evt_res(c, &r) && r >= 0)
 		return put_u(o, (uint64_t)r);
 	return 0;
 }
@@ -450,7 +450,8 @@ unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct 
 	case EF_RELTIME_NS: return put_u(o, (c->e->ts - start) % 1000000000ull);
 	case EF_DELTATIME: return put_typed_u(o, KITE_VT_RELTIME, c->delta_ns);
 	case EF_DIR: /* events Falco has only as enter events (procexit, container, useradded...): '>' */
-		return put_str(o, d && (d->id == KITE_EVT_PROCEXIT || (d->flags & KITE_EF_ENTER)) ? ">" : "<", 1);
+		return put_str(o, d && (d->id == KITE_EVT_PROCEXIT || (d->flags & KITE_EF_ENTER)) ? ">" : "<",
+		               1);
 	case EF_TYPE: return d ? put_cstr(o, d->name) : put_str(o, "unknown", 7);
 	case EF_TYPE_IS: return put_bool(o, d && !strcmp(d->name, f->argstr));
 	case EF_CPU: return put_u(o, c->e->cpu);

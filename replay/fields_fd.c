@@ -238,21 +238,12 @@ static char null_fd_typechar(const char *type)
 	return 'o';
 }
 
-static int64_t event_res(const struct kite_ctx *c)
-{
-	int64_t r = 0;
-	int i = c->map->res;
-	if (i >= 0 && (uint32_t)i < c->p.n && c->p.len[i] == 8)
-		memcpy(&r, c->p.val[i], 8);
-	return r;
-}
-
 /* fd.name of a connect that failed: the tuple the call reported, as sysdig names it. */
 static unsigned failed_connect_name(struct kite_ctx *c, struct kite_val *o)
 {
 	const struct kite_event_desc *d = c->map->d;
-	int64_t res = event_res(c);
-	if (!d || d->id != KITE_EVT_CONNECT || res >= 0 || res == -EINPROGRESS)
+	int64_t res;
+	if (!d || d->id != KITE_EVT_CONNECT || !kite_evt_res(c, &res) || res >= 0 || res == -EINPROGRESS)
 		return 0;
 	char *buf = kite_arena_alloc(&c->arena, 320);
 	size_t n = kite_tuple_name(c, c->map->tuple, buf, 320);

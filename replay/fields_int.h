@@ -257,6 +257,8 @@ const char *kite_proc_args(struct kite_ctx *c, const struct kite_proc *p, size_t
 const char *kite_caps_text(struct kite_ctx *c, uint64_t caps, size_t *len);
 /* Path param i of the event, absolute (resolved against the cwd or dirfd when relative); NULL if absent. */
 const char *kite_evt_path(struct kite_ctx *c, int i, size_t *len);
+/* The event's result as a signed number: 1, or 0 when the event has none. */
+int kite_evt_res(const struct kite_ctx *c, int64_t *res);
 /* The name of an fd type ("file", "ipv4", ...) and its one-letter code. */
 const char *kite_fd_type_name(unsigned type);
 char kite_fd_typechar(unsigned type);

@@ -248,11 +248,31 @@ static size_t unix_path(const char *p, size_t n, char *out, size_t cap)
 	return k;
 }
 
+/* Falco's text of an inet pair, "a:aport->b:bport"; its length (cut to fit cap). */
+static size_t inet_text(char *out, size_t cap, const struct kite_ip *a, uint16_t aport,
+                        const struct kite_ip *b, uint16_t bport)
+{
+	char x[INET6_ADDRSTRLEN], y[INET6_ADDRSTRLEN];
+	ip_text(a, x, sizeof(x));
+	ip_text(b, y, sizeof(y));
+	int n = snprintf(out, cap, "%s:%u->%s:%u", x, aport, y, bport);
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+/* Falco's text of a unix tuple, "<source hex>-><peer hex> <path>"; its length (cut to fit cap). */
+static size_t unix_text(char *out, size_t cap, const struct ends *e)
+{
+	char path[256];
+	unix_path(e->path ? e->path : "", e->plen, path, sizeof(path));
+	int n = snprintf(out, cap, "%" PRIx64 "->%" PRIx64 " %s", e->usrc, e->udst, path);
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
 /* Sets an inet socket's ends: client first, Falco's "cip:cport->sip:sport" name. */
 static void sock_set_inet(struct kite_state *s, struct kite_fd *f, const struct kite_ip *cip, uint16_t cport,
                           const struct kite_ip *sip, uint16_t sport, uint8_t role, int changed)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], name[2 * INET6_ADDRSTRLEN + 16];
+	char name[2 * INET6_ADDRSTRLEN + 16];
 	f->sock.cip = *cip;
 	f->sock.sip = *sip;
 	f->sock.cport = cport;
@@ -262,23 +282,18 @@ static void sock_set_inet(struct kite_state *s, struct kite_fd *f, const struct 
 	f->role = role;
 	f->family = cip->fam;
 	f->type = sock_type(cip->fam);
-	ip_text(cip, a, sizeof(a));
-	ip_text(sip, b, sizeof(b));
-	int n = snprintf(name, sizeof(name), "%s:%u->%s:%u", a, cport, b, sport);
-	fd_rename(s, f, name, (size_t)n, changed);
+	fd_rename(s, f, name, inet_text(name, sizeof(name), cip, cport, sip, sport), changed);
 }
 
 /* "<source hex>-><peer hex> <path>", Falco's name of a connected unix socket. */
 static void sock_set_unix(struct kite_state *s, struct kite_fd *f, const struct ends *e, int changed)
 {
-	char path[256], name[300];
-	unix_path(e->path ? e->path : "", e->plen, path, sizeof(path));
+	char name[300];
 	f->unix_src = e->usrc;
 	f->unix_dst = e->udst;
 	f->family = AF_UNIX;
 	f->type = KITE_FD_UNIX_SOCK;
-	int n = snprintf(name, sizeof(name), "%" PRIx64 "->%" PRIx64 " %s", e->usrc, e->udst, path);
-	fd_rename(s, f, name, (size_t)n, changed);
+	fd_rename(s, f, name, unix_text(name, sizeof(name), e), changed);
 }
 
 /*
@@ -289,19 +304,10 @@ static void sock_set_unix(struct kite_state *s, struct kite_fd *f, const struct 
 size_t kite_tuple_name(const struct kite_ctx *c, int pos, char *out, size_t cap)
 {
 	struct ends e;
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], path[256];
-	int n;
 	if (!cap || !tuple_parse(c, pos, &e))
 		return 0;
-	if (e.fam == KITE_AF_UNIX) {
-		unix_path(e.path ? e.path : "", e.plen, path, sizeof(path));
-		n = snprintf(out, cap, "%" PRIx64 "->%" PRIx64 " %s", e.usrc, e.udst, path);
-	} else {
-		ip_text(&e.a, a, sizeof(a));
-		ip_text(&e.b, b, sizeof(b));
-		n = snprintf(out, cap, "%s:%u->%s:%u", a, e.aport, b, e.bport);
-	}
-	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+	return e.fam == KITE_AF_UNIX ? unix_text(out, cap, &e)
+	                             : inet_text(out, cap, &e.a, e.aport, &e.b, e.bport);
 }
 
 /* Falco's l4 protocol from socket(2)'s type and protocol. */
