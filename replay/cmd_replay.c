@@ -258,7 +258,8 @@ struct alert_sink {
 	const struct replay_opts *o;
 	struct kite_output *time_fmt; /* "%evt.time" */
 	uint64_t alerts;
-	int worst; /* most severe priority seen */
+	uint64_t failing; /* alerts at --fail-on's priority or above */
+	int worst;        /* most severe priority seen */
 	struct json j;
 };
 
@@ -297,6 +298,8 @@ static void print_alert(void *ctx, struct kite_rule *rule, struct kite_ctx *c)
 	const char *t = kite_output_render(s->time_fmt, c, 1, &tlen); /* both live in c's arena */
 	const char *out = kite_output_render(rule->out, c, 1, &olen);
 	s->alerts++;
+	if (s->o->fail_on >= 0 && rule->priority <= s->o->fail_on)
+		s->failing++;
 	if (rule->priority < s->worst)
 		s->worst = rule->priority;
 	if (!s->o->json) {
@@ -381,10 +384,11 @@ static int run(kite_rules *r, char **files, unsigned nfiles, const struct replay
 				rc = kite_replay_damage(&rp);
 			if (!o->quiet)
 				print_summary(r, &rp, sink.alerts);
-			if (rc != KITE_EXIT_ERROR && o->fail_on >= 0 && sink.worst <= o->fail_on) {
+			if (rc != KITE_EXIT_ERROR && sink.failing) {
 				fprintf(stderr,
-				        "kite: failing: an alert at %s or above fired (--fail-on %s)\n",
-				        kite_priority_name(sink.worst), kite_priority_name(o->fail_on));
+				        "kite: failing: %" PRIu64 " alert%s at %s or above (--fail-on), the most severe %s\n",
+				        sink.failing, sink.failing == 1 ? "" : "s", kite_priority_name(o->fail_on),
+				        kite_priority_name(sink.worst));
 				rc = KITE_EXIT_ERROR;
 			}
 		}

@@ -209,6 +209,9 @@ PY
 
 # ---- --fail-on: 1 when an alert at or above the priority fired, 0 when only lower ones did ----
 run 1 "$KITE" replay -q --fail-on critical -r "$KITE_RULES_FILE" "$attacks"
+ncrit=$(grep -c '^[0-9:.]* Critical ' "$WORK/out")
+grep -q "^kite: failing: $ncrit alerts at Critical or above (--fail-on), the most severe Critical\$" "$WORK/err" ||
+	fail "--fail-on critical: the message should count the $ncrit Critical alerts: $(cat "$WORK/err")"
 run 0 "$KITE" replay -q --fail-on emergency -r "$KITE_RULES_FILE" "$attacks"
 [ -s "$WORK/out" ] || fail "--fail-on emergency: the lower alerts should still be printed"
 run 0 "$KITE" replay -q --fail-on critical -D Fileless -D "Release Agent" -r "$KITE_RULES_FILE" "$attacks"
