@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -142,6 +143,12 @@ static int write_db(struct exporter *x, const char *tmp, char **files, unsigned 
 
 int kq_export(const char *out, char **files, unsigned nfiles, struct kite_rules *rules)
 {
+	/* the database replaces OUT by a rename: never do that to a device, a directory or a pipe */
+	struct stat st;
+	if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+		cli_error("%s: exists and is not a regular file; give a new or a database file", out);
+		return KITE_EXIT_USAGE;
+	}
 	char *tmp = sqlite3_mprintf("%s.tmp%d", out, (int)getpid());
 	if (!tmp)
 		return KITE_EXIT_ERROR;

@@ -152,6 +152,10 @@ a=$(q "$cap" 'SELECT type, count(*), sum(proc_id) FROM events GROUP BY type ORDE
 b=$(python3 -c 'import sqlite3,sys; [print(",".join(map(str,r))) for r in sqlite3.connect(sys.argv[1]).execute("SELECT type, count(*), sum(proc_id) FROM events GROUP BY type ORDER BY type")]' "$WORK/x.db" | md5sum)
 [ "$a" = "$b" ] || fail "export and kite sql disagree on events"
 run 1 "$KITE" export --sqlite "$WORK/y.db" /no/such.kcap
+rm -f "$WORK/fifo" && mkfifo "$WORK/fifo"
+run 2 "$KITE" export --sqlite "$WORK/fifo" "$cap"
+contains err "exists and is not a regular file"
+[ -p "$WORK/fifo" ] || fail "export replaced a named pipe with a database"
 [ -e "$WORK/y.db" ] && fail "a failed export left a database"
 run 2 "$KITE" export "$cap"
 contains err "--sqlite"
