@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -168,12 +169,15 @@ int cmd_convert(int argc, char **argv)
 		return KITE_EXIT_ERROR;
 	}
 	int rc = to_scap ? convert_to_scap(r, fd, out) : convert_to_kcap(r, fd, out, &wo);
+	struct stat st; /* with -f OUT may be a device or a pipe: only a file of ours is removed */
+	int regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	if (close(fd) < 0 && rc == 0) {
 		cli_error("%s: closing the output failed: %m", out);
 		rc = -1;
 	}
 	if (rc < 0) { /* no half-written output left behind */
-		unlink(out);
+		if (regular)
+			unlink(out);
 		kite_reader_close(r);
 		return KITE_EXIT_ERROR;
 	}

@@ -58,6 +58,12 @@ run 0 "$KITE" convert "$f" "$WORK/sample.kcap"
 cmp -s "$WORK/conv.tsv" "$WORK/direct.tsv" || fail "kite show differs between $f and its conversion"
 run 1 "$KITE" convert "$f" "$WORK/sample.kcap"
 contains err "-f to overwrite"
+# a failed convert removes the file it was writing, but never a device it was pointed at with -f
+if [ -c /dev/full ]; then
+	run 1 "$KITE" convert -f "$f" /dev/full
+	contains err "No space left on device"
+	[ -c /dev/full ] || fail "a failed convert -f removed /dev/full"
+fi
 # a converted capture keeps sysdig's view of threads (libs_curl_google has a CLONE_THREAD child)
 run 0 "$KITE" convert "$data/libs_curl_google.scap" "$WORK/curl.kcap"
 "$KITE" show -p "$fmt" "$WORK/curl.kcap" 'evt.dir=<' >"$WORK/curl-conv.tsv" 2>/dev/null
