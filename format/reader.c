@@ -204,7 +204,7 @@ static int read_block(kite_reader *r, struct kite_block *b)
 			r->st.truncated = 1;
 			r->st.truncated_at = off;
 			warn(r, off,
-			     "file ends inside a %s block (%zu of %u bytes); the writer did not finish",
+			     "file ends inside a block (%s, %zu of its %u bytes); the writer did not finish",
 			     kite_block_name(type), n, total);
 			return 0;
 		}
