@@ -110,16 +110,36 @@ const char *kite_evt_path(struct kite_ctx *c, int i, size_t *len)
 	return s;
 }
 
+/* A copy of a NUL-terminated string in the event's arena. */
+static const char *arena_cstr(struct kite_ctx *c, const char *s, size_t *len)
+{
+	*len = strlen(s);
+	return kite_arena_strndup(&c->arena, s, *len);
+}
+
 static const char *fd_resolved(struct kite_ctx *c, int64_t fd, size_t *len)
 {
 	if (fd == AT_FDCWD_VALUE)
-		return kite_arena_printf(&c->arena, len, "AT_FDCWD");
+		return arena_cstr(c, "AT_FDCWD", len);
+	if (fd < 0) { /* a failed call's result: libsinsp shows the errno's name, "fd=-2(ENOENT)" */
+		const char *e = fd >= -4095 ? kite_errno_name((int)-fd) : NULL;
+		return e ? arena_cstr(c, e, len) : NULL;
+	}
 	const struct kite_fd *f = c->proc ? kite_proc_fd(c->proc, fd) : NULL;
 	if (fd == c->fdnum && c->fd)
 		f = c->fd;
 	if (!f)
 		return NULL;
-	return kite_arena_printf(&c->arena, len, "<%c>%s", kite_fd_typechar(f->type), f->name ? f->name : "");
+	size_t n = f->name ? strlen(f->name) : 0;
+	char *s = kite_arena_alloc(&c->arena, n + 4);
+	if (!s)
+		return NULL;
+	s[0] = '<';
+	s[1] = kite_fd_typechar(f->type);
+	s[2] = '>';
+	memcpy(s + 3, f->name ? f->name : "", n + 1);
+	*len = n + 3;
+	return s;
 }
 
 static const char *table_text(struct kite_ctx *c, const struct kite_param_desc *p, uint64_t v, size_t *len)
@@ -129,7 +149,8 @@ static const char *table_text(struct kite_ctx *c, const struct kite_param_desc *
 	size_t n = kite_flags_format(t, v, names, sizeof(names));
 	if (n == 0 || n >= sizeof(names))
 		return NULL;
-	return kite_arena_printf(&c->arena, len, "%s", names);
+	*len = n;
+	return kite_arena_strndup(&c->arena, names, n);
 }
 
 /* Falco's "resolved" form of an argument (flag names, user names, absolute paths), NULL when none. */
@@ -144,7 +165,7 @@ static const char *arg_resolved(struct kite_ctx *c, const struct kite_param_desc
 	case KITE_K_ERRNO: {
 		int64_t r = is_int_len(n) ? kite_get_i(v, n) : 0;
 		const char *e = r < 0 && r >= -4095 ? kite_errno_name((int)-r) : NULL;
-		return e ? kite_arena_printf(&c->arena, len, "%s", e) : NULL;
+		return e ? arena_cstr(c, e, len) : NULL;
 	}
 	case KITE_K_FLAGS:
 	case KITE_K_ENUM:
@@ -154,12 +175,12 @@ static const char *arg_resolved(struct kite_ctx *c, const struct kite_param_desc
 	case KITE_K_UID: {
 		const struct kite_user *u =
 		        is_int_len(n) ? kite_state_user(c->state, (uint32_t)kite_get_u(v, n)) : NULL;
-		return u && u->name ? kite_arena_printf(&c->arena, len, "%s", u->name) : NULL;
+		return u && u->name ? arena_cstr(c, u->name, len) : NULL;
 	}
 	case KITE_K_GID: {
 		const struct kite_group *g =
 		        is_int_len(n) ? kite_state_group(c->state, (uint32_t)kite_get_u(v, n)) : NULL;
-		return g && g->name ? kite_arena_printf(&c->arena, len, "%s", g->name) : NULL;
+		return g && g->name ? arena_cstr(c, g->name, len) : NULL;
 	}
 	default: return NULL;
 	}
@@ -179,10 +200,8 @@ static const char *arg_plain(struct kite_ctx *c, const struct kite_param_desc *p
 		if (is_int_len(n) && p->kind != KITE_K_BYTES && p->kind != KITE_K_SOCKADDR &&
 		    p->kind != KITE_K_TUPLE && p->kind != KITE_K_STRLIST && p->kind != KITE_K_ABSTIME) {
 			if (kind_is_signed(p->kind))
-				return kite_arena_printf(&c->arena, len, "%" PRId64, kite_get_i(v, n));
-			if (p->fmt == KITE_FMT_HEX)
-				return kite_arena_printf(&c->arena, len, "0x%" PRIx64, kite_get_u(v, n));
-			return kite_arena_printf(&c->arena, len, "%" PRIu64, kite_get_u(v, n));
+				return kite_arena_i64(&c->arena, kite_get_i(v, n), len);
+			return kite_arena_u64(&c->arena, kite_get_u(v, n), p->fmt == KITE_FMT_HEX, len);
 		}
 		size_t need = kite_param_format(c->schema, p, v, n, NULL, 0) + 1;
 		char *s = kite_arena_alloc(&c->arena, need);
@@ -231,19 +250,37 @@ static void append_arg(struct kite_ctx *c, char **buf, size_t *n, size_t *cap, i
 	size_t plen = 0, rlen = 0;
 	const char *plain = c->p.len[i] ? arg_plain(c, p, i, &plen) : "";
 	const char *res = c->p.len[i] ? arg_resolved(c, p, i, &rlen) : NULL;
-	size_t need = strlen(p->name) + plen + rlen + 5;
+	if (!plain) { /* the arena is out of memory */
+		plain = "";
+		plen = 0;
+	}
+	size_t nlen = strlen(p->name);
+	size_t need = nlen + plen + rlen + 5; /* ' ' name '=' plain '(' res ')' NUL */
 	if (*n + need > *cap) {
 		size_t ncap = (*cap + need) * 2;
 		char *nb = kite_arena_alloc(&c->arena, ncap);
+		if (!nb)
+			return;
 		memcpy(nb, *buf, *n);
 		*buf = nb;
 		*cap = ncap;
 	}
-	int w = res ? snprintf(*buf + *n, *cap - *n, "%s%s=%.*s(%.*s)", *n ? " " : "", p->name, (int)plen,
-	                       plain, (int)rlen, res)
-	            : snprintf(*buf + *n, *cap - *n, "%s%s=%.*s", *n ? " " : "", p->name, (int)plen, plain);
-	if (w > 0)
-		*n += (size_t)w < *cap - *n ? (size_t)w : *cap - *n - 1;
+	char *o = *buf + *n;
+	if (*n)
+		*o++ = ' ';
+	memcpy(o, p->name, nlen);
+	o += nlen;
+	*o++ = '=';
+	memcpy(o, plain, plen);
+	o += plen;
+	if (res) {
+		*o++ = '(';
+		memcpy(o, res, rlen);
+		o += rlen;
+		*o++ = ')';
+	}
+	*o = '\0';
+	*n = (size_t)(o - *buf);
 }
 
 static unsigned args_text(struct kite_ctx *c, struct kite_val *o)
@@ -261,16 +298,49 @@ static unsigned args_text(struct kite_ctx *c, struct kite_val *o)
 
 /* ---- time ---- */
 
+/*
+ * The local time of second s ("%H:%M:%S", or with the date), remembered for the next call:
+ * events come thousands to a second, and localtime_r with strftime cost more than the rest
+ * of an output line.  Per thread, as the extension may run queries on several.
+ */
+static const char *second_text(time_t s, int date, size_t *n)
+{
+	static _Thread_local struct {
+		time_t s;
+		int date, valid;
+		size_t n;
+		char b[48];
+	} last;
+	if (!last.valid || last.s != s || last.date != date) {
+		struct tm tm;
+		localtime_r(&s, &tm);
+		last.n = strftime(last.b, sizeof(last.b), date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+		last.s = s;
+		last.date = date;
+		last.valid = 1;
+	}
+	*n = last.n;
+	return last.b;
+}
+
 static const char *time_text(struct kite_ctx *c, uint64_t ts, int date, int frac, size_t *len)
 {
-	time_t s = (time_t)(ts / 1000000000ull);
-	struct tm tm;
-	localtime_r(&s, &tm);
-	char b[64];
-	strftime(b, sizeof(b), date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
-	if (!frac)
-		return kite_arena_printf(&c->arena, len, "%s", b);
-	return kite_arena_printf(&c->arena, len, "%s.%09" PRIu64, b, ts % UINT64_C(1000000000));
+	size_t n;
+	const char *sec = second_text((time_t)(ts / 1000000000ull), date, &n);
+	char *out = kite_arena_alloc(&c->arena, n + 11);
+	if (!out)
+		return NULL;
+	memcpy(out, sec, n);
+	if (frac) { /* ".%09u", the nanoseconds */
+		uint64_t ns = ts % UINT64_C(1000000000);
+		out[n] = '.';
+		for (int i = 9; i >= 1; i--, ns /= 10)
+			out[n + (size_t)i] = (char)('0' + ns % 10);
+		n += 10;
+	}
+	out[n] = '\0';
+	*len = n;
+	return out;
 }
 
 static const char *iso_text(struct kite_ctx *c, uint64_t ts, size_t *len)

@@ -85,6 +85,44 @@ char *kite_arena_strndup(struct kite_arena *a, const char *s, size_t len)
 	return p;
 }
 
+/* Writes v's digits so that they end at `end`; returns where they start. */
+static char *digits_before(char *end, uint64_t v, unsigned base)
+{
+	do {
+		*--end = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	return end;
+}
+
+static char *arena_text(struct kite_arena *a, const char *s, size_t n, size_t *len)
+{
+	char *p = kite_arena_strndup(a, s, n);
+	if (len)
+		*len = p ? n : 0;
+	return p;
+}
+
+char *kite_arena_u64(struct kite_arena *a, uint64_t v, int hex, size_t *len)
+{
+	char buf[24], *end = buf + sizeof(buf), *p = digits_before(end, v, hex ? 16 : 10);
+	if (hex) {
+		*--p = 'x';
+		*--p = '0';
+	}
+	return arena_text(a, p, (size_t)(end - p), len);
+}
+
+char *kite_arena_i64(struct kite_arena *a, int64_t v, size_t *len)
+{
+	char buf[24], *end = buf + sizeof(buf);
+	/* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
+	char *p = digits_before(end, v < 0 ? -(uint64_t)v : (uint64_t)v, 10);
+	if (v < 0)
+		*--p = '-';
+	return arena_text(a, p, (size_t)(end - p), len);
+}
+
 char *kite_arena_printf(struct kite_arena *a, size_t *len, const char *fmt, ...)
 {
 	va_list ap;
@@ -166,10 +204,10 @@ const char *kite_val_text(struct kite_arena *a, const struct kite_val *v, size_t
 			*len = v->len;
 		return kite_arena_strndup(a, v->s, v->len);
 	case KITE_VT_BYTES: return bytes_text(a, v->s, v->len, len);
-	case KITE_VT_INT: return kite_arena_printf(a, len, "%" PRId64, v->i);
+	case KITE_VT_INT: return kite_arena_i64(a, v->i, len);
 	case KITE_VT_UINT:
 	case KITE_VT_RELTIME:
-	case KITE_VT_ABSTIME: return kite_arena_printf(a, len, "%" PRIu64, v->u);
+	case KITE_VT_ABSTIME: return kite_arena_u64(a, v->u, 0, len);
 	case KITE_VT_BOOL: return kite_arena_printf(a, len, "%s", v->u ? "true" : "false");
 	case KITE_VT_IPADDR:
 	case KITE_VT_IPNET: return ip_text(a, &v->ip, len);

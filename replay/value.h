@@ -58,6 +58,12 @@ struct kite_arena {
 void *kite_arena_alloc(struct kite_arena *a, size_t n);
 /* A NUL-terminated copy in the arena; len bytes of s. */
 char *kite_arena_strndup(struct kite_arena *a, const char *s, size_t len);
+/*
+ * Integers as text in the arena, without printf: evt.args prints several per event, and
+ * vsnprintf was the largest cost of `kite show`.  hex: "0x" then lowercase digits.
+ */
+char *kite_arena_u64(struct kite_arena *a, uint64_t v, int hex, size_t *len);
+char *kite_arena_i64(struct kite_arena *a, int64_t v, size_t *len);
 /* printf into the arena; returns the string (its length in *len when len is not NULL). */
 char *kite_arena_printf(struct kite_arena *a, size_t *len, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -392,6 +393,51 @@ static void containers_and_exit(void **unused)
 	assert_string_equal(field("evt.args"), "res=0 pid=300 sig=9(SIGKILL)");
 }
 
+/* The hand-written number and time formatting of outputs agrees with printf's, edges included. */
+static void text_formats(void **unused)
+{
+	(void)unused;
+	struct kite_arena a = {0};
+	size_t len;
+	assert_string_equal(kite_arena_u64(&a, 0, 0, &len), "0");
+	assert_int_equal(len, 1);
+	assert_string_equal(kite_arena_u64(&a, UINT64_MAX, 0, &len), "18446744073709551615");
+	assert_int_equal(len, 20);
+	assert_string_equal(kite_arena_u64(&a, 0, 1, NULL), "0x0");
+	assert_string_equal(kite_arena_u64(&a, 0xfe00, 1, NULL), "0xfe00");
+	assert_string_equal(kite_arena_u64(&a, UINT64_MAX, 1, NULL), "0xffffffffffffffff");
+	assert_string_equal(kite_arena_i64(&a, -1, &len), "-1");
+	assert_int_equal(len, 2);
+	assert_string_equal(kite_arena_i64(&a, INT64_MIN, NULL), "-9223372036854775808");
+	assert_string_equal(kite_arena_i64(&a, INT64_MAX, NULL), "9223372036854775807");
+	kite_arena_free(&a);
+
+	fork_exec_cat();
+	/* evt.args: a negative fd with its errno, a resolved fd, hex flags with their names */
+	EV(OPENAT, 200, 200, {"fd", -2}, {"dirfd", -100}, {"name", 0, "/nope"}, {"flags", 0x80000},
+	   {"mode", 0});
+	assert_string_equal(
+	        field("evt.args"),
+	        "fd=-2(ENOENT) dirfd=-100(AT_FDCWD) name=/nope flags=0x80000(O_RDONLY|O_CLOEXEC) mode=00 "
+	        "dev= ino=");
+	EV(OPENAT, 200, 200, {"fd", 3}, {"dirfd", -100}, {"name", 0, "/etc/shadow"}, {"flags", 0},
+	   {"mode", 0});
+	assert_string_equal(field("evt.arg.fd"), "<f>/etc/shadow");
+
+	/* times: the cached second must follow the event, and the date form must not reuse the time form */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	F.ts = UINT64_C(1700000000) * 1000000000 - 2000; /* 2023-11-14 22:13:20 UTC, less 2 µs */
+	EV(CLOSE, 200, 200, {"res", 0}, {"fd", 3});      /* ts: 1 µs before the second */
+	assert_string_equal(field("evt.time"), "22:13:19.999999000");
+	assert_string_equal(field("evt.datetime"), "2023-11-14 22:13:19.999999000");
+	assert_string_equal(field("evt.time"), "22:13:19.999999000");
+	EV(CLOSE, 200, 200, {"res", 0}, {"fd", 3}); /* the second itself */
+	assert_string_equal(field("evt.time"), "22:13:20.000000000");
+	assert_string_equal(field("evt.datetime.s"), "2023-11-14 22:13:20");
+	assert_string_equal(field("evt.time.s"), "22:13:20");
+}
+
 static void field_references(void **unused)
 {
 	(void)unused;
@@ -437,6 +483,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(fd_socket_fields, setup, teardown),
 	        cmocka_unit_test_setup_teardown(missing_and_unknown, setup, teardown),
 	        cmocka_unit_test_setup_teardown(containers_and_exit, setup, teardown),
+	        cmocka_unit_test_setup_teardown(text_formats, setup, teardown),
 	        cmocka_unit_test(field_references),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
