@@ -41,7 +41,7 @@ static int source_open(struct kite_replay *rp, struct kite_source *s, const char
 	const struct kite_header *h = kite_reader_header(s->r);
 	s->schema = kite_reader_schema(s->r);
 	s->maps = kite_state_evmaps(rp->state, s->schema);
-	/* a .scap (read directly or converted) replays as sysdig 0.29.3 shows its threads */
+	/* a .scap (read directly or converted) replays as sysdig 0.29.3 shows its threads and sockets */
 	if (h && h->driver && !strcmp(h->driver, "scap"))
 		kite_state_sysdig_threads(rp->state, s->schema);
 	s->hostname = h && h->hostname ? h->hostname : NULL;

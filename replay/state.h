@@ -209,8 +209,11 @@ const struct kite_group *kite_state_group(const struct kite_state *s, uint32_t g
 /*
  * Events of this schema follow libsinsp 0.29's thread model, as sysdig 0.29.3
  * prints .scap captures: a thread's proc.pname is its creator's name and its
- * user.uid the one of the clone event that made it.  kite's own model (the
- * process's parent and credentials for every thread) applies otherwise.
+ * user.uid the one of the clone event that made it.  It also selects
+ * libsinsp's socket address rule: a client socket keeps the destination it
+ * has when connected or sent to elsewhere (state_sock.c, sysdig_ends).
+ * kite's own model (the process's parent and credentials for every thread,
+ * a socket named by the tuple of its latest connect) applies otherwise.
  */
 void kite_state_sysdig_threads(struct kite_state *s, const struct kite_schema *schema);
 /* Whether the current event's schema asked for it. */

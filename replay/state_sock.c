@@ -393,13 +393,76 @@ static struct kite_fd *sock_fd(struct kite_state *s, struct kite_ctx *c, int fam
 	return f;
 }
 
+/*
+ * The ends sysdig 0.29.3 gives a client socket after a tuple (connect exit, sendto).
+ * libsinsp's address setter (set_ipv4/ipv6_addresses_and_ports) leaves the fd alone when
+ * the tuple is the one it has, either way round; otherwise it takes the tuple's source but
+ * its destination only where the fd's is still zero (address and port apart).  A connect
+ * enter's addr (addr, NULL when the enter had none) has set the destination before.  So a
+ * UDP socket connected or sent to elsewhere keeps its first peer in sysdig
+ * (libs_test_ipv6_client; checked black-box with sysdig, scap-notes 6.4).  Returns 0 when
+ * the fd is left as it is.
+ */
+static int sysdig_ends(const struct kite_fd *f, const struct ends *e, const struct ends *addr,
+                       struct kite_sock *k)
+{
+	struct kite_sock cur = {0};
+	if (f->sock.valid && f->sock.cip.fam == e->fam)
+		cur = f->sock;
+	if (addr) {
+		cur.sip = addr->a;
+		cur.sport = addr->aport;
+	}
+	int same = !memcmp(&cur.cip, &e->a, sizeof(e->a)) && cur.cport == e->aport &&
+	           !memcmp(&cur.sip, &e->b, sizeof(e->b)) && cur.sport == e->bport;
+	int swapped = !memcmp(&cur.cip, &e->b, sizeof(e->b)) && cur.cport == e->bport &&
+	              !memcmp(&cur.sip, &e->a, sizeof(e->a)) && cur.sport == e->aport;
+	*k = cur;
+	if (same || swapped)
+		return 0;
+	k->cip = e->a;
+	k->cport = e->aport;
+	if (ip_zero(&cur.sip))
+		k->sip = e->b;
+	if (!cur.sport)
+		k->sport = e->bport;
+	return 1;
+}
+
+/* A connect enter's inet addr, in the tuple's family (an IPv4-mapped one unmapped); NULL if none. */
+static const struct ends *connect_addr(const struct kite_ctx *c, const struct evinfo *ei,
+                                       const struct ends *e, struct ends *a)
+{
+	if (!sockaddr_parse(c, ei->pos[P_ADDR], a))
+		return NULL;
+	if (a->fam == KITE_AF_INET6 && e->fam == KITE_AF_INET && v4_mapped(&a->a)) {
+		uint8_t v4[4];
+		memcpy(v4, a->a.a + 12, 4);
+		ip_set(&a->a, KITE_AF_INET, v4);
+		a->fam = KITE_AF_INET;
+	}
+	return a->fam == e->fam ? a : NULL;
+}
+
+/* sysdig 0.29.3's client end and peer after a connect (see sysdig_ends). */
+static void connect_sysdig(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei,
+                           struct kite_fd *f, const struct ends *e)
+{
+	struct ends a;
+	struct kite_sock k;
+	sysdig_ends(f, e, connect_addr(c, ei, e, &a), &k);
+	/* libsinsp renames the fd from its ends even when they did not change */
+	sock_set_inet(s, f, &k.cip, k.cport, &k.sip, k.sport, KITE_ROLE_CLIENT, 1);
+}
+
 static void on_connect(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei)
 {
 	int64_t res;
 	struct ends e;
 	if (c->fdnum < 0 || !pget_i(c, ei->pos[P_RES], &res) || (res < 0 && res != -EINPROGRESS))
 		return;
-	if (!tuple_parse(c, ei->pos[P_TUPLE], &e)) {
+	int have = tuple_parse(c, ei->pos[P_TUPLE], &e);
+	if (!have) {
 		/* no tuple: the address asked for is the server, the client end unknown */
 		struct ends a;
 		if (!sockaddr_parse(c, ei->pos[P_ADDR], &a))
@@ -415,6 +478,8 @@ static void on_connect(struct kite_state *s, struct kite_ctx *c, const struct ev
 	struct kite_fd *f = sock_fd(s, c, e.fam, 0);
 	if (e.fam == KITE_AF_UNIX)
 		sock_set_unix(s, f, &e, 1);
+	else if (have && f->role != KITE_ROLE_SERVER && kite_state_sysdig_threads_on(s))
+		connect_sysdig(s, c, ei, f, &e);
 	else
 		sock_set_inet(s, f, &e.a, e.aport, &e.b, e.bport, KITE_ROLE_CLIENT, 1);
 	c->fd = f;
@@ -510,6 +575,12 @@ static void on_sendrecv(struct kite_state *s, struct kite_ctx *c, const struct e
 	int client = role == KITE_ROLE_CLIENT;
 	const struct kite_ip *cip = client ? lip : rip, *sip = client ? rip : lip;
 	uint16_t cport = client ? lport : rport, sport = client ? rport : lport;
+	struct kite_sock k;
+	if (f->sock.valid && client && send && kite_state_sysdig_threads_on(s)) {
+		if (!sysdig_ends(f, &e, NULL, &k))
+			return;
+		cip = &k.cip, sip = &k.sip, cport = k.cport, sport = k.sport;
+	}
 	if (f->sock.valid && !memcmp(&f->sock.cip, cip, sizeof(*cip)) &&
 	    !memcmp(&f->sock.sip, sip, sizeof(*sip)) && f->sock.cport == cport && f->sock.sport == sport)
 		return;

@@ -1,4 +1,5 @@
 /* test_scap.c - the .scap reader and ppm event table: the shared sysdig/Falco captures, exact values, damage, synthetic blocks. */
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <zlib.h>
 
 #include "gzpump.h"
+#include "replay.h"
 #include "scap.h"
 #include "testlib.h"
 
@@ -1137,6 +1139,111 @@ static void synthetic_blocks(void **state)
 	run_free(&gz);
 }
 
+/* ---- replay of a synthetic .scap: sysdig 0.29.3's socket names ---- */
+
+/* A v1 event block of thread 42 at time ts. */
+static void put_ev(struct bb *b, uint64_t ts, uint16_t code, int nparams, const struct pv *vals)
+{
+	size_t at = blk_begin(b, SCAP_BLK_EV);
+	uint32_t len = (uint32_t)(22 + 2 * nparams);
+	for (int i = 0; i < nparams; i++)
+		len += vals[i].n;
+	put16(b, 0), put64(b, ts), put64(b, 42), put32(b, len), put16(b, code);
+	for (int i = 0; i < nparams; i++)
+		put16(b, (uint16_t)vals[i].n);
+	for (int i = 0; i < nparams; i++)
+		put(b, vals[i].p, vals[i].n);
+	blk_end(b, at);
+}
+
+/* An IPv6 tuple (PT_SOCKTUPLE) or, with no destination, a sockaddr (PT_SOCKADDR). */
+static struct pv inet6(char *buf, const char *src, uint16_t sport, const char *dst, uint16_t dport)
+{
+	buf[0] = 10; /* PPM_AF_INET6 */
+	inet_pton(AF_INET6, src, buf + 1);
+	memcpy(buf + 17, &sport, 2);
+	if (!dst)
+		return (struct pv){buf, 19};
+	inet_pton(AF_INET6, dst, buf + 19);
+	memcpy(buf + 35, &dport, 2);
+	return (struct pv){buf, 37};
+}
+
+/* connect enter (fd, and addr when given) and exit (res 0, tuple) on fd 3. */
+static void put_connect(struct bb *b, uint64_t ts, const struct pv *addr, struct pv tuple)
+{
+	int64_t fd = 3, res = 0;
+	struct pv e[2] = {{(const char *)&fd, 8}, addr ? *addr : (struct pv){"", 0}};
+	put_ev(b, ts, 22, addr ? 2 : 1, e);
+	struct pv x[2] = {{(const char *)&res, 8}, tuple};
+	put_ev(b, ts + 1, 23, 2, x);
+}
+
+static void put_sendto(struct bb *b, uint64_t ts, struct pv tuple)
+{
+	int64_t fd = 3, res = 6;
+	uint32_t size = 6;
+	struct pv e[3] = {{(const char *)&fd, 8}, {(const char *)&size, 4}, tuple};
+	put_ev(b, ts, 30, 3, e);
+	struct pv x[2] = {{(const char *)&res, 8}, {"Testme", 6}};
+	put_ev(b, ts + 1, 31, 2, x);
+}
+
+/* The fd.name of every event of a capture written to a temporary file, in order. */
+static int replay_names(const struct bb *b, char names[][64], int max)
+{
+	char path[] = "/tmp/kite-test-scap-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, b->b, b->n), (ssize_t)b->n);
+	close(fd);
+	struct kite_replay rp;
+	struct kite_replay_opts o = {0};
+	char *paths[] = {path};
+	assert_int_equal(kite_replay_open(&rp, paths, 1, &o), 0);
+	struct kite_ctx *c;
+	int n = 0;
+	while (kite_replay_next(&rp, &c) == 1 && n < max)
+		snprintf(names[n++], 64, "%s", c->fd && c->fd->name ? c->fd->name : "-");
+	kite_replay_close(&rp);
+	unlink(path);
+	return n;
+}
+
+/*
+ * A socket keeps the destination it has: sysdig 0.29.3 takes a connect's (or sendto's)
+ * tuple source but not its destination once the fd has one, unless the connect enter
+ * carries the address (libs_test_ipv6_client; scap-notes 6.4).
+ */
+static void scap_connect_keeps_peer(void **state)
+{
+	(void)state;
+	static struct bb b;
+	char t1[37], t2[37], t3[37], t4[37], a4[19];
+	uint32_t sock[3] = {10, 2, 0}; /* AF_INET6, SOCK_DGRAM */
+	int64_t fd = 3;
+	struct pv se[3] = {
+	        {(const char *)&sock[0], 4}, {(const char *)&sock[1], 4}, {(const char *)&sock[2], 4}};
+	struct pv sx[1] = {{(const char *)&fd, 8}};
+	b.n = 0;
+	put(&b, shb12, sizeof(shb12));
+	put_ev(&b, 100, 18, 3, se);
+	put_ev(&b, 101, 19, 1, sx);
+	put_connect(&b, 110, NULL, inet6(t1, "::1", 40000, "::1", 2345));
+	put_connect(&b, 120, NULL, inet6(t2, "::1", 40000, "2001:db8::53", 53));
+	put_sendto(&b, 130, inet6(t3, "::1", 40001, "2001:db8::9", 99));
+	struct pv addr = inet6(a4, "2001:db8::7", 7, NULL, 0);
+	put_connect(&b, 140, &addr, inet6(t4, "::1", 40002, "2001:db8::53", 53));
+	char names[16][64];
+	int n = replay_names(&b, names, 16);
+	assert_int_equal(n, 5); /* socket, 3 connects, sendto: each enter and exit read as one event */
+	assert_string_equal(names[0], "");
+	assert_string_equal(names[1], "::1:40000->::1:2345");
+	assert_string_equal(names[2], "::1:40000->::1:2345");      /* a second connect: the old peer */
+	assert_string_equal(names[3], "::1:40001->::1:2345");      /* sendto: the new source only */
+	assert_string_equal(names[4], "::1:40002->2001:db8::7:7"); /* the enter's addr, not the tuple's */
+}
+
 /* Framing errors: the reader resumes at the next well-framed block, and says where. */
 static void resync_after_bad_lengths(void **state)
 {
@@ -1282,13 +1389,21 @@ static void gzpump_order_and_cuts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(table_shape),           cmocka_unit_test(codes_in_shared_files),
-	        cmocka_unit_test(shared_files),          cmocka_unit_test(sniff),
-	        cmocka_unit_test(libs_sample_values),    cmocka_unit_test(curl_v1),
-	        cmocka_unit_test(comments_same_items),   cmocka_unit_test(truncated_plain),
-	        cmocka_unit_test(truncated_gzip),        cmocka_unit_test(garbage),
-	        cmocka_unit_test(synthetic_blocks),      cmocka_unit_test(resync_after_bad_lengths),
-	        cmocka_unit_test(gzpump_order_and_cuts), cmocka_unit_test(ppm_translations),
+	        cmocka_unit_test(table_shape),
+	        cmocka_unit_test(codes_in_shared_files),
+	        cmocka_unit_test(shared_files),
+	        cmocka_unit_test(sniff),
+	        cmocka_unit_test(libs_sample_values),
+	        cmocka_unit_test(curl_v1),
+	        cmocka_unit_test(comments_same_items),
+	        cmocka_unit_test(truncated_plain),
+	        cmocka_unit_test(truncated_gzip),
+	        cmocka_unit_test(garbage),
+	        cmocka_unit_test(synthetic_blocks),
+	        cmocka_unit_test(resync_after_bad_lengths),
+	        cmocka_unit_test(gzpump_order_and_cuts),
+	        cmocka_unit_test(ppm_translations),
+	        cmocka_unit_test(scap_connect_keeps_peer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
