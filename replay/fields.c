@@ -18,12 +18,27 @@
 #define P(name, type, flags, id, desc) ROW(kite_proc_fields, name, type, flags, id, desc)
 #define F(name, type, flags, id, desc) ROW(kite_fd_fields, name, type, flags, id, desc)
 #define U(name, type, flags, id, desc) ROW(kite_ugc_fields, name, type, flags, id, desc)
+/* A field Falco has and kite cannot compute: accepted with Falco's type, always missing (<NA>). */
+#define NA(name, type, flags, desc) ROW(kite_na_fields, name, type, flags, 0, "missing: " desc)
 
 #define IDX  KITE_FF_ARG_INDEX
 #define KEY  KITE_FF_ARG_KEY
 #define REQ  KITE_FF_ARG_REQ
 #define LIST KITE_FF_LIST
 #define OUT  KITE_FF_NO_FILTER
+#define LBL  KITE_FF_ARG_LABEL
+
+/* Why the NA fields are missing, once each. */
+#define NO_LATENCY  "an exit-only capture has no call duration"
+#define NO_USAGE    "kite does not record memory, page-fault or CPU usage"
+#define NO_SCHED    "kite does not record scheduler switches"
+#define NO_PIDNS    "kite does not record pid namespace start times"
+#define NO_POLL     "kite does not record poll's fd lists"
+#define NO_LAYER    "kite does not record the overlayfs layer of opened files"
+#define NO_PROTO    "kite resolves no port to a service name"
+#define NO_CTMETA   "kite captures carry no such container metadata"
+#define NO_K8S_API  "needs the Kubernetes API server, which kite never queries"
+#define NO_K8S_META "kite captures carry no pod sandbox metadata"
 
 /* clang-format off */
 static const struct kite_field_def field_table[] = {
@@ -75,6 +90,32 @@ static const struct kite_field_def field_table[] = {
 	E("evt.is_async", BOOL, 0, EF_IS_ASYNC, "false: every kite event is synchronous"),
 	E("evt.latency", RELTIME, 0, EF_LATENCY, "missing: an exit-only capture has no call duration"),
 	E("evt.pluginname", STR, 0, EF_PLUGINNAME, "missing: kite has no plugins"),
+	E("syscall.type", STR, 0, EF_SYSCALL_TYPE, "the system call's name; missing for other events (procexit, ...)"),
+	E("evt.deltatime.s", RELTIME, 0, EF_DELTATIME_S, "integer seconds of evt.deltatime"),
+	E("evt.deltatime.ns", RELTIME, 0, EF_DELTATIME_NS, "fractional part of evt.deltatime, in ns"),
+	E("evt.is_syslog", BOOL, 0, EF_IS_SYSLOG, "a write on an fd whose name contains /dev/log"),
+	E("evt.count.error", UINT, 0, EF_COUNT_ERROR, "1 for a call that failed, else missing"),
+	E("evt.count.error.file", UINT, 0, EF_COUNT_ERROR_FILE, "1 for a failed call on a file or directory (or a failed open), else missing"),
+	E("evt.count.error.net", UINT, 0, EF_COUNT_ERROR_NET, "1 for a failed call on a socket (or a failed network call without one), else missing"),
+	E("evt.count.error.memory", UINT, 0, EF_COUNT_ERROR_MEMORY, "1 for a failed memory call (mmap, brk, ...), else missing"),
+	E("evt.count.error.other", UINT, 0, EF_COUNT_ERROR_OTHER, "1 for a failed call of none of the families above, else missing"),
+	E("evt.count.exit", UINT, 0, EF_COUNT_EXIT, "1 for exit events (every syscall: kite records exits), missing for procexit"),
+	NA("evt.latency.s", RELTIME, 0, NO_LATENCY),
+	NA("evt.latency.ns", RELTIME, 0, NO_LATENCY),
+	NA("evt.latency.human", STR, 0, NO_LATENCY),
+	NA("evt.wait_latency", RELTIME, 0, NO_LATENCY),
+	NA("evt.plugininfo", STR, 0, "kite has no plugins"),
+	NA("evt.asynctype", STR, 0, "kite captures have no asynchronous events"),
+	NA("evt.count.procinfo", UINT, 0, "kite captures have no procinfo events"),
+	NA("evt.count.threadinfo", UINT, 0, "kite captures have no procinfo events"),
+
+	/* ---- fs.path.*: the paths file system calls name, only when they succeed ---- */
+	E("fs.path.name", STR, 0, FS_NAME, "the path a file call works on (mkdir, unlink, open, chmod, ...), absolute (relative paths join the cwd)"),
+	E("fs.path.nameraw", STR, 0, FS_NAMERAW, "fs.path.name as the call gave it"),
+	E("fs.path.source", STR, 0, FS_SOURCE, "the source path of rename, link, symlink, mount, absolute"),
+	E("fs.path.sourceraw", STR, 0, FS_SOURCERAW, "fs.path.source as the call gave it"),
+	E("fs.path.target", STR, 0, FS_TARGET, "the target path of rename, link, symlink, mount, absolute"),
+	E("fs.path.targetraw", STR, 0, FS_TARGETRAW, "fs.path.target as the call gave it"),
 
 	/* ---- proc.*: the process (thread group) ---- */
 	P("proc.pid", INT, 0, PF_PID, "process id (thread group id)"),
@@ -130,6 +171,19 @@ static const struct kite_field_def field_table[] = {
 	P("proc.is_container_healthcheck", BOOL, 0, PF_IS_CONTAINER_HEALTHCHECK,
 	  "false: kite captures carry no health-check metadata"),
 	P("proc.start_ts", ABSTIME, 0, PF_START_TS, "when the process started"),
+	P("proc.pid.ts", ABSTIME, 0, PF_START_TS, "when the process started (as proc.start_ts)"),
+	P("proc.ppid.ts", ABSTIME, 0, PF_PPID_TS, "when the parent process started"),
+	P("proc.aenv", STR, IDX | KEY | LIST, PF_AENV,
+	  "proc.aenv[N]: proc.env of the Nth ancestor; proc.aenv[NAME]: NAME's value in the nearest ancestor that has it; alone: any ancestor"),
+	P("proc.is_container_liveness_probe", BOOL, 0, PF_IS_CONTAINER_HEALTHCHECK,
+	  "false: kite captures carry no probe metadata"),
+	P("proc.is_container_readiness_probe", BOOL, 0, PF_IS_CONTAINER_HEALTHCHECK,
+	  "false: kite captures carry no probe metadata"),
+	NA("proc.exe_ino.ctime_duration_pidns_start", ABSTIME, 0, NO_PIDNS),
+	NA("proc.pidns_init_start_ts", UINT, 0, NO_PIDNS),
+	NA("proc.vmsize", UINT, 0, NO_USAGE),
+	NA("proc.vmrss", UINT, 0, NO_USAGE),
+	NA("proc.vmswap", UINT, 0, NO_USAGE),
 	P("proc.exit_status", INT, 0, PF_EXIT_STATUS, "exit status (procexit events)"),
 	P("proc.stdin.type", STR, 0, PF_STDIN_TYPE, "fd.type of fd 0"),
 	P("proc.stdin.name", STR, 0, PF_STDIN_NAME, "fd.name of fd 0"),
@@ -148,6 +202,14 @@ static const struct kite_field_def field_table[] = {
 	P("thread.cgroups", STR, 0, TF_CGROUPS, "every cgroup: subsys=path, space-separated"),
 	P("thread.cgroup", STR, KEY | REQ, TF_CGROUP, "the cgroup of one subsystem: thread.cgroup[memory]"),
 	P("thread.nametid", STR, 0, TF_NAMETID, "proc.name and thread.tid, as name(tid)"),
+	NA("thread.pfmajor", UINT, 0, NO_USAGE),
+	NA("thread.pfminor", UINT, 0, NO_USAGE),
+	NA("thread.vmsize", UINT, 0, NO_USAGE),
+	NA("thread.vmrss", UINT, 0, NO_USAGE),
+	NA("thread.vmsize.b", UINT, 0, NO_USAGE),
+	NA("thread.vmrss.b", UINT, 0, NO_USAGE),
+	NA("thread.exectime", RELTIME, 0, NO_SCHED),
+	NA("thread.totexectime", RELTIME, 0, NO_SCHED),
 
 	/* ---- fd.*: the fd the event works on ---- */
 	F("fd.num", INT, 0, FF_NUM, "fd number"),
@@ -190,6 +252,19 @@ static const struct kite_field_def field_table[] = {
 	F("fd.containername", STR, 0, FF_CONTAINERNAME, "container.id:fd.name"),
 	F("fd.containerdirectory", STR, 0, FF_CONTAINERDIRECTORY, "container.id:fd.directory"),
 	F("fd.uid", STR, 0, FF_UID, "process id followed by the fd number (unique while open)"),
+	NA("fd.is_upper_layer", BOOL, 0, NO_LAYER),
+	NA("fd.is_lower_layer", BOOL, 0, NO_LAYER),
+	NA("fd.proto", STR, 0, NO_PROTO),
+	NA("fd.cproto", STR, 0, NO_PROTO),
+	NA("fd.sproto", STR, 0, NO_PROTO),
+	NA("fd.lproto", STR, 0, NO_PROTO),
+	NA("fd.rproto", STR, 0, NO_PROTO),
+	NA("fdlist.nums", STR, 0, NO_POLL),
+	NA("fdlist.names", STR, 0, NO_POLL),
+	NA("fdlist.cips", STR, 0, NO_POLL),
+	NA("fdlist.sips", STR, 0, NO_POLL),
+	NA("fdlist.cports", STR, 0, NO_POLL),
+	NA("fdlist.sports", STR, 0, NO_POLL),
 
 	/* ---- user.*, group.* ---- */
 	U("user.uid", UINT, 0, UF_UID, "effective user id"),
@@ -222,10 +297,59 @@ static const struct kite_field_def field_table[] = {
 	U("k8s.ns.name", STR, 0, KF_NS_NAME, "Kubernetes namespace (from container metadata)"),
 	U("k8s.pod.id", STR, 0, KF_POD_ID, "Kubernetes pod id (from container metadata)"),
 	U("k8s.pod.uid", STR, 0, KF_POD_UID, "Kubernetes pod uid (from container metadata)"),
-	U("k8s.pod.label", STR, KEY | REQ, KF_POD_LABEL, "one pod label (from container metadata)"),
+	U("k8s.pod.label", STR, KEY | REQ | LBL, KF_POD_LABEL, "one pod label (from container metadata)"),
 	U("k8s.pod.labels", STR, 0, KF_POD_LABELS, "pod labels (from container metadata)"),
+	NA("container.image.digest", STR, 0, NO_CTMETA),
+	NA("container.healthcheck", STR, 0, NO_CTMETA),
+	NA("container.liveness_probe", STR, 0, NO_CTMETA),
+	NA("container.readiness_probe", STR, 0, NO_CTMETA),
+	NA("container.ip", STR, 0, NO_CTMETA),
+	NA("container.cni.json", STR, 0, NO_CTMETA),
+	NA("container.user", STR, 0, NO_CTMETA),
+	NA("container.host_pid", BOOL, 0, NO_CTMETA),
+	NA("container.host_network", BOOL, 0, NO_CTMETA),
+	NA("container.host_ipc", BOOL, 0, NO_CTMETA),
+	NA("container.label", STR, KEY | REQ | LBL, NO_CTMETA),
+	NA("container.labels", STR, 0, NO_CTMETA),
+	NA("container.mount.mode", STR, KEY | IDX | REQ, NO_CTMETA),
+	NA("container.mount.rdwr", STR, KEY | IDX | REQ, NO_CTMETA),
+	NA("container.mount.propagation", STR, KEY | IDX | REQ, NO_CTMETA),
+	NA("container.k8s.pod.name", STR, 0, NO_CTMETA),
+	NA("container.k8s.pod.id", STR, 0, NO_CTMETA),
+	NA("container.k8s.pod.label", STR, KEY | REQ | LBL, NO_CTMETA),
+	NA("container.k8s.pod.labels", STR, 0, NO_CTMETA),
+	NA("container.k8s.ns.name", STR, 0, NO_CTMETA),
+	NA("k8s.pod.ip", STR, 0, NO_K8S_META),
+	NA("k8s.pod.cni.json", STR, 0, NO_K8S_META),
+	NA("k8s.pod.sandbox_id", STR, 0, NO_K8S_META),
+	NA("k8s.pod.full_sandbox_id", STR, 0, NO_K8S_META),
+	NA("k8s.ns.id", STR, 0, NO_K8S_API),
+	NA("k8s.ns.label", STR, KEY | REQ | LBL, NO_K8S_API),
+	NA("k8s.ns.labels", STR, 0, NO_K8S_API),
+	NA("k8s.rc.name", STR, 0, NO_K8S_API),
+	NA("k8s.rc.id", STR, 0, NO_K8S_API),
+	NA("k8s.rc.label", STR, KEY | REQ | LBL, NO_K8S_API),
+	NA("k8s.rc.labels", STR, 0, NO_K8S_API),
+	NA("k8s.rs.name", STR, 0, NO_K8S_API),
+	NA("k8s.rs.id", STR, 0, NO_K8S_API),
+	NA("k8s.rs.label", STR, KEY | REQ | LBL, NO_K8S_API),
+	NA("k8s.rs.labels", STR, 0, NO_K8S_API),
+	NA("k8s.svc.name", STR, 0, NO_K8S_API),
+	NA("k8s.svc.id", STR, 0, NO_K8S_API),
+	NA("k8s.svc.label", STR, KEY | REQ | LBL, NO_K8S_API),
+	NA("k8s.svc.labels", STR, 0, NO_K8S_API),
+	NA("k8s.deployment.name", STR, 0, NO_K8S_API),
+	NA("k8s.deployment.id", STR, 0, NO_K8S_API),
+	NA("k8s.deployment.label", STR, KEY | REQ | LBL, NO_K8S_API),
+	NA("k8s.deployment.labels", STR, 0, NO_K8S_API),
 };
 /* clang-format on */
+
+unsigned kite_na_fields(const struct kite_field *f, struct kite_ctx *c, struct kite_val *o, unsigned max)
+{
+	(void)f, (void)c, (void)o, (void)max;
+	return 0;
+}
 
 const struct kite_field_def *kite_fields_table(size_t *n)
 {
@@ -268,6 +392,15 @@ static size_t name_extent(const char *text, size_t len)
 	return n;
 }
 
+/* A label key after a dot (k8s.pod.label.app.kubernetes.io/name): libsinsp also takes '/' and '-'. */
+static size_t label_extent(const char *text, size_t len)
+{
+	size_t n = 0;
+	while (n < len && (is_name_char(text[n]) || text[n] == '/' || text[n] == '-'))
+		n++;
+	return n;
+}
+
 /* Parses "[arg]" or ".arg" after the name; returns bytes used, or 0 with err set. */
 static size_t parse_arg(const char *text, size_t len, struct kite_field *f, char *err, size_t errlen)
 {
@@ -284,7 +417,7 @@ static size_t parse_arg(const char *text, size_t len, struct kite_field *f, char
 		n = (size_t)(close - a);
 	} else {
 		a = text + 1;
-		n = name_extent(a, len - 1);
+		n = (d->flags & KITE_FF_ARG_LABEL) ? label_extent(a, len - 1) : name_extent(a, len - 1);
 		/* a key may itself contain dots (evt.type.is.open is fine; evt.arg.a.b is not) */
 	}
 	if (n == 0) {

@@ -14,6 +14,8 @@
 #define KITE_FF_ARG_REQ   0x04 /* the argument is required */
 #define KITE_FF_LIST      0x08 /* without an argument, yields several values (proc.aname: every ancestor) */
 #define KITE_FF_NO_FILTER 0x10 /* output only (evt.info, evt.args) */
+#define KITE_FF_ARG_LABEL                                                                                    \
+	0x20 /* a .key argument may hold '/' and '-' too (k8s.pod.label.app.kubernetes.io/name) */
 
 struct kite_field;
 

@@ -498,6 +498,144 @@ static unsigned time_field(const struct kite_field *f, struct kite_ctx *c, struc
 	return put_str(o, s, len);
 }
 
+/*
+ * evt.is_syslog: a write on the syslog socket.  libsinsp looks for "/dev/log"
+ * in the fd's name (on the write's enter event, which an exit-only capture
+ * folds into the exit).
+ */
+static unsigned syslog_field(struct kite_ctx *c, struct kite_val *o)
+{
+	const struct kite_event_desc *d = c->map->d;
+	int is_write = d && !strcmp(d->name, "write");
+	return put_bool(o, is_write && c->fd && c->fd->name && strstr(c->fd->name, "/dev/log"));
+}
+
+static int is_socket_type(unsigned t)
+{
+	return t == KITE_FD_IPV4_SOCK || t == KITE_FD_IPV6_SOCK || t == KITE_FD_UNIX_SOCK;
+}
+
+/* Which evt.count.error.* family a failed event belongs to: by its fd's type, else by what the call does. */
+static unsigned error_family(const struct kite_ctx *c)
+{
+	const struct kite_event_desc *d = c->map->d;
+	unsigned cat = d ? d->category : 0;
+	if (c->fd) {
+		if (c->fd->type == KITE_FD_FILE || c->fd->type == KITE_FD_DIRECTORY)
+			return EF_COUNT_ERROR_FILE;
+		if (is_socket_type(c->fd->type))
+			return EF_COUNT_ERROR_NET;
+	} else if (d && (d->flags & KITE_EF_CREATES_FD) &&
+	           (!strncmp(d->name, "open", 4) || !strcmp(d->name, "creat"))) {
+		return EF_COUNT_ERROR_FILE; /* a failed open has no fd */
+	} else if (cat == KITE_CAT_NET) {
+		return EF_COUNT_ERROR_NET;
+	}
+	return cat == KITE_CAT_MEMORY ? EF_COUNT_ERROR_MEMORY : EF_COUNT_ERROR_OTHER;
+}
+
+/* evt.count.error[.file|.net|.memory|.other]: 1 for a failed call of that family, else missing (as libsinsp). */
+static unsigned error_count(unsigned id, struct kite_ctx *c, struct kite_val *o)
+{
+	int64_t r;
+	if (!kite_evt_res(c, &r) || r >= 0)
+		return 0;
+	return id == EF_COUNT_ERROR || id == error_family(c) ? put_u(o, 1) : 0;
+}
+
+/*
+ * fs.path.*: which argument is the path, the source and the target of each
+ * file system call, as libsinsp's fspath checks map them ("fd": the fd's
+ * name).  Note link's source is newpath and its target oldpath, as there.
+ */
+struct fspath_row {
+	const char *evt, *name, *source, *target;
+};
+
+static const struct fspath_row fspath_rows[] = {
+        {"mkdir", "path", NULL, NULL},
+        {"mkdirat", "path", NULL, NULL},
+        {"rmdir", "path", NULL, NULL},
+        {"unlink", "path", NULL, NULL},
+        {"unlinkat", "name", NULL, NULL},
+        {"open", "name", NULL, NULL},
+        {"openat", "name", NULL, NULL},
+        {"openat2", "name", NULL, NULL},
+        {"fchmodat", "filename", NULL, NULL},
+        {"chmod", "filename", NULL, NULL},
+        {"fchmod", "fd", NULL, NULL},
+        {"chown", "path", NULL, NULL},
+        {"lchown", "path", NULL, NULL},
+        {"fchown", "fd", NULL, NULL},
+        {"fchownat", "pathname", NULL, NULL},
+        {"quotactl", "special", NULL, NULL},
+        {"umount", "name", NULL, NULL},
+        {"umount2", "name", NULL, NULL},
+        {"rename", NULL, "oldpath", "newpath"},
+        {"renameat", NULL, "oldpath", "newpath"},
+        {"renameat2", NULL, "oldpath", "newpath"},
+        {"link", NULL, "newpath", "oldpath"},
+        {"linkat", NULL, "newpath", "oldpath"},
+        {"symlink", NULL, "linkpath", "target"},
+        {"symlinkat", NULL, "linkpath", "target"},
+        {"mount", NULL, "dev", "dir"},
+};
+
+static const struct fspath_row *fspath_row(const struct kite_event_desc *d)
+{
+	for (size_t i = 0; d && i < sizeof(fspath_rows) / sizeof(fspath_rows[0]); i++)
+		if (!strcmp(fspath_rows[i].evt, d->name))
+			return &fspath_rows[i];
+	return NULL;
+}
+
+/* The argument as the call gave it: "fd" is the fd's name. */
+static const char *fspath_raw(struct kite_ctx *c, const char *param, size_t *len)
+{
+	if (!strcmp(param, "fd")) {
+		if (!c->fd || !c->fd->name)
+			return NULL;
+		*len = strlen(c->fd->name);
+		return c->fd->name;
+	}
+	int i = kite_param_index(c->map->d, param);
+	if (!param_present(c, i))
+		return NULL;
+	const char *s = (const char *)c->p.val[i];
+	*len = strnlen(s, c->p.len[i]);
+	return s;
+}
+
+/*
+ * Only for successful calls (opens: a valid fd; the rest: 0).  The non-raw
+ * forms make a relative path absolute against the cwd, as libsinsp does
+ * (not against the dirfd).
+ */
+static unsigned fspath_field(unsigned id, struct kite_ctx *c, struct kite_val *o)
+{
+	const struct fspath_row *row = fspath_row(c->map->d);
+	int64_t r;
+	if (!row || !kite_evt_res(c, &r))
+		return 0;
+	int opens = (c->map->d->flags & KITE_EF_CREATES_FD) != 0;
+	if (opens ? r < 0 : r != 0)
+		return 0;
+	const char *param = id == FS_NAME || id == FS_NAMERAW       ? row->name
+	                    : id == FS_SOURCE || id == FS_SOURCERAW ? row->source
+	                                                            : row->target;
+	size_t len = 0;
+	const char *s = param ? fspath_raw(c, param, &len) : NULL;
+	if (!s)
+		return 0;
+	int raw = id == FS_NAMERAW || id == FS_SOURCERAW || id == FS_TARGETRAW;
+	if (raw || (len && s[0] == '/') || !c->proc || !c->proc->cwd)
+		return raw || (len && s[0] == '/') ? put_str(o, s, len) : 0;
+	size_t cap = strlen(c->proc->cwd) + len + 2;
+	char *out = kite_arena_alloc(&c->arena, cap);
+	size_t n = kite_path_join(c->proc->cwd, strlen(c->proc->cwd), s, len, out, cap);
+	return put_str(o, out, n);
+}
+
 unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct kite_val *o, unsigned max)
 {
 	(void)max;
@@ -550,6 +688,23 @@ unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct 
 	case EF_ABSPATH_DST: return path_param(f, c, o, "newpath", "linkpath");
 	case EF_SOURCE: return put_str(o, "syscall", 7);
 	case EF_IS_ASYNC: return put_bool(o, 0);
+	case EF_SYSCALL_TYPE: return d && (d->flags & KITE_EF_SYSCALL) ? put_cstr(o, d->name) : 0;
+	case EF_DELTATIME_S: return put_typed_u(o, KITE_VT_RELTIME, c->delta_ns / 1000000000ull);
+	case EF_DELTATIME_NS: return put_typed_u(o, KITE_VT_RELTIME, c->delta_ns % 1000000000ull);
+	case EF_IS_SYSLOG: return syslog_field(c, o);
+	case EF_COUNT_ERROR:
+	case EF_COUNT_ERROR_FILE:
+	case EF_COUNT_ERROR_NET:
+	case EF_COUNT_ERROR_MEMORY:
+	case EF_COUNT_ERROR_OTHER: return error_count(f->def->id, c, o);
+	case EF_COUNT_EXIT: /* every kite event is an exit, but those Falco has only as enter events */
+		return d && (d->id == KITE_EVT_PROCEXIT || (d->flags & KITE_EF_ENTER)) ? 0 : put_u(o, 1);
+	case FS_NAME:
+	case FS_NAMERAW:
+	case FS_SOURCE:
+	case FS_SOURCERAW:
+	case FS_TARGET:
+	case FS_TARGETRAW: return fspath_field(f->def->id, c, o);
 	default: return 0; /* evt.latency, evt.pluginname: nothing in an exit-only syscall capture */
 	}
 }

@@ -53,6 +53,23 @@ enum evt_field {
 	EF_IS_ASYNC,
 	EF_LATENCY,
 	EF_PLUGINNAME,
+	EF_SYSCALL_TYPE,
+	EF_DELTATIME_S,
+	EF_DELTATIME_NS,
+	EF_IS_SYSLOG,
+	EF_COUNT_ERROR,
+	EF_COUNT_ERROR_FILE,
+	EF_COUNT_ERROR_NET,
+	EF_COUNT_ERROR_MEMORY,
+	EF_COUNT_ERROR_OTHER,
+	EF_COUNT_EXIT,
+	/* fs.path.*: the path arguments of file system calls, by event type (libsinsp's fspath checks) */
+	FS_NAME,
+	FS_NAMERAW,
+	FS_SOURCE,
+	FS_SOURCERAW,
+	FS_TARGET,
+	FS_TARGETRAW,
 };
 
 enum proc_field {
@@ -114,6 +131,8 @@ enum proc_field {
 	PF_STDOUT_NAME,
 	PF_STDERR_TYPE,
 	PF_STDERR_NAME,
+	PF_PPID_TS,
+	PF_AENV,
 	/* thread.* */
 	TF_TID,
 	TF_VTID,
@@ -204,6 +223,8 @@ enum ugc_field {
 unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct kite_val *o, unsigned max);
 unsigned kite_proc_fields(const struct kite_field *f, struct kite_ctx *c, struct kite_val *o, unsigned max);
 unsigned kite_fd_fields(const struct kite_field *f, struct kite_ctx *c, struct kite_val *o, unsigned max);
+/* Fields Falco has whose data kite never records (Kubernetes API, memory usage, ...): always missing. */
+unsigned kite_na_fields(const struct kite_field *f, struct kite_ctx *c, struct kite_val *o, unsigned max);
 unsigned kite_ugc_fields(const struct kite_field *f, struct kite_ctx *c, struct kite_val *o, unsigned max);
 
 /* Value constructors: each returns 1 (one value), so an extractor can `return put_u(o, x);`. */

@@ -70,6 +70,38 @@ static unsigned env_field(const struct kite_field *f, struct kite_ctx *c, const 
 	return 0;
 }
 
+/*
+ * proc.aenv, as libsinsp: proc.aenv[N] is proc.env of the Nth ancestor;
+ * proc.aenv[NAME] the first value of NAME from the parent up; alone, the
+ * proc.env of every ancestor (for filters).
+ */
+static unsigned ancestor_env(const struct kite_field *f, struct kite_ctx *c, const struct kite_proc *p,
+                             struct kite_val *o, unsigned max)
+{
+	struct kite_field whole = *f;
+	whole.argstr = NULL;
+	const struct kite_proc *a = p;
+	if (f->has_arg && !f->argstr) {
+		for (int64_t i = 0; i < f->argn && a; i++) {
+			const struct kite_proc *up = kite_proc_parent(c->state, a);
+			a = up != a && i < MAX_DEPTH ? up : NULL;
+		}
+		return a && a->known ? env_field(&whole, c, a, o) : 0;
+	}
+	unsigned n = 0;
+	a = kite_proc_parent(c->state, p);
+	for (int depth = 0; a && n < max && depth < MAX_DEPTH; depth++) {
+		if (a->known) {
+			n += env_field(f->argstr ? f : &whole, c, a, &o[n]);
+			if (f->argstr && n)
+				return n; /* the nearest ancestor that has the variable */
+		}
+		const struct kite_proc *up = kite_proc_parent(c->state, a);
+		a = up != a ? up : NULL;
+	}
+	return n;
+}
+
 /* The value of an ancestor-style field for one process. */
 static unsigned lineage_value(struct kite_ctx *c, unsigned id, const struct kite_proc *a, struct kite_val *o)
 {
@@ -147,6 +179,7 @@ static unsigned other_proc(struct kite_ctx *c, const struct kite_proc *q, unsign
 	case PF_EXEPATH: return put_cstr(o, q->exepath);
 	case PF_CMDLINE: return put_cstr(o, kite_proc_cmdline(c, q, &len));
 	case PF_VPID: return put_i(o, q->vpid);
+	case PF_START_TS: return q->start_ts ? put_typed_u(o, KITE_VT_ABSTIME, q->start_ts) : 0;
 	default: /* PF_DURATION */
 		if (!q->start_ts || q->start_ts > c->e->ts)
 			return 0;
@@ -349,6 +382,8 @@ unsigned kite_proc_fields(const struct kite_field *f, struct kite_ctx *c, struct
 	case PF_PEXEPATH: return other_proc(c, parent, PF_EXEPATH, o);
 	case PF_PPID_DURATION: return other_proc(c, parent, PF_DURATION, o);
 	case PF_PVPID: return other_proc(c, parent, PF_VPID, o);
+	case PF_PPID_TS: return other_proc(c, parent, PF_START_TS, o);
+	case PF_AENV: return ancestor_env(f, c, p, o, max);
 	case PF_APID:
 	case PF_ANAME:
 	case PF_AEXE:

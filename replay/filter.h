@@ -22,7 +22,7 @@
  *   list_op   := in intersects pmatch
  *   value   := bare word | "double quoted" | 'single quoted' | a FIELD given as val(FIELD)
  *   list    := "(" [item ("," item)*] ")"     item := value | list (nested lists are flattened)
- * A FIELD may carry a transformer: tolower(f), toupper(f), basename(f), len(f).
+ * A FIELD may carry a transformer: tolower(f), toupper(f), basename(f), len(f), b64(f).
  * A MACRO is a bare name (no dots) not followed by an operator.
  */
 

@@ -322,6 +322,8 @@ static unsigned xf_type(unsigned xf, unsigned t, int whole_list)
 		return (whole_list || t == KITE_VT_STR || t == KITE_VT_BYTES || t == KITE_VT_ANY)
 		               ? KITE_VT_UINT
 		               : KITE_VT_NONE;
+	if (xf == KXF_B64) /* as libsinsp: text and byte buffers, the type unchanged */
+		return (t == KITE_VT_STR || t == KITE_VT_BYTES || t == KITE_VT_ANY) ? t : KITE_VT_NONE;
 	return (t == KITE_VT_STR || t == KITE_VT_ANY) ? t : KITE_VT_NONE;
 }
 
@@ -1006,8 +1008,60 @@ static int match_const(const struct check *k, unsigned op, const struct kite_val
 	}
 }
 
+static int b64_digit(char ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	return ch == '+' ? 62 : ch == '/' ? 63 : -1;
+}
+
+/*
+ * b64(): the value base64-decoded (standard alphabet, '=' padding optional).
+ * Text that is not base64 drops the value, so the check is false, as in
+ * libsinsp where the transformer fails.
+ */
+static void xf_b64(struct kite_val *v, int *keep, struct kite_ctx *c)
+{
+	uint32_t n = v->len;
+	while (n && v->s[n - 1] == '=' && v->len - n < 2)
+		n--;
+	char *out = kite_arena_alloc(&c->arena, n / 4 * 3 + 4);
+	uint32_t bits = 0, nbits = 0, k = 0;
+	for (uint32_t i = 0; out && i < n; i++) {
+		int d = b64_digit(v->s[i]);
+		if (d < 0) {
+			*keep = 0;
+			return;
+		}
+		bits = (bits << 6) | (uint32_t)d;
+		nbits += 6;
+		if (nbits >= 8) {
+			nbits -= 8;
+			out[k++] = (char)((bits >> nbits) & 0xff);
+		}
+	}
+	if (!out || n % 4 == 1) { /* one digit left over cannot make a byte */
+		*keep = 0;
+		return;
+	}
+	out[k] = '\0';
+	v->s = out;
+	v->len = k;
+}
+
 static void xf_apply(unsigned xf, struct kite_val *v, int *keep, struct kite_ctx *c)
 {
+	if (xf == KXF_B64) {
+		if (is_text(v))
+			xf_b64(v, keep, c);
+		else
+			*keep = 0;
+		return;
+	}
 	if (xf == KXF_LEN) {
 		if (!is_text(v)) {
 			*keep = 0;

@@ -31,7 +31,7 @@ enum kite_op {
 	KOP_COUNT
 };
 
-enum kite_xf { KXF_TOLOWER = 0, KXF_TOUPPER, KXF_BASENAME, KXF_LEN, KXF_COUNT };
+enum kite_xf { KXF_TOLOWER = 0, KXF_TOUPPER, KXF_BASENAME, KXF_LEN, KXF_B64, KXF_COUNT };
 
 enum kite_ast_kind { KA_AND = 0, KA_OR, KA_NOT, KA_CHECK, KA_MACRO };
 

@@ -29,10 +29,8 @@ static const char *const op_names[KOP_COUNT] = {
 };
 
 static const char *const xf_names[KXF_COUNT] = {
-        [KXF_TOLOWER] = "tolower",
-        [KXF_TOUPPER] = "toupper",
-        [KXF_BASENAME] = "basename",
-        [KXF_LEN] = "len",
+        [KXF_TOLOWER] = "tolower", [KXF_TOUPPER] = "toupper", [KXF_BASENAME] = "basename",
+        [KXF_LEN] = "len",         [KXF_B64] = "b64",
 };
 
 const char *kite_op_name(unsigned op)
@@ -667,7 +665,7 @@ static struct kite_ast *parse_name(struct parser *p)
 	if (next == '.' || next == '[' || (next == '(' && xf_lookup(p->t + at, wl) >= 0))
 		return parse_check(p);
 	if (next == '(') {
-		perr(p, at, "'%.*s' is not a transformer (tolower, toupper, basename, len)", (int)wl,
+		perr(p, at, "'%.*s' is not a transformer (tolower, toupper, basename, len, b64)", (int)wl,
 		     p->t + at);
 		return NULL;
 	}

@@ -281,6 +281,12 @@ contains err "rule 'No Output'"
 contains err "'output'"
 run 2 "$KITE" replay --validate -r "$WORK/field.yaml"
 contains err "rule 'Unknown Field'"
+# fields Falco has and kite cannot fill (Kubernetes API, container probes): the rule loads, kite fields says why
+printf -- '- rule: Old K8s Fields\n  desc: d\n  condition: evt.type=execve and not k8s.deployment.name in (a) and container.healthcheck != x\n  output: "%%k8s.rs.name %%container.ip"\n  priority: WARNING\n' >"$WORK/k8s.yaml"
+run 0 "$KITE" replay --validate -r "$WORK/k8s.yaml"
+contains err "1 rules: 1 active"
+run 0 "$KITE" fields
+grep -q '^k8s.deployment.name .*missing: needs the Kubernetes API server' "$WORK/out" || fail "kite fields must say k8s.deployment.name is always missing"
 if $official; then
 	for f in "$STABLE" "$INCUBATING" "$SANDBOX"; do
 		run 0 "$KITE" replay --validate -r "$f"

@@ -438,6 +438,124 @@ static void text_formats(void **unused)
 	assert_string_equal(field("evt.time.s"), "22:13:20");
 }
 
+/*
+ * Fields of libsinsp kite lacked: fs.path.* (libsinsp's per-call argument
+ * map, only on success, relative paths against the cwd), syscall.type, the
+ * evt.count.error family, proc.aenv, proc.pid.ts / proc.ppid.ts.
+ */
+static void falco_compat_fields(void **unused)
+{
+	(void)unused;
+	fork_exec_cat();
+	assert_string_equal(field("syscall.type"), "execve");
+	assert_string_equal(field("evt.count.exit"), "1");
+	assert_string_equal(field("evt.count.error"), "<NA>");
+	assert_string_equal(field("proc.pid.ts"), field("proc.start_ts"));
+	assert_string_equal(field("proc.ppid.ts"), "1690000000000000000");
+	/* unlinkat relative to a dirfd: fs.path.name joins the cwd (libsinsp), evt.abspath the dirfd */
+	EV(OPENAT, 200, 200, {"fd", 4}, {"dirfd", -100}, {"name", 0, "/var/log"}, {"flags", 0x10000});
+	assert_string_equal(field("fs.path.name"), "/var/log");
+	EV(UNLINKAT, 200, 200, {"res", 0}, {"dirfd", 4}, {"name", 0, "old.log"}, {"flags", 0});
+	assert_string_equal(field("fs.path.nameraw"), "old.log");
+	assert_string_equal(field("fs.path.name"), "/root/old.log");
+	assert_string_equal(field("evt.abspath"), "/var/log/old.log");
+	assert_string_equal(field("fs.path.source"), "<NA>");
+	assert_true(matches("fs.path.name startswith /root/"));
+	/* a failed call has no fs.path, but counts as an error (file: a failed open has no fd) */
+	EV(OPENAT, 200, 200, {"fd", -13}, {"dirfd", -100}, {"name", 0, "/etc/shadow"}, {"flags", 0});
+	assert_string_equal(field("fs.path.name"), "<NA>");
+	assert_string_equal(field("evt.count.error"), "1");
+	assert_string_equal(field("evt.count.error.file"), "1");
+	assert_string_equal(field("evt.count.error.net"), "<NA>");
+	assert_string_equal(field("evt.count.error.other"), "<NA>");
+	/* link: the source is newpath and the target oldpath, as libsinsp maps them */
+	EV(LINKAT, 200, 200, {"res", 0}, {"olddir", -100}, {"oldpath", 0, "/etc/passwd"}, {"newdir", -100},
+	   {"newpath", 0, "pw"}, {"flags", 0});
+	assert_string_equal(field("fs.path.source"), "/root/pw");
+	assert_string_equal(field("fs.path.sourceraw"), "pw");
+	assert_string_equal(field("fs.path.target"), "/etc/passwd");
+	assert_string_equal(field("fs.path.name"), "<NA>");
+	EV(RENAMEAT2, 200, 200, {"res", 0}, {"olddirfd", -100}, {"oldpath", 0, "/tmp/a"}, {"newdirfd", -100},
+	   {"newpath", 0, "/tmp/b"}, {"flags", 0});
+	assert_string_equal(field("fs.path.source"), "/tmp/a");
+	assert_string_equal(field("fs.path.target"), "/tmp/b");
+	/* a failed mmap is a memory error */
+	EV(MMAP, 200, 200, {"res", -12});
+	assert_string_equal(field("evt.count.error.memory"), "1");
+	assert_string_equal(field("evt.count.error.file"), "<NA>");
+	/* a write on /dev/log is syslog */
+	EV(OPENAT, 200, 200, {"fd", 7}, {"dirfd", -100}, {"name", 0, "/dev/log"}, {"flags", 1});
+	EV(WRITE, 200, 200, {"res", 3}, {"data", 0, "hi\n"}, {"fd", 7}, {"size", 3});
+	assert_string_equal(field("evt.is_syslog"), "true");
+	EV(WRITE, 200, 200, {"res", 3}, {"data", 0, "hi\n"}, {"fd", 0}, {"size", 3});
+	assert_string_equal(field("evt.is_syslog"), "false");
+	/* proc.aenv: the parent's environment (bash from the snapshot has none: missing or empty) */
+	assert_string_equal(field("proc.aenv[HOME]"), "<NA>");
+	EV(PROCEXIT, 200, 200, {"status", 0}, {"ret", 0}, {"sig", 0});
+	assert_string_equal(field("syscall.type"), "<NA>");
+	assert_string_equal(field("evt.count.exit"), "<NA>");
+}
+
+/*
+ * Fields Falco has whose data kite never records parse with Falco's type and
+ * are missing on every event, and `kite fields` says so: a rule using them
+ * loads and never matches on them (as Falco without that metadata).
+ */
+static void fields_without_data(void **unused)
+{
+	(void)unused;
+	fork_exec_cat();
+	static const char *const na[] = {
+	        "k8s.rs.name",
+	        "k8s.deployment.name",
+	        "k8s.svc.name",
+	        "k8s.rc.name",
+	        "k8s.ns.labels",
+	        "k8s.ns.label.team",
+	        "k8s.pod.ip",
+	        "container.healthcheck",
+	        "container.liveness_probe",
+	        "container.readiness_probe",
+	        "container.ip",
+	        "container.cni.json",
+	        "container.image.digest",
+	        "container.mount.mode[0]",
+	        "fdlist.names",
+	        "fd.sproto",
+	        "fd.is_upper_layer",
+	        "proc.vmrss",
+	        "thread.vmsize",
+	        "evt.latency.s",
+	        "evt.plugininfo",
+	        "proc.pidns_init_start_ts",
+	};
+	size_t n;
+	const struct kite_field_def *t = kite_fields_table(&n);
+	for (size_t i = 0; i < sizeof(na) / sizeof(na[0]); i++) {
+		assert_string_equal(field(na[i]), "<NA>");
+		struct kite_field f;
+		char err[128];
+		assert_true(kite_field_parse(na[i], strlen(na[i]), &f, err, sizeof(err)) > 0);
+		assert_true(f.def >= t && f.def < t + n);
+		if (strncmp(f.def->desc, "missing: ", 9) != 0)
+			fail_msg("%s: the description does not say it is always missing: %s", na[i],
+			         f.def->desc);
+		kite_field_release(&f);
+	}
+	assert_false(matches("k8s.rs.name = x"));
+	assert_false(matches("k8s.rs.name != x"));
+	assert_true(matches("not k8s.deployment.name in (a, b)"));
+	assert_string_equal(field("proc.is_container_liveness_probe"), "false");
+	/* label keys after a dot may hold '/' and '-', as libsinsp reads them (outputs; conditions use [...]) */
+	struct kite_field f;
+	char err[128];
+	const char *lbl = "k8s.pod.label.app.kubernetes.io/name-x";
+	assert_int_equal(kite_field_parse(lbl, strlen(lbl), &f, err, sizeof(err)), strlen(lbl));
+	assert_string_equal(f.argstr, "app.kubernetes.io/name-x");
+	kite_field_release(&f);
+	assert_true(matches("not k8s.pod.label[app.kubernetes.io/name] = x"));
+}
+
 static void field_references(void **unused)
 {
 	(void)unused;
@@ -484,6 +602,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(missing_and_unknown, setup, teardown),
 	        cmocka_unit_test_setup_teardown(containers_and_exit, setup, teardown),
 	        cmocka_unit_test_setup_teardown(text_formats, setup, teardown),
+	        cmocka_unit_test_setup_teardown(falco_compat_fields, setup, teardown),
+	        cmocka_unit_test_setup_teardown(fields_without_data, setup, teardown),
 	        cmocka_unit_test(field_references),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -315,6 +315,7 @@ static void canonical_text(void **state)
 	expect_text("fd.name pmatch (/etc, /usr/)", "fd.name pmatch (/etc, /usr/)");
 	expect_text("proc.name exists", "proc.name exists");
 	expect_text("tolower(basename(proc.exe))=bash", "tolower(basename(proc.exe)) = bash");
+	expect_text("b64(evt.buffer) bcontains 6869", "b64(evt.buffer) bcontains 6869");
 	expect_text("len( proc.name ) > 3", "len(proc.name) > 3");
 	expect_text("proc.name = val(proc.pname)", "proc.name = val(proc.pname)");
 	expect_text("proc.name = val( tolower(proc.pname) )", "proc.name = val(tolower(proc.pname))");
@@ -359,7 +360,7 @@ static void parse_errors(void **state)
 	expect_error("fd.name in a", "column 12: expected a list '(...)' after 'in', got 'a'");
 	expect_error("fd.name = (a)", "column 11: expected a value after '=', got '(a)'");
 	expect_error("foo(proc.name) = x",
-	             "column 1: 'foo' is not a transformer (tolower, toupper, basename, len)");
+	             "column 1: 'foo' is not a transformer (tolower, toupper, basename, len, b64)");
 	expect_error("tolower(proc.name = x",
 	             "column 19: expected ')' to close 'tolower(' at column 1, got '='");
 	expect_error("len(proc.name) contains x", "column 16: operator 'contains' is not valid for field "
@@ -823,6 +824,24 @@ static void transformers(void **state)
 	YES("len(proc.exe) = 0");
 	YES("basename(proc.exe) = ''");
 	YES("tolower(proc.exe) = ''");
+	/* b64(): libsinsp's base64 decode (its test vectors); text that is not base64 fails the check */
+	ev.name = "aGVsbG8=";
+	YES("b64(proc.name) = hello");
+	YES("toupper(b64(proc.name)) = HELLO");
+	YES("len(b64(proc.name)) = 5");
+	ev.name = "d29ybGQgIQ==";
+	YES("b64(proc.name) = 'world !'");
+	ev.name = "aGVsbG8";
+	YES("b64(proc.name) = hello");
+	ev.name = "";
+	YES("b64(proc.name) = ''");
+	ev.name = "!!!";
+	NO("b64(proc.name) = '!!!'");
+	NO("b64(proc.name) != x");
+	NO("b64(proc.name) exists");
+	ev.buf = "aGk=";
+	ev.buflen = 4;
+	YES("b64(evt.buffer) bcontains 6869");
 }
 
 static void val_field(void **state)

@@ -563,6 +563,43 @@ static void names_and_unused(void **state)
 	kite_rules_free(r);
 }
 
+/*
+ * Rules written for older and newer Falco use fields of libsinsp kite lacked
+ * (the k8s.* of the API-server days, container probes, fs.path.*, the b64
+ * transformer): they must load, with the expected compiled condition, and
+ * keep their output fields.
+ */
+static void fields_of_other_falco_versions(void **state)
+{
+	(void)state;
+	EXPECT_CC("- macro: k8s_deploy\n"
+	          "  condition: (k8s.deployment.name startswith kube or k8s.rs.name exists or k8s.svc.name = "
+	          "x)\n"
+	          "- rule: r\n"
+	          "  desc: d\n"
+	          "  condition: >\n"
+	          "    evt.type = execve and (k8s_deploy or container.healthcheck contains curl or\n"
+	          "    k8s.ns.label[team] = a or proc.is_container_liveness_probe = true or\n"
+	          "    fs.path.name startswith /etc or b64(proc.args) contains secret)\n"
+	          "  output: deploy=%k8s.deployment.name probe=%container.liveness_probe ip=%container.ip\n"
+	          "  priority: info\n",
+	          "r",
+	          "(evt.type = execve and ((k8s.deployment.name startswith kube or k8s.rs.name exists or "
+	          "k8s.svc.name = x) or container.healthcheck contains curl or k8s.ns.label[team] = a or "
+	          "proc.is_container_liveness_probe = true or fs.path.name startswith /etc or "
+	          "b64(proc.args) contains secret))");
+	int rc;
+	kite_rules *r =
+	        load("- rule: r\n  desc: d\n  condition: evt.type=open and fdlist.names contains x\n"
+	             "  output: \"%k8s.pod.label.app.kubernetes.io/name %fd.sproto\"\n  priority: info\n",
+	             &rc);
+	if (rc)
+		print_diags(r);
+	assert_int_equal(rc, 0);
+	assert_int_equal(kite_rules_find(r, "r")->status, KITE_RULE_ACTIVE);
+	kite_rules_free(r);
+}
+
 static void unknown_fields_and_sources(void **state)
 {
 	(void)state;
@@ -745,6 +782,7 @@ int main(void)
 	        cmocka_unit_test(engine_versions),
 	        cmocka_unit_test(names_and_unused),
 	        cmocka_unit_test(unknown_fields_and_sources),
+	        cmocka_unit_test(fields_of_other_falco_versions),
 	        cmocka_unit_test(yaml_errors),
 	        cmocka_unit_test(several_files),
 	        cmocka_unit_test(selection),
