@@ -69,8 +69,12 @@ static int sum_pids_match(const uint8_t *bloom, uint32_t nbits, uint32_t nhash,
 
 int kite_index_chunk_wanted(const struct kite_index *idx, uint32_t i, const struct kite_chunk_want *w)
 {
-	if (!idx->sums || i >= idx->nchunks || idx->chunks[i].kind != KITE_CHUNK_EVENTS)
-		return 1; /* no summary; or a snapshot: state, never skipped on this account */
+	if (i >= idx->nchunks || idx->chunks[i].kind != KITE_CHUNK_EVENTS)
+		return 1; /* a snapshot: state, never skipped on this account */
+	if (w->from && idx->chunks[i].last_ts < w->from)
+		return 0;
+	if (!idx->sums)
+		return 1;
 	const uint8_t *sum = idx->sums + (size_t)i * idx->sum_len;
 	if (w->types && !sum_types_match(sum, idx->sum_type_bits, w))
 		return 0;

@@ -65,6 +65,7 @@ struct kite_chunk_want {
 	uint32_t ntypes;
 	const uint32_t *pids; /* the record pids wanted */
 	unsigned npids;
+	uint64_t from; /* chunks whose records are all older are not wanted; 0: none */
 };
 
 /*
@@ -102,8 +103,9 @@ void kite_index_free(struct kite_index *idx);
 /* First chunk (of either kind) whose last_ts >= ts; nchunks if none. */
 uint32_t kite_index_find_time(const struct kite_index *idx, uint64_t ts);
 /*
- * 0 when chunk i's summary shows it holds no wanted type or no wanted pid
- * (it can be skipped), 1 when it may hold some, or when there is no summary.
+ * 0 when event chunk i can be skipped: all its records are older than
+ * w->from, or its summary shows no wanted type or no wanted pid.  1 when it
+ * may hold something wanted (a SNAPSHOT, or no summary to tell).
  */
 int kite_index_chunk_wanted(const struct kite_index *idx, uint32_t i, const struct kite_chunk_want *w);
 

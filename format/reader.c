@@ -715,7 +715,7 @@ int kite_reader_set_chunk_want(kite_reader *r, const struct kite_chunk_want *w)
 	free((void *)r->want.pids);
 	memset(&r->want, 0, sizeof(r->want));
 	r->want_set = 0;
-	if (!w || (!w->types && !w->pids))
+	if (!w || (!w->types && !w->pids && !w->from))
 		return 0;
 	uint8_t *types = w->types ? malloc(w->ntypes ? w->ntypes : 1) : NULL;
 	uint32_t *pids = w->pids ? malloc(w->npids ? w->npids * sizeof(*pids) : 1) : NULL;
@@ -731,7 +731,8 @@ int kite_reader_set_chunk_want(kite_reader *r, const struct kite_chunk_want *w)
 	r->want = *w;
 	r->want.types = types;
 	r->want.pids = pids;
-	r->want_set = r->have_index && r->idx.sums && !r->scap;
+	/* without summaries, only the time bound can skip */
+	r->want_set = r->have_index && !r->scap && (r->idx.sums || w->from);
 	return r->want_set;
 }
 

@@ -96,12 +96,13 @@ int kite_reader_seek_time(kite_reader *r, uint64_t t);
 int kite_reader_seek_keyframe(kite_reader *r, uint64_t t, uint64_t *events_before);
 
 /*
- * From now on, kite_reader_next() passes over every CHUNK block whose summary
- * in the index shows none of the wanted types or pids (see
- * kite_index_chunk_wanted), without reading or decompressing it; the events
+ * From now on, kite_reader_next() passes over every CHUNK block the index
+ * rules out (older than w->from, or its summary shows none of the wanted types
+ * or pids: kite_index_chunk_wanted), without reading or decompressing it; the events
  * it held are counted in stats.events_skipped, so a caller can number the
  * events that follow as a full read would.  w is copied; NULL wants all.
- * 1 when chunks can be skipped (the index has summaries), 0 when not, -1 out of memory.
+ * 1 when chunks can be skipped (an index, with summaries unless only w->from
+ * is given), 0 when not, -1 out of memory.
  */
 int kite_reader_set_chunk_want(kite_reader *r, const struct kite_chunk_want *w);
 
