@@ -521,6 +521,91 @@ static void chunk_skipping(void **state)
 	close(fd);
 }
 
+/*
+ * The capture in fd with its INDEX rewritten (and sealed with a good CRC):
+ * without summaries, as writers before them wrote it, or with a summary
+ * section that says its Bloom filters use 0 hashes.
+ */
+static int rewrite_index(int fd, int damage)
+{
+	size_t len;
+	uint8_t *b = kt_slurp(fd, &len);
+	assert_non_null(b);
+	const uint8_t *footer = b + len - KITE_FOOTER_LEN;
+	uint64_t at = kite_le64(footer + 16 + 8);
+	struct kite_index x;
+	char err[256];
+	assert_int_equal(kite_index_parse(b + at + 16, kite_le32(b + at + 12), &x, err, sizeof(err)), 0);
+	assert_non_null(x.sums);
+	if (!damage) {
+		free(x.sums);
+		x.sums = NULL;
+	}
+	struct kite_buf out = {0}, idx = {0};
+	kbuf_put(&out, b, at);
+	kite_index_encode(&x, &idx);
+	if (damage) /* the section's hashes byte: tag, length, type bits, pid bits, then it */
+		idx.p[idx.len - (size_t)x.nchunks * x.sum_len - 4] = 0;
+	kite_put_block(&out, KITE_BLK_INDEX, idx.p, (uint32_t)idx.len);
+	uint8_t content[KITE_FOOTER_CONTENT];
+	memcpy(content, footer + 16, sizeof(content));
+	uint32_t index_len = (uint32_t)(out.len - at);
+	memcpy(content + 16, &index_len, 4);
+	kite_put_block(&out, KITE_BLK_FOOTER, content, sizeof(content));
+	int old = kt_memfd_bytes(out.p, out.len);
+	assert_true(old >= 0);
+	kbuf_free(&out);
+	kbuf_free(&idx);
+	kite_index_free(&x);
+	free(b);
+	return old;
+}
+
+/* A capture whose index has no summaries (older writers) reads as before: by type nothing is skipped. */
+static void old_index_reads(void **state)
+{
+	(void)state;
+	int fd = kt_memfd_capture(NEV, NSTATE, &small_chunks, SEED);
+	assert_true(fd >= 0);
+	int old = rewrite_index(fd, 0);
+	int bad = rewrite_index(fd, 1);
+	close(fd);
+	struct kt_warnings w = {0};
+	kite_reader *r = open_fd(dup(old), 0, &w);
+	assert_non_null(kite_reader_index(r));
+	assert_null(kite_reader_index(r)->sums);
+	static uint8_t types[KITE_EVT_MAX_BUILTIN] = {[KITE_EVT_STATE_IFACE] = 1};
+	struct kite_chunk_want by_type = {.types = types, .ntypes = KITE_EVT_MAX_BUILTIN};
+	assert_int_equal(kite_reader_set_chunk_want(r, &by_type), 0);
+	check_sequence(r, NEV, NSTATE, SEED);
+	assert_int_equal(w.count, 0);
+	assert_true(kite_reader_stats(r)->has_footer);
+	assert_int_equal(kite_reader_stats(r)->chunks_skipped, 0);
+	kite_reader_close(r);
+	/* a time bound still skips with the chunks' time ranges */
+	lseek(old, 0, SEEK_SET);
+	r = open_fd(dup(old), 0, &w);
+	const struct kite_index *x = kite_reader_index(r);
+	struct kite_chunk_want late = {.from = x->chunks[x->nchunks / 2].first_ts};
+	assert_int_equal(kite_reader_set_chunk_want(r, &late), 1);
+	uint64_t *h;
+	uint64_t n = kt_read_all(r, &h);
+	free(h);
+	assert_true(kite_reader_stats(r)->chunks_skipped > 0);
+	assert_int_equal(n + kite_reader_stats(r)->events_skipped, NEV + NSTATE);
+	kite_reader_close(r);
+	close(old);
+	/* a malformed summary section: the index is refused with the reason, the file read in order */
+	struct kt_warnings wb = {0};
+	r = open_fd(bad, 0, &wb);
+	assert_null(kite_reader_index(r));
+	assert_non_null(
+	        strstr(wb.last, "chunk summaries: bad sizes (256 type bits, 512 pid bits, 0 hashes)"));
+	assert_non_null(strstr(wb.last, "reading sequentially"));
+	check_sequence(r, NEV, NSTATE, SEED);
+	kite_reader_close(r);
+}
+
 /* kite recover's copy makes the same chunk summaries as the writer did. */
 static void recover_keeps_summaries(void **state)
 {
@@ -690,6 +775,7 @@ int main(void)
 	        cmocka_unit_test(keyframes),
 	        cmocka_unit_test(chunk_skipping),
 	        cmocka_unit_test(recover_keeps_summaries),
+	        cmocka_unit_test(old_index_reads),
 	        cmocka_unit_test(full_disk_at_open),
 	        cmocka_unit_test(full_disk_mid_capture),
 	        cmocka_unit_test(unknown_blocks_are_skipped),
