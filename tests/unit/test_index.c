@@ -219,9 +219,9 @@ static void summary_damage(void **state)
 		const char *msg;
 	} cases[] = {
 	        {8, 7, "bad sizes (263 type bits"}, /* type bits not a multiple of 8 */
-	        {10, 0xff, "bad sizes"},          /* pid bits not a power of two */
-	        {12, 0, "0 hashes"},              /* no hash */
-	        {4, 9, "runs past the end"},      /* length past the end */
+	        {10, 0xff, "bad sizes"},            /* pid bits not a power of two */
+	        {12, 0, "0 hashes"},                /* no hash */
+	        {4, 9, "runs past the end"},        /* length past the end */
 	        {4, 7, "chunk summaries: truncated header"},
 	        {4, 20, "bytes for 4 chunks"},
 	};
