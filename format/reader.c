@@ -44,6 +44,8 @@ struct kite_reader {
 	int events_seen;     /* a CHUNK came: later SNAPSHOT blocks are keyframes */
 	int keyframe_wanted; /* kite_reader_seek_keyframe: hand out the keyframe's records */
 	int at_end;
+	int want_set; /* kite_reader_set_chunk_want: chunks may be skipped */
+	struct kite_chunk_want want;
 	struct kite_reader_stats st;
 	char err[512];
 	kite_scap_import *scap; /* a .scap capture, converted as it is read */
@@ -573,6 +575,8 @@ void kite_reader_close(kite_reader *r)
 	free(r->shb.os);
 	free(r->shb.userappl);
 	ZSTD_freeDCtx(r->dctx);
+	free((void *)r->want.types);
+	free((void *)r->want.pids);
 	free(r->raw);
 	free(r->name);
 	free(r);
@@ -659,6 +663,79 @@ static int scap_next(kite_reader *r, const struct kite_evt **e)
 	}
 }
 
+/* The index entry of the chunk at offset off, or -1 (entries are in file order). */
+static int64_t index_entry_at(const kite_reader *r, uint64_t off)
+{
+	uint32_t lo = 0, hi = r->idx.nchunks;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (r->idx.chunks[mid].offset < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->idx.nchunks && r->idx.chunks[lo].offset == off ? (int64_t)lo : -1;
+}
+
+/*
+ * Passes over the CHUNK blocks ahead that hold nothing wanted, as long as the
+ * block there is the one the index describes (same type and length; else it
+ * is read, and checked, as usual).  0, or -1 when seeking fails.
+ */
+static int skip_unwanted(kite_reader *r)
+{
+	while (!r->at_end && r->in.pos < r->data_end) {
+		int64_t i = index_entry_at(r, r->in.pos);
+		if (i < 0 || kite_index_chunk_wanted(&r->idx, (uint32_t)i, &r->want))
+			return 0;
+		const struct kite_chunk_ref *c = &r->idx.chunks[i];
+		uint32_t content = KITE_CHUNK_HDR_LEN + c->comp_len;
+		uint64_t total = KITE_BLK_OVERHEAD + (uint64_t)content + (4 - content % 4) % 4;
+		if (kin_ensure(&r->in, 8) < 8)
+			return 0;
+		const uint8_t *p = kin_peek(&r->in);
+		if (kite_le32(p) != KITE_BLK_CHUNK || kite_le32(p + 4) != total)
+			return 0;
+		uint64_t off = r->in.pos;
+		if (kin_seek(&r->in, off + total))
+			return fatal(r, off, "cannot seek: %s", strerror(errno));
+		check_sequence(r, off, c->seq);
+		r->cur = *c;
+		r->events_seen = 1; /* as if read: a snapshot after it is a keyframe */
+		r->keyframe_wanted = 0;
+		r->st.chunks_skipped++;
+		r->st.events_skipped += c->nevents;
+	}
+	return 0;
+}
+
+int kite_reader_set_chunk_want(kite_reader *r, const struct kite_chunk_want *w)
+{
+	free((void *)r->want.types);
+	free((void *)r->want.pids);
+	memset(&r->want, 0, sizeof(r->want));
+	r->want_set = 0;
+	if (!w || (!w->types && !w->pids && !w->from))
+		return 0;
+	uint8_t *types = w->types ? malloc(w->ntypes ? w->ntypes : 1) : NULL;
+	uint32_t *pids = w->pids ? malloc(w->npids ? w->npids * sizeof(*pids) : 1) : NULL;
+	if ((w->types && !types) || (w->pids && !pids)) {
+		free(types);
+		free(pids);
+		return -1;
+	}
+	if (types && w->ntypes)
+		memcpy(types, w->types, w->ntypes);
+	if (pids && w->npids)
+		memcpy(pids, w->pids, w->npids * sizeof(*pids));
+	r->want = *w;
+	r->want.types = types;
+	r->want.pids = pids;
+	/* without summaries, only the time bound can skip */
+	r->want_set = r->have_index && !r->scap && (r->idx.sums || w->from);
+	return r->want_set;
+}
+
 int kite_reader_next(kite_reader *r, const struct kite_evt **e)
 {
 	if (r->scap)
@@ -671,6 +748,8 @@ int kite_reader_next(kite_reader *r, const struct kite_evt **e)
 				return 1;
 			}
 		}
+		if (r->want_set && skip_unwanted(r) < 0)
+			return -1;
 		struct kite_block b;
 		int rc = kite_reader_next_block(r, &b);
 		if (rc <= 0)

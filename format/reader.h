@@ -23,7 +23,7 @@ struct kite_reader_opts {
 
 struct kite_reader_stats {
 	uint64_t blocks;           /* blocks read */
-	uint64_t chunks;           /* CHUNK and SNAPSHOT blocks decoded */
+	uint64_t chunks;           /* CHUNK and SNAPSHOT blocks decompressed and decoded */
 	uint64_t records;          /* records handed out (events and state records) */
 	uint64_t bad_chunks;       /* chunks skipped: checksum, decompression or framing errors */
 	uint64_t bad_blocks;       /* other blocks that failed their checks */
@@ -35,6 +35,8 @@ struct kite_reader_stats {
 	uint64_t truncated_at;     /* offset of that incomplete block */
 	uint64_t keyframes_passed; /* keyframe blocks met in order, their records not handed out */
 	uint64_t keyframe_seeks;   /* kite_reader_seek_keyframe moves */
+	uint64_t chunks_skipped;   /* CHUNK blocks passed over unread: their summary has nothing wanted */
+	uint64_t events_skipped;   /* the events in them */
 };
 
 /* The SHB as read. */
@@ -92,6 +94,17 @@ int kite_reader_seek_time(kite_reader *r, uint64_t t);
  * *events_before: the events in the chunks passed over (numbering goes on from there).
  */
 int kite_reader_seek_keyframe(kite_reader *r, uint64_t t, uint64_t *events_before);
+
+/*
+ * From now on, kite_reader_next() passes over every CHUNK block the index
+ * rules out (older than w->from, or its summary shows none of the wanted types
+ * or pids: kite_index_chunk_wanted), without reading or decompressing it; the events
+ * it held are counted in stats.events_skipped, so a caller can number the
+ * events that follow as a full read would.  w is copied; NULL wants all.
+ * 1 when chunks can be skipped (an index, with summaries unless only w->from
+ * is given), 0 when not, -1 out of memory.
+ */
+int kite_reader_set_chunk_want(kite_reader *r, const struct kite_chunk_want *w);
 
 /* Block-level access (kite dump, kite recover).  1, 0 at end, -1 on fatal error. */
 int kite_reader_next_block(kite_reader *r, struct kite_block *b);

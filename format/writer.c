@@ -283,6 +283,11 @@ int kite_writer_copy_chunk(kite_writer *w, uint32_t block_type, const uint8_t *c
 {
 	if (close_chunk(w))
 		return -1;
+	/*
+	 * The index gives this chunk the summary of the events counted since the
+	 * last chunk: the caller counts this chunk's records just before, with no
+	 * appended record pending (close_chunk() above would take them).
+	 */
 	struct kite_chunk_ref r = *ref;
 	r.offset = w->offset;
 	r.seq = w->seq++;

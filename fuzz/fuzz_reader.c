@@ -1,4 +1,4 @@
-/* fuzz_reader.c - libFuzzer target for the capture reader: memfd and pipe input, records, decoding, seek. */
+/* fuzz_reader.c - libFuzzer target for the capture reader: memfd and pipe input, records, decoding, seek, chunk skipping. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -23,6 +23,7 @@
  *          mutations reach the chunk, schema, header and index parsers instead of
  *          stopping at the checksum check
  *   bit 2  open with ignore_index (sequential reading even with a footer)
+ *   bit 3  skip the chunks the index's summaries rule out (a few types and pids, a time bound)
  *
  * Set KITE_FUZZ_DUMP=FILE to write the capture exactly as the reader sees it
  * (after the CRC fix-up): `kite dump FILE` then reproduces a crash outside the fuzzer.
@@ -30,6 +31,7 @@
 #define CTL_PIPE         0x1
 #define CTL_RAW_CRC      0x2
 #define CTL_IGNORE_INDEX 0x4
+#define CTL_SKIP         0x8
 
 #define MAX_RECORDS (1u << 20) /* per pass: a decompression bomb must not turn into a timeout */
 
@@ -171,7 +173,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const struct kite_schema *s = kite_reader_schema(r);
 	volatile size_t sink = touch(r);
+	if (ctl & CTL_SKIP) {
+		static const uint8_t types[300] = {[1] = 1, [10] = 1, [150] = 1, [299] = 1};
+		static const uint32_t pids[] = {0, 1000, 4242};
+		const struct kite_index *x = kite_reader_index(r);
+		struct kite_chunk_want w = {.types = types,
+		                            .ntypes = 300,
+		                            .pids = pids,
+		                            .npids = 3,
+		                            .from = x && x->nchunks ? x->chunks[x->nchunks / 2].first_ts : 0};
+		(void)kite_reader_set_chunk_want(r, &w);
+	}
 	drain(r, s);
+	sink += kite_reader_stats(r)->events_skipped;
 
 	const struct kite_index *idx = kite_reader_index(r);
 	if (idx) {

@@ -1,4 +1,4 @@
-/* fuzz_schema.c - libFuzzer target for the SCHEMA, HEADER and INDEX parsers (first byte picks one). */
+/* fuzz_schema.c - libFuzzer target for the SCHEMA, HEADER and INDEX parsers (first byte picks one), and the INDEX's chunk summaries. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +95,13 @@ static void fuzz_index(const uint8_t *p, size_t n)
 	(void)kite_index_find_time(&idx, idx.first_ts);
 	(void)kite_index_find_time(&idx, idx.last_ts / 2 + idx.first_ts / 2);
 	(void)kite_index_find_time(&idx, UINT64_MAX);
+	/* the chunk summaries: a type past the bitmap, the last type, pids, a time bound */
+	static const uint8_t types[300] = {[1] = 1, [255] = 1, [299] = 1};
+	static const uint32_t pids[] = {0, 1, 4242, UINT32_MAX};
+	struct kite_chunk_want w = {
+	        .types = types, .ntypes = 300, .pids = pids, .npids = 4, .from = idx.first_ts};
+	for (uint32_t i = 0; i <= idx.nchunks; i++)
+		(void)kite_index_chunk_wanted(&idx, i, &w);
 	struct kite_buf b = {0};
 	kite_index_encode(&idx, &b);
 	if (!b.oom) {

@@ -12,10 +12,11 @@
 #include "testlib.h"
 #include "writer.h"
 
-/* Control bytes of fuzz_reader (see fuzz_reader.c): memfd, pipe, memfd with ignore_index. */
+/* Control bytes of fuzz_reader (see fuzz_reader.c): memfd, pipe, memfd with ignore_index, chunk skipping. */
 #define CTL_MEMFD        0x0
 #define CTL_PIPE         0x1
 #define CTL_IGNORE_INDEX 0x4
+#define CTL_SKIP         0x8
 
 struct capture {
 	uint8_t *p;
@@ -183,6 +184,7 @@ int main(int argc, char **argv)
 	write_seed(rdir, "full", CTL_MEMFD, full.p, full.len);
 	write_seed(rdir, "full-pipe", CTL_PIPE, full.p, full.len);
 	write_seed(rdir, "full-noindex", CTL_IGNORE_INDEX, full.p, full.len);
+	write_seed(rdir, "full-skip", CTL_SKIP, full.p, full.len);
 
 	/* the same cut short: in the prologue, the snapshot, the chunks, the index; footer cut or gone */
 	size_t data_at = block_at(&full, KITE_BLK_SNAPSHOT), index_at = block_at(&full, KITE_BLK_INDEX);

@@ -231,6 +231,80 @@ static int index_rules_out(struct kq_collect *k)
 	return 1;
 }
 
+/*
+ * The columns of events made from the record and the schema alone: ts, its
+ * position, host, cpu, type, dir, category, res, errno.  The others are the
+ * replay's view (tid and pid included: the thread and process the state
+ * attributes the record to; see docs/SQL.md, "Pushdown").
+ */
+#define BIT(c) (1ull << (c))
+static const uint64_t ev_stateless = BIT(EV_TS) | BIT(EV_NUM) | BIT(EV_HOST) | BIT(EV_CPU) | BIT(EV_TYPE) |
+                                     BIT(EV_DIR) | BIT(EV_CATEGORY) | BIT(EV_RES) | BIT(EV_ERRNO);
+
+/*
+ * Whether the rows asked for need no state, so that whole chunks without
+ * them can go unread: drops alone, or events with stateless columns only, no
+ * pid constraint, and (evt_num being numbered across files by time) one file
+ * when evt_num is used.
+ */
+static int rows_stateless(const struct kq_collect *k)
+{
+	if (k->o.tables == 1u << KQ_DROPS)
+		return 1;
+	uint64_t used = k->o.used[KQ_EVENTS] & (BIT(EV_NCOLS) - 1);
+	if (k->o.tables != 1u << KQ_EVENTS || k->filter.has_pid || (used & ~ev_stateless))
+		return 0;
+	return k->rp.nsrc == 1 || !(used & BIT(EV_NUM));
+}
+
+/*
+ * The types a file's reader must not skip: those the rows want (drop records
+ * for drops), and, so that the events passed over number exactly what a full
+ * replay counts, state records and ids the schema does not describe.
+ */
+static uint8_t *wanted_types(const struct kq_collect *k, unsigned i, uint32_t n)
+{
+	const struct kite_schema *s = k->rp.src[i].schema;
+	const struct kq_srcinfo *si = &k->si[i];
+	int drops = k->o.tables == 1u << KQ_DROPS;
+	uint8_t *t = calloc(n, 1);
+	for (uint32_t id = 0; t && id < n; id++) {
+		const struct kite_event_desc *d = kite_schema_event(s, id);
+		int row = drops ? d && !strcmp(d->name, "drop") : id < si->n && si->type_ok[id];
+		t[id] = !d || (d->flags & KITE_EF_STATE) || row;
+	}
+	return t;
+}
+
+/* Tells each file's reader which chunks it may pass over unread: 0, or -1 out of memory. */
+static int skip_chunks(struct kq_collect *k)
+{
+	int by_type = k->filter.types || k->o.tables == 1u << KQ_DROPS;
+	if (!rows_stateless(k) || (!by_type && !k->filter.from))
+		return 0;
+	for (unsigned i = 0; i < k->rp.nsrc; i++) {
+		const struct kite_schema *s = k->rp.src[i].schema;
+		uint32_t n =
+		        s->max_event_id + 1 > KITE_SUM_TYPE_BITS ? s->max_event_id + 1 : KITE_SUM_TYPE_BITS;
+		uint8_t *types = by_type ? wanted_types(k, i, n) : NULL;
+		struct kite_chunk_want w = {.types = types, .ntypes = n, .from = k->filter.from};
+		int rc = by_type && !types ? -1 : kite_reader_set_chunk_want(k->rp.src[i].r, &w);
+		free(types);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void kq_collect_chunks(const struct kq_collect *k, uint64_t *read, uint64_t *skipped)
+{
+	for (unsigned i = 0; k->opened && i < k->rp.nsrc; i++) {
+		const struct kite_reader_stats *st = kite_reader_stats(k->rp.src[i].r);
+		*read += st->chunks;
+		*skipped += st->chunks_skipped;
+	}
+}
+
 /* Which tables need the replay at all: captures alone can come from the headers and indexes. */
 static int needs_replay(const struct kq_collect *k)
 {
@@ -283,7 +357,7 @@ struct kq_collect *kq_collect_open(const struct kq_collect_opts *o, char *err, s
 			kq_collect_close(k);
 			return NULL;
 		}
-	if (!k->si || kq_rows_init(k) < 0) {
+	if (!k->si || kq_rows_init(k) < 0 || skip_chunks(k) < 0) {
 		snprintf(err, errlen, "out of memory");
 		kq_collect_close(k);
 		return NULL;

@@ -53,6 +53,8 @@ struct kq_collect *kq_collect_open(const struct kq_collect_opts *o, char *err, s
  * error (message in err).
  */
 int kq_collect_step(struct kq_collect *k, char *err, size_t errlen);
+/* Adds the chunks the scan decompressed, and those it passed over unread (pushdown), to the counts. */
+void kq_collect_chunks(const struct kq_collect *k, uint64_t *read, uint64_t *skipped);
 /* 1 when a capture was damaged (truncated, corrupt chunks): answers may be incomplete. */
 int kq_collect_damaged(const struct kq_collect *k);
 void kq_collect_close(struct kq_collect *k);

@@ -8,6 +8,8 @@ typedef struct sqlite3 sqlite3;
 struct kq_env {
 	int damaged; /* a scan met a damaged capture: answers may be incomplete */
 	int refs;
+	unsigned long long chunks_read;    /* chunks the scans decompressed */
+	unsigned long long chunks_skipped; /* chunks they passed over unread (pushdown) */
 };
 
 /*

@@ -299,6 +299,17 @@ static int xopen(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
 	return SQLITE_OK;
 }
 
+/* What a finished scan read and skipped, for the connection's counts. */
+static void env_chunks(struct kq_env *env, const struct kq_collect *k)
+{
+	uint64_t read = 0, skipped = 0;
+	if (!env)
+		return;
+	kq_collect_chunks(k, &read, &skipped);
+	env->chunks_read += read;
+	env->chunks_skipped += skipped;
+}
+
 static void cursor_reset(struct kq_cursor *c, struct kq_vtab *v)
 {
 	if (c->caching) /* a scan left before its end: what it cached is incomplete */
@@ -313,6 +324,7 @@ static void cursor_reset(struct kq_cursor *c, struct kq_vtab *v)
 	if (c->k) {
 		if (v->env && kq_collect_damaged(c->k))
 			v->env->damaged = 1;
+		env_chunks(v->env, c->k);
 		kq_collect_close(c->k);
 		c->k = NULL;
 	}
@@ -566,6 +578,7 @@ static int materialize(struct kq_cursor *c, struct kq_vtab *v, const struct kq_c
 		;
 	if (v->env && kq_collect_damaged(k))
 		v->env->damaged = 1;
+	env_chunks(v->env, k);
 	kq_collect_close(k);
 	if (rc < 0)
 		return set_error(c, "%s", err), -1;

@@ -61,10 +61,10 @@ static int scan(kite_reader *r, struct kite_index_builder *b)
 	while ((rc = kite_reader_next_block(r, &blk)) > 0) {
 		if (blk.type != KITE_BLK_CHUNK && blk.type != KITE_BLK_SNAPSHOT)
 			continue;
-		kite_ib_chunk(b, &blk.chunk);
 		const struct kite_evt *e;
 		while (blk.type == KITE_BLK_CHUNK && (e = kite_reader_block_record(r)))
 			kite_ib_count(b, s, e);
+		kite_ib_chunk(b, &blk.chunk); /* after its records: they make its summary */
 	}
 	if (rc < 0 || kite_ib_finish(b))
 		return -1;

@@ -21,6 +21,9 @@ static int source_advance(struct kite_replay *rp, struct kite_source *s)
 		return 0;
 	}
 	int rc = kite_reader_next(s->r, &s->next);
+	uint64_t skipped = kite_reader_stats(s->r)->events_skipped;
+	rp->events += skipped - s->skipped; /* evt.num goes on as if they had been read */
+	s->skipped = skipped;
 	if (rc == 1)
 		return 1;
 	if (rc < 0) {

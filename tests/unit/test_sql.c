@@ -1,4 +1,4 @@
-/* test_sql.c - the SQL tables: definitions, the kite_* vtabs over captures, pushdown against sqlite's own filtering, lifetimes, output formats, errors. */
+/* test_sql.c - the SQL tables: definitions, the kite_* vtabs over captures, pushdown against sqlite's own filtering (and the chunks it skips), lifetimes, output formats, errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -191,6 +191,135 @@ static void pushdown_keeps_state(void **state)
 	const char *q = "SELECT sum(proc_id * 7 + length(comm) + coalesce(length(fd_name), 0) * 3) FROM "
 	                "kite_events(%Q) WHERE %s >= %lld";
 	assert_int_equal(one(db, q, sample, "ts", (long long)mid), one(db, q, sample, "+ts", (long long)mid));
+	sqlite3_close(db);
+}
+
+/* A query's value, and the chunks its scans decompressed and passed over unread. */
+struct costed {
+	int64_t v;
+	unsigned long long read, skipped;
+};
+
+static struct costed costed(const char *fmt, const char *path, const char *cond)
+{
+	struct kq_env env = {0};
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(kq_register(db, &env), SQLITE_OK);
+	struct costed c = {one(db, fmt, path, cond), 0, 0};
+	sqlite3_close(db);
+	c.read = env.chunks_read;
+	c.skipped = env.chunks_skipped;
+	return c;
+}
+
+/* cond with its column prefixed by '+': sqlite checks it, nothing is pushed down */
+static void unpushed(char *out, size_t n, const char *cond)
+{
+	size_t o = 0;
+	for (const char *p = cond; *p && o + 2 < n; p++) {
+		if ((p == cond || p[-1] == ' ') && (!strncmp(p, "type ", 5) || !strncmp(p, "ts ", 3)))
+			out[o++] = '+';
+		out[o++] = *p;
+	}
+	out[o] = 0;
+}
+
+#define STATELESS "evt_num, ts, host, cpu, type, dir, category, res, errno"
+
+/*
+ * A query on events whose columns need no state passes over the chunks whose
+ * index summary has none of its types (or that end before its lower time
+ * bound), without decompressing them, and gives exactly the rows, evt_num
+ * included, of a full replay checked by sqlite.
+ */
+static void pushdown_skips_chunks(void **state)
+{
+	(void)state;
+	sqlite3 *db = open_db();
+	int64_t lo = one(db, "SELECT min(ts) FROM kite_events(%Q)", synth_path);
+	int64_t hi = one(db, "SELECT max(ts) FROM kite_events(%Q)", synth_path);
+	char mid[160];
+	snprintf(mid, sizeof(mid), "ts >= %lld", (long long)(lo + (hi - lo) / 2));
+	char mid_type[200];
+	snprintf(mid_type, sizeof(mid_type), "type = 'execve' AND %s", mid);
+	const char *conds[] = {"type = 'execve'", "type IN ('execve', 'pipe2', 'nosuch')", "type = 'drop'",
+	                       mid_type, mid};
+	for (size_t i = 0; i < sizeof(conds) / sizeof(conds[0]); i++) {
+		char plain[256];
+		unpushed(plain, sizeof(plain), conds[i]);
+		/* the same rows both ways, each a row of the other */
+		const char *diff = "SELECT count(*) FROM (SELECT " STATELESS " FROM kite_events(%Q) WHERE %s "
+		                   "EXCEPT SELECT " STATELESS " FROM kite_events(%Q) WHERE %s)";
+		assert_int_equal(one(db, diff, synth_path, conds[i], synth_path, plain), 0);
+		assert_int_equal(one(db, diff, synth_path, plain, synth_path, conds[i]), 0);
+		const char *q = "SELECT count(*) * 1000003 + sum(evt_num + cpu + coalesce(res, 5) + "
+		                "coalesce(length(errno), 0)) FROM kite_events(%Q) WHERE %s";
+		struct costed pushed = costed(q, synth_path, conds[i]), full = costed(q, synth_path, plain);
+		assert_int_equal(pushed.v, full.v);
+		assert_true(pushed.v > 1000003);
+		assert_int_equal(full.skipped, 0);
+		if (!(pushed.skipped > 0 && pushed.read < full.read))
+			fail_msg("%s: %llu chunks decompressed, %llu skipped; %llu without pushdown",
+			         conds[i], pushed.read, pushed.skipped, full.read);
+	}
+	/* columns made from the state (comm, pid, tid, fd_name, ...): every chunk is read */
+	static const char *const stateful[] = {"sum(length(comm))", "sum(pid)", "sum(tid)", "count(fd_name)",
+	                                       "sum(length(args))"};
+	for (size_t i = 0; i < sizeof(stateful) / sizeof(stateful[0]); i++) {
+		char q[200];
+		snprintf(q, sizeof(q), "SELECT %s FROM kite_events(%%Q) WHERE %%s", stateful[i]);
+		struct costed pushed = costed(q, synth_path, "type = 'execve'");
+		assert_int_equal(pushed.skipped, 0);
+		int64_t full = costed(q, synth_path, "+type = 'execve'").v;
+		if (pushed.v != full)
+			fail_msg("%s: %lld pushed down, %lld not", stateful[i], (long long)pushed.v,
+			         (long long)full);
+	}
+	/*
+	 * proc_id too.  Its values are not compared: on this capture a type constraint pushed down
+	 * changes them, with or without chunk skipping (ids of processes the hooks did not announce
+	 * are given when a row first needs one), a problem of its own.
+	 */
+	assert_int_equal(
+	        costed("SELECT sum(proc_id) FROM kite_events(%Q) WHERE %s", synth_path, "type = 'execve'")
+	                .skipped,
+	        0);
+	/* a pid constraint needs the state too */
+	assert_int_equal(costed("SELECT count(*) FROM kite_events(%Q) WHERE %s", synth_path,
+	                        "type = 'execve' AND pid = 1010")
+	                         .skipped,
+	                 0);
+	/* drops need no state: only the chunks with drop records are decompressed */
+	struct costed drops = costed("SELECT count(*) FROM kite_drops(%Q)%s", synth_path, "");
+	struct costed all =
+	        costed("SELECT count(*) FROM kite_events(%Q) WHERE %s", synth_path, "+type = 'drop'");
+	assert_int_equal(drops.v, all.v);
+	assert_true(drops.v > 100);
+	assert_true(drops.skipped > 0 && drops.read < all.read);
+	assert_int_equal(costed("SELECT sum(nevents) FROM kite_drops(%Q)%s", synth_path, "").v,
+	                 one(db, "SELECT drops FROM kite_captures(%Q)", synth_path));
+	sqlite3_close(db);
+}
+
+/* Several files: evt_num is numbered across them by time, so a query using it reads every chunk. */
+static void pushdown_several_files(void **state)
+{
+	(void)state;
+	struct kq_env env = {0};
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(kq_register(db, &env), SQLITE_OK);
+	char *sql = sqlite3_mprintf("CREATE VIRTUAL TABLE ev USING kite_events(%Q, %Q)", synth_path, sample);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	assert_int_equal(one(db, "SELECT sum(evt_num) FROM ev WHERE type = 'execve'"),
+	                 one(db, "SELECT sum(evt_num) FROM ev WHERE +type = 'execve'"));
+	assert_int_equal(env.chunks_skipped, 0);
+	assert_int_equal(
+	        one(db, "SELECT count(*) * 1000003 + sum(ts %% 1000) FROM ev WHERE type = 'execve'"),
+	        one(db, "SELECT count(*) * 1000003 + sum(ts %% 1000) FROM ev WHERE +type = 'execve'"));
+	assert_true(env.chunks_skipped > 0);
 	sqlite3_close(db);
 }
 
@@ -392,6 +521,8 @@ int main(void)
 	        cmocka_unit_test(counts_match_the_capture),
 	        cmocka_unit_test(pushdown_matches_sqlite),
 	        cmocka_unit_test(pushdown_keeps_state),
+	        cmocka_unit_test(pushdown_skips_chunks),
+	        cmocka_unit_test(pushdown_several_files),
 	        cmocka_unit_test(lifetimes),
 	        cmocka_unit_test(lookups_match_scans),
 	        cmocka_unit_test(create_virtual_table_form),

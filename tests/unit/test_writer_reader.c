@@ -1,4 +1,4 @@
-/* test_writer_reader.c - round trips through the writer and reader: files, pipes, chunking, index, seek, errors. */
+/* test_writer_reader.c - round trips through the writer and reader: files, pipes, chunking, index, seek, chunk skipping, errors. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -17,6 +17,7 @@
 
 #include "events.h"
 #include "reader.h"
+#include "recover.h"
 #include "testlib.h"
 #include "writer.h"
 
@@ -389,6 +390,250 @@ static void keyframes(void **state)
 	close(fd);
 }
 
+/* The events of a capture in order (records of CHUNK blocks): hash, type, pid. */
+struct evlist {
+	uint64_t n, *hash;
+	uint16_t *type;
+	uint32_t *pid;
+};
+
+static void read_events(kite_reader *r, struct evlist *l)
+{
+	const struct kite_evt *e;
+	memset(l, 0, sizeof(*l));
+	l->hash = malloc(NEV * sizeof(*l->hash));
+	l->type = malloc(NEV * sizeof(*l->type));
+	l->pid = malloc(NEV * sizeof(*l->pid));
+	while (kite_reader_next(r, &e) > 0) {
+		if (kite_reader_chunk(r)->kind != KITE_CHUNK_EVENTS)
+			continue;
+		assert_true(l->n < NEV);
+		l->hash[l->n] = kt_hash(e, e->len);
+		l->type[l->n] = e->type;
+		l->pid[l->n++] = e->pid;
+	}
+}
+
+static void evlist_free(struct evlist *l)
+{
+	free(l->hash);
+	free(l->type);
+	free(l->pid);
+}
+
+/*
+ * Reads the capture with a chunk want: every event that matches is there,
+ * each at the position a full read gives it (events read + events skipped),
+ * and fewer chunks were decompressed.  Returns the chunks skipped.
+ */
+static uint64_t check_skipping(int fd, const struct evlist *all, uint64_t full_chunks,
+                               const struct kite_chunk_want *w)
+{
+	lseek(fd, 0, SEEK_SET);
+	kite_reader *r = open_fd(dup(fd), 0, &(struct kt_warnings){0});
+	assert_int_equal(kite_reader_set_chunk_want(r, w), 1);
+	const struct kite_evt *e;
+	uint64_t read = 0, matched = 0, expect = 0;
+	const struct kite_reader_stats *st = kite_reader_stats(r);
+	while (kite_reader_next(r, &e) > 0) {
+		if (kite_reader_chunk(r)->kind != KITE_CHUNK_EVENTS)
+			continue;
+		uint64_t num = read++ + st->events_skipped; /* what a full read numbers it */
+		assert_true(num < all->n);
+		if (all->hash[num] != kt_hash(e, e->len))
+			fail_msg("event %llu differs from the full read's", (unsigned long long)num);
+		int type_ok = !w->types || (e->type < w->ntypes && w->types[e->type]);
+		int pid_ok = !w->pids;
+		for (unsigned k = 0; w->pids && k < w->npids; k++)
+			pid_ok |= w->pids[k] == e->pid;
+		matched += type_ok && pid_ok;
+	}
+	for (uint64_t i = 0; i < all->n; i++) {
+		int type_ok = !w->types || (all->type[i] < w->ntypes && w->types[all->type[i]]);
+		int pid_ok = !w->pids;
+		for (unsigned k = 0; w->pids && k < w->npids; k++)
+			pid_ok |= w->pids[k] == all->pid[i];
+		expect += type_ok && pid_ok;
+	}
+	assert_int_equal(matched, expect);
+	assert_int_equal(read + st->events_skipped, all->n);
+	assert_int_equal(st->chunks + st->chunks_skipped, full_chunks);
+	assert_int_equal(st->bad_chunks, 0);
+	uint64_t skipped = st->chunks_skipped;
+	kite_reader_close(r);
+	return skipped;
+}
+
+/* The index's chunk summaries let a reader pass over chunks without what it wants, numbering kept. */
+static void chunk_skipping(void **state)
+{
+	(void)state;
+	int fd = kt_memfd_capture(NEV, NSTATE, &small_chunks, SEED);
+	assert_true(fd >= 0);
+	kite_reader *r = open_fd(dup(fd), 0, &(struct kt_warnings){0});
+	struct evlist all;
+	read_events(r, &all);
+	uint64_t full_chunks = kite_reader_stats(r)->chunks;
+	assert_int_equal(all.n, NEV);
+	assert_non_null(kite_reader_index(r)->sums);
+	kite_reader_close(r);
+	/* the rarest type and the pid with fewest events: most chunks have neither */
+	uint64_t tcount[KITE_EVT_MAX_BUILTIN] = {0};
+	for (uint64_t i = 0; i < all.n; i++)
+		tcount[all.type[i]]++;
+	uint16_t rare = 0;
+	for (uint16_t t = 1; t < KITE_EVT_MAX_BUILTIN; t++)
+		if (tcount[t] && (!rare || tcount[t] < tcount[rare]))
+			rare = t;
+	uint32_t pid = all.pid[0];
+	uint64_t pcount = UINT64_MAX;
+	for (uint64_t i = 0; i < all.n; i += 7) {
+		uint64_t n = 0;
+		for (uint64_t j = 0; j < all.n; j++)
+			n += all.pid[j] == all.pid[i];
+		if (n < pcount)
+			pcount = n, pid = all.pid[i];
+	}
+	static uint8_t types[KITE_EVT_MAX_BUILTIN];
+	types[rare] = 1;
+	struct kite_chunk_want by_type = {.types = types, .ntypes = KITE_EVT_MAX_BUILTIN};
+	struct kite_chunk_want by_pid = {.pids = &pid, .npids = 1};
+	struct kite_chunk_want both = {
+	        .types = types, .ntypes = KITE_EVT_MAX_BUILTIN, .pids = &pid, .npids = 1};
+	assert_true(check_skipping(fd, &all, full_chunks, &by_type) > 0);
+	assert_true(check_skipping(fd, &all, full_chunks, &by_pid) > 0);
+	assert_true(check_skipping(fd, &all, full_chunks, &both) > 0);
+	/* a type no event has: every event chunk is passed over */
+	memset(types, 0, sizeof(types));
+	types[KITE_EVT_STATE_IFACE] = 1;
+	lseek(fd, 0, SEEK_SET);
+	r = open_fd(dup(fd), 0, &(struct kt_warnings){0});
+	assert_int_equal(kite_reader_set_chunk_want(r, &by_type), 1);
+	uint64_t *hashes;
+	assert_int_equal(kt_read_all(r, &hashes), NSTATE);
+	free(hashes);
+	assert_int_equal(kite_reader_stats(r)->events_skipped, NEV);
+	kite_reader_close(r);
+	/* the index ignored: nothing can be skipped */
+	lseek(fd, 0, SEEK_SET);
+	r = open_fd(dup(fd), 1, &(struct kt_warnings){0});
+	assert_int_equal(kite_reader_set_chunk_want(r, &by_type), 0);
+	kite_reader_close(r);
+	evlist_free(&all);
+	close(fd);
+}
+
+/*
+ * The capture in fd with its INDEX rewritten (and sealed with a good CRC):
+ * without summaries, as writers before them wrote it, or with a summary
+ * section that says its Bloom filters use 0 hashes.
+ */
+static int rewrite_index(int fd, int damage)
+{
+	size_t len;
+	uint8_t *b = kt_slurp(fd, &len);
+	assert_non_null(b);
+	const uint8_t *footer = b + len - KITE_FOOTER_LEN;
+	uint64_t at = kite_le64(footer + 16 + 8);
+	struct kite_index x;
+	char err[256];
+	assert_int_equal(kite_index_parse(b + at + 16, kite_le32(b + at + 12), &x, err, sizeof(err)), 0);
+	assert_non_null(x.sums);
+	if (!damage) {
+		free(x.sums);
+		x.sums = NULL;
+	}
+	struct kite_buf out = {0}, idx = {0};
+	kbuf_put(&out, b, at);
+	kite_index_encode(&x, &idx);
+	if (damage) /* the section's hashes byte: tag, length, type bits, pid bits, then it */
+		idx.p[idx.len - (size_t)x.nchunks * x.sum_len - 4] = 0;
+	kite_put_block(&out, KITE_BLK_INDEX, idx.p, (uint32_t)idx.len);
+	uint8_t content[KITE_FOOTER_CONTENT];
+	memcpy(content, footer + 16, sizeof(content));
+	uint32_t index_len = (uint32_t)(out.len - at);
+	memcpy(content + 16, &index_len, 4);
+	kite_put_block(&out, KITE_BLK_FOOTER, content, sizeof(content));
+	int old = kt_memfd_bytes(out.p, out.len);
+	assert_true(old >= 0);
+	kbuf_free(&out);
+	kbuf_free(&idx);
+	kite_index_free(&x);
+	free(b);
+	return old;
+}
+
+/* A capture whose index has no summaries (older writers) reads as before: by type nothing is skipped. */
+static void old_index_reads(void **state)
+{
+	(void)state;
+	int fd = kt_memfd_capture(NEV, NSTATE, &small_chunks, SEED);
+	assert_true(fd >= 0);
+	int old = rewrite_index(fd, 0);
+	int bad = rewrite_index(fd, 1);
+	close(fd);
+	struct kt_warnings w = {0};
+	kite_reader *r = open_fd(dup(old), 0, &w);
+	assert_non_null(kite_reader_index(r));
+	assert_null(kite_reader_index(r)->sums);
+	static uint8_t types[KITE_EVT_MAX_BUILTIN] = {[KITE_EVT_STATE_IFACE] = 1};
+	struct kite_chunk_want by_type = {.types = types, .ntypes = KITE_EVT_MAX_BUILTIN};
+	assert_int_equal(kite_reader_set_chunk_want(r, &by_type), 0);
+	check_sequence(r, NEV, NSTATE, SEED);
+	assert_int_equal(w.count, 0);
+	assert_true(kite_reader_stats(r)->has_footer);
+	assert_int_equal(kite_reader_stats(r)->chunks_skipped, 0);
+	kite_reader_close(r);
+	/* a time bound still skips with the chunks' time ranges */
+	lseek(old, 0, SEEK_SET);
+	r = open_fd(dup(old), 0, &w);
+	const struct kite_index *x = kite_reader_index(r);
+	struct kite_chunk_want late = {.from = x->chunks[x->nchunks / 2].first_ts};
+	assert_int_equal(kite_reader_set_chunk_want(r, &late), 1);
+	uint64_t *h;
+	uint64_t n = kt_read_all(r, &h);
+	free(h);
+	assert_true(kite_reader_stats(r)->chunks_skipped > 0);
+	assert_int_equal(n + kite_reader_stats(r)->events_skipped, NEV + NSTATE);
+	kite_reader_close(r);
+	close(old);
+	/* a malformed summary section: the index is refused with the reason, the file read in order */
+	struct kt_warnings wb = {0};
+	r = open_fd(bad, 0, &wb);
+	assert_null(kite_reader_index(r));
+	assert_non_null(
+	        strstr(wb.last, "chunk summaries: bad sizes (256 type bits, 512 pid bits, 0 hashes)"));
+	assert_non_null(strstr(wb.last, "reading sequentially"));
+	check_sequence(r, NEV, NSTATE, SEED);
+	kite_reader_close(r);
+}
+
+/* kite recover's copy makes the same chunk summaries as the writer did. */
+static void recover_keeps_summaries(void **state)
+{
+	(void)state;
+	int fd = kt_memfd_capture(NEV, NSTATE, &small_chunks, SEED);
+	assert_true(fd >= 0);
+	kite_reader *r = open_fd(dup(fd), 0, &(struct kt_warnings){0});
+	int out;
+	kite_writer *w = memfd_writer(&out, &small_chunks);
+	struct kite_recover_stats rs = {0};
+	assert_int_equal(kite_recover_copy(r, w, &rs), 0);
+	char err[256];
+	assert_int_equal(kite_writer_close(w, err, sizeof(err)), 0);
+	lseek(out, 0, SEEK_SET);
+	kite_reader *r2 = open_fd(out, 0, &(struct kt_warnings){0});
+	const struct kite_index *a = kite_reader_index(r), *b = kite_reader_index(r2);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(a->nchunks, b->nchunks);
+	assert_int_equal(a->sum_len, b->sum_len);
+	assert_memory_equal(a->sums, b->sums, (size_t)a->nchunks * a->sum_len);
+	kite_reader_close(r2);
+	kite_reader_close(r);
+	close(fd);
+}
+
 static void full_disk_at_open(void **state)
 {
 	(void)state;
@@ -530,6 +775,9 @@ int main(void)
 	        cmocka_unit_test(reserve_commit_is_zero_copy),
 	        cmocka_unit_test(seek_by_time),
 	        cmocka_unit_test(keyframes),
+	        cmocka_unit_test(chunk_skipping),
+	        cmocka_unit_test(recover_keeps_summaries),
+	        cmocka_unit_test(old_index_reads),
 	        cmocka_unit_test(full_disk_at_open),
 	        cmocka_unit_test(full_disk_mid_capture),
 	        cmocka_unit_test(unknown_blocks_are_skipped),
