@@ -155,16 +155,18 @@ run 0 "$KITE_RECORD" -w "$WORK/mtexec.kcap" --follow -- python3 "$WORK/mtexec.py
 run 0 "$KITE_RECORD" --keyframe 0.3 -w "$WORK/kf.kcap" -- sh -c 'exec 3</etc/hostname; sleep 1; exec 3<&-'
 "$KITE" info "$WORK/kf.kcap" >"$WORK/out" 2>&1
 grep -Eq '^State: .* in ([2-9]|[1-9][0-9]+) snapshot blocks' "$WORK/out" || fail "--keyframe 0.3 wrote no keyframe: $(grep State "$WORK/out")"
-t=$("$KITE" show -p '%evt.rawtime' "$WORK/kf.kcap" 'evt.type=close and fd.num=3 and fd.name=/etc/hostname' | tail -n 1)
-[ -n "$t" ] || fail "the close of fd 3 is not in the capture"
-t=$((t - 1))
+tp=$("$KITE" show -p '%evt.rawtime %proc.pid' "$WORK/kf.kcap" 'evt.type=close and fd.num=3 and fd.name=/etc/hostname' | tail -n 1)
+[ -n "$tp" ] || fail "the close of fd 3 is not in the capture"
+t=$((${tp% *} - 1)) pid=${tp#* }
+# only the command's own events: a keyframe names other processes' fds as /proc does at that
+# moment ("/tmp/x (deleted)" for a file removed since it was opened), a full replay as they were opened
 f='%evt.rawtime %evt.num %evt.type %proc.name %fd.name'
-"$KITE" show --from "$t" -p "$f" "$WORK/kf.kcap" >"$WORK/kf.from" 2>&1
-"$KITE" show -p "$f" "$WORK/kf.kcap" "evt.rawtime >= $t" >"$WORK/kf.all" 2>&1
+"$KITE" show --from "$t" -p "$f" "$WORK/kf.kcap" "proc.pid=$pid" >"$WORK/kf.from" 2>&1
+"$KITE" show -p "$f" "$WORK/kf.kcap" "evt.rawtime >= $t and proc.pid=$pid" >"$WORK/kf.all" 2>&1
 [ -s "$WORK/kf.from" ] && cmp -s "$WORK/kf.from" "$WORK/kf.all" || fail "kite show --from on a keyframed capture differs from a full replay"
 grep -q ' close sh /etc/hostname$' "$WORK/kf.from" || fail "--from lost the name of an fd opened before the keyframe"
 # ... and so does kite sql with a lower ts bound on events (pushed down: it starts at the keyframe)
-q="SELECT count(*), min(evt_num), group_concat(fd_name) FROM events WHERE %sts >= $t AND type = 'close'"
+q="SELECT count(*), min(evt_num), group_concat(fd_name) FROM events WHERE %sts >= $t AND type = 'close' AND pid = $pid"
 "$KITE" sql --format csv "$WORK/kf.kcap" "$(printf "$q" '')" >"$WORK/kf.sql1" 2>&1
 "$KITE" sql --format csv "$WORK/kf.kcap" "$(printf "$q" '+')" >"$WORK/kf.sql2" 2>&1
 cmp -s "$WORK/kf.sql1" "$WORK/kf.sql2" && grep -q '/etc/hostname' "$WORK/kf.sql1" ||
