@@ -52,7 +52,26 @@ struct kq_collect {
 	struct kite_buf json;
 	int opened, replay_done, finished;
 	int replay_read; /* the replay ran to the end */
+	/*
+	 * Rows take tid and pid from the records, not the state: set when chunks
+	 * are skipped on a pid, for captures whose ids the kernel gave (see
+	 * ids_from_kernel in collect.c), where the two are the same.
+	 */
+	int ids_from_records;
 };
+
+/* An event row's thread and process ids: the state's, or the record's when chunks are skipped. */
+static inline int64_t kq_event_tid(const struct kq_collect *k, const struct kite_ctx *c)
+{
+	return k->ids_from_records ? (int64_t)c->e->tid : c->thr->tid;
+}
+
+static inline int64_t kq_event_pid(const struct kq_collect *k, const struct kite_ctx *c)
+{
+	if (!k->ids_from_records)
+		return c->proc->pid;
+	return c->e->pid ? (int64_t)c->e->pid : (int64_t)c->e->tid;
+}
 
 static inline int kq_wants(const struct kq_collect *k, int table)
 {

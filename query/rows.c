@@ -211,8 +211,8 @@ static void row_event(struct kq_collect *k, struct kite_ctx *c)
 	kq_set_int(k, EV_NUM, (int64_t)c->num);
 	kq_set_str(k, EV_HOST, c->src->hostname);
 	set_field(k, EV_CPU, F_CPU, c);
-	kq_set_int(k, EV_TID, c->thr->tid);
-	kq_set_int(k, EV_PID, c->proc->pid);
+	kq_set_int(k, EV_TID, kq_event_tid(k, c));
+	kq_set_int(k, EV_PID, kq_event_pid(k, c));
 	kq_set_int(k, EV_PROC_ID, kq_proc_id(k, c->proc, c));
 	set_field(k, EV_COMM, F_COMM, c);
 	kq_set_str(k, EV_TYPE, type_name(c));
@@ -451,7 +451,7 @@ void kq_rows_event(struct kq_collect *k, struct kite_ctx *c)
 	/* an id past the file's schema is an event of no known type: kept unless types were asked for */
 	int type_ok = type < info->n ? info->type_ok[type] : !k->filter.types;
 	int fileop = type < info->n ? info->fileop[type] : KQ_FOP_NONE;
-	if (!type_ok || !kq_pid_ok(k, c->proc->pid))
+	if (!type_ok || !kq_pid_ok(k, kq_event_pid(k, c)))
 		return;
 	const struct kite_event_desc *d = c->map->d;
 	if (kq_wants(k, KQ_EVENTS))

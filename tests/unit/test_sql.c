@@ -1,4 +1,5 @@
 /* test_sql.c - the SQL tables: definitions, the kite_* vtabs over captures, pushdown against sqlite's own filtering (and the chunks it skips), lifetimes, output formats, errors. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "collect.h"
+#include "events.h"
 #include "print.h"
 #include "query.h"
 #include "tables.h"
@@ -285,7 +287,7 @@ static void pushdown_skips_chunks(void **state)
 	        costed("SELECT sum(proc_id) FROM kite_events(%Q) WHERE %s", synth_path, "type = 'execve'")
 	                .skipped,
 	        0);
-	/* a pid constraint needs the state too */
+	/* the pids of a synthetic capture are not the kernel's: a pid constraint needs the state */
 	assert_int_equal(costed("SELECT count(*) FROM kite_events(%Q) WHERE %s", synth_path,
 	                        "type = 'execve' AND pid = 1010")
 	                         .skipped,
@@ -300,6 +302,74 @@ static void pushdown_skips_chunks(void **state)
 	assert_int_equal(costed("SELECT sum(nevents) FROM kite_drops(%Q)%s", synth_path, "").v,
 	                 one(db, "SELECT drops FROM kite_captures(%Q)", synth_path));
 	sqlite3_close(db);
+}
+
+/*
+ * A capture as kite-record's drivers write it, under `driver`: the kernel's
+ * tids and tgids, 8 processes of two threads each, one after the other.
+ */
+static void write_kernel_ids(const char *path, const char *driver)
+{
+	static uint8_t buf[KITE_EVT_MAX_LEN];
+	const struct kite_schema *s = kite_schema_builtin();
+	const struct kite_event_desc *d = kite_schema_event(s, KITE_EVT_CLOSE);
+	struct kite_header h;
+	kt_header(&h);
+	h.driver = (char *)driver; /* the header's strings are the writer's to read, not to change */
+	struct kite_writer_opts o = {.chunk_bytes = 4096, .level = 3};
+	char err[256];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	kite_writer *w = kite_writer_open(fd, path, &h, s, &o, err, sizeof(err));
+	assert_non_null(w);
+	uint64_t ts = h.start_ns;
+	for (uint32_t p = 0; p < 8; p++)
+		for (uint32_t i = 0; i < 400; i++) {
+			uint32_t pid = 2000 + p,
+			         tid = i % 2 ? pid + 100000 : pid; /* the leader, and one thread */
+			struct kite_evt_builder b;
+			kite_evt_begin(&b, buf, KITE_EVT_CLOSE, d->nparams, ts += 1000, tid, pid, 0);
+			kite_evt_add_u(&b, 0, kite_param_width(&d->params[0])); /* res */
+			kite_evt_add_u(&b, 3, kite_param_width(&d->params[1])); /* fd */
+			assert_int_equal(kite_writer_append(w, kite_evt_end(&b)), 0);
+		}
+	assert_int_equal(kite_writer_close(w, err, sizeof(err)), 0);
+}
+
+/*
+ * Where the kernel gave the ids (kite-record's drivers), a row's tid and pid are
+ * the record's: a pid constraint passes over the chunks whose summary rules the
+ * pid out, with the rows of a full replay.  Elsewhere it reads every chunk.
+ */
+static void pushdown_skips_chunks_on_pid(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/kite-sql-pid-XXXXXX";
+	int tmp = mkstemp(path);
+	assert_true(tmp >= 0);
+	close(tmp);
+	const char *q = "SELECT sum(evt_num) * 7 + sum(tid) + count(*) FROM kite_events(%Q) WHERE %s";
+	for (int kernel = 1; kernel >= 0; kernel--) {
+		write_kernel_ids(path, kernel ? "ebpf" : "synthetic");
+		struct costed pushed = costed(q, path, "pid = 2005"), full = costed(q, path, "+pid = 2005");
+		assert_int_equal(pushed.v, full.v);
+		assert_int_equal(
+		        costed("SELECT count(*) FROM kite_events(%Q) WHERE %s", path, "pid = 2005").v, 400);
+		assert_int_equal(full.skipped, 0);
+		if (kernel)
+			assert_true(pushed.skipped > 0 && pushed.read < full.read);
+		else
+			assert_int_equal(pushed.skipped, 0);
+		/* with a type too, and a pid no record has */
+		assert_int_equal(costed(q, path, "pid = 2003 AND type = 'close'").v,
+		                 costed(q, path, "+pid = 2003 AND +type = 'close'").v);
+		assert_int_equal(costed("SELECT count(*) FROM kite_events(%Q) WHERE %s", path, "pid = 77").v,
+		                 0);
+	}
+	/* a column the state gives (proc_id) reads every chunk */
+	assert_int_equal(
+	        costed("SELECT count(proc_id) FROM kite_events(%Q) WHERE %s", path, "pid = 2005").skipped, 0);
+	unlink(path);
 }
 
 /* Several files: evt_num is numbered across them by time, so a query using it reads every chunk. */
@@ -522,6 +592,7 @@ int main(void)
 	        cmocka_unit_test(pushdown_matches_sqlite),
 	        cmocka_unit_test(pushdown_keeps_state),
 	        cmocka_unit_test(pushdown_skips_chunks),
+	        cmocka_unit_test(pushdown_skips_chunks_on_pid),
 	        cmocka_unit_test(pushdown_several_files),
 	        cmocka_unit_test(lifetimes),
 	        cmocka_unit_test(lookups_match_scans),
