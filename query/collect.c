@@ -56,7 +56,12 @@ int kq_pid_ok(const struct kq_collect *k, int64_t pid)
 
 struct kq_proc *kq_proc_of(struct kq_collect *k, struct kite_proc *p, const struct kite_ctx *c)
 {
-	if (!p)
+	/*
+	 * Events of no thread (tid 0) belong to the state's stand-in process, pid 0:
+	 * no lifetime, no id.  Giving it one when a row first asked would shift the
+	 * ids of every later process by whether such a row was built.
+	 */
+	if (!p || p->pid <= 0)
 		return NULL;
 	if (!p->user) { /* a process the hooks did not announce: give it an id now */
 		struct kq_proc *r = calloc(1, sizeof(*r));

@@ -199,6 +199,13 @@ static void set_args(struct kq_collect *k, int col, struct kite_ctx *c)
 		kq_set_text(k, col, (const char *)b->p, b->len);
 }
 
+/* A surrogate id, or NULL for none (0). */
+static void kq_set_id(struct kq_collect *k, int col, int64_t id)
+{
+	if (id)
+		kq_set_int(k, col, id);
+}
+
 static const char *type_name(struct kite_ctx *c)
 {
 	return c->map->d ? c->map->d->name : "unknown";
@@ -213,7 +220,7 @@ static void row_event(struct kq_collect *k, struct kite_ctx *c)
 	set_field(k, EV_CPU, F_CPU, c);
 	kq_set_int(k, EV_TID, kq_event_tid(k, c));
 	kq_set_int(k, EV_PID, kq_event_pid(k, c));
-	kq_set_int(k, EV_PROC_ID, kq_proc_id(k, c->proc, c));
+	kq_set_id(k, EV_PROC_ID, kq_proc_id(k, c->proc, c));
 	set_field(k, EV_COMM, F_COMM, c);
 	kq_set_str(k, EV_TYPE, type_name(c));
 	set_field(k, EV_DIR, F_DIR, c);
@@ -295,7 +302,7 @@ static void row_file(struct kq_collect *k, struct kite_ctx *c, int kind)
 	kq_set_int(k, FI_TS, (int64_t)c->e->ts);
 	kq_set_int(k, FI_NUM, (int64_t)c->num);
 	kq_set_str(k, FI_HOST, c->src->hostname);
-	kq_set_int(k, FI_PROC_ID, kq_proc_id(k, c->proc, c));
+	kq_set_id(k, FI_PROC_ID, kq_proc_id(k, c->proc, c));
 	kq_set_int(k, FI_PID, c->proc->pid);
 	kq_set_int(k, FI_TID, c->thr->tid);
 	set_field(k, FI_COMM, F_COMM, c);
@@ -336,12 +343,12 @@ static void row_exec(struct kq_collect *k, struct kite_ctx *c)
 	kq_set_int(k, EX_TS, (int64_t)c->e->ts);
 	kq_set_int(k, EX_NUM, (int64_t)c->num);
 	kq_set_str(k, EX_HOST, c->src->hostname);
-	kq_set_int(k, EX_PROC_ID, kq_proc_id(k, p, c));
+	kq_set_id(k, EX_PROC_ID, kq_proc_id(k, p, c));
 	kq_set_int(k, EX_PID, p->pid);
 	kq_set_int(k, EX_TID, c->thr->tid);
 	kq_set_str(k, EX_TYPE, type_name(c));
 	if (parent) {
-		kq_set_int(k, EX_PARENT_ID, kq_proc_id(k, parent, c));
+		kq_set_id(k, EX_PARENT_ID, kq_proc_id(k, parent, c));
 		if (parent->known)
 			kq_set_str(k, EX_PCOMM, parent->comm);
 		kq_set_str(k, EX_PEXEPATH, parent->exepath);
@@ -431,7 +438,7 @@ static void on_alert(void *ctx, struct kite_rule *r, struct kite_ctx *c)
 		kq_set_text(k, AL_OUTPUT, s, len);
 	}
 	output_fields_json(k, r, c);
-	kq_set_int(k, AL_PROC_ID, kq_proc_id(k, c->proc, c));
+	kq_set_id(k, AL_PROC_ID, kq_proc_id(k, c->proc, c));
 	kq_set_int(k, AL_PID, c->proc->pid);
 	kq_set_int(k, AL_TID, c->thr->tid);
 	kq_set_str(k, AL_TYPE, type_name(c));
