@@ -42,7 +42,8 @@ struct kq_table {
 	X(EV_CPU, "cpu", KQ_INT, 0, "CPU the event ran on")                                                  \
 	X(EV_TID, "tid", KQ_INT, 0, "thread id")                                                             \
 	X(EV_PID, "pid", KQ_INT, KQ_PID | KQ_IDX, "process id (thread group)")                               \
-	X(EV_PROC_ID, "proc_id", KQ_INT, KQ_IDX, "the process lifetime: processes.id")                       \
+	X(EV_PROC_ID, "proc_id", KQ_INT, KQ_IDX,                                                             \
+	  "the process lifetime: processes.id (NULL for an event of no thread)")                             \
 	X(EV_COMM, "comm", KQ_TEXT, 0, "process name, the task comm (proc.name)")                            \
 	X(EV_TYPE, "type", KQ_TEXT, KQ_TYPE | KQ_IDX,                                                        \
 	  "event type, Falco's evt.type name (openat, execve, ...)")                                         \
