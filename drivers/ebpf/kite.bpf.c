@@ -892,15 +892,21 @@ static __always_inline s64 reaper_tid(struct task_struct *task)
 static __always_inline u32 put_entry(struct fill *f, struct kb_param *p)
 {
 	struct entry_save *e = bpf_task_storage_get(&entry_store, f->task, 0, 0);
-	if (e && e->nr == f->nr && e->len <= KB_ENTRY_MAX) {
+	if (e && e->nr == f->nr) {
 		e->nr = ~0u; /* used once */
-		if (p->op == KB_OP_USOCKADDR)
-			return put_sockaddr_raw(f, e->data, e->len);
-		u32 n = BOUND(e->len, KB_ENTRY_MAX - 1);
-		bpf_probe_read_kernel(f->buf + BOUND(f->off, MASK), BOUND(n, KB_ENTRY_MAX - 1), e->data);
-		return n;
+		if (e->len <= KB_ENTRY_MAX) {
+			if (p->op == KB_OP_USOCKADDR)
+				return put_sockaddr_raw(f, e->data, e->len);
+			u32 n = BOUND(e->len, KB_ENTRY_MAX - 1);
+			bpf_probe_read_kernel(f->buf + BOUND(f->off, MASK), BOUND(n, KB_ENTRY_MAX - 1), e->data);
+			return n;
+		}
 	}
-	/* entered before the recorder attached: read it now */
+	/*
+	 * Entered before the recorder attached, or the entry hook could not read
+	 * the memory (KB_ENTRY_UNREAD: a page not faulted in yet, which a BPF
+	 * program cannot do; the syscall itself has faulted it in since): read it now.
+	 */
 	u64 v = reg_arg(f->regs, f->ret, p->arg);
 	if (p->op == KB_OP_USOCKADDR)
 		return put_user_sockaddr(f, (void *)v, reg_arg(f->regs, f->ret, p->arg + 1));
@@ -1352,11 +1358,13 @@ int BPF_PROG(kite_sys_enter, struct pt_regs *regs, long id)
 		u64 len = reg_arg(regs, 0, arg + 1);
 		if (len > 128)
 			len = 128;
-		if (len && bpf_probe_read_user(e->data, BOUND(len, 255), (void *)reg_arg(regs, 0, arg)) == 0)
-			e->len = (u32)len;
+		if (len)
+			e->len = bpf_probe_read_user(e->data, BOUND(len, 255), (void *)reg_arg(regs, 0, arg)) == 0
+			                 ? (u32)len
+			                 : KB_ENTRY_UNREAD;
 		return 0;
 	}
 	long n = bpf_probe_read_user_str(e->data, KB_ENTRY_MAX, (void *)reg_arg(regs, 0, (how - 1) & 7));
-	e->len = n > 1 ? (u32)(n - 1) : 0;
+	e->len = n > 1 ? (u32)(n - 1) : n == 1 ? 0 : KB_ENTRY_UNREAD;
 	return 0;
 }

@@ -19,6 +19,7 @@
 #define KB_STR_MAX   4096  /* paths, strings */
 #define KB_DATA_MAX  8192  /* I/O data (snaplen is clamped to it) */
 #define KB_ENTRY_MAX 4096  /* bytes saved at syscall entry */
+#define KB_ENTRY_UNREAD  0xffffffffu /* entry_save.len: the entry hook could not read the memory */
 #define KB_CTL_MAX   4096  /* recvmsg's control data (SCM_RIGHTS of up to SCM_MAX_FD fds fits) */
 
 /* Where a parameter comes from, when no generic rule does it. */
@@ -133,7 +134,7 @@ enum kb_clone_src { KB_CLONE_ARG0 = 0, KB_CLONE_ARGS_STRUCT = 1, KB_CLONE_FORK =
 #define KB_F_PROT_EXEC 0x2 /* only when argument 2 (prot) asks for PROT_EXEC: mmap, mprotect */
 
 /* entry_how[nr]: 1 + n saves the string at argument n; this bit | n, the sockaddr at n (length in n + 1). */
-#define KB_ENTRY_SOCKADDR 0x80 /* also emit the child's event from sched_process_fork */
+#define KB_ENTRY_SOCKADDR 0x80
 
 /* Per-CPU count of events lost because the ring was full. */
 struct kb_drops {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -70,6 +71,24 @@ static void files(void)
 	must(syscall(SYS_close, cfd), "close creat");
 	must(syscall(SYS_unlink, "created.txt"), "unlink created");
 #endif
+	/*
+	 * A path in a page the process never touched (a file mapped, not read): the
+	 * entry hook cannot fault it in, the syscall does; the recorder must still
+	 * have the path (read at exit then).
+	 */
+	char src[] = "/tmp/kite-e2e-path-XXXXXX";
+	int pf = mkstemp(src);
+	must(pf, "mkstemp");
+	must(write(pf, "/etc/hostname", sizeof("/etc/hostname")), "write path");
+	void *path = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, pf, 0);
+	must(path == MAP_FAILED ? -1 : 0, "mmap");
+	long ufd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY, 0);
+	must(ufd, "openat from an untouched page");
+	SAY("untouched_fd", "%ld", ufd);
+	must(syscall(SYS_close, ufd), "close untouched");
+	munmap(path, 4096);
+	close(pf);
+	must(unlink(src), "unlink path file");
 	long bad = syscall(SYS_openat, AT_FDCWD, "/nonexistent/kite-e2e", O_RDONLY, 0);
 	SAY("bad_open", "%ld", bad < 0 ? -1L : bad);
 	must(chdir("/"), "chdir /");

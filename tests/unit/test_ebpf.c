@@ -294,6 +294,11 @@ static void file_events(void **state)
 	expect_param(e, "flags", "0x241(O_WRONLY|O_CREAT|O_TRUNC)");
 	expect_param(e, "mode", "0640");
 	assert_int_equal(e->tid, (uint32_t)pid);
+	/* its path lay in a page not yet faulted in at entry */
+	snprintf(fd, sizeof(fd), "%ld", want_i("untouched_fd"));
+	e = find("openat", pid, "name", "/etc/hostname");
+	expect_param(e, "fd", fd);
+	snprintf(fd, sizeof(fd), "%ld", want_i("file_fd"));
 	e = find("openat", pid, "name", "/nonexistent/kite-e2e");
 	expect_param(e, "fd", "-2"); /* -ENOENT */
 	e = find("dup2", pid, "newfd", "100");
