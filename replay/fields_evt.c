@@ -182,6 +182,11 @@ static const char *arg_resolved(struct kite_ctx *c, const struct kite_param_desc
 		        is_int_len(n) ? kite_state_group(c->state, (uint32_t)kite_get_u(v, n)) : NULL;
 		return g && g->name ? arena_cstr(c, g->name, len) : NULL;
 	}
+	case KITE_K_PID: { /* a thread the state knows: its name, as libsinsp shows "ptid=3200(bash)" */
+		int64_t id = is_int_len(n) ? kite_get_i(v, n) : 0;
+		const struct kite_thread *t = id > 0 ? kite_state_thread(c->state, id) : NULL;
+		return t && t->proc && t->proc->comm[0] ? arena_cstr(c, t->proc->comm, len) : NULL;
+	}
 	default: return NULL;
 	}
 }

@@ -423,6 +423,14 @@ static void text_formats(void **unused)
 	EV(OPENAT, 200, 200, {"fd", 3}, {"dirfd", -100}, {"name", 0, "/etc/shadow"}, {"flags", 0},
 	   {"mode", 0});
 	assert_string_equal(field("evt.arg.fd"), "<f>/etc/shadow");
+	/* a pid the state knows resolves to its process's name (libsinsp's PT_PID); one it does not, to itself */
+	EV(KILL, 200, 200, {"res", 0}, {"pid", 100}, {"sig", 15});
+	assert_string_equal(field("evt.arg.pid"), "bash");
+	assert_string_equal(field("evt.rawarg.pid"), "100");
+	assert_string_equal(field("evt.args"), "res=0 pid=100(bash) sig=15(SIGTERM)");
+	EV(KILL, 200, 200, {"res", -3}, {"pid", 4242}, {"sig", 9});
+	assert_string_equal(field("evt.arg.pid"), "4242");
+	assert_string_equal(field("evt.args"), "res=-3(ESRCH) pid=4242 sig=9(SIGKILL)");
 
 	/* times: the cached second must follow the event, and the date form must not reuse the time form */
 	setenv("TZ", "UTC", 1);
