@@ -855,6 +855,11 @@ int kite_reader_is_scap(const kite_reader *r)
 {
 	return r->scap != NULL;
 }
+
+uint64_t kite_reader_scap_ordinal(const kite_reader *r)
+{
+	return r->scap ? kite_scap_import_ordinal(r->scap) : 0;
+}
 const struct kite_index *kite_reader_index(const kite_reader *r)
 {
 	return r->have_index ? &r->idx : NULL;

@@ -125,5 +125,7 @@ size_t kite_reader_prologue(const kite_reader *r, const struct kite_block **bloc
 const char *kite_block_name(uint32_t type);
 /* 1 when the file is a sysdig/Falco .scap capture (converted while read; no blocks, no index). */
 int kite_reader_is_scap(const kite_reader *r);
+/* For a .scap: sysdig's number (evt.num) of the event the last record came from; 0 otherwise. */
+uint64_t kite_reader_scap_ordinal(const kite_reader *r);
 
 #endif

@@ -46,6 +46,8 @@ struct plan {
 
 struct kite_scap_import {
 	scap_file *f;
+	uint64_t counted; /* events sysdig 0.29.3 reads (it skips codes it does not know) */
+	uint64_t ordinal; /* that count at the event that made the last record returned */
 	char *name;
 	struct kite_schema schema;
 	const struct kite_event_desc **events;
@@ -950,6 +952,8 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 {
 	const struct scap_event_info *xi = scap_event_info(ev->type);
 	im->st.scap_events++;
+	if (ev->type < scap_event_max_0293)
+		im->counted++;
 	if (!xi)
 		return NULL;
 	if (xi->dir == 'E' && im->enter_pairs[ev->type])
@@ -984,6 +988,7 @@ int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 		const struct kite_evt *s = (const struct kite_evt *)(im->state + im->state_pos);
 		im->state_pos += s->len;
 		im->st.records++;
+		im->ordinal = 0;
 		*e = s;
 		return 1;
 	}
@@ -1008,10 +1013,16 @@ int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 		const struct kite_evt *r = convert(im, &it->u.evt);
 		if (r) {
 			im->st.records++;
+			im->ordinal = im->counted;
 			*e = r;
 			return 1;
 		}
 	}
+}
+
+uint64_t kite_scap_import_ordinal(const kite_scap_import *im)
+{
+	return im->ordinal;
 }
 
 const char *kite_scap_import_error(const kite_scap_import *im)

@@ -51,6 +51,14 @@ const struct kite_schema *kite_scap_import_schema(const kite_scap_import *im);
 const struct kite_header *kite_scap_import_header(const kite_scap_import *im);
 /* The next record (valid until the next call): 1, 0 at the end, -1 on a fatal error. */
 int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e);
+/*
+ * sysdig 0.29.3's evt.num of the event that made the last record returned:
+ * its number in the file from 1, counting enter events and events kite does
+ * not show, but not the codes 0.29.3 does not know and skips (an event of
+ * such a code shares the number of the one before it); 0 for the records of
+ * the lists.
+ */
+uint64_t kite_scap_import_ordinal(const kite_scap_import *im);
 const char *kite_scap_import_error(const kite_scap_import *im);
 const struct kite_scap_import_stats *kite_scap_import_stats(const kite_scap_import *im);
 int kite_scap_import_truncated(const kite_scap_import *im);

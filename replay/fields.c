@@ -43,7 +43,7 @@
 /* clang-format off */
 static const struct kite_field_def field_table[] = {
 	/* ---- evt.*: the event itself ---- */
-	E("evt.num", UINT, 0, EF_NUM, "event number, from 1, across all files of the replay"),
+	E("evt.num", UINT, 0, EF_NUM, "event number, from 1, across all files of the replay; for one .scap, sysdig's (enter events counted)"),
 	E("evt.time", STR, 0, EF_TIME, "event time as HH:MM:SS.nnnnnnnnn (local time)"),
 	E("evt.time.s", STR, 0, EF_TIME_S, "event time as HH:MM:SS"),
 	E("evt.time.iso8601", STR, 0, EF_TIME_ISO, "event time as 2026-11-22T04:47:00.123456789+0000"),

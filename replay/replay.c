@@ -21,6 +21,7 @@ static int source_advance(struct kite_replay *rp, struct kite_source *s)
 		return 0;
 	}
 	int rc = kite_reader_next(s->r, &s->next);
+	s->next_num = kite_reader_scap_ordinal(s->r);
 	uint64_t skipped = kite_reader_stats(s->r)->events_skipped;
 	rp->events += skipped - s->skipped; /* evt.num goes on as if they had been read */
 	s->skipped = skipped;
@@ -128,7 +129,8 @@ static int apply_record(struct kite_replay *rp, struct kite_source *s, const str
 	c->src = s;
 	int is_state = map->d && (map->d->flags & KITE_EF_STATE);
 	if (!is_state) {
-		c->num = rp->events + 1;
+		/* one .scap alone: sysdig's numbers, so that its output and kite's can be compared line by line */
+		c->num = rp->nsrc == 1 && s->next_num ? s->next_num : rp->events + 1;
 		c->delta_ns = rp->last_ts && e->ts > rp->last_ts ? e->ts - rp->last_ts : 0;
 	}
 	kite_state_apply(rp->state, c);

@@ -16,6 +16,7 @@ struct kite_source {
 	const char *hostname;
 	uint64_t start_ts;           /* the capture's start (header), for evt.reltime */
 	const struct kite_evt *next; /* the record waiting to be merged, NULL at the end */
+	uint64_t next_num;           /* for a .scap, sysdig's evt.num of that record; else 0 */
 	uint64_t skipped;            /* events of chunks the reader passed over unread, counted so far */
 	int done;
 };

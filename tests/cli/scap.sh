@@ -85,6 +85,14 @@ st=$?
 # it these checks are skipped with a note, and fail under CI=true).
 need sysdig "the reference reader of .scap captures"
 if command -v sysdig >/dev/null 2>&1; then
+	# (0) a .scap read alone numbers its events as sysdig does (evt.num counts enter events too)
+	for f in "$data"/*.scap; do
+		name=$(basename "$f" .scap)
+		sysdig -r "$f" "evt.dir=<" -p '%evt.num %evt.rawtime %evt.type' 2>/dev/null | sort >"$WORK/num-sysdig"
+		"$KITE" show -p '%evt.num %evt.rawtime %evt.type' "$f" 2>/dev/null | sort >"$WORK/num-kite"
+		missing=$(comm -23 "$WORK/num-sysdig" "$WORK/num-kite" | head -3)
+		[ -z "$missing" ] || fail "$name: sysdig's evt.num lines missing from kite show: $missing"
+	done
 	# (1) a kite capture: sysdig prints the same exit events (same time, thread, type and result, in
 	# order) as kite show, for the types sysdig knows; dup2/dup3, pipe2, accept4, umount2 are
 	# written as the older events sysdig 0.29.3 reported them with (dup, pipe, accept, umount).
