@@ -213,9 +213,12 @@ int main(int argc, char **argv)
 			n = QUICK_EVENTS;
 		else if (!strcmp(argv[i], "--skipping"))
 			skipping_only = 1;
-		else if (!strcmp(argv[i], "--events") && i + 1 < argc)
-			n = strtoull(argv[++i], NULL, 10);
-		else {
+		else if (!strcmp(argv[i], "--events") && i + 1 < argc) {
+			if (kb_parse_count(argv[++i], &n) < 0) {
+				fprintf(stderr, "bench/sql: --events wants a positive count, not '%s'\n", argv[i]);
+				return 2;
+			}
+		} else {
 			usage(argv[0]);
 			return strcmp(argv[i], "--help") ? 2 : 0;
 		}
