@@ -378,6 +378,22 @@ static int all_empty(const struct rec *r)
 
 /* ---- events ---- */
 
+/*
+ * A clone, fork or vfork that returned 0: the child's side of the call.  The
+ * child never entered the syscall, so a real capture has no enter event for
+ * it, and libsinsp relies on that: the enter would create the child as an
+ * unknown thread (<NA>), its exit then finds the thread already there and
+ * leaves it as it is, and the parent's exit later takes it for a stale entry
+ * and replaces it with a copy of the parent, even after the child's execve.
+ */
+static int child_return(const struct rec *r, uint16_t xcode)
+{
+	const char *n = scap_event_info(xcode)->name;
+	if (strcmp(n, "clone") && strcmp(n, "fork") && strcmp(n, "vfork"))
+		return 0;
+	return getu(r, "res", (uint64_t)-1) == 0;
+}
+
 static int write_ppm(kite_scap_writer *w, uint16_t code, const struct kite_evt *e, const struct rec *r)
 {
 	const struct scap_event_info *info = scap_event_info(code);
@@ -819,7 +835,7 @@ int kite_scap_writer_add(kite_scap_writer *w, const struct kite_evt *e)
 		w->skipped_by[d->id]++;
 		return 0;
 	}
-	if (en >= 0 && write_ppm(w, (uint16_t)en, e, &r) < 0)
+	if (en >= 0 && !child_return(&r, (uint16_t)x) && write_ppm(w, (uint16_t)en, e, &r) < 0)
 		return -1;
 	if (write_ppm(w, (uint16_t)x, e, &r) < 0)
 		return -1;
