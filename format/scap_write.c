@@ -331,6 +331,17 @@ static uint32_t put_param(struct kite_buf *data, const struct scap_param_info *p
 		kbuf_put(data, v && n == w ? v : z, w);
 		return w;
 	}
+	/*
+	 * An empty string is its NUL alone, as the driver writes it: sysdig 0.29.3
+	 * reads a string param as a C string without looking at its length, so a
+	 * 0-byte one was read from the next param's bytes (a failed openat whose
+	 * path kite could not read showed fd.name ".." or ".").
+	 */
+	if (!v &&
+	    (pi->type == SCAP_PT_CHARBUF || pi->type == SCAP_PT_FSPATH || pi->type == SCAP_PT_FSRELPATH)) {
+		kbuf_put_u8(data, 0);
+		return 1;
+	}
 	if (!v)
 		return 0;
 	if (pi->type == SCAP_PT_BYTEBUF && !strcmp(pi->name, "cgroups"))
