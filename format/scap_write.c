@@ -461,7 +461,7 @@ static int all_empty(const struct rec *r)
 /* ---- events ---- */
 
 /*
- * A clone, fork or vfork that returned 0: the child's side of the call.  The
+ * A clone, clone3, fork or vfork that returned 0: the child's side of the call.  The
  * child never entered the syscall, so a real capture has no enter event for
  * it, and libsinsp relies on that: the enter would create the child as an
  * unknown thread (<NA>), its exit then finds the thread already there and
@@ -471,7 +471,7 @@ static int all_empty(const struct rec *r)
 static int child_return(const struct rec *r, uint16_t xcode)
 {
 	const char *n = scap_event_info(xcode)->name;
-	if (strcmp(n, "clone") && strcmp(n, "fork") && strcmp(n, "vfork"))
+	if (strcmp(n, "clone") && strcmp(n, "clone3") && strcmp(n, "fork") && strcmp(n, "vfork"))
 		return 0;
 	return getu(r, "res", (uint64_t)-1) == 0;
 }

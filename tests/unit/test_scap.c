@@ -1449,7 +1449,8 @@ static scap_file *convert_sample(struct kt_warnings *w)
 static int is_fork_code(uint16_t code)
 {
 	const struct scap_event_info *xi = scap_event_info(code);
-	return xi && (!strcmp(xi->name, "clone") || !strcmp(xi->name, "fork") || !strcmp(xi->name, "vfork"));
+	return xi && (!strcmp(xi->name, "clone") || !strcmp(xi->name, "clone3") ||
+	              !strcmp(xi->name, "fork") || !strcmp(xi->name, "vfork"));
 }
 
 /* Every entry of a cgroups list is the driver's "subsys=path" (libsinsp drops the list otherwise). */
