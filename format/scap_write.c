@@ -159,6 +159,75 @@ static void put_plist16(struct kite_buf *b, const struct rec *r, const char *nam
 		kbuf_put_u8(b, 0);
 }
 
+/*
+ * kite's cgroups (the lines of /proc/PID/cgroup, "hierarchy:controllers:path",
+ * NUL-separated) as the driver writes them: one "subsys=path" string per
+ * controller, each with its NUL.  libsinsp splits every string at its '=' and
+ * gives up on the whole list at the first one without it, so written as they
+ * are, the threads of a converted capture had no cgroups at all in sysdig and
+ * no container (container.id "host").  A cgroup v2 line ("0::/path") names no
+ * controller: it becomes "unified=path", the name kite's thread.cgroups shows.
+ * Lines already in the driver's form (a .scap capture imported) are kept.
+ * Appends to out; returns the number of bytes appended.
+ */
+static size_t put_cgroups(struct kite_buf *out, const uint8_t *v, size_t n)
+{
+	size_t start = out->len;
+	for (size_t i = 0; i < n;) {
+		const char *line = (const char *)v + i;
+		size_t l = 0;
+		while (i + l < n && line[l] != 0 && line[l] != '\n')
+			l++;
+		i += l + 1;
+		const char *c1 = memchr(line, ':', l), *eq = memchr(line, '=', l);
+		const char *c2 = c1 ? memchr(c1 + 1, ':', l - (size_t)(c1 + 1 - line)) : NULL;
+		if (!l)
+			continue;
+		if ((eq && (!c1 || eq < c1)) || !c2) { /* "subsys=path" already, or unknown: as is */
+			kbuf_put(out, line, l);
+			kbuf_put_u8(out, 0);
+			continue;
+		}
+		const char *ctl = c1 + 1, *path = c2 + 1;
+		size_t cl = (size_t)(c2 - ctl), pl = l - (size_t)(path - line);
+		if (cl > 5 && !memcmp(ctl, "name=", 5)) /* a named v1 hierarchy: "name=systemd" */
+			ctl += 5, cl -= 5;
+		for (size_t k = 0; k < cl || (!cl && k == 0);) {
+			size_t e = k;
+			while (e < cl && ctl[e] != ',')
+				e++;
+			if (cl)
+				kbuf_put(out, ctl + k, e - k);
+			else
+				kbuf_put(out, "unified", 7);
+			kbuf_put_u8(out, '=');
+			kbuf_put(out, path, pl);
+			kbuf_put_u8(out, 0);
+			k = e + 1;
+		}
+	}
+	return out->len - start;
+}
+
+/* The cgroups param as a str16 list in the driver's form (put_cgroups), cut at MAX_LIST_STR. */
+static void put_pcgroups16(struct kite_buf *b, const struct rec *r)
+{
+	const uint8_t *v;
+	uint16_t n;
+	struct kite_buf tmp = {0};
+	if (find(r, "cgroups", &v, &n))
+		put_cgroups(&tmp, v, n);
+	size_t len = tmp.oom ? 0 : tmp.len;
+	if (len > MAX_LIST_STR) { /* cut at the end of an entry, keeping its NUL */
+		len = MAX_LIST_STR;
+		while (len && tmp.p[len - 1] != 0)
+			len--;
+	}
+	kbuf_put_u16(b, (uint16_t)len);
+	kbuf_put(b, tmp.p, len);
+	kbuf_free(&tmp);
+}
+
 /* ---- value translation: Linux numbers back to ppm's (the inverse of scap_import.c) ---- */
 
 /* A Linux value kite's table decodes back to ppm's (the inverse of the importer's translation). */
@@ -262,8 +331,21 @@ static uint32_t put_param(struct kite_buf *data, const struct scap_param_info *p
 		kbuf_put(data, v && n == w ? v : z, w);
 		return w;
 	}
+	/*
+	 * An empty string is its NUL alone, as the driver writes it: sysdig 0.29.3
+	 * reads a string param as a C string without looking at its length, so a
+	 * 0-byte one was read from the next param's bytes (a failed openat whose
+	 * path kite could not read showed fd.name ".." or ".").
+	 */
+	if (!v &&
+	    (pi->type == SCAP_PT_CHARBUF || pi->type == SCAP_PT_FSPATH || pi->type == SCAP_PT_FSRELPATH)) {
+		kbuf_put_u8(data, 0);
+		return 1;
+	}
 	if (!v)
 		return 0;
+	if (pi->type == SCAP_PT_BYTEBUF && !strcmp(pi->name, "cgroups"))
+		return (uint32_t)put_cgroups(data, v, n);
 	uint8_t swapped[64];
 	if (pi->type == SCAP_PT_SOCKTUPLE && scap_tuple_inbound(r->d->name) &&
 	    scap_tuple_swap(v, n, swapped)) {
@@ -377,6 +459,22 @@ static int all_empty(const struct rec *r)
 }
 
 /* ---- events ---- */
+
+/*
+ * A clone, clone3, fork or vfork that returned 0: the child's side of the call.  The
+ * child never entered the syscall, so a real capture has no enter event for
+ * it, and libsinsp relies on that: the enter would create the child as an
+ * unknown thread (<NA>), its exit then finds the thread already there and
+ * leaves it as it is, and the parent's exit later takes it for a stale entry
+ * and replaces it with a copy of the parent, even after the child's execve.
+ */
+static int child_return(const struct rec *r, uint16_t xcode)
+{
+	const char *n = scap_event_info(xcode)->name;
+	if (strcmp(n, "clone") && strcmp(n, "clone3") && strcmp(n, "fork") && strcmp(n, "vfork"))
+		return 0;
+	return getu(r, "res", (uint64_t)-1) == 0;
+}
 
 static int write_ppm(kite_scap_writer *w, uint16_t code, const struct kite_evt *e, const struct rec *r)
 {
@@ -554,7 +652,7 @@ static int write_procs(kite_scap_writer *w, uint64_t *tids, size_t *ntids)
 		put_plist16(b, &r, "env", MAX_LIST_STR);
 		kbuf_put_u64(b, getu(&r, "vtid", tid));
 		kbuf_put_u64(b, getu(&r, "vpid", pid));
-		put_plist16(b, &r, "cgroups", MAX_LIST_STR);
+		put_pcgroups16(b, &r);
 		put_str16(b, "/", 1, MAX_PATH_STR); /* root */
 		kbuf_put_u64(b, 0);                 /* pidns_init_start_ts */
 		kbuf_put_u32(b, (uint32_t)getu(&r, "tty", 0));
@@ -819,7 +917,7 @@ int kite_scap_writer_add(kite_scap_writer *w, const struct kite_evt *e)
 		w->skipped_by[d->id]++;
 		return 0;
 	}
-	if (en >= 0 && write_ppm(w, (uint16_t)en, e, &r) < 0)
+	if (en >= 0 && !child_return(&r, (uint16_t)x) && write_ppm(w, (uint16_t)en, e, &r) < 0)
 		return -1;
 	if (write_ppm(w, (uint16_t)x, e, &r) < 0)
 		return -1;

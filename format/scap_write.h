@@ -22,7 +22,11 @@
  *   - every ppm parameter is taken by name from the kite record (enter
  *     params too), translated back to ppm values where kite stores Linux
  *     ones (open flags, clone flags, exec flags); missing ones are empty
- *     (strings, buffers) or 0 of the parameter's width;
+ *     (strings, buffers) or 0 of the parameter's width; an empty string is
+ *     its NUL alone, cgroups are the driver's "subsys=path" strings;
+ *   - the child's return of clone/clone3/fork/vfork (res 0) is its exit
+ *     alone: a child never entered the call, and sysdig 0.29.3 mistakes a
+ *     child with an enter event for a stale thread (scap-notes 7.1);
  *   - generic events imported from a .scap (kite types with an "ID" param
  *     whose name is no ppm event) become ppm generic events;
  *   - other events with no ppm code (kite-only types, kite's own "syscall"

@@ -13,7 +13,9 @@
 #include <zlib.h>
 
 #include "gzpump.h"
+#include "reader.h"
 #include "replay.h"
+#include "scap_write.h"
 #include "scap.h"
 #include "testlib.h"
 
@@ -1386,6 +1388,166 @@ static void gzpump_order_and_cuts(void **state)
 	free(src);
 }
 
+/* ---- the writer: what kite convert gives sysdig 0.29.3 ---- */
+
+#define KCAP_SAMPLE "samples/attacks.kcap"
+
+/* The first openat records again with an empty name (what an unreadable path gives), or NULL. */
+static const struct kite_evt *blank_name(const struct kite_schema *s, const struct kite_evt *e, void *buf)
+{
+	const struct kite_event_desc *d = kite_schema_event(s, e->type);
+	struct kite_params p;
+	if (!d || strcmp(d->name, "openat") || kite_evt_split(e, e->len, d, &p) < 0)
+		return NULL;
+	int ni = kite_param_index(d, "name");
+	if (ni < 0)
+		return NULL;
+	struct kite_evt_builder b;
+	kite_evt_begin(&b, buf, e->type, p.n, e->ts, e->tid, e->pid, e->cpu);
+	for (uint32_t i = 0; i < p.n; i++)
+		kite_evt_add(&b, p.val[i], i == (uint32_t)ni ? 0 : p.len[i]);
+	return kite_evt_end(&b);
+}
+
+/* samples/attacks.kcap written as .scap to a temporary file (3 openat paths emptied), opened for reading. */
+static scap_file *convert_sample(struct kt_warnings *w)
+{
+	char err[512], path[] = "/tmp/kite-test-scapw-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	struct kite_reader_opts ro = {0};
+	kite_reader *r = kite_reader_open(KCAP_SAMPLE, &ro, err, sizeof(err));
+	if (!r)
+		fail_msg("%s", err);
+	kite_scap_writer *sw = kite_scap_writer_open(fd, path, kite_reader_header(r), kite_reader_schema(r),
+	                                             err, sizeof(err));
+	if (!sw)
+		fail_msg("%s", err);
+	const struct kite_evt *e, *blank;
+	void *buf = malloc(KITE_EVT_MAX_LEN);
+	assert_non_null(buf);
+	int rc, blanked = 0;
+	while ((rc = kite_reader_next(r, &e)) == 1) {
+		if (blanked < 3 && (blank = blank_name(kite_reader_schema(r), e, buf)) != NULL)
+			e = blank, blanked++;
+		assert_int_equal(kite_scap_writer_add(sw, e), 0);
+	}
+	free(buf);
+	assert_int_equal(blanked, 3);
+	assert_int_equal(rc, 0);
+	if (kite_scap_writer_close(sw, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	kite_reader_close(r);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	scap_file *f = scap_file_open(fd, path, kt_warn, w, err, sizeof(err));
+	if (!f)
+		fail_msg("%s", err);
+	return f;
+}
+
+static int is_fork_code(uint16_t code)
+{
+	const struct scap_event_info *xi = scap_event_info(code);
+	return xi && (!strcmp(xi->name, "clone") || !strcmp(xi->name, "clone3") ||
+	              !strcmp(xi->name, "fork") || !strcmp(xi->name, "vfork"));
+}
+
+/* Every entry of a cgroups list is the driver's "subsys=path" (libsinsp drops the list otherwise). */
+static int cgroups_ok(const uint8_t *p, uint32_t n, int *container)
+{
+	for (uint32_t i = 0; i < n;) {
+		const char *s = (const char *)p + i;
+		size_t l = strnlen(s, n - i);
+		const char *eq = memchr(s, '=', l);
+		if (!eq || eq == s || l == n - i) /* no '=', no subsystem, or no NUL */
+			return 0;
+		*container |= strstr(s, "=/0e3c25ab40e2") != NULL;
+		i += (uint32_t)l + 1;
+	}
+	return 1;
+}
+
+/* The last event seen per thread (a small open-addressed table keyed by tid). */
+struct last_evt {
+	uint64_t tid;
+	uint16_t code;
+	int used;
+};
+
+static struct last_evt *last_of(struct last_evt *t, size_t n, uint64_t tid)
+{
+	size_t i = (size_t)(tid * 0x9E3779B97F4A7C15ull) % n;
+	while (t[i].used && t[i].tid != tid)
+		i = (i + 1) % n;
+	return &t[i];
+}
+
+/*
+ * clone/fork/vfork: the parent's exit follows its enter, the child's (res 0)
+ * has none (sysdig 0.29.3 otherwise took the child for an unknown thread and
+ * later replaced it with a copy of its parent); cgroups are subsys=path; an
+ * empty string is a lone NUL (0.29.3 reads strings past a 0 length).
+ */
+static void writer_sysdig_forms(void **state)
+{
+	(void)state;
+	if (access(KCAP_SAMPLE, R_OK) != 0) {
+		printf("SKIP writer_sysdig_forms: %s not found\n", KCAP_SAMPLE);
+		return;
+	}
+	struct kt_warnings w = {0};
+	scap_file *f = convert_sample(&w);
+	struct scap_item it;
+	enum { NT = 4096 };
+	struct last_evt *last = calloc(NT, sizeof(*last));
+	assert_non_null(last);
+	int parents = 0, children = 0, cg_lists = 0, container = 0, empty_strs = 0, procs = 0;
+	while (scap_file_next(f, &it) == 1) {
+		if (it.kind == SCAP_ITEM_PROC) {
+			procs++;
+			assert_true(cgroups_ok((const uint8_t *)it.u.proc.cgroups, it.u.proc.cgroups_len,
+			                       &container));
+			continue;
+		}
+		if (it.kind != SCAP_ITEM_EVENT)
+			continue;
+		const struct scap_evt *e = &it.u.evt;
+		const struct scap_event_info *xi = scap_event_info(e->type);
+		assert_non_null(xi);
+		struct last_evt *l = last_of(last, NT, e->tid);
+		if (xi->dir == 'X' && is_fork_code(e->type) && e->nparams && e->len[0] == 8) {
+			int has_enter = l->used && l->code == e->type - 1;
+			if (u64_at(e->param[0]) == 0) {
+				assert_false(has_enter);
+				children++;
+			} else {
+				assert_true(has_enter);
+				parents++;
+			}
+		}
+		for (uint32_t i = 0; i < e->nparams && i < xi->nparams; i++) {
+			uint8_t t = xi->params[i].type;
+			if (t == SCAP_PT_CHARBUF || t == SCAP_PT_FSPATH || t == SCAP_PT_FSRELPATH) {
+				assert_true(e->len[i] >= 1);
+				assert_int_equal(e->param[i][e->len[i] - 1], 0);
+				empty_strs += e->len[i] == 1;
+			}
+			if (!strcmp(xi->params[i].name, "cgroups")) {
+				assert_true(cgroups_ok(e->param[i], e->len[i], &container));
+				cg_lists++;
+			}
+		}
+		*l = (struct last_evt){e->tid, e->type, 1};
+	}
+	printf("writer: %d parent and %d child fork returns, %d cgroups lists, %d empty strings, %d procs\n",
+	       parents, children, cg_lists, empty_strs, procs);
+	assert_true(parents > 10 && children > 10 && cg_lists > 10 && procs > 0 && empty_strs >= 3);
+	assert_true(container); /* the sample's fake container: a cgroup named by a 64-hex id */
+	free(last);
+	scap_file_close(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1404,6 +1566,7 @@ int main(void)
 	        cmocka_unit_test(gzpump_order_and_cuts),
 	        cmocka_unit_test(ppm_translations),
 	        cmocka_unit_test(scap_connect_keeps_peer),
+	        cmocka_unit_test(writer_sysdig_forms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
