@@ -317,6 +317,27 @@ static void ferr(kite_scap_import *im, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * kite parameters that an event of the same name calls otherwise in ppm's
+ * table: the old dup pair (what sysdig 0.29.3 writes for dup, dup2 and dup3)
+ * has the duplicated fd as its enter's "fd".
+ */
+static const struct {
+	const char *event, *kite, *ppm;
+} param_aliases[] = {
+        {"dup", "oldfd", "fd"},
+};
+
+/* Where kite's parameter `name` of event `event` is in a ppm event: index, or -1. */
+static int param_in(const struct scap_event_info *info, const char *event, const char *name)
+{
+	int at = info ? param_at(info, info->nparams, name) : -1;
+	for (size_t i = 0; at < 0 && info && i < sizeof(param_aliases) / sizeof(param_aliases[0]); i++)
+		if (!strcmp(param_aliases[i].event, event) && !strcmp(param_aliases[i].kite, name))
+			at = param_at(info, info->nparams, param_aliases[i].ppm);
+	return at;
+}
+
 /* The plan for exit (or enter-only) code xcode as kite type d, after an enter of code ecode (-1: none). */
 static const struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct kite_event_desc *d,
                                    int32_t ecode)
@@ -333,8 +354,8 @@ static const struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const s
 	pl->tid_at = (int8_t)param_at(xi, xi->nparams, "tid");
 	pl->pid_at = (int8_t)param_at(xi, xi->nparams, "pid");
 	for (uint32_t i = 0; i < d->nparams && i < KITE_MAX_PARAMS; i++) {
-		pl->x[i] = (int8_t)param_at(xi, xi->nparams, d->params[i].name);
-		pl->e[i] = pl->pairs ? (int8_t)param_at(ei, ei->nparams, d->params[i].name) : -1;
+		pl->x[i] = (int8_t)param_in(xi, d->name, d->params[i].name);
+		pl->e[i] = pl->pairs ? (int8_t)param_in(ei, d->name, d->params[i].name) : -1;
 		pl->xset[i] = pl->x[i] >= 0 ? translation_of(&xi->params[pl->x[i]], &d->params[i])
 		                            : SCAP_FLAGS_NONE;
 		pl->eset[i] = pl->e[i] >= 0 ? translation_of(&ei->params[pl->e[i]], &d->params[i])
