@@ -391,8 +391,11 @@ static void on_fcntl(struct kite_state *s, struct kite_ctx *c, const struct evin
 	/* F_SETFD would change FD_CLOEXEC, but its argument is not recorded: the flags stay */
 	if (c->fdnum < 0 || !pget_i(c, ei->pos[P_RES], &res) || res < 0 || !pget_u(c, ei->pos[P_CMD], &cmd))
 		return;
-	if (cmd == k->f_dupfd || cmd == k->f_dupfd_cloexec)
-		dup_to(s, c, c->fdnum, res, cmd == k->f_dupfd_cloexec);
+	if (cmd != k->f_dupfd && cmd != k->f_dupfd_cloexec)
+		return;
+	/* the event is about the new fd from now on, as for dup: libsinsp's fd.num is the result */
+	c->fd = dup_to(s, c, c->fdnum, res, cmd == k->f_dupfd_cloexec);
+	c->fdnum = res;
 }
 
 static void on_pipe(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei)

@@ -303,9 +303,10 @@ static void dup2_over_open_fd(void **state)
 	assert_true(c->fd->flags & O_CLOEXEC);
 	c = apply(s, I(I(ev("dup"), "res", 8), "oldfd", 3), 100, 100);
 	assert_string_equal(fdname(s, 100, 8), "/etc/a");
-	/* fcntl F_DUPFD_CLOEXEC: ctx->fd is the source, the copy appears at res */
+	/* fcntl F_DUPFD_CLOEXEC: the copy appears at res, and the event is about it (sysdig's fd.num) */
 	c = apply(s, I(I(I(ev("fcntl"), "res", 20), "fd", 4), "cmd", F_DUPFD_CLOEXEC), 100, 100);
-	assert_int_equal(c->fdnum, 4);
+	assert_int_equal(c->fdnum, 20);
+	assert_string_equal(c->fd->name, "/etc/a");
 	assert_true(kite_proc_fd(c->proc, 20)->flags & O_CLOEXEC);
 	assert_int_equal(kite_state_stats(s)->fds, 5);
 	kite_state_free(s);
