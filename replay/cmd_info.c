@@ -136,8 +136,11 @@ static void print_text(const struct info *in, struct kite_type_count *types)
 	for (uint32_t i = 0; i <= s->max_event_id; i++)
 		nev += s->events[i] != NULL;
 	printf("Schema:        %u event types, %u flag tables\n", nev, s->ntables);
-	printf("Index:         %s\n",
-	       in->scanned ? "not used (counted by reading every chunk)" : "from the footer");
+	printf("Index:         %s%s\n",
+	       in->scanned ? "not used (counted by reading every chunk)" : "from the footer",
+	       in->scanned ? ""
+	       : x->sums   ? ", with chunk summaries (types and pids: SQL skips chunks)"
+	                   : ", without chunk summaries (written before them)");
 	printf("Events per type:\n");
 	for (uint32_t i = 0; i < x->ntypes; i++)
 		printf("  %-16s %12llu  %5.1f%%\n", type_name(s, types[i].type, b1, sizeof(b1)),
