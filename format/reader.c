@@ -691,7 +691,12 @@ static int skip_unwanted(kite_reader *r)
 		const struct kite_chunk_ref *c = &r->idx.chunks[i];
 		uint32_t content = KITE_CHUNK_HDR_LEN + c->comp_len;
 		uint64_t total = KITE_BLK_OVERHEAD + (uint64_t)content + (4 - content % 4) % 4;
-		if (kin_ensure(&r->in, 8) < 8)
+		/*
+		 * Only a block that passes every check (its CRC included: cheaper than
+		 * decompressing) is passed over; a damaged one is read as usual, so
+		 * its damage is reported and its events are not counted.
+		 */
+		if (!block_is_sound(r))
 			return 0;
 		const uint8_t *p = kin_peek(&r->in);
 		if (kite_le32(p) != KITE_BLK_CHUNK || kite_le32(p + 4) != total)

@@ -140,6 +140,15 @@ extern const uint16_t scap_event_max;
 uint8_t scap_event_nparams_0293(uint16_t code);
 extern const uint16_t scap_event_max_0293;
 
+/*
+ * Parameters of kite's events that ppm's table names otherwise: the old dup
+ * pair (what sysdig 0.29.3 writes for dup, dup2 and dup3) calls kite's
+ * "oldfd" "fd".  The ppm name of kite parameter `kite` of kite event `event`,
+ * or NULL; and the other way round.
+ */
+const char *scap_alias_ppm(const char *event, const char *kite);
+const char *scap_alias_kite(const char *event, const char *ppm);
+
 /* ---- flag values: ppm's and kite's (Linux's) for the tables kite decodes (scap_flags.c) ---- */
 
 enum scap_flagset {

@@ -1,4 +1,4 @@
-/* scap_flags.c - ppm flag values and kite's (Linux's) for the tables kite decodes: one table per set, both directions. */
+/* scap_flags.c - where ppm and kite differ: flag values (one table per set, both directions) and parameter names. */
 #include <string.h>
 
 #include "scap.h"
@@ -223,4 +223,30 @@ int scap_tuple_swap(const uint8_t *in, uint32_t n, uint8_t *out)
 int scap_tuple_inbound(const char *event_name)
 {
 	return !strcmp(event_name, "recvfrom") || !strcmp(event_name, "recvmsg");
+}
+
+/* ---- parameter names: kite's that ppm's table calls otherwise ---- */
+
+static const struct {
+	const char *event, *kite, *ppm;
+} param_aliases[] = {
+        {"dup", "oldfd", "fd"},
+        {"dup2", "oldfd", "fd"},
+        {"dup3", "oldfd", "fd"},
+};
+
+const char *scap_alias_ppm(const char *event, const char *kite)
+{
+	for (size_t i = 0; i < sizeof(param_aliases) / sizeof(param_aliases[0]); i++)
+		if (!strcmp(param_aliases[i].event, event) && !strcmp(param_aliases[i].kite, kite))
+			return param_aliases[i].ppm;
+	return NULL;
+}
+
+const char *scap_alias_kite(const char *event, const char *ppm)
+{
+	for (size_t i = 0; i < sizeof(param_aliases) / sizeof(param_aliases[0]); i++)
+		if (!strcmp(param_aliases[i].event, event) && !strcmp(param_aliases[i].ppm, ppm))
+			return param_aliases[i].kite;
+	return NULL;
 }

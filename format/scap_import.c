@@ -317,25 +317,12 @@ static void ferr(kite_scap_import *im, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * kite parameters that an event of the same name calls otherwise in ppm's
- * table: the old dup pair (what sysdig 0.29.3 writes for dup, dup2 and dup3)
- * has the duplicated fd as its enter's "fd".
- */
-static const struct {
-	const char *event, *kite, *ppm;
-} param_aliases[] = {
-        {"dup", "oldfd", "fd"},
-};
-
 /* Where kite's parameter `name` of event `event` is in a ppm event: index, or -1. */
 static int param_in(const struct scap_event_info *info, const char *event, const char *name)
 {
 	int at = info ? param_at(info, info->nparams, name) : -1;
-	for (size_t i = 0; at < 0 && info && i < sizeof(param_aliases) / sizeof(param_aliases[0]); i++)
-		if (!strcmp(param_aliases[i].event, event) && !strcmp(param_aliases[i].kite, name))
-			at = param_at(info, info->nparams, param_aliases[i].ppm);
-	return at;
+	const char *alias = at < 0 && info ? scap_alias_ppm(event, name) : NULL;
+	return alias ? param_at(info, info->nparams, alias) : at;
 }
 
 /* The plan for exit (or enter-only) code xcode as kite type d, after an enter of code ecode (-1: none). */

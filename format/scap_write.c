@@ -307,8 +307,9 @@ static uint32_t put_param(struct kite_buf *data, const struct scap_param_info *p
 	const uint8_t *v = NULL;
 	uint16_t n = 0;
 	int i = kite_param_index(r->d, pi->name);
-	if (i < 0 && !strcmp(pi->name, "fd"))
-		i = kite_param_index(r->d, "oldfd"); /* dup2/dup3 written as dup */
+	const char *alias = i < 0 ? scap_alias_kite(r->d->name, pi->name) : NULL;
+	if (alias)
+		i = kite_param_index(r->d, alias); /* dup2/dup3 written as the old dup */
 	if (i >= 0 && (uint32_t)i < r->p.n && r->p.len[i]) {
 		v = r->p.val[i];
 		n = r->p.len[i];

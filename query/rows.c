@@ -538,7 +538,7 @@ void kq_row_thread(struct kq_collect *k, struct kq_thread *r, uint64_t end_ts, c
 	kq_set_str(k, TH_HOST, r->host);
 	kq_set_int(k, TH_TID, t->tid);
 	kq_set_int(k, TH_PID, p->pid);
-	kq_set_int(k, TH_PROC_ID, kq_proc_id(k, p, c));
+	kq_set_id(k, TH_PROC_ID, kq_proc_id(k, p, c));
 	kq_set_int(k, TH_MAIN, t->tid == p->pid);
 	if (r->start_ts)
 		kq_set_int(k, TH_START, (int64_t)r->start_ts);
@@ -590,7 +590,7 @@ static void row_fd(struct kq_collect *k, struct kite_proc *p, struct kite_fd *fd
 	int inet = fd->type == KITE_FD_IPV4_SOCK || fd->type == KITE_FD_IPV6_SOCK;
 	kq_row_begin(k, KQ_FDS);
 	kq_set_str(k, FD_HOST, host);
-	kq_set_int(k, FD_PROC_ID, kq_proc_id(k, p, c));
+	kq_set_id(k, FD_PROC_ID, kq_proc_id(k, p, c));
 	kq_set_int(k, FD_PID, p->pid);
 	kq_set_int(k, FD_FD, fd->num);
 	kq_set_str(k, FD_TYPE, kite_fd_type_name(fd->type));
@@ -642,7 +642,7 @@ static void row_connection(struct kq_collect *k, struct kite_proc *p, struct kit
 	        [KITE_FD_IPV4_SOCK] = "ipv4", [KITE_FD_IPV6_SOCK] = "ipv6", [KITE_FD_UNIX_SOCK] = "unix"};
 	kq_row_begin(k, KQ_CONNECTIONS);
 	kq_set_str(k, CO_HOST, host);
-	kq_set_int(k, CO_PROC_ID, kq_proc_id(k, p, c));
+	kq_set_id(k, CO_PROC_ID, kq_proc_id(k, p, c));
 	kq_set_int(k, CO_PID, p->pid);
 	if (p->known)
 		kq_set_str(k, CO_COMM, p->comm);

@@ -17,7 +17,14 @@ struct kite_source {
 	uint64_t start_ts;           /* the capture's start (header), for evt.reltime */
 	const struct kite_evt *next; /* the record waiting to be merged, NULL at the end */
 	uint64_t next_num;           /* for a .scap, sysdig's evt.num of that record; else 0 */
-	uint64_t skipped;            /* events of chunks the reader passed over unread, counted so far */
+	/*
+	 * Events of the chunks the reader passed over unread (kite_reader_set_chunk_want),
+	 * counted so far.  They are added to rp->events as they are passed, so with one
+	 * file evt.num is a full replay's; with several, the events passed over would
+	 * have been interleaved with the other files' by time, so numbers are not exact.
+	 * The state never sees them.
+	 */
+	uint64_t skipped;
 	int done;
 };
 
@@ -69,13 +76,6 @@ int kite_replay_seek(struct kite_replay *rp);
  * there was nothing to jump to, -1 on error.  Call before kite_replay_next().
  */
 int kite_replay_jump_keyframe(struct kite_replay *rp);
-/*
- * Chunks a file's reader passes over unread (kite_reader_set_chunk_want) are
- * counted in rp->events as they are passed, so with one file the numbers
- * (evt.num) of the events read are those of a full replay.  With several
- * files, the events passed over would have been interleaved with the other
- * files' by time: numbers are then not exact.  The state never sees them.
- */
 /* KITE_EXIT_DAMAGED when any file was damaged, else 0 (see cli.h). */
 int kite_replay_damage(const struct kite_replay *rp);
 void kite_replay_close(struct kite_replay *rp);

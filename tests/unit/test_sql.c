@@ -334,6 +334,13 @@ static void write_kernel_ids(const char *path, const char *driver)
 			kite_evt_add_u(&b, 3, kite_param_width(&d->params[1])); /* fd */
 			assert_int_equal(kite_writer_append(w, kite_evt_end(&b)), 0);
 		}
+	for (uint32_t i = 0; i < 400; i++) { /* records without a pid: their thread's process, tid 3000 */
+		struct kite_evt_builder b;
+		kite_evt_begin(&b, buf, KITE_EVT_CLOSE, d->nparams, ts += 1000, 3000, 0, 0);
+		kite_evt_add_u(&b, 0, kite_param_width(&d->params[0]));
+		kite_evt_add_u(&b, 3, kite_param_width(&d->params[1]));
+		assert_int_equal(kite_writer_append(w, kite_evt_end(&b)), 0);
+	}
 	assert_int_equal(kite_writer_close(w, err, sizeof(err)), 0);
 }
 
@@ -366,6 +373,8 @@ static void pushdown_skips_chunks_on_pid(void **state)
 		                 costed(q, path, "+pid = 2003 AND +type = 'close'").v);
 		assert_int_equal(costed("SELECT count(*) FROM kite_events(%Q) WHERE %s", path, "pid = 77").v,
 		                 0);
+		assert_int_equal(
+		        costed("SELECT count(*) FROM kite_events(%Q) WHERE %s", path, "pid = 3000").v, 400);
 	}
 	/* a column the state gives (proc_id) reads every chunk */
 	assert_int_equal(

@@ -464,6 +464,44 @@ static uint64_t check_skipping(int fd, const struct evlist *all, uint64_t full_c
 	return skipped;
 }
 
+/* A damaged chunk is never passed over: it is read, its damage reported, its events not counted. */
+static void skipping_keeps_damage(void **state)
+{
+	(void)state;
+	int fd = kt_memfd_capture(NEV, NSTATE, &small_chunks, SEED);
+	assert_true(fd >= 0);
+	size_t len;
+	uint8_t *bytes = kt_slurp(fd, &len);
+	kite_reader *r = open_fd(dup(fd), 0, &(struct kt_warnings){0});
+	const struct kite_index *idx = kite_reader_index(r);
+	uint32_t hit = 0, seen = 0;
+	for (uint32_t i = 0; i < idx->nchunks && seen < 3; i++)
+		if (idx->chunks[i].kind == KITE_CHUNK_EVENTS && ++seen == 3)
+			hit = i;
+	uint64_t off = idx->chunks[hit].offset, lost = idx->chunks[hit].nevents;
+	assert_true(seen == 3 && idx->chunks[hit].comp_len > 200);
+	kite_reader_close(r);
+	close(fd);
+	bytes[off + 100] ^= 0xff; /* inside its compressed records */
+	int dfd = kt_memfd_bytes(bytes, len);
+	free(bytes);
+	static uint8_t types[KITE_EVT_MAX_BUILTIN];
+	types[KITE_EVT_STATE_IFACE] = 1; /* no event has it: every intact chunk is passed over */
+	struct kite_chunk_want none = {.types = types, .ntypes = KITE_EVT_MAX_BUILTIN};
+	struct kt_warnings w = {0};
+	r = open_fd(dfd, 0, &w);
+	assert_int_equal(kite_reader_set_chunk_want(r, &none), 1);
+	uint64_t *hashes;
+	uint64_t read = kt_read_all(r, &hashes) - NSTATE; /* events read: the chunk after the damage, say */
+	free(hashes);
+	const struct kite_reader_stats *st = kite_reader_stats(r);
+	assert_int_equal(st->bad_chunks, 1);
+	assert_int_equal(read + st->events_skipped, NEV - lost); /* every event but the lost ones, once */
+	assert_true(st->chunks_skipped > 0);
+	assert_true(w.count > 0);
+	kite_reader_close(r);
+}
+
 /* The index's chunk summaries let a reader pass over chunks without what it wants, numbering kept. */
 static void chunk_skipping(void **state)
 {
@@ -776,6 +814,7 @@ int main(void)
 	        cmocka_unit_test(seek_by_time),
 	        cmocka_unit_test(keyframes),
 	        cmocka_unit_test(chunk_skipping),
+	        cmocka_unit_test(skipping_keeps_damage),
 	        cmocka_unit_test(recover_keeps_summaries),
 	        cmocka_unit_test(old_index_reads),
 	        cmocka_unit_test(full_disk_at_open),
