@@ -477,6 +477,21 @@ static int child_return(const struct rec *r, uint16_t xcode)
 	return getu(r, "res", (uint64_t)-1) == 0;
 }
 
+/*
+ * The length of a value cut to fit max bytes: at the end of its last whole
+ * NUL-terminated entry when it has one (strings, cgroups and other lists),
+ * else max.  A value the driver would have cut shorter anyway.
+ */
+static uint32_t cut_value(const uint8_t *p, uint32_t n, uint32_t max)
+{
+	if (n <= max)
+		return n;
+	uint32_t len = max;
+	while (len && p[len - 1] != 0)
+		len--;
+	return len ? len : max;
+}
+
 static int write_ppm(kite_scap_writer *w, uint16_t code, const struct kite_evt *e, const struct rec *r)
 {
 	const struct scap_event_info *info = scap_event_info(code);
@@ -489,10 +504,14 @@ static int write_ppm(kite_scap_writer *w, uint16_t code, const struct kite_evt *
 	data->len = 0;
 	uint32_t lens[SCAP_MAX_PARAMS];
 	for (uint32_t i = 0; i < np && i < SCAP_MAX_PARAMS; i++) {
-		if (i < info->nparams)
-			lens[i] = put_param(data, &info->params[i], r);
-		else
-			lens[i] = 0;
+		size_t start = data->len;
+		lens[i] = i < info->nparams ? put_param(data, &info->params[i], r) : 0;
+		/* a 16-bit length cannot say more: a longer value (cgroups grow when split) is cut */
+		if (!large && lens[i] > UINT16_MAX && !data->oom) {
+			lens[i] = cut_value(data->p + start, lens[i], UINT16_MAX);
+			data->len = start + lens[i];
+			w->st.cut_params++;
+		}
 	}
 	if (np > SCAP_MAX_PARAMS)
 		np = SCAP_MAX_PARAMS;

@@ -42,6 +42,7 @@ struct kite_scap_writer_stats {
 	uint64_t skipped;     /* events of types with no ppm code sysdig 0.29.3 knows */
 	uint64_t late_state;  /* state records after the first event (not written) */
 	uint64_t bad_records; /* records that did not match their schema entry */
+	uint64_t cut_params;  /* values cut to fit a 16-bit length (events without large payloads) */
 };
 
 /*

@@ -101,6 +101,11 @@ static int convert_to_scap(kite_reader *r, int fd, const char *out)
 		        "kite: note: %llu event(s) skipped: their types have no sysdig event (most: %s, "
 		        "%llu)\n",
 		        (unsigned long long)st.skipped, top_name ? top_name : "?", (unsigned long long)top);
+	if (st.cut_params)
+		fprintf(stderr,
+		        "kite: note: %llu value(s) longer than 65535 bytes cut to fit sysdig's event "
+		        "format\n",
+		        (unsigned long long)st.cut_params);
 	if (!st.events)
 		fprintf(stderr,
 		        "kite: warning: %s: no events written; sysdig refuses captures without events\n",

@@ -16,6 +16,7 @@
 #include "reader.h"
 #include "replay.h"
 #include "scap_write.h"
+#include "events.h"
 #include "scap.h"
 #include "testlib.h"
 
@@ -1548,6 +1549,79 @@ static void writer_sysdig_forms(void **state)
 	scap_file_close(f);
 }
 
+/*
+ * A value too long for a 16-bit length (cgroups grow when split into
+ * subsys=path entries) is cut at an entry's end, and the parameters after it
+ * still read right: once the length wrapped and they were read from the wrong place.
+ */
+static void writer_cuts_long_values(void **state)
+{
+	(void)state;
+	const struct kite_schema *s = kite_schema_builtin();
+	const struct kite_event_desc *d = kite_schema_event(s, KITE_EVT_EXECVE);
+	struct kite_buf cg = {0};
+	kbuf_put(&cg, "1:", 2);
+	for (int i = 0; i < 10000; i++)
+		kbuf_put(&cg, "a,", 2);
+	kbuf_put(&cg, "b:/", 3);
+	for (int i = 0; i < 200; i++)
+		kbuf_put_u8(&cg, 'p');
+	assert_false(cg.oom);
+	uint8_t *buf = malloc(KITE_EVT_MAX_LEN);
+	assert_non_null(buf);
+	struct kite_evt_builder b;
+	kite_evt_begin(&b, buf, KITE_EVT_EXECVE, d->nparams, 1700000000000000000ull, 42, 42, 0);
+	for (uint32_t i = 0; i < d->nparams; i++) {
+		const char *name = d->params[i].name;
+		if (!strcmp(name, "cgroups"))
+			kite_evt_add(&b, cg.p, (uint32_t)cg.len);
+		else if (!strcmp(name, "comm"))
+			kite_evt_add(&b, "after", 5);
+		else if (!strcmp(name, "res"))
+			kite_evt_add_u(&b, 0, kite_param_width(&d->params[i]));
+		else
+			kite_evt_add(&b, NULL, 0);
+	}
+	const struct kite_evt *e = kite_evt_end(&b);
+	char err[512], path[] = "/tmp/kite-test-scapcut-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	struct kite_header h;
+	kt_header(&h);
+	kite_scap_writer *sw = kite_scap_writer_open(fd, path, &h, s, err, sizeof(err));
+	assert_non_null(sw);
+	assert_int_equal(kite_scap_writer_add(sw, e), 0);
+	assert_int_equal(kite_scap_writer_stats(sw)->cut_params, 1);
+	assert_int_equal(kite_scap_writer_close(sw, err, sizeof(err)), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	struct kt_warnings w = {0};
+	scap_file *f = scap_file_open(fd, path, kt_warn, &w, err, sizeof(err));
+	assert_non_null(f);
+	struct scap_item it;
+	int seen = 0;
+	while (scap_file_next(f, &it) == 1) {
+		const struct scap_evt *ev = &it.u.evt;
+		const struct scap_event_info *xi =
+		        it.kind == SCAP_ITEM_EVENT ? scap_event_info(ev->type) : NULL;
+		if (!xi || xi->dir != 'X' || strcmp(xi->name, "execve"))
+			continue;
+		for (uint32_t i = 0; i < ev->nparams && i < xi->nparams; i++) {
+			if (!strcmp(xi->params[i].name, "cgroups")) {
+				assert_true(ev->len[i] > 60000 && ev->len[i] <= 65535);
+				assert_int_equal(ev->param[i][ev->len[i] - 1], 0); /* a whole entry last */
+			}
+			if (!strcmp(xi->params[i].name, "comm"))
+				assert_memory_equal(ev->param[i], "after", 6);
+		}
+		seen++;
+	}
+	assert_int_equal(seen, 1);
+	scap_file_close(f);
+	free(buf);
+	kbuf_free(&cg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1567,6 +1641,7 @@ int main(void)
 	        cmocka_unit_test(ppm_translations),
 	        cmocka_unit_test(scap_connect_keeps_peer),
 	        cmocka_unit_test(writer_sysdig_forms),
+	        cmocka_unit_test(writer_cuts_long_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
