@@ -50,7 +50,7 @@ QUERY_OBJ  := $(QUERY_SRC:%.c=$(O)/%.o)
 LIBQUERY   := $(O)/libkitequery.a
 # The loadable sqlite3 extension: position-independent objects of format/, replay/ and the vtab part of
 # query/, apart from the others, and without sanitizers (the sqlite3 shell that loads it has no ASan runtime)
-EXT_SRC    := $(FORMAT_SRC) $(filter-out replay/main.c,$(KITE_SRC)) query/ext.c query/vtab.c query/collect.c \
+EXT_SRC    := $(FORMAT_SRC) $(filter-out replay/main.c,$(KITE_SRC)) query/ext.c query/vtab.c query/collect.c query/pushdown.c \
               query/rows.c query/tables.c query/cache.c
 EXT_OBJ    := $(EXT_SRC:%.c=$(O)/pic/%.o)
 EXT        := $(O)/kite_sqlite.so

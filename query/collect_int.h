@@ -83,6 +83,10 @@ static inline int kq_used(const struct kq_collect *k, int table, int col)
 	return (k->o.used[table] >> (col < 63 ? col : 63)) & 1;
 }
 
+/* pushdown.c: 1 when the indexes show no event can match (nothing is read); the chunks readers may pass over. */
+int kq_index_rules_out(struct kq_collect *k);
+int kq_skip_chunks(struct kq_collect *k); /* 0, or -1 out of memory */
+
 struct kq_cell *kq_row_begin(struct kq_collect *k, int table);
 void kq_set_int(struct kq_collect *k, int col, int64_t v);
 void kq_set_text(struct kq_collect *k, int col, const char *s, size_t len);
