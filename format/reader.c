@@ -686,9 +686,13 @@ static int skip_unwanted(kite_reader *r)
 {
 	while (!r->at_end && r->in.pos < r->data_end) {
 		int64_t i = index_entry_at(r, r->in.pos);
-		if (i < 0 || kite_index_chunk_wanted(&r->idx, (uint32_t)i, &r->want))
+		if (i < 0)
 			return 0;
 		const struct kite_chunk_ref *c = &r->idx.chunks[i];
+		/* a keyframe met in order is passed over anyway (its records are not handed out) */
+		int keyframe = c->kind == KITE_CHUNK_SNAPSHOT && r->events_seen && !r->keyframe_wanted;
+		if (!keyframe && kite_index_chunk_wanted(&r->idx, (uint32_t)i, &r->want))
+			return 0;
 		uint32_t content = KITE_CHUNK_HDR_LEN + c->comp_len;
 		uint64_t total = KITE_BLK_OVERHEAD + (uint64_t)content + (4 - content % 4) % 4;
 		/*
@@ -699,13 +703,18 @@ static int skip_unwanted(kite_reader *r)
 		if (!block_is_sound(r))
 			return 0;
 		const uint8_t *p = kin_peek(&r->in);
-		if (kite_le32(p) != KITE_BLK_CHUNK || kite_le32(p + 4) != total)
+		if (kite_le32(p) != (keyframe ? KITE_BLK_SNAPSHOT : KITE_BLK_CHUNK) ||
+		    kite_le32(p + 4) != total)
 			return 0;
 		uint64_t off = r->in.pos;
 		if (kin_seek(&r->in, off + total))
 			return fatal(r, off, "cannot seek: %s", strerror(errno));
 		check_sequence(r, off, c->seq);
 		r->cur = *c;
+		if (keyframe) {
+			r->st.keyframes_passed++;
+			continue;
+		}
 		r->events_seen = 1; /* as if read: a snapshot after it is a keyframe */
 		r->keyframe_wanted = 0;
 		r->st.chunks_skipped++;

@@ -361,6 +361,22 @@ static void keyframes(void **state)
 	assert_int_equal(type, KITE_EVT_STATE_USER);
 	assert_int_equal(v, 100);
 	assert_int_equal(kite_reader_stats(r)->keyframes_passed, 2);
+	uint64_t decompressed = kite_reader_stats(r)->chunks;
+	kite_reader_close(r);
+	/* passing over chunks, keyframes met in order are not decompressed either */
+	static uint8_t no_type[KITE_EVT_MAX_BUILTIN];
+	no_type[KITE_EVT_STATE_IFACE] = 1;
+	lseek(fd, 0, SEEK_SET);
+	r = open_fd(dup(fd), 0, &(struct kt_warnings){0});
+	assert_int_equal(
+	        kite_reader_set_chunk_want(
+	                r, &(struct kite_chunk_want){.types = no_type, .ntypes = KITE_EVT_MAX_BUILTIN}),
+	        1);
+	assert_int_equal(read_rest(r, &type, &v), 1); /* the first snapshot's record alone */
+	assert_int_equal(kite_reader_stats(r)->keyframes_passed, 2);
+	assert_int_equal(kite_reader_stats(r)->events_skipped, 30);
+	assert_true(kite_reader_stats(r)->chunks < decompressed);
+	assert_int_equal(kite_reader_stats(r)->chunks, 1); /* the first snapshot */
 	kite_reader_close(r);
 	/* from t = 4500: the keyframe at 3000 (uid 101), its 10 events and the last 10 */
 	static const struct {
