@@ -215,7 +215,8 @@ int main(int argc, char **argv)
 			skipping_only = 1;
 		else if (!strcmp(argv[i], "--events") && i + 1 < argc) {
 			if (kb_parse_count(argv[++i], &n) < 0) {
-				fprintf(stderr, "bench/sql: --events wants a positive count, not '%s'\n", argv[i]);
+				fprintf(stderr, "bench/sql: --events wants a positive count, not '%s'\n",
+				        argv[i]);
 				return 2;
 			}
 		} else {

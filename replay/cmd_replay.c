@@ -386,9 +386,10 @@ static int run(kite_rules *r, char **files, unsigned nfiles, const struct replay
 				print_summary(r, &rp, sink.alerts);
 			if (rc != KITE_EXIT_ERROR && sink.failing) {
 				fprintf(stderr,
-				        "kite: failing: %" PRIu64 " alert%s at %s or above (--fail-on), the most severe %s\n",
-				        sink.failing, sink.failing == 1 ? "" : "s", kite_priority_name(o->fail_on),
-				        kite_priority_name(sink.worst));
+				        "kite: failing: %" PRIu64
+				        " alert%s at %s or above (--fail-on), the most severe %s\n",
+				        sink.failing, sink.failing == 1 ? "" : "s",
+				        kite_priority_name(o->fail_on), kite_priority_name(sink.worst));
 				rc = KITE_EXIT_ERROR;
 			}
 		}

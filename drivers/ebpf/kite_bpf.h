@@ -15,12 +15,12 @@
 #define KB_NSLOTS        (KB_MAX_SYSCALLS + 2)
 #define KB_MAX_PARAMS    32 /* a power of two >= the largest nparams */
 
-#define KB_HALF      32768 /* a record never grows past this many bytes */
-#define KB_STR_MAX   4096  /* paths, strings */
-#define KB_DATA_MAX  8192  /* I/O data (snaplen is clamped to it) */
-#define KB_ENTRY_MAX 4096  /* bytes saved at syscall entry */
-#define KB_ENTRY_UNREAD  0xffffffffu /* entry_save.len: the entry hook could not read the memory */
-#define KB_CTL_MAX   4096  /* recvmsg's control data (SCM_RIGHTS of up to SCM_MAX_FD fds fits) */
+#define KB_HALF         32768       /* a record never grows past this many bytes */
+#define KB_STR_MAX      4096        /* paths, strings */
+#define KB_DATA_MAX     8192        /* I/O data (snaplen is clamped to it) */
+#define KB_ENTRY_MAX    4096        /* bytes saved at syscall entry */
+#define KB_ENTRY_UNREAD 0xffffffffu /* entry_save.len: the entry hook could not read the memory */
+#define KB_CTL_MAX      4096        /* recvmsg's control data (SCM_RIGHTS of up to SCM_MAX_FD fds fits) */
 
 /* Where a parameter comes from, when no generic rule does it. */
 enum kb_special {
