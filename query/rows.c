@@ -1,6 +1,5 @@
 /* rows.c - builds the rows of each SQL table from the replay's resolved state (fields, processes, fds). */
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -547,18 +546,6 @@ void kq_row_thread(struct kq_collect *k, struct kq_thread *r, uint64_t end_ts, c
 	kq_emit(k);
 }
 
-static const char *l4_name(unsigned proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP: return "tcp";
-	case IPPROTO_UDP: return "udp";
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6: return "icmp";
-	case IPPROTO_RAW: return "raw";
-	default: return NULL;
-	}
-}
-
 static void set_ip(struct kq_collect *k, int col, const struct kite_ip *ip)
 {
 	struct kite_val v = {.type = KITE_VT_IPADDR, .ip = *ip};
@@ -597,7 +584,7 @@ static void row_fd(struct kq_collect *k, struct kite_proc *p, struct kite_fd *fd
 	kq_set_str(k, FD_NAME, fd->name);
 	fd_flags_text(k, FD_FLAGS, fd);
 	if (inet) {
-		kq_set_str(k, FD_L4, l4_name(fd->l4proto));
+		kq_set_str(k, FD_L4, kite_l4proto_name(fd->l4proto));
 		if (fd->sock.valid) {
 			set_ip(k, FD_CIP, &fd->sock.cip);
 			kq_set_int(k, FD_CPORT, fd->sock.cport);
@@ -649,7 +636,7 @@ static void row_connection(struct kq_collect *k, struct kite_proc *p, struct kit
 	kq_set_int(k, CO_FD, fd->num);
 	kq_set_str(k, CO_FAMILY, fam[fd->type]);
 	if (fd->type != KITE_FD_UNIX_SOCK) {
-		kq_set_str(k, CO_PROTO, l4_name(fd->l4proto));
+		kq_set_str(k, CO_PROTO, kite_l4proto_name(fd->l4proto));
 		set_ends(k, fd);
 	}
 	kq_set_str(k, CO_ROLE, role_name(fd->role));

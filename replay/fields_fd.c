@@ -126,7 +126,7 @@ static unsigned socket_field(unsigned id, const struct kite_fd *f, struct kite_v
 	}
 }
 
-static const char *l4proto_name(unsigned p)
+const char *kite_l4proto_name(unsigned p)
 {
 	switch (p) {
 	case IPPROTO_TCP: return "tcp";
@@ -307,7 +307,7 @@ unsigned kite_fd_fields(const struct kite_field *f, struct kite_ctx *c, struct k
 	case FF_NAMERAW: return put_cstr(o, fd->nameraw ? fd->nameraw : fd->name);
 	case FF_DIRECTORY: return path_part(fd, 1, o);
 	case FF_FILENAME: return path_part(fd, 0, o);
-	case FF_L4PROTO: return is_inet(fd) ? put_cstr(o, l4proto_name(fd->l4proto)) : 0;
+	case FF_L4PROTO: return is_inet(fd) ? put_cstr(o, kite_l4proto_name(fd->l4proto)) : 0;
 	case FF_SOCKFAMILY:
 		return is_inet(fd)                     ? put_str(o, "ip", 2)
 		       : fd->type == KITE_FD_UNIX_SOCK ? put_str(o, "unix", 4)

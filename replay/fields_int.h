@@ -283,5 +283,7 @@ int kite_evt_res(const struct kite_ctx *c, int64_t *res);
 /* The name of an fd type ("file", "ipv4", ...) and its one-letter code. */
 const char *kite_fd_type_name(unsigned type);
 char kite_fd_typechar(unsigned type);
+/* Falco's fd.l4proto text of an IPPROTO_* number ("tcp", "udp", "icmp", "raw"), NULL for others. */
+const char *kite_l4proto_name(unsigned proto);
 
 #endif
