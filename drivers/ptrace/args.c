@@ -137,6 +137,14 @@ static int fd_stat(struct kp_event *ev, long fd, struct stat *st)
 	return ev->fd_stat_ok ? 0 : -1;
 }
 
+/* One end of a tuple: the address, then the port in host order (net_port is in network order). */
+static void put_end(uint8_t *out, const void *addr, size_t alen, uint16_t net_port)
+{
+	uint16_t port = ntohs(net_port);
+	memcpy(out, addr, alen);
+	memcpy(out + alen, &port, 2);
+}
+
 /* Both ends of the socket behind fd, as the eBPF driver writes them (local end first unless remote_first). */
 static uint32_t tuple(struct kp_event *ev, long fd, int remote_first, uint8_t *out)
 {
@@ -154,21 +162,13 @@ static uint32_t tuple(struct kp_event *ev, long fd, int remote_first, uint8_t *o
 		n = 1;
 		if (family == AF_INET) {
 			struct sockaddr_in *a = (struct sockaddr_in *)&l, *b = (struct sockaddr_in *)&r;
-			uint16_t lp = ntohs(a->sin_port), rp = ntohs(b->sin_port);
-			uint32_t lo = remote_first ? 7 : 1, ro = remote_first ? 1 : 7;
-			memcpy(out + lo, &a->sin_addr, 4);
-			memcpy(out + lo + 4, &lp, 2);
-			memcpy(out + ro, &b->sin_addr, 4);
-			memcpy(out + ro + 4, &rp, 2);
+			put_end(out + (remote_first ? 7 : 1), &a->sin_addr, 4, a->sin_port);
+			put_end(out + (remote_first ? 1 : 7), &b->sin_addr, 4, b->sin_port);
 			n = 13;
 		} else if (family == AF_INET6) {
 			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&l, *b = (struct sockaddr_in6 *)&r;
-			uint16_t lp = ntohs(a->sin6_port), rp = ntohs(b->sin6_port);
-			uint32_t lo = remote_first ? 19 : 1, ro = remote_first ? 1 : 19;
-			memcpy(out + lo, &a->sin6_addr, 16);
-			memcpy(out + lo + 16, &lp, 2);
-			memcpy(out + ro, &b->sin6_addr, 16);
-			memcpy(out + ro + 16, &rp, 2);
+			put_end(out + (remote_first ? 19 : 1), &a->sin6_addr, 16, a->sin6_port);
+			put_end(out + (remote_first ? 1 : 19), &b->sin6_addr, 16, b->sin6_port);
 			n = 37;
 		} else if (family == AF_UNIX) {
 			/* the kernel's socket addresses are not visible to user space: 0, as in the snapshot */
