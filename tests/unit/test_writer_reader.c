@@ -437,6 +437,16 @@ static void evlist_free(struct evlist *l)
 	free(l->pid);
 }
 
+/* Does an event of this type and pid match the want? */
+static int wants(const struct kite_chunk_want *w, uint16_t type, uint32_t pid)
+{
+	int type_ok = !w->types || (type < w->ntypes && w->types[type]);
+	int pid_ok = !w->pids;
+	for (unsigned k = 0; w->pids && k < w->npids; k++)
+		pid_ok |= w->pids[k] == pid;
+	return type_ok && pid_ok;
+}
+
 /*
  * Reads the capture with a chunk want: every event that matches is there,
  * each at the position a full read gives it (events read + events skipped),
@@ -458,19 +468,10 @@ static uint64_t check_skipping(int fd, const struct evlist *all, uint64_t full_c
 		assert_true(num < all->n);
 		if (all->hash[num] != kt_hash(e, e->len))
 			fail_msg("event %llu differs from the full read's", (unsigned long long)num);
-		int type_ok = !w->types || (e->type < w->ntypes && w->types[e->type]);
-		int pid_ok = !w->pids;
-		for (unsigned k = 0; w->pids && k < w->npids; k++)
-			pid_ok |= w->pids[k] == e->pid;
-		matched += type_ok && pid_ok;
+		matched += wants(w, e->type, e->pid);
 	}
-	for (uint64_t i = 0; i < all->n; i++) {
-		int type_ok = !w->types || (all->type[i] < w->ntypes && w->types[all->type[i]]);
-		int pid_ok = !w->pids;
-		for (unsigned k = 0; w->pids && k < w->npids; k++)
-			pid_ok |= w->pids[k] == all->pid[i];
-		expect += type_ok && pid_ok;
-	}
+	for (uint64_t i = 0; i < all->n; i++)
+		expect += wants(w, all->type[i], all->pid[i]);
 	assert_int_equal(matched, expect);
 	assert_int_equal(read + st->events_skipped, all->n);
 	assert_int_equal(st->chunks + st->chunks_skipped, full_chunks);
