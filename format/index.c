@@ -143,8 +143,7 @@ static void count_drops(struct kite_index_builder *b, const struct kite_schema *
 
 void kite_ib_count(struct kite_index_builder *b, const struct kite_schema *s, const struct kite_evt *e)
 {
-	/* as replay: a record without a pid is its thread's process */
-	uint32_t pid = e->pid ? e->pid : e->tid;
+	uint32_t pid = kite_evt_pid(e); /* the process replay puts it in */
 	b->type_counts[e->type]++;
 	if (e->type == b->drop_type)
 		count_drops(b, s, e);

@@ -29,6 +29,12 @@ struct kite_evt {
 	uint16_t cpu;
 };
 
+/* The process a record belongs to: its pid, or its thread's id when it has none (pid 0). */
+static inline uint32_t kite_evt_pid(const struct kite_evt *e)
+{
+	return e->pid ? e->pid : e->tid;
+}
+
 #define KITE_EVT_HDR_LEN 24u
 #define KITE_EVT_ALIGN   8u
 #define KITE_EVT_MAX_LEN (1u << 20) /* no record may be larger */

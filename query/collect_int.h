@@ -70,7 +70,7 @@ static inline int64_t kq_event_pid(const struct kq_collect *k, const struct kite
 {
 	if (!k->ids_from_records)
 		return c->proc->pid;
-	return c->e->pid ? (int64_t)c->e->pid : (int64_t)c->e->tid;
+	return kite_evt_pid(c->e);
 }
 
 static inline int kq_wants(const struct kq_collect *k, int table)

@@ -31,12 +31,13 @@ int kq_index_rules_out(struct kq_collect *k)
 	        1u << KQ_EVENTS | 1u << KQ_FILES | 1u << KQ_EXECS | 1u << KQ_DROPS | 1u << KQ_ALERTS;
 	if ((!k->filter.types && !k->filter.has_pid) || (k->o.tables & ~per_event))
 		return 0; /* processes, fds, ... of a pid exist without any event of it */
+	/* the index counts record pids: only where they are the rows' pids can they rule a file out */
+	int pids_apply = k->filter.has_pid && ids_from_kernel(k);
 	for (unsigned i = 0; i < k->rp.nsrc; i++) {
 		const struct kite_index *idx = kite_reader_index(k->rp.src[i].r);
 		if (!idx)
 			return 0;
-		/* the index counts record pids: only where they are the rows' pids can they rule a file out */
-		int any_type = !k->filter.types, any_pid = !k->filter.has_pid || !ids_from_kernel(k);
+		int any_type = !k->filter.types, any_pid = !pids_apply;
 		for (uint32_t t = 0; !any_type && t < idx->ntypes; t++)
 			any_type = idx->types[t].count && idx->types[t].type < k->si[i].n &&
 			           k->si[i].type_ok[idx->types[t].type];

@@ -394,7 +394,7 @@ void kite_state_settle(struct kite_state *s)
 /* A thread seen for the first time mid-capture: empty, in the process of the record's pid. */
 static struct thr *thread_unknown(struct kite_state *s, const struct kite_ctx *c, int exec)
 {
-	int64_t tid = c->e->tid, pid = c->e->pid ? c->e->pid : c->e->tid;
+	int64_t tid = c->e->tid, pid = kite_evt_pid(c->e);
 	struct proc *p = kmap_get(&s->procs, pid);
 	int fresh = !p || p->dead;
 	if (fresh)

@@ -200,7 +200,7 @@ static void clone_parent(struct kite_state *s, struct kite_ctx *c, const struct 
 static void clone_child(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei)
 {
 	const struct kconsts *k = state_consts(s);
-	int64_t tid = c->e->tid, pid = c->e->pid ? c->e->pid : c->e->tid, ptid = -1;
+	int64_t tid = c->e->tid, pid = kite_evt_pid(c->e), ptid = -1;
 	uint64_t flags = 0, ts = c->e->ts;
 	pget_i(c, ei->pos[P_PTID], &ptid);
 	pget_u(c, ei->pos[P_FLAGS], &flags);
