@@ -678,9 +678,10 @@ static int64_t index_entry_at(const kite_reader *r, uint64_t off)
 }
 
 /*
- * Passes over the CHUNK blocks ahead that hold nothing wanted, as long as the
- * block there is the one the index describes (same type and length; else it
- * is read, and checked, as usual).  0, or -1 when seeking fails.
+ * Passes over the blocks ahead that the reader needs not decompress: CHUNKs
+ * that hold nothing wanted, and keyframes met in order.  Each only while the
+ * block there is the one the index describes (same type and length) and is
+ * intact; else it is read, and checked, as usual.  0, or -1 when seeking fails.
  */
 static int skip_unwanted(kite_reader *r)
 {
