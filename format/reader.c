@@ -46,6 +46,8 @@ struct kite_reader {
 	int at_end;
 	int want_set; /* kite_reader_set_chunk_want: chunks may be skipped */
 	struct kite_chunk_want want;
+	uint8_t *rec_want; /* kite_reader_set_record_want: per type id, 0 when its events are passed over */
+	uint32_t nrec_want;
 	struct kite_reader_stats st;
 	char err[512];
 	kite_scap_import *scap; /* a .scap capture, converted as it is read */
@@ -577,6 +579,7 @@ void kite_reader_close(kite_reader *r)
 	ZSTD_freeDCtx(r->dctx);
 	free((void *)r->want.types);
 	free((void *)r->want.pids);
+	free(r->rec_want);
 	free(r->raw);
 	free(r->name);
 	free(r);
@@ -651,6 +654,7 @@ static int scap_next(kite_reader *r, const struct kite_evt **e)
 {
 	for (;;) {
 		int rc = kite_scap_import_next(r->scap, e);
+		r->st.events_skipped = kite_scap_import_passed(r->scap, &r->st.skipped_last_ts);
 		if (rc < 0)
 			snprintf(r->err, sizeof(r->err), "%s", kite_scap_import_error(r->scap));
 		if (rc == 0 && kite_scap_import_truncated(r->scap))
@@ -661,6 +665,17 @@ static int scap_next(kite_reader *r, const struct kite_evt **e)
 		if ((*e)->ts >= r->skip_before)
 			return 1;
 	}
+}
+
+/* 1 when the event e, of a CHUNK block, is of a type the caller does not want. */
+static int unwanted_record(kite_reader *r, const struct kite_evt *e)
+{
+	if (!r->rec_want || e->type >= r->nrec_want || r->rec_want[e->type] ||
+	    r->cur.kind == KITE_CHUNK_SNAPSHOT)
+		return 0;
+	r->st.events_skipped++;
+	r->st.skipped_last_ts = e->ts;
+	return 1;
 }
 
 /* The index entry of the chunk at offset off, or -1 (entries are in file order). */
@@ -720,6 +735,7 @@ static int skip_unwanted(kite_reader *r)
 		r->keyframe_wanted = 0;
 		r->st.chunks_skipped++;
 		r->st.events_skipped += c->nevents;
+		r->st.skipped_last_ts = c->last_ts;
 	}
 	return 0;
 }
@@ -751,6 +767,22 @@ int kite_reader_set_chunk_want(kite_reader *r, const struct kite_chunk_want *w)
 	return r->want_set;
 }
 
+int kite_reader_set_record_want(kite_reader *r, const uint8_t *types, uint32_t ntypes)
+{
+	free(r->rec_want);
+	r->rec_want = NULL;
+	r->nrec_want = 0;
+	if (r->scap)
+		return kite_scap_import_set_want(r->scap, types, ntypes);
+	if (!types)
+		return 0;
+	if (!(r->rec_want = malloc(ntypes ? ntypes : 1)))
+		return -1;
+	memcpy(r->rec_want, types, ntypes);
+	r->nrec_want = ntypes;
+	return 1;
+}
+
 int kite_reader_next(kite_reader *r, const struct kite_evt **e)
 {
 	if (r->scap)
@@ -758,7 +790,7 @@ int kite_reader_next(kite_reader *r, const struct kite_evt **e)
 	for (;;) {
 		while (r->raw_pos < r->raw_len) {
 			const struct kite_evt *ev = kite_reader_block_record(r);
-			if (ev->ts >= r->skip_before) {
+			if (ev->ts >= r->skip_before && !unwanted_record(r, ev)) {
 				*e = ev;
 				return 1;
 			}

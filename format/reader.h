@@ -36,7 +36,8 @@ struct kite_reader_stats {
 	uint64_t keyframes_passed; /* keyframe blocks met in order, their records not handed out */
 	uint64_t keyframe_seeks;   /* kite_reader_seek_keyframe moves */
 	uint64_t chunks_skipped;   /* CHUNK blocks passed over unread: their summary has nothing wanted */
-	uint64_t events_skipped;   /* the events in them */
+	uint64_t events_skipped;   /* the events in them, and those kite_reader_set_record_want passed over */
+	uint64_t skipped_last_ts;  /* the time of the last event passed over that way (0: unknown) */
 };
 
 /* The SHB as read. */
@@ -105,6 +106,15 @@ int kite_reader_seek_keyframe(kite_reader *r, uint64_t t, uint64_t *events_befor
  * is given), 0 when not, -1 out of memory.
  */
 int kite_reader_set_chunk_want(kite_reader *r, const struct kite_chunk_want *w);
+
+/*
+ * From now on, kite_reader_next() passes over the events whose type id has
+ * types[id] == 0 (ids at or past ntypes are kept; state records always are),
+ * counting them in stats.events_skipped.  A .scap capture passes them over
+ * before converting them, which saves most of its reading.  types is copied;
+ * NULL wants all.  1, 0 (all wanted) or -1 out of memory.
+ */
+int kite_reader_set_record_want(kite_reader *r, const uint8_t *types, uint32_t ntypes);
 
 /* Block-level access (kite dump, kite recover).  1, 0 at end, -1 on fatal error. */
 int kite_reader_next_block(kite_reader *r, struct kite_block *b);

@@ -68,6 +68,11 @@ struct kite_scap_import {
 	struct pending *pend; /* per tid, open addressing by tid */
 	size_t npend;
 	struct pidmap pids;
+	/* kite_scap_import_set_want: per kite id, 0 when its records may be passed over (NULL: all wanted) */
+	uint8_t *want;
+	uint32_t nwant;
+	int8_t *pass; /* per ppm code, decided once: 1 passed over, 0 converted, -1 not decided yet */
+	uint64_t passed, passed_ts;
 	uint8_t *rec; /* KITE_EVT_MAX_LEN */
 	struct kite_scap_import_stats st;
 	char err[512];
@@ -955,6 +960,53 @@ const struct kite_header *kite_scap_import_header(const kite_scap_import *im)
 	return &im->hdr;
 }
 
+/*
+ * Whether the events of ppm code `code` are passed over (kite_scap_import_set_want):
+ * an exit (or enter-only event) whose kite type is not wanted, or an enter event
+ * that pairs only with such an exit.  Never a generic event (its type is in its
+ * parameters) nor one that says which process a thread is in (learn_pids).
+ */
+static int decide_pass(kite_scap_import *im, uint16_t code)
+{
+	const struct scap_event_info *xi = scap_event_info(code);
+	if (code <= 1 || !xi)
+		return 0;
+	uint16_t exit_code = code;
+	if (xi->dir == 'E' && im->enter_pairs[code]) {
+		/* ppm numbers each enter event and its exit consecutively */
+		const struct scap_event_info *x = scap_event_info((uint16_t)(code + 1));
+		if (!x || x->dir != 'X' || !x->name || !xi->name || strcmp(x->name, xi->name))
+			return 0;
+		exit_code = (uint16_t)(code + 1);
+		xi = x;
+	}
+	int16_t id = exit_code < im->nmap ? im->map[exit_code] : -1;
+	if (id < 0 || (uint32_t)id >= im->nwant || im->want[id])
+		return 0;
+	return param_at(xi, xi->nparams, "tid") < 0 && param_at(xi, xi->nparams, "pid") < 0;
+}
+
+/* 1 when ev is passed over unconverted. */
+static int passed_over(kite_scap_import *im, const struct scap_evt *ev)
+{
+	if (!im->pass || ev->type >= im->nmap)
+		return 0;
+	if (im->pass[ev->type] < 0)
+		im->pass[ev->type] = (int8_t)decide_pass(im, ev->type);
+	if (!im->pass[ev->type])
+		return 0;
+	if (scap_event_info(ev->type)->dir == 'E' && im->enter_pairs[ev->type]) {
+		/* as remembering it would: an older enter must not pair with a later exit */
+		struct pending *p = pending_of(im, ev->tid);
+		if (p)
+			p->type = 0;
+		return 1;
+	}
+	im->passed++; /* an exit (or enter-only event): it would have made a record */
+	im->passed_ts = ev->ts;
+	return 1;
+}
+
 /* Converts one event; NULL when it yields no record. */
 static const struct kite_evt *convert(kite_scap_import *im, const struct scap_evt *ev)
 {
@@ -962,7 +1014,7 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 	im->st.scap_events++;
 	if (ev->type < scap_event_max_0293)
 		im->counted++;
-	if (!xi)
+	if (!xi || passed_over(im, ev))
 		return NULL;
 	if (xi->dir == 'E' && im->enter_pairs[ev->type])
 		remember_enter(im, ev);
@@ -1028,6 +1080,37 @@ int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 	}
 }
 
+int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32_t ntypes)
+{
+	free(im->want);
+	free(im->pass);
+	im->want = NULL;
+	im->pass = NULL;
+	im->nwant = 0;
+	if (!types)
+		return 0;
+	im->want = malloc(ntypes ? ntypes : 1);
+	im->pass = malloc(im->nmap ? im->nmap : 1);
+	if (!im->want || !im->pass) {
+		free(im->want);
+		free(im->pass);
+		im->want = NULL;
+		im->pass = NULL;
+		return -1;
+	}
+	memcpy(im->want, types, ntypes);
+	im->nwant = ntypes;
+	memset(im->pass, 0xff, im->nmap); /* -1: decided when the code is first met */
+	return 1;
+}
+
+uint64_t kite_scap_import_passed(const kite_scap_import *im, uint64_t *last_ts)
+{
+	if (last_ts)
+		*last_ts = im->passed_ts;
+	return im->passed;
+}
+
 uint64_t kite_scap_import_ordinal(const kite_scap_import *im)
 {
 	return im->ordinal;
@@ -1063,6 +1146,8 @@ void kite_scap_import_close(kite_scap_import *im)
 	free(im->map);
 	free(im->plans);
 	free(im->enter_pairs);
+	free(im->want);
+	free(im->pass);
 	for (size_t i = 0; i < im->npend; i++)
 		free(im->pend[i].buf);
 	free(im->pend);

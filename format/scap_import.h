@@ -59,6 +59,16 @@ int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e);
  * the lists.
  */
 uint64_t kite_scap_import_ordinal(const kite_scap_import *im);
+/*
+ * From now on, events whose kite type id has types[id] == 0 are passed over
+ * without being converted (ids at or past ntypes are kept), and their enter
+ * events too; ordinals still count them.  NULL wants all.  1, 0 (all wanted)
+ * or -1 out of memory.  A caller wanting fewer types saves most of the
+ * conversion: sysdig's "interesting syscalls" in the reader.
+ */
+int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32_t ntypes);
+/* How many records were passed over so far, and the time of the last one. */
+uint64_t kite_scap_import_passed(const kite_scap_import *im, uint64_t *last_ts);
 const char *kite_scap_import_error(const kite_scap_import *im);
 const struct kite_scap_import_stats *kite_scap_import_stats(const kite_scap_import *im);
 int kite_scap_import_truncated(const kite_scap_import *im);

@@ -357,6 +357,12 @@ static void print_summary(kite_rules *r, const struct kite_replay *rp, uint64_t 
 		}
 }
 
+/* The event types some rule can match (kite_types_fn): the others need not be read. */
+static void rule_types(void *r, const struct kite_schema *schema, uint8_t *bits, size_t nbits)
+{
+	kite_rules_evttypes(r, schema, bits, nbits);
+}
+
 static int run(kite_rules *r, char **files, unsigned nfiles, const struct replay_opts *o)
 {
 	struct kite_replay rp;
@@ -371,7 +377,8 @@ static int run(kite_rules *r, char **files, unsigned nfiles, const struct replay
 		    (o->to && kite_parse_time(o->to, base, &rp.o.to) < 0)) {
 			cli_error("--from/--to: cannot read '%s' as a time", o->from ? o->from : o->to);
 			rc = KITE_EXIT_USAGE;
-		} else if (rp.o.from && kite_replay_jump_keyframe(&rp) < 0) {
+		} else if ((rp.o.from && kite_replay_jump_keyframe(&rp) < 0) ||
+		           kite_replay_want_types(&rp, rule_types, r) < 0) {
 			rc = KITE_EXIT_ERROR; /* said by the replay */
 		} else {
 			struct kite_ctx *c;

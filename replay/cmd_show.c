@@ -186,6 +186,12 @@ static int show_events(struct kite_replay *rp, kite_filter *flt, struct kite_out
 	return kite_replay_damage(rp);
 }
 
+/* The event types the filter can match (kite_types_fn): the others need not be read. */
+static void filter_types(void *flt, const struct kite_schema *schema, uint8_t *bits, size_t nbits)
+{
+	kite_filter_evttypes(flt, schema, bits, nbits);
+}
+
 int cmd_show(int argc, char **argv)
 {
 	struct show_opts o = {0};
@@ -226,6 +232,8 @@ int cmd_show(int argc, char **argv)
 	int rc = KITE_EXIT_ERROR;
 	if (kite_replay_open(&rp, argv + optind, (unsigned)nfiles, &ro) == 0) {
 		int r = resolve_range(&rp, &o);
+		if (r == 0 && flt && kite_replay_want_types(&rp, filter_types, flt) < 0)
+			r = -2;
 		rc = r == -1 ? KITE_EXIT_USAGE : r < 0 ? KITE_EXIT_ERROR : show_events(&rp, flt, out, &o);
 	}
 	kite_replay_close(&rp);

@@ -22,9 +22,14 @@ static int source_advance(struct kite_replay *rp, struct kite_source *s)
 	}
 	int rc = kite_reader_next(s->r, &s->next);
 	s->next_num = kite_reader_scap_ordinal(s->r);
-	uint64_t skipped = kite_reader_stats(s->r)->events_skipped;
-	rp->events += skipped - s->skipped; /* evt.num goes on as if they had been read */
-	s->skipped = skipped;
+	const struct kite_reader_stats *st = kite_reader_stats(s->r);
+	if (st->events_skipped != s->skipped) {
+		rp->events += st->events_skipped - s->skipped; /* evt.num goes on as if they had been read */
+		s->skipped = st->events_skipped;
+		/* evt.deltatime too, with one file (with several, those events were interleaved with others) */
+		if (rp->nsrc == 1 && st->skipped_last_ts > rp->last_ts)
+			rp->last_ts = st->skipped_last_ts;
+	}
 	if (rc == 1)
 		return 1;
 	if (rc < 0) {
@@ -77,6 +82,37 @@ int kite_replay_open(struct kite_replay *rp, char **paths, unsigned n, const str
 			return -1;
 	rp->ctx.state = rp->state;
 	return 0;
+}
+
+int kite_replay_want_types(struct kite_replay *rp, kite_types_fn types_of, void *ctx)
+{
+	const char *all = getenv("KITE_READ_ALL");
+	if (rp->nsrc != 1 || (all && *all && strcmp(all, "0")))
+		return 0;
+	struct kite_source *s = &rp->src[0];
+	uint32_t n = s->schema->max_event_id + 1;
+	uint8_t *bits = calloc((n + 7) / 8, 1), *types = calloc(n, 1);
+	int rc = bits && types ? 0 : -1;
+	if (rc == 0) {
+		types_of(ctx, s->schema, bits, n);
+		int every = 1;
+		for (uint32_t id = 0; id < n; id++) {
+			types[id] = (bits[id / 8] >> (id % 8)) & 1;
+			every &= types[id] || !s->schema->events[id];
+		}
+		kite_state_mark_needed(rp->state, s->schema, types);
+		if (!every && kite_reader_set_record_want(s->r, types, n) < 0)
+			rc = -1;
+		/* with an index with chunk summaries, chunks of none of those types are not even read */
+		struct kite_chunk_want w = {.types = types, .ntypes = n};
+		if (rc == 0 && !every && kite_reader_set_chunk_want(s->r, &w) < 0)
+			rc = -1;
+	}
+	free(bits);
+	free(types);
+	if (rc < 0)
+		cli_error("out of memory");
+	return rc;
 }
 
 /*

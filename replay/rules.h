@@ -129,5 +129,7 @@ typedef void (*kite_alert_fn)(void *ctx, struct kite_rule *rule, struct kite_ctx
  * Returns the number of alerts.
  */
 unsigned kite_rules_match(kite_rules *r, struct kite_ctx *c, kite_alert_fn fn, void *ctx);
+/* The event types (bits by id of schema, nbits of them) that some active rule can match. */
+void kite_rules_evttypes(kite_rules *r, const struct kite_schema *s, uint8_t *bits, size_t nbits);
 
 #endif

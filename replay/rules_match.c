@@ -49,6 +49,17 @@ static struct rl_index *index_for(kite_rules *r, const struct kite_schema *s)
 	return build_index(r, s);
 }
 
+void kite_rules_evttypes(kite_rules *r, const struct kite_schema *s, uint8_t *bits, size_t nbits)
+{
+	memset(bits, 0, (nbits + 7) / 8);
+	if (!r->nactive)
+		return;
+	const struct rl_index *x = index_for(r, s);
+	for (uint32_t t = 0; t < x->nids && t < nbits; t++)
+		if (x->start[t + 1] > x->start[t])
+			bits[t / 8] |= (uint8_t)(1u << (t % 8));
+}
+
 unsigned kite_rules_match(kite_rules *r, struct kite_ctx *c, kite_alert_fn fn, void *ctx)
 {
 	if (!r->nactive)

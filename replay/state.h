@@ -185,6 +185,15 @@ void kite_state_set_hooks(struct kite_state *s, const struct kite_state_hooks *h
 
 /* The evmap table for a schema (owned by the state; built on first use, one per distinct schema). */
 const struct kite_evmap *kite_state_evmaps(struct kite_state *s, const struct kite_schema *schema);
+/*
+ * Sets types[id] for every event type of schema (max_event_id + 1 bytes) that
+ * changes the state: the snapshot records and every event with a handler
+ * (exec, clone, open, close, connect, ...).  An event of another type changes
+ * nothing another event can see, so a caller that does not want it can have the
+ * reader pass it over (kite_reader_set_record_want), as Falco only asks its
+ * driver for the syscalls its rules and its state need.
+ */
+void kite_state_mark_needed(struct kite_state *s, const struct kite_schema *schema, uint8_t *types);
 
 /*
  * Applies one record (an event or a snapshot record) that c describes: c->e,

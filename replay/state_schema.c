@@ -311,6 +311,16 @@ const struct kite_evmap *kite_state_evmaps(struct kite_state *s, const struct ki
 	return schema_cache(s, schema)->maps;
 }
 
+void kite_state_mark_needed(struct kite_state *s, const struct kite_schema *schema, uint8_t *types)
+{
+	struct schema_cache *sc = schema_cache(s, schema);
+	for (uint32_t id = 0; id < sc->n; id++) {
+		const struct kite_event_desc *d = schema->events[id];
+		if (sc->info[id].handler != H_NONE || (d && (d->flags & KITE_EF_STATE)))
+			types[id] = 1;
+	}
+}
+
 void kite_state_sysdig_threads(struct kite_state *s, const struct kite_schema *schema)
 {
 	struct schema_cache *sc = schema_cache(s, schema);

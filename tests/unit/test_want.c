@@ -1,0 +1,261 @@
+/* test_want.c - events passed over by type (kite_reader_set_record_want, kite_replay_want_types): same events kept, counts right. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "events.h"
+#include "filter.h"
+#include "reader.h"
+#include "replay.h"
+#include "testlib.h"
+
+#define SCAP_DATA "../shared/data/scap"
+
+/* One full read: each record's type, time and hash. */
+struct seen {
+	size_t n;
+	uint16_t *type;
+	uint64_t *ts, *hash;
+	int *state; /* a snapshot record */
+};
+
+static void seen_free(struct seen *s)
+{
+	free(s->type);
+	free(s->ts);
+	free(s->hash);
+	free(s->state);
+	memset(s, 0, sizeof(*s));
+}
+
+static kite_reader *open_or_fail(const char *path)
+{
+	char err[512];
+	struct kite_reader_opts o = {.warn = kt_warn};
+	kite_reader *r = kite_reader_open(path, &o, err, sizeof(err));
+	if (!r)
+		fail_msg("%s", err);
+	return r;
+}
+
+static void read_all(kite_reader *r, struct seen *s)
+{
+	size_t cap = 0;
+	const struct kite_evt *e;
+	int rc;
+	memset(s, 0, sizeof(*s));
+	const struct kite_schema *sc = kite_reader_schema(r);
+	while ((rc = kite_reader_next(r, &e)) == 1) {
+		if (s->n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			s->type = realloc(s->type, cap * sizeof(*s->type));
+			s->ts = realloc(s->ts, cap * sizeof(*s->ts));
+			s->hash = realloc(s->hash, cap * sizeof(*s->hash));
+			s->state = realloc(s->state, cap * sizeof(*s->state));
+			assert_true(s->type && s->ts && s->hash && s->state);
+		}
+		const struct kite_event_desc *d = kite_schema_event(sc, e->type);
+		s->type[s->n] = e->type;
+		s->ts[s->n] = e->ts;
+		s->hash[s->n] = kt_hash(e, e->len);
+		s->state[s->n] = d && (d->flags & KITE_EF_STATE);
+		s->n++;
+	}
+	assert_int_equal(rc, 0);
+}
+
+/*
+ * Reads path in full, then again wanting only the types whose name is in
+ * keep: the second read must give exactly the first one's records of those
+ * types (and every snapshot record), byte for byte and in order, and count the
+ * others as skipped.  Returns how many were skipped.
+ */
+static uint64_t check_want(const char *path, const char *const *keep, size_t nkeep)
+{
+	kite_reader *r = open_or_fail(path);
+	struct seen full, part;
+	read_all(r, &full);
+	kite_reader_close(r);
+
+	r = open_or_fail(path);
+	const struct kite_schema *sc = kite_reader_schema(r);
+	uint32_t n = sc->max_event_id + 1;
+	uint8_t *want = calloc(n, 1);
+	assert_non_null(want);
+	for (uint32_t id = 0; id < n; id++) {
+		const struct kite_event_desc *d = kite_schema_event(sc, id);
+		for (size_t k = 0; d && k < nkeep; k++)
+			want[id] |= !strcmp(d->name, keep[k]);
+	}
+	assert_int_equal(kite_reader_set_record_want(r, want, n), 1);
+	read_all(r, &part);
+	const struct kite_reader_stats *st = kite_reader_stats(r);
+
+	/*
+	 * The second read is a subsequence of the first: every wanted record and
+	 * every snapshot record is in it; a reader may keep an unwanted one it
+	 * cannot judge (a .scap's generic events), never drop a wanted one.
+	 */
+	size_t j = 0;
+	uint64_t skipped = 0, last_skipped_ts = 0;
+	for (size_t i = 0; i < full.n; i++) {
+		int wanted = full.state[i] || full.type[i] >= n || want[full.type[i]];
+		if (j < part.n && part.type[j] == full.type[i] && part.hash[j] == full.hash[i]) {
+			j++;
+			continue;
+		}
+		if (wanted)
+			fail_msg("%s: record %zu (type %u), wanted, was not handed out", path, i,
+			         full.type[i]);
+		skipped++;
+		last_skipped_ts = full.ts[i];
+	}
+	assert_int_equal(j, part.n);
+	assert_int_equal(st->events_skipped, skipped);
+	assert_int_equal(st->skipped_last_ts, last_skipped_ts);
+	free(want);
+	seen_free(&full);
+	seen_free(&part);
+	kite_reader_close(r);
+	return skipped;
+}
+
+static int have_scap_data(void)
+{
+	if (access(SCAP_DATA "/libs_sample.scap", R_OK) == 0)
+		return 1;
+	if (getenv("CI") && !strcmp(getenv("CI"), "true"))
+		fail_msg("%s is missing (CI needs ../shared)", SCAP_DATA);
+	printf("SKIP: %s not found\n", SCAP_DATA);
+	return 0;
+}
+
+/* A .scap passes events over before converting them; the enter events of those types must not pair with others. */
+static void scap_record_want(void **state)
+{
+	(void)state;
+	if (!have_scap_data())
+		return;
+	static const char *const opens[] = {"openat", "open", "close", "execve"};
+	static const char *const net[] = {"connect", "socket", "sendto", "recvfrom", "clone"};
+	static const char *const files[] = {"libs_sample.scap", "libs_curl_google.scap",
+	                                    "libs_single_ipv6_conn.scap", "falco_psp_write_tmp_test.scap"};
+	uint64_t total = 0;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[256];
+		snprintf(path, sizeof(path), SCAP_DATA "/%s", files[i]);
+		total += check_want(path, opens, 4);
+		total += check_want(path, net, 5);
+	}
+	assert_true(total > 0); /* the test would prove nothing if nothing was passed over */
+}
+
+/* A .kcap passes them over after decoding its chunk (or whole chunks, by their summary). */
+static void kcap_record_want(void **state)
+{
+	(void)state;
+	static const char *const opens[] = {"openat", "close"};
+	assert_true(check_want("samples/attacks.kcap", opens, 2) > 0);
+	static const char *const none[] = {"no-such-event"};
+	assert_true(check_want("samples/workload.kcap", none, 1) > 0);
+}
+
+/* What a show with a filter sees: the events it would have matched, with evt.num and deltatime unchanged. */
+struct shown {
+	size_t n;
+	char **line;
+};
+
+static void filter_types(void *flt, const struct kite_schema *schema, uint8_t *bits, size_t nbits)
+{
+	kite_filter_evttypes(flt, schema, bits, nbits);
+}
+
+static void show(const char *path, const char *filter, int want, struct shown *out)
+{
+	char err[256];
+	kite_filter *f = kite_filter_new(filter, NULL, err, sizeof(err));
+	if (!f)
+		fail_msg("%s", err);
+	struct kite_replay rp;
+	char *paths[] = {(char *)path};
+	assert_int_equal(kite_replay_open(&rp, paths, 1, NULL), 0);
+	if (want)
+		assert_int_equal(kite_replay_want_types(&rp, filter_types, f), 0);
+	memset(out, 0, sizeof(*out));
+	size_t cap = 0;
+	struct kite_ctx *c;
+	int rc;
+	while ((rc = kite_replay_next(&rp, &c)) == 1) {
+		if (!kite_filter_match(f, c))
+			continue;
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			out->line = realloc(out->line, cap * sizeof(*out->line));
+			assert_non_null(out->line);
+		}
+		char *line = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&line, &len);
+		assert_non_null(m);
+		fprintf(m, "%llu %llu %lld %lld", (unsigned long long)c->num, (unsigned long long)c->delta_ns,
+		        (long long)c->thr->tid, (long long)c->proc->pid);
+		fprintf(m, " %s %s", c->proc->comm[0] ? c->proc->comm : "-",
+		        c->fd && c->fd->name ? c->fd->name : "-");
+		fclose(m);
+		out->line[out->n++] = line;
+	}
+	assert_int_equal(rc, 0);
+	kite_replay_close(&rp);
+	kite_filter_free(f);
+}
+
+static void shown_free(struct shown *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->line[i]);
+	free(s->line);
+}
+
+static void replay_same_events(const char *path, const char *filter)
+{
+	struct shown all, some;
+	show(path, filter, 0, &all);
+	show(path, filter, 1, &some);
+	assert_true(all.n > 0);
+	assert_int_equal(all.n, some.n);
+	for (size_t i = 0; i < all.n; i++)
+		assert_string_equal(all.line[i], some.line[i]);
+	shown_free(&all);
+	shown_free(&some);
+}
+
+static void replay_want_types(void **state)
+{
+	(void)state;
+	replay_same_events("samples/attacks.kcap", "evt.type in (openat, execve)");
+	replay_same_events("samples/attacks.kcap", "evt.type in (mmap, unlinkat, renameat2)");
+	if (!have_scap_data())
+		return;
+	replay_same_events(SCAP_DATA "/libs_sample.scap", "evt.type in (epoll_pwait, futex, nanosleep)");
+	replay_same_events(SCAP_DATA "/libs_curl_google.scap",
+	                   "evt.type in (open, read, mmap) and fd.name exists");
+	replay_same_events(SCAP_DATA "/libs_curl_google.scap", "evt.type=connect");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(scap_record_want),
+	        cmocka_unit_test(kcap_record_want),
+	        cmocka_unit_test(replay_want_types),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
