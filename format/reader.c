@@ -11,6 +11,7 @@
 #include <zstd.h>
 
 #include "input.h"
+#include "scap_ahead.h"
 #include "scap_import.h"
 #include "writer.h"
 
@@ -51,6 +52,9 @@ struct kite_reader {
 	struct kite_reader_stats st;
 	char err[512];
 	kite_scap_import *scap; /* a .scap capture, converted as it is read */
+	kite_scap_ahead *ahead; /* converting it on a second thread (from the first kite_reader_next) */
+	int ahead_tried;
+	uint64_t scap_ordinal; /* of the last record handed out */
 };
 
 static void warn(kite_reader *r, uint64_t off, const char *fmt, ...)
@@ -485,7 +489,21 @@ static int read_prologue(kite_reader *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* A warning of the importer: given on now, or, from the worker thread, kept to be given in order. */
 static void scap_warn(void *ctx, const char *msg)
+{
+	kite_reader *r = ctx;
+	if (r->ahead) {
+		kite_scap_ahead_warn(r->ahead, msg);
+		return;
+	}
+	r->st.bad_blocks++;
+	if (r->o.warn)
+		r->o.warn(r->o.warn_ctx, msg);
+}
+
+/* The warnings the worker kept, given on the caller's thread. */
+static void scap_warn_now(void *ctx, const char *msg)
 {
 	kite_reader *r = ctx;
 	r->st.bad_blocks++;
@@ -566,6 +584,8 @@ void kite_reader_close(kite_reader *r)
 {
 	if (!r)
 		return;
+	kite_scap_ahead_free(r->ahead); /* before the importer it uses goes */
+	r->ahead = NULL;
 	kite_scap_import_close(r->scap);
 	if (r->in.fd >= 0)
 		close(r->in.fd);
@@ -650,15 +670,50 @@ int kite_reader_next_block(kite_reader *r, struct kite_block *b)
 	}
 }
 
-static int scap_next(kite_reader *r, const struct kite_evt **e)
+/* The importer's next record, from the worker when there is one. */
+static int scap_import_next(kite_reader *r, const struct kite_evt **e)
 {
-	for (;;) {
+	if (!r->ahead_tried && !r->o.one_thread) {
+		/* r->ahead is set before the worker runs: the warnings it gives find it */
+		r->ahead = kite_scap_ahead_new(r->scap, scap_warn_now, r);
+		if (r->ahead && kite_scap_ahead_run(r->ahead) < 0) {
+			kite_scap_ahead_free(r->ahead);
+			r->ahead = NULL; /* no thread: read here */
+		}
+	}
+	r->ahead_tried = 1;
+	if (!r->ahead) {
 		int rc = kite_scap_import_next(r->scap, e);
+		r->scap_ordinal = kite_scap_import_ordinal(r->scap);
 		r->st.events_skipped = kite_scap_import_passed(r->scap, &r->st.skipped_last_ts);
 		if (rc < 0)
 			snprintf(r->err, sizeof(r->err), "%s", kite_scap_import_error(r->scap));
 		if (rc == 0 && kite_scap_import_truncated(r->scap))
 			r->st.truncated = 1;
+		return rc;
+	}
+	struct kite_scap_ahead_meta m;
+	int rc = kite_scap_ahead_next(r->ahead, e, &m);
+	if (rc == 1) {
+		r->scap_ordinal = m.ordinal;
+		r->st.events_skipped = m.passed;
+		r->st.skipped_last_ts = m.passed_ts;
+		return 1;
+	}
+	kite_scap_ahead_end(r->ahead, &m);
+	r->st.events_skipped = m.passed;
+	r->st.skipped_last_ts = m.passed_ts;
+	if (rc < 0)
+		snprintf(r->err, sizeof(r->err), "%s", kite_scap_ahead_error(r->ahead));
+	if (rc == 0 && kite_scap_ahead_truncated(r->ahead))
+		r->st.truncated = 1;
+	return rc;
+}
+
+static int scap_next(kite_reader *r, const struct kite_evt **e)
+{
+	for (;;) {
+		int rc = scap_import_next(r, e);
 		if (rc <= 0)
 			return rc;
 		r->st.records++;
@@ -772,8 +827,8 @@ int kite_reader_set_record_want(kite_reader *r, const uint8_t *types, uint32_t n
 	free(r->rec_want);
 	r->rec_want = NULL;
 	r->nrec_want = 0;
-	if (r->scap)
-		return kite_scap_import_set_want(r->scap, types, ntypes);
+	if (r->scap) /* once its worker runs, the importer is not ours to change */
+		return r->ahead_tried ? 0 : kite_scap_import_set_want(r->scap, types, ntypes);
 	if (!types)
 		return 0;
 	if (!(r->rec_want = malloc(ntypes ? ntypes : 1)))
@@ -905,7 +960,7 @@ int kite_reader_is_scap(const kite_reader *r)
 
 uint64_t kite_reader_scap_ordinal(const kite_reader *r)
 {
-	return r->scap ? kite_scap_import_ordinal(r->scap) : 0;
+	return r->scap ? r->scap_ordinal : 0;
 }
 const struct kite_index *kite_reader_index(const kite_reader *r)
 {

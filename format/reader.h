@@ -19,6 +19,7 @@ struct kite_reader_opts {
 	kite_warn_fn warn;
 	void *warn_ctx;
 	int ignore_index; /* read sequentially even if a footer and index exist */
+	int one_thread;   /* a .scap: convert it on the caller's thread, not on a second one */
 };
 
 struct kite_reader_stats {

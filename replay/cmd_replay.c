@@ -366,7 +366,8 @@ static void rule_types(void *r, const struct kite_schema *schema, uint8_t *bits,
 static int run(kite_rules *r, char **files, unsigned nfiles, const struct replay_opts *o)
 {
 	struct kite_replay rp;
-	struct kite_replay_opts ro = {.progress = !o->no_progress && isatty(STDERR_FILENO)};
+	struct kite_replay_opts ro = {
+	        .progress = !o->no_progress && isatty(STDERR_FILENO), .types_of = rule_types, .types_ctx = r};
 	char err[256];
 	struct alert_sink sink = {.o = o, .worst = KITE_PRIO_COUNT};
 	sink.time_fmt = kite_output_new("%evt.time", err, sizeof(err));
@@ -377,8 +378,7 @@ static int run(kite_rules *r, char **files, unsigned nfiles, const struct replay
 		    (o->to && kite_parse_time(o->to, base, &rp.o.to) < 0)) {
 			cli_error("--from/--to: cannot read '%s' as a time", o->from ? o->from : o->to);
 			rc = KITE_EXIT_USAGE;
-		} else if ((rp.o.from && kite_replay_jump_keyframe(&rp) < 0) ||
-		           kite_replay_want_types(&rp, rule_types, r) < 0) {
+		} else if (rp.o.from && kite_replay_jump_keyframe(&rp) < 0) {
 			rc = KITE_EXIT_ERROR; /* said by the replay */
 		} else {
 			struct kite_ctx *c;

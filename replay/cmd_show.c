@@ -228,12 +228,12 @@ int cmd_show(int argc, char **argv)
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	struct kite_replay rp;
-	struct kite_replay_opts ro = {.progress = !o.no_progress && isatty(STDERR_FILENO)};
+	struct kite_replay_opts ro = {.progress = !o.no_progress && isatty(STDERR_FILENO),
+	                              .types_of = flt ? filter_types : NULL,
+	                              .types_ctx = flt};
 	int rc = KITE_EXIT_ERROR;
 	if (kite_replay_open(&rp, argv + optind, (unsigned)nfiles, &ro) == 0) {
 		int r = resolve_range(&rp, &o);
-		if (r == 0 && flt && kite_replay_want_types(&rp, filter_types, flt) < 0)
-			r = -2;
 		rc = r == -1 ? KITE_EXIT_USAGE : r < 0 ? KITE_EXIT_ERROR : show_events(&rp, flt, out, &o);
 	}
 	kite_replay_close(&rp);

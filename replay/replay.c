@@ -41,6 +41,40 @@ static int source_advance(struct kite_replay *rp, struct kite_source *s)
 	return rc;
 }
 
+/*
+ * o.types_of: lets the reader pass over the events of the types the caller
+ * will not look at and the state does not need.  With one file only.
+ */
+static int want_types(struct kite_replay *rp, struct kite_source *s)
+{
+	const char *all = getenv("KITE_READ_ALL");
+	if (!rp->o.types_of || rp->nsrc != 1 || (all && *all && strcmp(all, "0")))
+		return 0;
+	uint32_t n = s->schema->max_event_id + 1;
+	uint8_t *bits = calloc((n + 7) / 8, 1), *types = calloc(n, 1);
+	int rc = bits && types ? 0 : -1;
+	if (rc == 0) {
+		rp->o.types_of(rp->o.types_ctx, s->schema, bits, n);
+		int every = 1;
+		for (uint32_t id = 0; id < n; id++) {
+			types[id] = (bits[id / 8] >> (id % 8)) & 1;
+			every &= types[id] || !s->schema->events[id];
+		}
+		kite_state_mark_needed(rp->state, s->schema, types);
+		if (!every && kite_reader_set_record_want(s->r, types, n) < 0)
+			rc = -1;
+		/* with an index with chunk summaries, chunks of none of those types are not even read */
+		struct kite_chunk_want w = {.types = types, .ntypes = n};
+		if (rc == 0 && !every && kite_reader_set_chunk_want(s->r, &w) < 0)
+			rc = -1;
+	}
+	free(bits);
+	free(types);
+	if (rc < 0)
+		cli_error("out of memory");
+	return rc;
+}
+
 static int source_open(struct kite_replay *rp, struct kite_source *s, const char *path)
 {
 	s->path = strdup(path);
@@ -59,6 +93,8 @@ static int source_open(struct kite_replay *rp, struct kite_source *s, const char
 		cli_error("%s: out of memory", path);
 		return -1;
 	}
+	if (want_types(rp, s) < 0)
+		return -1;
 	struct stat st;
 	if (strcmp(path, "-") && stat(path, &st) == 0)
 		rp->bytes_total += (uint64_t)st.st_size;
@@ -82,37 +118,6 @@ int kite_replay_open(struct kite_replay *rp, char **paths, unsigned n, const str
 			return -1;
 	rp->ctx.state = rp->state;
 	return 0;
-}
-
-int kite_replay_want_types(struct kite_replay *rp, kite_types_fn types_of, void *ctx)
-{
-	const char *all = getenv("KITE_READ_ALL");
-	if (rp->nsrc != 1 || (all && *all && strcmp(all, "0")))
-		return 0;
-	struct kite_source *s = &rp->src[0];
-	uint32_t n = s->schema->max_event_id + 1;
-	uint8_t *bits = calloc((n + 7) / 8, 1), *types = calloc(n, 1);
-	int rc = bits && types ? 0 : -1;
-	if (rc == 0) {
-		types_of(ctx, s->schema, bits, n);
-		int every = 1;
-		for (uint32_t id = 0; id < n; id++) {
-			types[id] = (bits[id / 8] >> (id % 8)) & 1;
-			every &= types[id] || !s->schema->events[id];
-		}
-		kite_state_mark_needed(rp->state, s->schema, types);
-		if (!every && kite_reader_set_record_want(s->r, types, n) < 0)
-			rc = -1;
-		/* with an index with chunk summaries, chunks of none of those types are not even read */
-		struct kite_chunk_want w = {.types = types, .ntypes = n};
-		if (rc == 0 && !every && kite_reader_set_chunk_want(s->r, &w) < 0)
-			rc = -1;
-	}
-	free(bits);
-	free(types);
-	if (rc < 0)
-		cli_error("out of memory");
-	return rc;
 }
 
 /*

@@ -28,10 +28,24 @@ struct kite_source {
 	int done;
 };
 
+/* Sets the bits (nbits of them, by event id of schema) of the event types a caller looks at. */
+typedef void (*kite_types_fn)(void *ctx, const struct kite_schema *schema, uint8_t *bits, size_t nbits);
+
 struct kite_replay_opts {
 	uint64_t from, to; /* time range in ns since the epoch; 0 = unbounded */
 	int progress;      /* a progress line on stderr while reading (callers set it for terminals) */
 	int ignore_index;
+	/*
+	 * When set, the reader passes over the events the caller never looks at:
+	 * those whose type types_of does not set and the state does not need
+	 * (kite_state_mark_needed).  They are never decoded (a .scap's are not even
+	 * converted), yet evt.num and evt.deltatime of the events handed out are a
+	 * full replay's.  Only with one file: with several, those depend on how the
+	 * events passed over interleave with the other files'.  The environment
+	 * variable KITE_READ_ALL=1 turns this off (every event is read, as a check).
+	 */
+	kite_types_fn types_of;
+	void *types_ctx;
 };
 
 struct kite_replay {
@@ -76,20 +90,6 @@ int kite_replay_seek(struct kite_replay *rp);
  * there was nothing to jump to, -1 on error.  Call before kite_replay_next().
  */
 int kite_replay_jump_keyframe(struct kite_replay *rp);
-/* Sets the bits (nbits of them, by event id of schema) of the event types a caller looks at. */
-typedef void (*kite_types_fn)(void *ctx, const struct kite_schema *schema, uint8_t *bits, size_t nbits);
-/*
- * Lets the reader pass over the events the caller will never look at: those
- * whose type types_of does not set and the state does not need
- * (kite_state_mark_needed).  They are never decoded (a .scap's are not even
- * converted), yet evt.num and evt.deltatime of the events handed out are a full
- * replay's.  Only with one file: with several, those depend on how the events
- * passed over interleave with the other files'.  The environment variable
- * KITE_READ_ALL=1 turns this off (every event is read, as a check).  Call after
- * kite_replay_open, before the first kite_replay_next.  0, or -1 out of memory
- * (said on stderr).
- */
-int kite_replay_want_types(struct kite_replay *rp, kite_types_fn types_of, void *ctx);
 /* KITE_EXIT_DAMAGED when any file was damaged, else 0 (see cli.h). */
 int kite_replay_damage(const struct kite_replay *rp);
 void kite_replay_close(struct kite_replay *rp);

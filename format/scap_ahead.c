@@ -1,0 +1,287 @@
+/* scap_ahead.c - converts a .scap capture on a second thread, handing its records over in batches. */
+#include "scap_ahead.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * A ring of NBATCH batches: the worker fills batch `head` while the caller
+ * drains batch `tail`; `full` counts the batches handed over.  A batch ends
+ * after BATCH_RECORDS records or BATCH_BYTES bytes of them (one record may
+ * be longer: the buffer grows), or at the end of the capture.
+ */
+#define NBATCH        4
+#define BATCH_RECORDS 4096u
+#define BATCH_BYTES   (512u << 10)
+
+struct item {
+	size_t off; /* of the record in rec */
+	struct kite_scap_ahead_meta m;
+};
+
+/* A warning, given to the caller before record `at` of its batch (at == n: after the last). */
+struct warning {
+	size_t at;
+	char *msg;
+};
+
+struct batch {
+	uint8_t *rec;
+	size_t len, cap;
+	struct item *items;
+	size_t n;
+	struct warning *warns;
+	size_t nwarn, capwarn;
+	int last; /* the capture ends after this batch, with rc */
+	int rc;
+	struct kite_scap_ahead_meta
+	        end; /* the last batch: the meta at the end (events passed over after the last record) */
+};
+
+struct kite_scap_ahead {
+	kite_scap_import *im;
+	scap_warn_fn warn;
+	void *warn_ctx;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t filled, drained;
+	struct batch b[NBATCH];
+	unsigned head, tail, full;
+	atomic_int stopping;
+	int running; /* the worker was started */
+	/* the caller's side: the batch being drained, its next record and next warning */
+	struct batch *cur;
+	size_t pos, wpos;
+	int ended, rc;
+	struct kite_scap_ahead_meta end;
+	/* set by the worker before it hands over the last batch */
+	char err[512];
+	int truncated;
+};
+
+static void batch_clear(struct batch *b)
+{
+	for (size_t i = 0; i < b->nwarn; i++)
+		free(b->warns[i].msg);
+	b->len = b->n = b->nwarn = 0;
+	b->last = b->rc = 0;
+}
+
+/* Copies e, 8-byte aligned like records in a chunk, with its meta; -1 out of memory. */
+static int batch_add(struct batch *b, const struct kite_evt *e, const struct kite_scap_ahead_meta *m)
+{
+	size_t at = (b->len + 7) & ~(size_t)7;
+	if (at + e->len > b->cap) {
+		size_t cap = at + e->len > BATCH_BYTES ? at + e->len : BATCH_BYTES;
+		uint8_t *p = realloc(b->rec, cap);
+		if (!p)
+			return -1;
+		b->rec = p;
+		b->cap = cap;
+	}
+	memcpy(b->rec + at, e, e->len);
+	b->items[b->n].off = at;
+	b->items[b->n].m = *m;
+	b->n++;
+	b->len = at + e->len;
+	return 0;
+}
+
+/* Fills b from the importer; 1 when the capture ended in it. */
+static int fill_batch(kite_scap_ahead *a, struct batch *b)
+{
+	while (b->n < BATCH_RECORDS && b->len < BATCH_BYTES && !atomic_load(&a->stopping)) {
+		const struct kite_evt *e;
+		int rc = kite_scap_import_next(a->im, &e);
+		if (rc <= 0) {
+			snprintf(a->err, sizeof(a->err), "%s", rc < 0 ? kite_scap_import_error(a->im) : "");
+			a->truncated = kite_scap_import_truncated(a->im);
+			b->end.ordinal = kite_scap_import_ordinal(a->im);
+			b->end.passed = kite_scap_import_passed(a->im, &b->end.passed_ts);
+			b->last = 1;
+			b->rc = rc;
+			return 1;
+		}
+		struct kite_scap_ahead_meta m = {.ordinal = kite_scap_import_ordinal(a->im)};
+		m.passed = kite_scap_import_passed(a->im, &m.passed_ts);
+		if (batch_add(b, e, &m) < 0) {
+			snprintf(a->err, sizeof(a->err), "out of memory");
+			b->last = 1;
+			b->rc = -1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	kite_scap_ahead *a = arg;
+	for (;;) {
+		pthread_mutex_lock(&a->lock);
+		while (a->full == NBATCH && !atomic_load(&a->stopping))
+			pthread_cond_wait(&a->drained, &a->lock);
+		struct batch *b = &a->b[a->head];
+		pthread_mutex_unlock(&a->lock);
+		if (atomic_load(&a->stopping))
+			break;
+
+		batch_clear(b);
+		int last = fill_batch(a, b); /* outside the lock: this is the work */
+
+		pthread_mutex_lock(&a->lock);
+		a->head = (a->head + 1) % NBATCH;
+		a->full++;
+		pthread_cond_signal(&a->filled);
+		pthread_mutex_unlock(&a->lock);
+		if (last)
+			break;
+	}
+	return NULL;
+}
+
+void kite_scap_ahead_warn(kite_scap_ahead *a, const char *msg)
+{
+	struct batch *b = &a->b[a->head]; /* the worker's own batch: no lock */
+	if (b->nwarn == b->capwarn) {
+		size_t cap = b->capwarn ? b->capwarn * 2 : 8;
+		struct warning *w = realloc(b->warns, cap * sizeof(*w));
+		if (!w)
+			return;
+		b->warns = w;
+		b->capwarn = cap;
+	}
+	char *copy = strdup(msg);
+	if (!copy)
+		return;
+	b->warns[b->nwarn].at = b->n;
+	b->warns[b->nwarn].msg = copy;
+	b->nwarn++;
+}
+
+kite_scap_ahead *kite_scap_ahead_new(kite_scap_import *im, scap_warn_fn warn, void *warn_ctx)
+{
+	kite_scap_ahead *a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->im = im;
+	a->warn = warn;
+	a->warn_ctx = warn_ctx;
+	atomic_init(&a->stopping, 0);
+	for (unsigned i = 0; i < NBATCH; i++)
+		if (!(a->b[i].items = malloc(BATCH_RECORDS * sizeof(*a->b[i].items)))) {
+			kite_scap_ahead_free(a);
+			return NULL;
+		}
+	return a;
+}
+
+int kite_scap_ahead_run(kite_scap_ahead *a)
+{
+	if (pthread_mutex_init(&a->lock, NULL))
+		return -1;
+	if (pthread_cond_init(&a->filled, NULL) == 0) {
+		if (pthread_cond_init(&a->drained, NULL) == 0) {
+			if (pthread_create(&a->thread, NULL, worker, a) == 0) {
+				a->running = 1;
+				return 0;
+			}
+			pthread_cond_destroy(&a->drained);
+		}
+		pthread_cond_destroy(&a->filled);
+	}
+	pthread_mutex_destroy(&a->lock);
+	return -1;
+}
+
+/* Gives the caller the warnings of the current batch up to record `upto`. */
+static void give_warnings(kite_scap_ahead *a, size_t upto)
+{
+	struct batch *b = a->cur;
+	for (; a->wpos < b->nwarn && b->warns[a->wpos].at <= upto; a->wpos++)
+		if (a->warn)
+			a->warn(a->warn_ctx, b->warns[a->wpos].msg);
+}
+
+/* Hands the drained batch back to the worker. */
+static void release(kite_scap_ahead *a)
+{
+	pthread_mutex_lock(&a->lock);
+	a->tail = (a->tail + 1) % NBATCH;
+	a->full--;
+	a->cur = NULL;
+	pthread_cond_signal(&a->drained);
+	pthread_mutex_unlock(&a->lock);
+}
+
+int kite_scap_ahead_next(kite_scap_ahead *a, const struct kite_evt **e, struct kite_scap_ahead_meta *m)
+{
+	for (;;) {
+		if (a->ended)
+			return a->rc;
+		if (!a->cur) {
+			pthread_mutex_lock(&a->lock);
+			while (a->full == 0)
+				pthread_cond_wait(&a->filled, &a->lock);
+			a->cur = &a->b[a->tail];
+			pthread_mutex_unlock(&a->lock);
+			a->pos = a->wpos = 0;
+		}
+		struct batch *b = a->cur;
+		give_warnings(a, a->pos);
+		if (a->pos < b->n) {
+			const struct item *it = &b->items[a->pos++];
+			*e = (const struct kite_evt *)(b->rec + it->off);
+			*m = it->m;
+			return 1;
+		}
+		if (b->last) {
+			a->ended = 1;
+			a->rc = b->rc;
+			a->end = b->end;
+			continue;
+		}
+		release(a);
+	}
+}
+
+const char *kite_scap_ahead_error(const kite_scap_ahead *a)
+{
+	return a->err;
+}
+
+void kite_scap_ahead_end(const kite_scap_ahead *a, struct kite_scap_ahead_meta *m)
+{
+	*m = a->end;
+}
+
+int kite_scap_ahead_truncated(const kite_scap_ahead *a)
+{
+	return a->truncated;
+}
+
+void kite_scap_ahead_free(kite_scap_ahead *a)
+{
+	if (!a)
+		return;
+	if (a->running) {
+		pthread_mutex_lock(&a->lock);
+		atomic_store(&a->stopping, 1);
+		pthread_cond_signal(&a->drained);
+		pthread_mutex_unlock(&a->lock);
+		pthread_join(a->thread, NULL);
+		pthread_cond_destroy(&a->filled);
+		pthread_cond_destroy(&a->drained);
+		pthread_mutex_destroy(&a->lock);
+	}
+	for (unsigned i = 0; i < NBATCH; i++) {
+		batch_clear(&a->b[i]);
+		free(a->b[i].rec);
+		free(a->b[i].items);
+		free(a->b[i].warns);
+	}
+	free(a);
+}
