@@ -22,6 +22,14 @@ ifeq ($(SAN),1)
   CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
 endif
+# Link-time optimisation of kite and kite-record (about 20% less CPU reading a capture), with gcc and
+# not under sanitizers.  Objects are "fat" (ordinary code as well as gcc's IR), so tests, benchmarks
+# and the sqlite3 extension link them as usual; LTO=  turns it off.
+ifeq ($(SAN),)
+  ifneq ($(findstring Free Software Foundation,$(shell $(CC) --version 2>/dev/null)),)
+    LTO ?= -flto=auto -ffat-lto-objects
+  endif
+endif
 LIBS     := -lzstd -lz
 BPF_LIBS := -lbpf -lelf -lz
 # kite (not kite-record) reads rules files
@@ -72,7 +80,7 @@ help:
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LTO) -MMD -MP -c $< -o $@
 
 $(LIBFORMAT): $(FORMAT_OBJ)
 	@mkdir -p $(dir $@)
@@ -92,7 +100,7 @@ $(QUERY_OBJ) $(O)/replay/main.o: CPPFLAGS += -Ireplay -Iquery
 # static libraries after the objects, each before the ones it uses
 $(BIN)/kite: $(O)/replay/main.o $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(KITE_LIBS) $(SQL_LIBS)
+	$(CC) $(CFLAGS) $(LTO) $(LDFLAGS) -o $@ $^ $(LIBS) $(KITE_LIBS) $(SQL_LIBS)
 
 $(O)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -120,7 +128,7 @@ $(DRIVER_OBJ) $(RECORD_OBJ): $(O)/ebpf/kite.skel.h
 # kite-record links the format library and the drivers only: never replay or query (see DESIGN.md)
 $(BIN)/kite-record: $(RECORD_OBJ) $(DRIVER_OBJ) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(BPF_LIBS)
+	$(CC) $(CFLAGS) $(LTO) $(LDFLAGS) -o $@ $^ $(LIBS) $(BPF_LIBS)
 
 $(O)/tests/%: tests/unit/%.c tests/unit/testlib.c $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
