@@ -22,7 +22,7 @@ ifeq ($(SAN),1)
   CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
 endif
-LIBS     := -lzstd -lz
+LIBS     := -lzstd -lz -lisal
 BPF_LIBS := -lbpf -lelf -lz
 # kite (not kite-record) reads rules files
 KITE_LIBS := -lyaml -ljansson
