@@ -11,10 +11,10 @@
 
 /*
  * How it works: the gzip pump (ISA-L, on a second thread) or plain read()s
- * feed an input window.  A block is only interpreted once all of it is in the window
- * and its trailer matches its length; the current block's items are then
- * parsed one per scap_file_next call, straight from the window, with strings
- * copied into a small arena to NUL-terminate them.  Facts about the layouts
+ * feed an input window.  A block is only interpreted once all of it is in the
+ * window and its trailer matches its length; the current block's items are
+ * then parsed one per scap_file_next call, straight from the window, with
+ * strings copied into a small arena to NUL-terminate them.  Facts about the layouts
  * are in docs/dev/scap-notes.md (sections 1 and 2).
  */
 
