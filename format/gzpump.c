@@ -243,14 +243,15 @@ static int start_thread(struct kite_gzpump *p)
 struct kite_gzpump *kite_gzpump_start(int fd, const void *head, size_t nhead, int thread)
 {
 	struct kite_gzpump *p = calloc(1, sizeof(*p));
-	if (!p || nhead > IN_SIZE || !(p->z.in = malloc(IN_SIZE))) {
-		if (p)
-			p->z.fd = fd, free_pump(p);
-		else
-			close(fd);
+	if (!p) {
+		close(fd);
 		return NULL;
 	}
 	p->z.fd = fd;
+	if (nhead > IN_SIZE || !(p->z.in = malloc(IN_SIZE))) {
+		free_pump(p);
+		return NULL;
+	}
 	isal_inflate_init(&p->z.st);
 	p->z.st.crc_flag = ISAL_GZIP; /* ISA-L parses the header and checks the CRC32 and size trailer */
 	if (nhead)

@@ -1466,6 +1466,31 @@ static void gzpump_members_and_trailing(void **state)
 		assert_non_null(strstr(r.msg, "gzip header"));
 		free(r.out);
 	}
+	/* many members, empty ones too, ending anywhere in the pump's reads: each seam must hold */
+	size_t many_len = 0, at2 = 0;
+	uint8_t *many = malloc(2 * n);
+	assert_non_null(many);
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	for (size_t from = 0; from < n;) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		size_t k = x % 4 == 0 ? 0 : x % 200000, glen;
+		k = k < n - from ? k : n - from;
+		uint8_t *g = gzip_bytes(src + from, k, &glen);
+		assert_true(many_len + glen <= 2 * n);
+		memcpy(many + many_len, g, glen);
+		many_len += glen;
+		free(g);
+		from += k;
+		at2++;
+	}
+	assert_true(at2 > 50);
+	for (int thread = 0; thread < 2; thread++) {
+		struct pumped r;
+		pump_bytes(&r, many, many_len, thread);
+		assert_whole(&r, src, n);
+		free(r.out);
+	}
+	free(many);
 	/* through scap_file too: a capture written as two members reads as one */
 	if (have_data("gzpump_members_and_trailing")) {
 		size_t scap_n;
