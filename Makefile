@@ -30,7 +30,7 @@ ifeq ($(SAN),)
     LTO ?= -flto=auto -ffat-lto-objects
   endif
 endif
-LIBS     := -lzstd -lz
+LIBS     := -lzstd -lz -lisal
 BPF_LIBS := -lbpf -lelf -lz
 # kite (not kite-record) reads rules files
 KITE_LIBS := -lyaml -ljansson

@@ -1,20 +1,20 @@
 /* scap_read.c - streaming reader of sysdig/Falco .scap captures: gzip, block framing, metadata lists, events. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "gzpump.h"
 #include "scap.h"
 
 /*
- * How it works: zlib's gzread feeds an input window (plain files pass through
- * it unchanged).  A block is only interpreted once all of it is in the window
- * and its trailer matches its length; the current block's items are then
- * parsed one per scap_file_next call, straight from the window, with strings
- * copied into a small arena to NUL-terminate them.  Facts about the layouts
+ * How it works: the gzip pump (ISA-L, on a second thread) or plain read()s
+ * feed an input window.  A block is only interpreted once all of it is in the
+ * window and its trailer matches its length; the current block's items are
+ * then parsed one per scap_file_next call, straight from the window, with
+ * strings copied into a small arena to NUL-terminate them.  Facts about the layouts
  * are in docs/dev/scap-notes.md (sections 1 and 2).
  */
 
@@ -31,8 +31,8 @@
 enum { ENTRY_END = 0, ENTRY_ITEM = 1, ENTRY_SKIPPED = 2 };
 
 struct scap_file {
-	gzFile gz;
-	struct kite_gzpump *pump; /* gzip input: inflated on a second thread (NULL: gzread here) */
+	int fd;                   /* plain input (-1 for gzip: the pump owns the fd) */
+	struct kite_gzpump *pump; /* gzip input, inflated ahead of the parser */
 	char name[128];
 	scap_warn_fn warn;
 	void *warn_ctx;
@@ -40,7 +40,8 @@ struct scap_file {
 	uint8_t *buf;
 	size_t cap, pos, len;
 	uint64_t base;
-	int eof, gz_err;
+	int eof, in_err;
+	char in_why[224]; /* with in_err: "the gzip stream ends early (...)", "read error (...)" */
 	/* the block whose items are being handed out (its bytes stay in the window until the next load) */
 	int active;
 	uint32_t type; /* canonical SCAP_BLK_* */
@@ -192,32 +193,33 @@ static int grow_window(scap_file *f, size_t want)
 }
 
 /*
- * Notes a cut or damaged gzip stream.  zlib may report it while it still holds
- * decoded data (it inflates ahead into its own buffer), so reading goes on
- * until gzread returns nothing; the error is only remembered for the warning.
+ * Notes a cut, damaged or unreadable gzip stream.  The pump hands out the data
+ * decoded before the problem first, so reading goes on until it gives nothing;
+ * the error is only remembered for the warning.
  */
 static void note_gz_error(scap_file *f)
 {
-	int e = Z_OK;
-	if (f->pump)
-		e = kite_gzpump_error(f->pump, NULL);
-	else
-		gzerror(f->gz, &e);
-	if (e != Z_OK)
-		f->gz_err = e;
+	const char *msg;
+	if (f->in_err || !f->pump || !kite_gzpump_error(f->pump, &msg))
+		return;
+	f->in_err = 1;
+	snprintf(f->in_why, sizeof(f->in_why), "the gzip stream %s (%s)",
+	         strcmp(msg, "unexpected end of file") ? "is damaged" : "ends early", msg);
 }
 
-/* zlib's message without the "<fd:N>: " it names gzdopen'ed files with. */
-static const char *gz_msg(scap_file *f)
+/* Plain input: what one read() gives, 0 at the end or on an error (noted for the warning). */
+static size_t read_plain(scap_file *f, uint8_t *dst, size_t n)
 {
-	int e;
-	const char *m;
-	if (f->pump)
-		kite_gzpump_error(f->pump, &m);
-	else
-		m = gzerror(f->gz, &e);
-	const char *colon = m && m[0] == '<' ? strstr(m, ">: ") : NULL;
-	return colon ? colon + 3 : m ? m : "?";
+	for (;;) {
+		ssize_t k = read(f->fd, dst, n);
+		if (k >= 0)
+			return (size_t)k;
+		if (errno != EINTR) {
+			f->in_err = 1;
+			snprintf(f->in_why, sizeof(f->in_why), "read error (%s)", strerror(errno));
+			return 0;
+		}
+	}
 }
 
 /* Makes at least need unconsumed bytes available if the input has them; returns how many are (-1: no memory). */
@@ -235,11 +237,11 @@ static long long fill(scap_file *f, size_t need)
 		if (grow_window(f, want))
 			return -1;
 		size_t room = f->cap - f->len;
-		unsigned step = (unsigned)(room > READ_STEP ? READ_STEP : room);
-		int n = f->pump ? (int)kite_gzpump_read(f->pump, f->buf + f->len, step)
-		                : gzread(f->gz, f->buf + f->len, step);
+		size_t step = room > READ_STEP ? READ_STEP : room;
+		size_t n = f->pump ? kite_gzpump_read(f->pump, f->buf + f->len, step)
+		                   : read_plain(f, f->buf + f->len, step);
 		if (n > 0)
-			f->len += (size_t)n;
+			f->len += n;
 		else
 			f->eof = 1;
 		note_gz_error(f);
@@ -911,8 +913,8 @@ static void resync_warn(scap_file *f, uint64_t off, const char *what, uint32_t t
 /* The input ended at a block boundary (or after a resync): a cut gzip stream is a truncation. */
 static int input_ended(scap_file *f, uint64_t off)
 {
-	if (f->gz_err) {
-		warnf(f, off, "the gzip stream ends early (%s): capture truncated", gz_msg(f));
+	if (f->in_err) {
+		warnf(f, off, "%s: capture truncated", f->in_why);
 		f->truncated = 1;
 	}
 	f->done = 1;
@@ -922,11 +924,12 @@ static int input_ended(scap_file *f, uint64_t off)
 /* The data ends inside a block (total 0: inside its 8-byte header). */
 static int truncated(scap_file *f, uint64_t off, size_t have, uint32_t total)
 {
-	const char *gz = f->gz_err ? " (the gzip stream ends early)" : "";
+	const char *sep = f->in_err ? ": " : "", *why = f->in_err ? f->in_why : "";
 	if (total)
-		warnf(f, off, "capture truncated: %zu bytes left of a block of %u bytes%s", have, total, gz);
+		warnf(f, off, "capture truncated: %zu bytes left of a block of %u bytes%s%s", have, total,
+		      sep, why);
 	else
-		warnf(f, off, "capture truncated: %zu bytes left of a block header%s", have, gz);
+		warnf(f, off, "capture truncated: %zu bytes left of a block header%s%s", have, sep, why);
 	f->truncated = 1;
 	f->done = 1;
 	f->pos = f->len;
@@ -1025,11 +1028,8 @@ static int read_first_shb(scap_file *f, char *err, size_t errlen)
 	long long have = fill(f, 8);
 	if (have < 0)
 		return open_err(f, err, errlen, 0, "out of memory");
-	if (have < 8 && f->gz_err) {
-		char why[160];
-		snprintf(why, sizeof(why), "not a readable gzip stream (%s)", gz_msg(f));
-		return open_err(f, err, errlen, 0, why);
-	}
+	if (have < 8 && f->in_err)
+		return open_err(f, err, errlen, 0, f->in_why);
 	if (have < 8)
 		return open_err(f, err, errlen, 0, "too short for a scap capture");
 	const uint8_t *p = f->buf;
@@ -1049,6 +1049,41 @@ static int read_first_shb(scap_file *f, char *err, size_t errlen)
 	return 0;
 }
 
+/* Reads until n bytes or the end of the input (a pipe may give fewer per read): the count. */
+static size_t read_head(scap_file *f, uint8_t *dst, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		size_t k = read_plain(f, dst + got, n - got);
+		if (!k)
+			break;
+		got += k;
+	}
+	return got;
+}
+
+/*
+ * gzip or plain, told by the first two bytes (read here, not peeked: pipes
+ * cannot seek back), which go to the pump or into the window.  libscap accepts
+ * both the same way.  -1 when out of memory.
+ */
+static int start_input(scap_file *f)
+{
+	uint8_t head[2];
+	size_t n = read_head(f, head, sizeof(head));
+	if (n == 2 && head[0] == 0x1f && head[1] == 0x8b) {
+		f->pump = kite_gzpump_start(f->fd, head, n, 1);
+		f->fd = -1; /* the pump's now, closed by it even when it could not start */
+		return f->pump ? 0 : -1;
+	}
+	if (n && grow_window(f, n))
+		return -1;
+	if (n)
+		memcpy(f->buf, head, n);
+	f->len = n;
+	return 0;
+}
+
 scap_file *scap_file_open(int fd, const char *name, scap_warn_fn warn, void *warn_ctx, char *err,
                           size_t errlen)
 {
@@ -1062,16 +1097,11 @@ scap_file *scap_file_open(int fd, const char *name, scap_warn_fn warn, void *war
 	snprintf(f->name, sizeof(f->name), "%s", name ? name : "scap");
 	f->warn = warn;
 	f->warn_ctx = warn_ctx;
-	/* gzdopen reads gzip and, transparently, plain files: libscap opens captures the same way */
-	f->gz = gzdopen(fd, "rb");
-	if (!f->gz) {
-		close(fd);
-		open_err(f, err, errlen, 0, "cannot open (zlib)");
+	f->fd = fd;
+	if (start_input(f)) {
+		open_err(f, err, errlen, 0, "out of memory");
 		return NULL;
 	}
-	gzbuffer(f->gz, 128u << 10);
-	if (!gzdirect(f->gz))
-		f->pump = kite_gzpump_start(f->gz); /* NULL (no thread): read on this one */
 	if (read_first_shb(f, err, errlen))
 		return NULL;
 	return f;
@@ -1119,8 +1149,8 @@ void scap_file_close(scap_file *f)
 	if (!f)
 		return;
 	kite_gzpump_stop(f->pump);
-	if (f->gz)
-		gzclose(f->gz);
+	if (f->fd >= 0)
+		close(f->fd);
 	free(f->buf);
 	free(f->arena);
 	free(f);

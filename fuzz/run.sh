@@ -25,7 +25,7 @@ if is_empty "$builddir/corpus-reader" || is_empty "$builddir/corpus-schema"; the
 	mkdir -p "$builddir/corpus-reader" "$builddir/corpus-schema"
 	echo "run.sh: writing seed corpora"
 	${CC:-cc} -std=c11 -O1 -g -D_GNU_SOURCE -DKITE_VERSION='"fuzz"' -Iformat -Itests/unit \
-		-o "$builddir/mkseeds" fuzz/mkseeds.c format/*.c tests/unit/testlib.c -lzstd -lz || exit 1
+		-o "$builddir/mkseeds" fuzz/mkseeds.c format/*.c tests/unit/testlib.c -lzstd -lz -lisal || exit 1
 	"$builddir/mkseeds" "$builddir/corpus-reader" "$builddir/corpus-schema" || exit 1
 fi
 

@@ -12,6 +12,7 @@ make:c:make
 pkg-config:c:pkg-config
 libzstd-dev:h:zstd.h
 zlib1g-dev:h:zlib.h
+libisal-dev:h:isa-l/igzip_lib.h
 libyaml-dev:h:yaml.h
 libjansson-dev:h:jansson.h
 libsqlite3-dev:h:sqlite3.h

@@ -1336,57 +1336,288 @@ static uint8_t *gzip_bytes(const uint8_t *p, size_t n, size_t *outlen)
 	return out;
 }
 
-/* Reads a gzip stream through the pump in reads of odd sizes; returns the bytes and their count. */
-static uint8_t *pump_all(const uint8_t *gz, size_t gzlen, size_t *n, int *err)
+/* What one pass of the pump over a stream gave. */
+struct pumped {
+	uint8_t *out;
+	size_t n;
+	int err;
+	char msg[160];
+};
+
+/* Reads fd (owned) through the pump in reads of odd sizes, on a second thread or on this one. */
+static void pump_fd(struct pumped *r, int fd, int thread)
 {
-	gzFile g = gzdopen(kt_memfd_bytes(gz, gzlen), "rb");
-	assert_non_null(g);
-	struct kite_gzpump *p = kite_gzpump_start(g);
+	assert_true(fd >= 0);
+	struct kite_gzpump *p = kite_gzpump_start(fd, NULL, 0, thread);
 	assert_non_null(p);
-	size_t cap = 16u << 20, len = 0, step = 1;
-	uint8_t *out = malloc(cap);
-	assert_non_null(out);
+	size_t cap = 16u << 20, step = 1;
+	r->n = 0;
+	r->out = malloc(cap);
+	assert_non_null(r->out);
 	for (;;) {
 		step = step * 7 % 300007 + 1; /* reads of varied sizes cross the pump's buffers anywhere */
-		size_t k = kite_gzpump_read(p, out + len, cap - len < step ? cap - len : step);
+		size_t k = kite_gzpump_read(p, r->out + r->n, cap - r->n < step ? cap - r->n : step);
 		if (!k)
 			break;
-		len += k;
+		r->n += k;
 	}
-	*err = kite_gzpump_error(p, NULL);
+	const char *msg;
+	r->err = kite_gzpump_error(p, &msg);
+	snprintf(r->msg, sizeof(r->msg), "%s", msg);
 	kite_gzpump_stop(p);
-	gzclose(g);
-	*n = len;
-	return out;
+}
+
+static void pump_bytes(struct pumped *r, const uint8_t *gz, size_t gzlen, int thread)
+{
+	pump_fd(r, kt_memfd_bytes(gz, gzlen), thread);
+}
+
+/* 9 MiB, compressible but not trivially: several pump slots and many deflate blocks. */
+static uint8_t *pump_source(size_t *n)
+{
+	*n = 9u << 20;
+	uint8_t *src = malloc(*n);
+	assert_non_null(src);
+	uint64_t x = 88172645463325252ull;
+	for (size_t i = 0; i < *n; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		src[i] = (uint8_t)(i / 512 + (x % 4));
+	}
+	return src;
+}
+
+/* The whole source came out, and nothing went wrong. */
+static void assert_whole(const struct pumped *r, const uint8_t *src, size_t n)
+{
+	assert_int_equal(r->err, 0);
+	assert_string_equal(r->msg, "");
+	assert_int_equal(r->n, n);
+	assert_memory_equal(r->out, src, n);
 }
 
 /* The background inflater hands out the stream's bytes in order, and says when the stream is cut. */
 static void gzpump_order_and_cuts(void **state)
 {
 	(void)state;
-	size_t n = 9u << 20, gzlen, got;
-	uint8_t *src = malloc(n);
-	assert_non_null(src);
-	uint64_t x = 88172645463325252ull;
-	for (size_t i = 0; i < n; i++) { /* compressible, but not trivially */
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		src[i] = (uint8_t)(i / 512 + (x % 4));
-	}
+	size_t n, gzlen;
+	uint8_t *src = pump_source(&n);
 	uint8_t *gz = gzip_bytes(src, n, &gzlen);
-	int err;
-	uint8_t *out = pump_all(gz, gzlen, &got, &err);
-	assert_int_equal(got, n);
-	assert_int_equal(err, Z_OK);
-	assert_memory_equal(out, src, n);
-	free(out);
-	/* cut in the middle: what came before the cut, then an error */
-	out = pump_all(gz, gzlen / 2, &got, &err);
-	assert_true(got > 0 && got < n);
-	assert_memory_equal(out, src, got);
-	assert_int_not_equal(err, Z_OK);
-	free(out);
+	for (int thread = 0; thread < 2; thread++) {
+		struct pumped r;
+		pump_bytes(&r, gz, gzlen, thread);
+		assert_whole(&r, src, n);
+		free(r.out);
+		/* cut in the middle: what came before the cut, then an error */
+		pump_bytes(&r, gz, gzlen / 2, thread);
+		assert_true(r.n > n / 4 && r.n < n);
+		assert_memory_equal(r.out, src, r.n);
+		assert_int_equal(r.err, -1);
+		assert_string_equal(r.msg, "unexpected end of file");
+		free(r.out);
+		/* cut inside the trailer: every byte, then the error */
+		pump_bytes(&r, gz, gzlen - 3, thread);
+		assert_int_equal(r.n, n);
+		assert_memory_equal(r.out, src, n);
+		assert_string_equal(r.msg, "unexpected end of file");
+		free(r.out);
+	}
 	free(gz);
 	free(src);
+}
+
+/* Concatenated members are one stream; what follows the last one is ignored unless it claims to be gzip. */
+static void gzpump_members_and_trailing(void **state)
+{
+	(void)state;
+	size_t n, len[3];
+	uint8_t *src = pump_source(&n);
+	size_t cut[4] = {0, 1234567, 1234567 + 10, n}; /* the middle member is 10 bytes */
+	uint8_t *part[3];
+	size_t total = 0;
+	for (int i = 0; i < 3; i++) {
+		part[i] = gzip_bytes(src + cut[i], cut[i + 1] - cut[i], &len[i]);
+		total += len[i];
+	}
+	static const char junk[] = "not gzip: ignored, as gzread does";
+	uint8_t *all = malloc(total + sizeof(junk) + 2);
+	assert_non_null(all);
+	size_t at = 0;
+	for (int i = 0; i < 3; i++)
+		memcpy(all + at, part[i], len[i]), at += len[i];
+	for (int thread = 0; thread < 2; thread++) {
+		struct pumped r;
+		pump_bytes(&r, all, total, thread);
+		assert_whole(&r, src, n);
+		free(r.out);
+		memcpy(all + total, junk, sizeof(junk));
+		pump_bytes(&r, all, total + sizeof(junk), thread);
+		assert_whole(&r, src, n);
+		free(r.out);
+		all[total] = 0x1f; /* a lone first magic byte is not a member either */
+		pump_bytes(&r, all, total + 1, thread);
+		assert_whole(&r, src, n);
+		free(r.out);
+		/* the magic then garbage is a bad member: every byte before it, then an error */
+		memcpy(all + total, "\x1f\x8b\x63junk and more junk", 21);
+		pump_bytes(&r, all, total + 21, thread);
+		assert_int_equal(r.n, n);
+		assert_memory_equal(r.out, src, n);
+		assert_int_equal(r.err, -1);
+		assert_non_null(strstr(r.msg, "gzip header"));
+		free(r.out);
+	}
+	/* many members, empty ones too, ending anywhere in the pump's reads: each seam must hold */
+	size_t many_len = 0, at2 = 0;
+	uint8_t *many = malloc(2 * n);
+	assert_non_null(many);
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	for (size_t from = 0; from < n;) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		size_t k = x % 4 == 0 ? 0 : x % 200000, glen;
+		k = k < n - from ? k : n - from;
+		uint8_t *g = gzip_bytes(src + from, k, &glen);
+		assert_true(many_len + glen <= 2 * n);
+		memcpy(many + many_len, g, glen);
+		many_len += glen;
+		free(g);
+		from += k;
+		at2++;
+	}
+	assert_true(at2 > 50);
+	for (int thread = 0; thread < 2; thread++) {
+		struct pumped r;
+		pump_bytes(&r, many, many_len, thread);
+		assert_whole(&r, src, n);
+		free(r.out);
+	}
+	free(many);
+	/* through scap_file too: a capture written as two members reads as one */
+	if (have_data("gzpump_members_and_trailing")) {
+		size_t scap_n;
+		uint8_t *scap = slurp_path(DATA "/libs_sample.scap", &scap_n);
+		size_t l1, l2;
+		uint8_t *a = gzip_bytes(scap, scap_n / 3, &l1),
+		        *b = gzip_bytes(scap + scap_n / 3, scap_n - scap_n / 3, &l2);
+		uint8_t *ab = malloc(l1 + l2);
+		assert_non_null(ab);
+		memcpy(ab, a, l1);
+		memcpy(ab + l1, b, l2);
+		struct run plain, two;
+		run_bytes(&plain, scap, scap_n);
+		run_bytes(&two, ab, l1 + l2);
+		assert_int_equal(two.rc, 0);
+		assert_int_equal(two.warn.count, 0);
+		assert_int_equal(two.n, plain.n);
+		assert_memory_equal(two.hash, plain.hash, two.n * sizeof(*two.hash));
+		run_free(&plain);
+		run_free(&two);
+		free(a), free(b), free(ab), free(scap);
+	}
+	free(all);
+	for (int i = 0; i < 3; i++)
+		free(part[i]);
+	free(src);
+}
+
+/* Damage: a bad byte in the deflate data, in the CRC, in the size; a read error. */
+static void gzpump_damage(void **state)
+{
+	(void)state;
+	size_t n, gzlen;
+	uint8_t *src = pump_source(&n);
+	uint8_t *gz = gzip_bytes(src, n, &gzlen);
+	for (int thread = 0; thread < 2; thread++) {
+		struct pumped r;
+		/* in the middle: the bytes decoded before it (some of them wrong, perhaps), then an error */
+		gz[gzlen / 2] ^= 0x5a;
+		pump_bytes(&r, gz, gzlen, thread);
+		gz[gzlen / 2] ^= 0x5a;
+		assert_int_equal(r.err, -1);
+		assert_true(r.n > n / 4);
+		assert_memory_equal(r.out, src, n / 4);
+		assert_true(strstr(r.msg, "invalid compressed data") || strstr(r.msg, "gzip trailer"));
+		free(r.out);
+		/* the CRC (first trailer byte) and the size (last): every byte, then the failed check */
+		for (size_t at = gzlen - 8; at < gzlen; at += 7) {
+			gz[at] ^= 1;
+			pump_bytes(&r, gz, gzlen, thread);
+			gz[at] ^= 1;
+			assert_int_equal(r.n, n);
+			assert_memory_equal(r.out, src, n);
+			assert_int_equal(r.err, -1);
+			assert_non_null(strstr(
+			        r.msg, "gzip trailer: CRC or length mismatch near compressed offset "));
+			free(r.out);
+		}
+		/* a read error (a directory cannot be read) is reported with errno's words */
+		pump_fd(&r, open(".", O_RDONLY | O_DIRECTORY), thread);
+		assert_int_equal(r.n, 0);
+		assert_int_equal(r.err, -1);
+		assert_non_null(strstr(r.msg, "read error at compressed offset 0: Is a directory"));
+		free(r.out);
+	}
+	/* the same damage through scap_file: a warning (never an error), no item after the bad byte's block */
+	struct run full, bad;
+	if (have_data("gzpump_damage")) {
+		uint8_t *scap = slurp_path(DATA "/libs_sample.scap", &n);
+		free(gz);
+		gz = gzip_bytes(scap, n, &gzlen);
+		run_bytes(&full, gz, gzlen);
+		assert_int_equal(full.rc, 0);
+		assert_int_equal(full.warn.count, 0);
+		gz[gzlen - 5] ^= 1;
+		run_bytes(&bad, gz, gzlen);
+		assert_int_equal(bad.rc, 0);
+		assert_int_equal(bad.n, full.n);
+		assert_int_equal(bad.truncated, 1);
+		assert_non_null(strstr(bad.warn.last, "the gzip stream is damaged (gzip trailer: CRC or "
+		                                      "length mismatch near compressed offset "));
+		run_free(&bad);
+		run_free(&full);
+		free(scap);
+	}
+	struct run dir;
+	run_fd(&dir, open(".", O_RDONLY | O_DIRECTORY), "dir");
+	assert_false(dir.opened);
+	assert_non_null(strstr(dir.err, "dir: offset 0: read error (Is a directory)"));
+	free(gz);
+	free(src);
+}
+
+/* A plain capture and a gzip one, from a file and from a pipe: the same items. */
+static void plain_and_pipe(void **state)
+{
+	(void)state;
+	if (!have_data("plain_and_pipe"))
+		return;
+	size_t n, gzlen;
+	uint8_t *p = slurp_path(DATA "/libs_sample.scap", &n);
+	uint8_t *gz = gzip_bytes(p, n, &gzlen);
+	assert_true(n < (1u << 20) && gzlen < (1u << 20)); /* kt_pipe_bytes holds 1 MiB */
+	struct run file, runs[3];
+	run_bytes(&file, p, n);
+	assert_int_equal(file.rc, 0);
+	assert_true(file.n > 1000);
+	run_fd(&runs[0], kt_pipe_bytes(p, n), "plain-pipe");
+	run_bytes(&runs[1], gz, gzlen);
+	run_fd(&runs[2], kt_pipe_bytes(gz, gzlen), "gz-pipe");
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(runs[i].rc, 0);
+		assert_int_equal(runs[i].warn.count, 0);
+		assert_int_equal(runs[i].n, file.n);
+		assert_memory_equal(runs[i].hash, file.hash, file.n * sizeof(*file.hash));
+		assert_memory_equal(runs[i].offset, file.offset, file.n * sizeof(*file.offset));
+		run_free(&runs[i]);
+	}
+	/* one byte, and none: too short, whether the byte is gzip's first or not */
+	run_fd(&runs[0], kt_pipe_bytes("\x1f", 1), "one");
+	assert_false(runs[0].opened);
+	assert_non_null(strstr(runs[0].err, "too short"));
+	run_fd(&runs[0], kt_pipe_bytes("", 0), "none");
+	assert_false(runs[0].opened);
+	run_free(&file);
+	free(gz);
+	free(p);
 }
 
 /* ---- the writer: what kite convert gives sysdig 0.29.3 ---- */
@@ -1625,23 +1856,16 @@ static void writer_cuts_long_values(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(table_shape),
-	        cmocka_unit_test(codes_in_shared_files),
-	        cmocka_unit_test(shared_files),
-	        cmocka_unit_test(sniff),
-	        cmocka_unit_test(libs_sample_values),
-	        cmocka_unit_test(curl_v1),
-	        cmocka_unit_test(comments_same_items),
-	        cmocka_unit_test(truncated_plain),
-	        cmocka_unit_test(truncated_gzip),
-	        cmocka_unit_test(garbage),
-	        cmocka_unit_test(synthetic_blocks),
-	        cmocka_unit_test(resync_after_bad_lengths),
-	        cmocka_unit_test(gzpump_order_and_cuts),
-	        cmocka_unit_test(ppm_translations),
-	        cmocka_unit_test(scap_connect_keeps_peer),
-	        cmocka_unit_test(writer_sysdig_forms),
-	        cmocka_unit_test(writer_cuts_long_values),
+	        cmocka_unit_test(table_shape),           cmocka_unit_test(codes_in_shared_files),
+	        cmocka_unit_test(shared_files),          cmocka_unit_test(sniff),
+	        cmocka_unit_test(libs_sample_values),    cmocka_unit_test(curl_v1),
+	        cmocka_unit_test(comments_same_items),   cmocka_unit_test(truncated_plain),
+	        cmocka_unit_test(truncated_gzip),        cmocka_unit_test(garbage),
+	        cmocka_unit_test(synthetic_blocks),      cmocka_unit_test(resync_after_bad_lengths),
+	        cmocka_unit_test(gzpump_order_and_cuts), cmocka_unit_test(gzpump_members_and_trailing),
+	        cmocka_unit_test(gzpump_damage),         cmocka_unit_test(plain_and_pipe),
+	        cmocka_unit_test(ppm_translations),      cmocka_unit_test(scap_connect_keeps_peer),
+	        cmocka_unit_test(writer_sysdig_forms),   cmocka_unit_test(writer_cuts_long_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
