@@ -692,7 +692,7 @@ static int scap_import_next(kite_reader *r, const struct kite_evt **e)
 			r->st.truncated = 1;
 		return rc;
 	}
-	struct kite_scap_ahead_meta m;
+	struct kite_scap_ahead_meta m = {0};
 	int rc = kite_scap_ahead_next(r->ahead, e, &m);
 	if (rc == 1) {
 		r->scap_ordinal = m.ordinal;

@@ -16,6 +16,7 @@
 #define NBATCH        4
 #define BATCH_RECORDS 4096u
 #define BATCH_BYTES   (512u << 10)
+#define BATCH_CAP     (BATCH_BYTES + 8 + KITE_EVT_MAX_LEN)
 
 struct item {
 	size_t off; /* of the record in rec */
@@ -29,8 +30,8 @@ struct warning {
 };
 
 struct batch {
-	uint8_t *rec;
-	size_t len, cap;
+	uint8_t *rec; /* BATCH_CAP bytes */
+	size_t len;
 	struct item *items;
 	size_t n;
 	struct warning *warns;
@@ -70,24 +71,22 @@ static void batch_clear(struct batch *b)
 	b->last = b->rc = 0;
 }
 
-/* Copies e, 8-byte aligned like records in a chunk, with its meta; -1 out of memory. */
-static int batch_add(struct batch *b, const struct kite_evt *e, const struct kite_scap_ahead_meta *m)
+/* Where the next record goes: 8-byte aligned, like records in a chunk. */
+static size_t next_off(const struct batch *b)
 {
-	size_t at = (b->len + 7) & ~(size_t)7;
-	if (at + e->len > b->cap) {
-		size_t cap = at + e->len > BATCH_BYTES ? at + e->len : BATCH_BYTES;
-		uint8_t *p = realloc(b->rec, cap);
-		if (!p)
-			return -1;
-		b->rec = p;
-		b->cap = cap;
-	}
-	memcpy(b->rec + at, e, e->len);
+	return (b->len + 7) & ~(size_t)7;
+}
+
+/* Adds e (already in place when the importer built it at next_off) with its meta. */
+static void batch_add(struct batch *b, const struct kite_evt *e, const struct kite_scap_ahead_meta *m)
+{
+	size_t at = next_off(b);
+	if ((const uint8_t *)e != b->rec + at)
+		memcpy(b->rec + at, e, e->len); /* a state record: built in the importer's buffer */
 	b->items[b->n].off = at;
 	b->items[b->n].m = *m;
 	b->n++;
 	b->len = at + e->len;
-	return 0;
 }
 
 /* Fills b from the importer; 1 when the capture ended in it. */
@@ -95,6 +94,8 @@ static int fill_batch(kite_scap_ahead *a, struct batch *b)
 {
 	while (b->n < BATCH_RECORDS && b->len < BATCH_BYTES && !atomic_load(&a->stopping)) {
 		const struct kite_evt *e;
+		/* BATCH_CAP leaves room for the largest record past BATCH_BYTES: it is built in place */
+		kite_scap_import_set_out(a->im, b->rec + next_off(b));
 		int rc = kite_scap_import_next(a->im, &e);
 		if (rc <= 0) {
 			snprintf(a->err, sizeof(a->err), "%s", rc < 0 ? kite_scap_import_error(a->im) : "");
@@ -107,12 +108,7 @@ static int fill_batch(kite_scap_ahead *a, struct batch *b)
 		}
 		struct kite_scap_ahead_meta m = {.ordinal = kite_scap_import_ordinal(a->im)};
 		m.passed = kite_scap_import_passed(a->im, &m.passed_ts);
-		if (batch_add(b, e, &m) < 0) {
-			snprintf(a->err, sizeof(a->err), "out of memory");
-			b->last = 1;
-			b->rc = -1;
-			return 1;
-		}
+		batch_add(b, e, &m);
 	}
 	return 0;
 }
@@ -172,7 +168,8 @@ kite_scap_ahead *kite_scap_ahead_new(kite_scap_import *im, scap_warn_fn warn, vo
 	a->warn_ctx = warn_ctx;
 	atomic_init(&a->stopping, 0);
 	for (unsigned i = 0; i < NBATCH; i++)
-		if (!(a->b[i].items = malloc(BATCH_RECORDS * sizeof(*a->b[i].items)))) {
+		if (!(a->b[i].items = malloc(BATCH_RECORDS * sizeof(*a->b[i].items))) ||
+		    !(a->b[i].rec = malloc(BATCH_CAP))) {
 			kite_scap_ahead_free(a);
 			return NULL;
 		}
@@ -276,6 +273,7 @@ void kite_scap_ahead_free(kite_scap_ahead *a)
 		pthread_cond_destroy(&a->filled);
 		pthread_cond_destroy(&a->drained);
 		pthread_mutex_destroy(&a->lock);
+		kite_scap_import_set_out(a->im, NULL); /* its records go to its own buffer again */
 	}
 	for (unsigned i = 0; i < NBATCH; i++) {
 		batch_clear(&a->b[i]);

@@ -74,6 +74,7 @@ struct kite_scap_import {
 	int8_t *pass; /* per ppm code, decided once: 1 passed over, 0 converted, -1 not decided yet */
 	uint64_t passed, passed_ts;
 	uint8_t *rec; /* KITE_EVT_MAX_LEN */
+	uint8_t *out; /* kite_scap_import_set_out: where the next event's record is built, else rec */
 	struct kite_scap_import_stats st;
 	char err[512];
 };
@@ -370,7 +371,8 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 	const struct scap_event_info *ei = en ? scap_event_info(en->type) : NULL;
 	struct kite_evt_builder b;
 	uint64_t pid = pidmap_get(&im->pids, ev->tid);
-	kite_evt_begin(&b, im->rec, d->id, d->nparams, ev->ts, (uint32_t)ev->tid, (uint32_t)pid, ev->cpu);
+	kite_evt_begin(&b, im->out ? im->out : im->rec, d->id, d->nparams, ev->ts, (uint32_t)ev->tid,
+	               (uint32_t)pid, ev->cpu);
 	for (uint32_t i = 0; i < d->nparams; i++) {
 		const struct kite_param_desc *kd = &d->params[i];
 		int x = pl->x[i];
@@ -1102,6 +1104,11 @@ int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32
 	im->nwant = ntypes;
 	memset(im->pass, 0xff, im->nmap); /* -1: decided when the code is first met */
 	return 1;
+}
+
+void kite_scap_import_set_out(kite_scap_import *im, uint8_t *buf)
+{
+	im->out = buf;
 }
 
 uint64_t kite_scap_import_passed(const kite_scap_import *im, uint64_t *last_ts)

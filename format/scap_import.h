@@ -67,6 +67,12 @@ uint64_t kite_scap_import_ordinal(const kite_scap_import *im);
  * conversion: sysdig's "interesting syscalls" in the reader.
  */
 int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32_t ntypes);
+/*
+ * Where the next event record is built (KITE_EVT_MAX_LEN bytes), so that a
+ * caller keeping records saves copying them; NULL: the importer's own buffer.
+ * State records are not built there.
+ */
+void kite_scap_import_set_out(kite_scap_import *im, uint8_t *buf);
 /* How many records were passed over so far, and the time of the last one. */
 uint64_t kite_scap_import_passed(const kite_scap_import *im, uint64_t *last_ts);
 const char *kite_scap_import_error(const kite_scap_import *im);

@@ -44,6 +44,7 @@ struct scap_file {
 	char in_why[224]; /* with in_err: "the gzip stream ends early (...)", "read error (...)" */
 	/* the block whose items are being handed out (its bytes stay in the window until the next load) */
 	int active;
+	int is_event; /* the current block is an event block (the common case, tested first) */
 	uint32_t type; /* canonical SCAP_BLK_* */
 	uint64_t offset;
 	const uint8_t *body;
@@ -814,6 +815,7 @@ static int evt_entry(scap_file *f, struct scap_item *it)
 		return bad_block(f, "event", "the parameter lengths run past the event");
 	split_params(ev, e + hdr, lsz);
 	it->kind = SCAP_ITEM_EVENT;
+	f->active = 0; /* an event block holds one event: the next call loads the next block */
 	return ENTRY_ITEM;
 }
 
@@ -822,6 +824,8 @@ static int evt_entry(scap_file *f, struct scap_item *it)
 static int block_entry(scap_file *f, struct scap_item *it)
 {
 	uint32_t t = f->type;
+	if (f->is_event)
+		return evt_entry(f, it);
 	if (t == SCAP_BLK_SHB)
 		return section_entry(f, it);
 	if (t == SCAP_BLK_MI)
@@ -834,8 +838,6 @@ static int block_entry(scap_file *f, struct scap_item *it)
 		return il_entry(f, it);
 	if (t == SCAP_BLK_UL || t == SCAP_BLK_UL_V2)
 		return ul_entry(f, it);
-	if (is_event_block(t))
-		return evt_entry(f, it);
 	return ENTRY_END;
 }
 
@@ -850,6 +852,9 @@ static void start_block(scap_file *f, uint32_t type, uint32_t total)
 	f->nentry = 0;
 	f->pos += total;
 	f->active = 1;
+	f->is_event = is_event_block(f->type);
+	if (f->is_event)
+		return;
 	if (f->type != SCAP_BLK_SHB && !is_scap_block(f->type)) {
 		f->active = 0; /* unknown: skipped silently, as pcapng readers do */
 		f->skipped++;

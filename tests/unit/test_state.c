@@ -18,6 +18,7 @@
 
 #include "decode.h"
 #include "events.h"
+#include "path.h"
 #include "state.h"
 #include "testlib.h"
 
@@ -1094,6 +1095,43 @@ static void memory_flat(void **state)
 	kite_state_free(s);
 }
 
+/* Joining and normalising as Falco does: . and .. resolved, repeated slashes folded, never above /. */
+static void path_join(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *base, *path, *want;
+		size_t plen; /* 0: strlen(path) */
+	} cases[] = {
+	        {"/home/u/", "x.txt", "/home/u/x.txt", 0},
+	        {"/home/u", "x.txt", "/home/u/x.txt", 0},
+	        {"/home/u/", "/etc/passwd", "/etc/passwd", 0},
+	        {"/home/u/", "./a/./b", "/home/u/a/b", 0},
+	        {"/home/u/", "../../../../etc/x", "/etc/x", 0},
+	        {"/home/u/", "sub/../x.txt", "/home/u/x.txt", 0},
+	        {"/", "..", "/", 0},
+	        {"/a//b/", "c//d/", "/a/b/c/d", 0},
+	        {"/a/", "", "/a", 0},
+	        {NULL, "rel", "/rel", 0},
+	        {"/a/", "b\0/ignored", "/a/b", 11}, /* a NUL ends the path */
+	        {"/a/b/", "..", "/a", 0},
+	        {"/a/b/", "...", "/a/b/...", 0},
+	};
+	char out[64];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *b = cases[i].base, *p = cases[i].path;
+		size_t plen = cases[i].plen ? cases[i].plen : strlen(p);
+		size_t n = kite_path_join(b, b ? strlen(b) : 0, p, plen, out, sizeof(out));
+		assert_string_equal(out, cases[i].want);
+		assert_int_equal(n, strlen(cases[i].want));
+	}
+	/* cut at the buffer, never past it */
+	char small[8];
+	size_t n = kite_path_join("/", 1, "abcdefghijkl", 12, small, sizeof(small));
+	assert_int_equal(n, 7);
+	assert_string_equal(small, "/abcdef");
+}
+
 int main(void)
 {
 	S = kite_schema_builtin();
@@ -1122,6 +1160,7 @@ int main(void)
 	        cmocka_unit_test(unknown_threads),
 	        cmocka_unit_test(malformed_params),
 	        cmocka_unit_test(memory_flat),
+	        cmocka_unit_test(path_join),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
