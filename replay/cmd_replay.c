@@ -58,6 +58,10 @@ static const char usage[] =
         "Alerts go to stdout: 'TIME: Priority OUTPUT' lines (time as evt.time, local),\n"
         "or JSON.  The summary (alerts per rule) and rules warnings go to stderr.\n"
         "\n"
+        "With one capture, events of a type no rule can match, and that change no\n"
+        "state, are passed over undecoded (a .scap's unconverted); KITE_READ_ALL=1 in\n"
+        "the environment reads every event (same alerts, slower).\n"
+        "\n"
         "Exit status: 0 no alert at or above --fail-on (or no --fail-on); 1 such an\n"
         "alert fired, or an error (unreadable capture); 2 bad command line or rules\n"
         "that do not load; 3 done, but a capture was damaged.\n";

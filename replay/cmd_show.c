@@ -46,6 +46,10 @@ static const char usage[] =
         "      --no-progress    no progress line on stderr (it only appears on a terminal)\n"
         "  -h, --help           this text\n"
         "\n"
+        "With one capture, events of a type FILTER cannot match, and that change no\n"
+        "state, are passed over undecoded (a .scap's unconverted); KITE_READ_ALL=1 in\n"
+        "the environment reads every event (same output, slower).\n"
+        "\n"
         "Exit status: 0 success; 1 error; 2 bad command line, filter or format;\n"
         "3 done, but a capture was damaged.\n";
 
