@@ -17,22 +17,21 @@ static void push_component(char *out, size_t outlen, size_t *n, const char *c, s
 	}
 	if (*n > 1 && *n < outlen)
 		out[(*n)++] = '/';
-	size_t k = clen < outlen - *n ? clen : outlen - *n;
-	memcpy(out + *n, c, k);
-	*n += k;
+	for (size_t i = 0; i < clen && *n < outlen; i++)
+		out[(*n)++] = c[i];
 }
 
-/* Splits s (up to its first NUL) into '/'-separated components and pushes each. */
+/* Splits s into '/'-separated components and pushes each. */
 static void push_all(char *out, size_t outlen, size_t *n, const char *s, size_t len)
 {
-	const char *nul = memchr(s, '\0', len);
-	if (nul)
-		len = (size_t)(nul - s);
 	size_t i = 0;
 	while (i < len) {
-		const char *slash = memchr(s + i, '/', len - i);
-		size_t j = slash ? (size_t)(slash - s) : len;
+		size_t j = i;
+		while (j < len && s[j] != '/' && s[j] != '\0')
+			j++;
 		push_component(out, outlen, n, s + i, j - i);
+		if (j < len && s[j] == '\0')
+			break;
 		i = j + 1;
 	}
 }
