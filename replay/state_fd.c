@@ -311,8 +311,13 @@ static void on_open(struct kite_state *s, struct kite_ctx *c, const struct evinf
 	f->dev = dev;
 	f->ino = ino;
 	if (n) {
-		f->nameraw = kstr_new(path, strnlen(path, n));
+		size_t raw = strnlen(path, n);
 		f->name = resolve_path(s, event_dir(c, ei), path, n, 0);
+		/* a clean absolute path resolves to itself: one string for both (kstrs are shared, never changed) */
+		if (f->name && kstr_len(f->name) == raw && !memcmp(f->name, path, raw))
+			f->nameraw = kstr_ref(f->name);
+		else
+			f->nameraw = kstr_new(path, raw);
 	}
 	fd_install(s, P(c), f, c);
 	c->fd = f;

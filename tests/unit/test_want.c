@@ -246,6 +246,14 @@ static void replay_want_types(void **state)
 	(void)state;
 	replay_same_events("samples/attacks.kcap", "evt.type in (openat, execve)");
 	replay_same_events("samples/attacks.kcap", "evt.type in (mmap, unlinkat, renameat2)");
+	/* filters whose types are a complement, a prefix, or not only types: a type set too narrow loses matches */
+	replay_same_events("samples/attacks.kcap", "not evt.type in (openat, close)");
+	replay_same_events("samples/attacks.kcap", "evt.type != openat and evt.type != close");
+	replay_same_events("samples/attacks.kcap", "evt.type startswith open");
+	replay_same_events("samples/attacks.kcap", "evt.type=execve or proc.name=sh");
+	replay_same_events("samples/attacks.kcap", "evt.category=file and not fd.name startswith /proc");
+	replay_same_events("samples/attacks.kcap",
+	                   "(evt.type=openat and evt.dir=<) or (evt.type in (connect) and fd.typechar=4)");
 	if (!have_scap_data())
 		return;
 	replay_same_events(SCAP_DATA "/libs_sample.scap", "evt.type in (epoll_pwait, futex, nanosleep)");
