@@ -232,12 +232,16 @@ static int start_thread(struct kite_gzpump *p)
 			return 0;
 	if (pthread_mutex_init(&p->lock, NULL))
 		return 0;
-	if (pthread_cond_init(&p->filled, NULL) || pthread_cond_init(&p->drained, NULL) ||
-	    pthread_create(&p->thread, NULL, pump, p)) {
-		pthread_mutex_destroy(&p->lock);
-		return 0;
+	if (pthread_cond_init(&p->filled, NULL) == 0) {
+		if (pthread_cond_init(&p->drained, NULL) == 0) {
+			if (pthread_create(&p->thread, NULL, pump, p) == 0)
+				return 1;
+			pthread_cond_destroy(&p->drained);
+		}
+		pthread_cond_destroy(&p->filled);
 	}
-	return 1;
+	pthread_mutex_destroy(&p->lock);
+	return 0;
 }
 
 struct kite_gzpump *kite_gzpump_start(int fd, const void *head, size_t nhead, int thread)

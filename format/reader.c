@@ -12,6 +12,7 @@
 
 #include "input.h"
 #include "scap_ahead.h"
+#include "tidset.h"
 #include "scap_import.h"
 #include "writer.h"
 
@@ -49,6 +50,8 @@ struct kite_reader {
 	struct kite_chunk_want want;
 	uint8_t *rec_want; /* kite_reader_set_record_want: per type id, 0 when its events are passed over */
 	uint32_t nrec_want;
+	uint64_t rec_until;      /* nothing later is passed over (0: no bound) */
+	struct kite_tidset seen; /* threads with an event handed out: their first is never passed over */
 	struct kite_reader_stats st;
 	char err[512];
 	kite_scap_import *scap; /* a .scap capture, converted as it is read */
@@ -600,6 +603,7 @@ void kite_reader_close(kite_reader *r)
 	free((void *)r->want.types);
 	free((void *)r->want.pids);
 	free(r->rec_want);
+	kite_tidset_free(&r->seen);
 	free(r->raw);
 	free(r->name);
 	free(r);
@@ -722,11 +726,24 @@ static int scap_next(kite_reader *r, const struct kite_evt **e)
 	}
 }
 
-/* 1 when the event e, of a CHUNK block, is of a type the caller does not want. */
+/*
+ * 1 when the event e, of a CHUNK block, is passed over: of a type the caller
+ * does not want, and not its thread's first (the replay creates an unknown
+ * thread at its first event, and where matters).
+ */
 static int unwanted_record(kite_reader *r, const struct kite_evt *e)
 {
-	if (!r->rec_want || e->type >= r->nrec_want || r->rec_want[e->type] ||
-	    r->cur.kind == KITE_CHUNK_SNAPSHOT)
+	if (!r->rec_want || r->cur.kind == KITE_CHUNK_SNAPSHOT)
+		return 0;
+	if (e->type >= r->nrec_want || r->rec_want[e->type]) {
+		if (e->type < r->nrec_want && r->rec_want[e->type] == 2)
+			kite_tidset_clear(
+			        &r->seen); /* threads may end: each one's next event counts as a first */
+		else
+			kite_tidset_add(&r->seen, e->tid);
+		return 0;
+	}
+	if ((r->rec_until && e->ts > r->rec_until) || kite_tidset_add(&r->seen, e->tid))
 		return 0;
 	r->st.events_skipped++;
 	r->st.skipped_last_ts = e->ts;
@@ -822,19 +839,24 @@ int kite_reader_set_chunk_want(kite_reader *r, const struct kite_chunk_want *w)
 	return r->want_set;
 }
 
-int kite_reader_set_record_want(kite_reader *r, const uint8_t *types, uint32_t ntypes)
+int kite_reader_set_record_want(kite_reader *r, const uint8_t *types, uint32_t ntypes, uint64_t until)
 {
 	free(r->rec_want);
 	r->rec_want = NULL;
 	r->nrec_want = 0;
-	if (r->scap) /* once its worker runs, the importer is not ours to change */
-		return r->ahead_tried ? 0 : kite_scap_import_set_want(r->scap, types, ntypes);
+	if (r->scap && r->ahead_tried) { /* once its worker runs, the importer is not ours to change */
+		snprintf(r->err, sizeof(r->err), "%s: the types to read must be set before reading", r->name);
+		return -1;
+	}
+	if (r->scap)
+		return kite_scap_import_set_want(r->scap, types, ntypes, until);
 	if (!types)
 		return 0;
 	if (!(r->rec_want = malloc(ntypes ? ntypes : 1)))
 		return -1;
 	memcpy(r->rec_want, types, ntypes);
 	r->nrec_want = ntypes;
+	r->rec_until = until;
 	return 1;
 }
 

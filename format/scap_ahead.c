@@ -10,8 +10,9 @@
 /*
  * A ring of NBATCH batches: the worker fills batch `head` while the caller
  * drains batch `tail`; `full` counts the batches handed over.  A batch ends
- * after BATCH_RECORDS records or BATCH_BYTES bytes of them (one record may
- * be longer: the buffer grows), or at the end of the capture.
+ * after BATCH_RECORDS records or once BATCH_BYTES bytes of them are passed,
+ * or at the end of the capture; its buffer (BATCH_CAP) keeps room for one
+ * more record of the largest size past BATCH_BYTES, built there in place.
  */
 #define NBATCH        4
 #define BATCH_RECORDS 4096u
@@ -36,7 +37,8 @@ struct batch {
 	size_t n;
 	struct warning *warns;
 	size_t nwarn, capwarn;
-	int last; /* the capture ends after this batch, with rc */
+	size_t lost; /* warnings that could not be kept (no memory): given as one each at the end */
+	int last;    /* the capture ends after this batch, with rc */
 	int rc;
 	struct kite_scap_ahead_meta
 	        end; /* the last batch: the meta at the end (events passed over after the last record) */
@@ -63,11 +65,14 @@ struct kite_scap_ahead {
 	int truncated;
 };
 
+static const char lost_msg[] = "a warning was lost: out of memory";
+
 static void batch_clear(struct batch *b)
 {
 	for (size_t i = 0; i < b->nwarn; i++)
-		free(b->warns[i].msg);
-	b->len = b->n = b->nwarn = 0;
+		if (strcmp(b->warns[i].msg, lost_msg))
+			free(b->warns[i].msg);
+	b->len = b->n = b->nwarn = b->lost = 0;
 	b->last = b->rc = 0;
 }
 
@@ -145,16 +150,16 @@ void kite_scap_ahead_warn(kite_scap_ahead *a, const char *msg)
 	if (b->nwarn == b->capwarn) {
 		size_t cap = b->capwarn ? b->capwarn * 2 : 8;
 		struct warning *w = realloc(b->warns, cap * sizeof(*w));
-		if (!w)
+		if (!w) {
+			b->lost++; /* still counted, so the damage still shows in the exit status */
 			return;
+		}
 		b->warns = w;
 		b->capwarn = cap;
 	}
 	char *copy = strdup(msg);
-	if (!copy)
-		return;
 	b->warns[b->nwarn].at = b->n;
-	b->warns[b->nwarn].msg = copy;
+	b->warns[b->nwarn].msg = copy ? copy : (char *)lost_msg;
 	b->nwarn++;
 }
 
@@ -201,6 +206,9 @@ static void give_warnings(kite_scap_ahead *a, size_t upto)
 	for (; a->wpos < b->nwarn && b->warns[a->wpos].at <= upto; a->wpos++)
 		if (a->warn)
 			a->warn(a->warn_ctx, b->warns[a->wpos].msg);
+	for (; upto >= b->n && b->lost; b->lost--)
+		if (a->warn)
+			a->warn(a->warn_ctx, lost_msg);
 }
 
 /* Hands the drained batch back to the worker. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "tidset.h"
 
 #define STATE_CAP_INIT (1u << 16)
 
@@ -72,6 +73,9 @@ struct kite_scap_import {
 	uint8_t *want;
 	uint32_t nwant;
 	int8_t *pass; /* per ppm code, decided once: 1 passed over, 0 converted, -1 not decided yet */
+	struct kite_tidset
+	        seen;   /* threads with a record handed out (their first event is never passed over) */
+	uint64_t until; /* no event later than this is passed over (0: no bound) */
 	uint64_t passed, passed_ts;
 	uint8_t *rec; /* KITE_EVT_MAX_LEN */
 	uint8_t *out; /* kite_scap_import_set_out: where the next event's record is built, else rec */
@@ -995,15 +999,24 @@ static int passed_over(kite_scap_import *im, const struct scap_evt *ev)
 		return 0;
 	if (im->pass[ev->type] < 0)
 		im->pass[ev->type] = (int8_t)decide_pass(im, ev->type);
-	if (!im->pass[ev->type])
+	if (!im->pass[ev->type] || (im->until && ev->ts > im->until))
 		return 0;
+	/*
+	 * A thread's first event is converted whatever its type: the replay creates
+	 * an unknown thread at its first event, and where that is matters (its
+	 * process, a clone that finds it).  So is its enter event, for the pairing.
+	 */
 	if (scap_event_info(ev->type)->dir == 'E' && im->enter_pairs[ev->type]) {
+		if (!kite_tidset_has(&im->seen, ev->tid))
+			return 0;
 		/* as remembering it would: an older enter must not pair with a later exit */
 		struct pending *p = pending_of(im, ev->tid);
 		if (p)
 			p->type = 0;
 		return 1;
 	}
+	if (kite_tidset_add(&im->seen, ev->tid))
+		return 0;
 	im->passed++; /* an exit (or enter-only event): it would have made a record */
 	im->passed_ts = ev->ts;
 	return 1;
@@ -1041,6 +1054,10 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 	const struct kite_evt *rec = build_event(im, d, pl, ev, en);
 	if (en)
 		((struct pending *)en)->type = 0;
+	if (rec && im->want && (uint32_t)d->id < im->nwant && im->want[d->id] == 2)
+		kite_tidset_clear(&im->seen); /* threads may end: each one's next event counts as a first */
+	else if (rec && im->want)
+		kite_tidset_add(&im->seen, ev->tid);
 	return rec;
 }
 
@@ -1082,7 +1099,7 @@ int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 	}
 }
 
-int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32_t ntypes)
+int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32_t ntypes, uint64_t until)
 {
 	free(im->want);
 	free(im->pass);
@@ -1102,6 +1119,7 @@ int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32
 	}
 	memcpy(im->want, types, ntypes);
 	im->nwant = ntypes;
+	im->until = until;
 	memset(im->pass, 0xff, im->nmap); /* -1: decided when the code is first met */
 	return 1;
 }
@@ -1155,6 +1173,7 @@ void kite_scap_import_close(kite_scap_import *im)
 	free(im->enter_pairs);
 	free(im->want);
 	free(im->pass);
+	kite_tidset_free(&im->seen);
 	for (size_t i = 0; i < im->npend; i++)
 		free(im->pend[i].buf);
 	free(im->pend);

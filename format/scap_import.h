@@ -62,11 +62,14 @@ uint64_t kite_scap_import_ordinal(const kite_scap_import *im);
 /*
  * From now on, events whose kite type id has types[id] == 0 are passed over
  * without being converted (ids at or past ntypes are kept), and their enter
- * events too; ordinals still count them.  NULL wants all.  1, 0 (all wanted)
- * or -1 out of memory.  A caller wanting fewer types saves most of the
- * conversion: sysdig's "interesting syscalls" in the reader.
+ * events too; ordinals still count them.  A thread's first event is always
+ * converted; types[id] == 2 marks a type after which threads may
+ * have ended (every thread's next event counts as a first again), and none later than until (0: no bound).
+ * NULL wants all.  1, 0 (all wanted) or -1
+ * out of memory.  A caller wanting fewer types saves most of the conversion:
+ * sysdig's "interesting syscalls" in the reader.
  */
-int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32_t ntypes);
+int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32_t ntypes, uint64_t until);
 /*
  * Where the next event record is built (KITE_EVT_MAX_LEN bytes), so that a
  * caller keeping records saves copying them; NULL: the importer's own buffer.

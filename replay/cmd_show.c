@@ -233,7 +233,8 @@ int cmd_show(int argc, char **argv)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	struct kite_replay rp;
 	struct kite_replay_opts ro = {.progress = !o.no_progress && isatty(STDERR_FILENO),
-	                              .types_of = flt ? filter_types : NULL,
+	                              /* --seek numbers events from where it lands: nothing is passed over */
+	                              .types_of = flt && !o.seek ? filter_types : NULL,
 	                              .types_ctx = flt};
 	int rc = KITE_EXIT_ERROR;
 	if (kite_replay_open(&rp, argv + optind, (unsigned)nfiles, &ro) == 0) {

@@ -27,7 +27,7 @@ static int source_advance(struct kite_replay *rp, struct kite_source *s)
 		rp->events += st->events_skipped - s->skipped; /* evt.num goes on as if they had been read */
 		s->skipped = st->events_skipped;
 		/* evt.deltatime too, with one file (with several, those events were interleaved with others) */
-		if (rp->nsrc == 1 && st->skipped_last_ts > rp->last_ts)
+		if (rp->nsrc == 1)
 			rp->last_ts = st->skipped_last_ts;
 	}
 	if (rc == 1)
@@ -61,18 +61,22 @@ static int want_types(struct kite_replay *rp, struct kite_source *s)
 			every &= types[id] || !s->schema->events[id];
 		}
 		kite_state_mark_needed(rp->state, s->schema, types);
-		if (!every && kite_reader_set_record_want(s->r, types, n) < 0)
-			rc = -1;
-		/* with an index with chunk summaries, chunks of none of those types are not even read */
-		struct kite_chunk_want w = {.types = types, .ntypes = n};
-		if (rc == 0 && !every && kite_reader_set_chunk_want(s->r, &w) < 0)
-			rc = -1;
+		/*
+		 * Per event, not per chunk (an index's chunk summaries could skip whole
+		 * chunks, but not keep each thread's first event, nor tell the time of a
+		 * chunk's last event for evt.deltatime).  Nothing after o.to is passed
+		 * over: the replay stops at the first such event, uncounted, as a full read.
+		 */
+		if (!every && kite_reader_set_record_want(s->r, types, n, rp->o.to) < 0) {
+			cli_error("%s", kite_reader_error(s->r));
+			rc = -2;
+		}
 	}
 	free(bits);
 	free(types);
-	if (rc < 0)
+	if (rc == -1)
 		cli_error("out of memory");
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 static int source_open(struct kite_replay *rp, struct kite_source *s, const char *path)
@@ -93,12 +97,29 @@ static int source_open(struct kite_replay *rp, struct kite_source *s, const char
 		cli_error("%s: out of memory", path);
 		return -1;
 	}
-	if (want_types(rp, s) < 0)
-		return -1;
 	struct stat st;
 	if (strcmp(path, "-") && stat(path, &st) == 0)
 		rp->bytes_total += (uint64_t)st.st_size;
-	return source_advance(rp, s) < 0 ? -1 : 0;
+	return 0;
+}
+
+/*
+ * Reads each file's first record, once, at the first call that needs records
+ * (after the caller set o.from and o.to, which the types passed over depend on).
+ */
+static int prime(struct kite_replay *rp)
+{
+	if (rp->primed)
+		return rp->failed ? -1 : 0;
+	rp->primed = 1;
+	for (unsigned i = 0; i < rp->nsrc; i++) {
+		struct kite_source *s = &rp->src[i];
+		if (want_types(rp, s) < 0 || source_advance(rp, s) < 0) {
+			rp->failed = 1;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int kite_replay_open(struct kite_replay *rp, char **paths, unsigned n, const struct kite_replay_opts *o)
@@ -184,6 +205,8 @@ static int apply_record(struct kite_replay *rp, struct kite_source *s, const str
 
 int kite_replay_next(struct kite_replay *rp, struct kite_ctx **c)
 {
+	if (prime(rp) < 0)
+		return -1;
 	if (rp->pending) { /* the event handed out last time is done with: move its file on */
 		struct kite_source *p = rp->pending;
 		rp->pending = NULL;
@@ -221,7 +244,10 @@ int kite_replay_next(struct kite_replay *rp, struct kite_ctx **c)
 
 int kite_replay_jump_keyframe(struct kite_replay *rp)
 {
-	if (!rp->o.from || rp->nsrc != 1 || !rp->src[0].next || rp->events)
+	if (prime(rp) < 0)
+		return -1;
+	/* nothing handed out or applied yet (events passed over while priming are counted in skipped) */
+	if (!rp->o.from || rp->nsrc != 1 || !rp->src[0].next || rp->events != rp->src[0].skipped)
 		return 0;
 	struct kite_source *s = &rp->src[0];
 	uint64_t before = 0;
@@ -238,6 +264,8 @@ int kite_replay_jump_keyframe(struct kite_replay *rp)
 
 int kite_replay_seek(struct kite_replay *rp)
 {
+	if (prime(rp) < 0)
+		return -1;
 	for (unsigned i = 0; i < rp->nsrc; i++) {
 		struct kite_source *s = &rp->src[i];
 		/* the initial snapshot still builds the state; then jump */
@@ -247,8 +275,8 @@ int kite_replay_seek(struct kite_replay *rp)
 			if (source_advance(rp, s) < 0)
 				return -1;
 		}
-		if (!s->next)
-			continue;
+		if (!s->next || s->next->ts >= rp->o.from)
+			continue; /* already there: the record held is the first to replay */
 		if (kite_reader_seek_time(s->r, rp->o.from) < 0) {
 			cli_error("%s: %s", s->path, kite_reader_error(s->r));
 			return -1;

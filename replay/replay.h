@@ -59,12 +59,15 @@ struct kite_replay {
 	uint64_t malformed; /* records skipped because their params did not parse */
 	uint64_t bytes_total, progress_next;
 	int failed;                  /* a reader hit a fatal error */
+	int primed;                  /* each file's first record was read (at the first call needing it) */
 	struct kite_source *pending; /* the source of the event last handed out */
 };
 
 /*
  * Opens every file (printing why on stderr when one cannot be opened) and
- * prepares the state.  Returns 0 or -1.
+ * prepares the state.  Returns 0 or -1.  No record is read yet: the first
+ * kite_replay_next, _seek or _jump_keyframe does, so the caller may set
+ * rp->o.from and rp->o.to in between (relative to rp->src[0].start_ts).
  */
 int kite_replay_open(struct kite_replay *rp, char **paths, unsigned n, const struct kite_replay_opts *o);
 /*

@@ -191,7 +191,10 @@ const struct kite_evmap *kite_state_evmaps(struct kite_state *s, const struct ki
  * (exec, clone, open, close, connect, ...).  An event of another type changes
  * nothing another event can see, so a caller that does not want it can have the
  * reader pass it over (kite_reader_set_record_want), as Falco only asks its
- * driver for the syscalls its rules and its state need.
+ * driver for the syscalls its rules and its state need.  A type after which
+ * the state may have ended threads (procexit, exec, clone, process records)
+ * gets 2: after it, every thread's next event is handed out, since the state
+ * creates an unknown thread at its first event and where that is matters.
  */
 void kite_state_mark_needed(struct kite_state *s, const struct kite_schema *schema, uint8_t *types);
 

@@ -311,12 +311,20 @@ const struct kite_evmap *kite_state_evmaps(struct kite_state *s, const struct ki
 	return schema_cache(s, schema)->maps;
 }
 
+/* Handlers after which the state may have ended threads (its own, or others of the process). */
+static int is_thread_handler(unsigned h)
+{
+	return h == H_PROCEXIT || h == H_EXECVE || h == H_CLONE || h == H_STATE_PROC;
+}
+
 void kite_state_mark_needed(struct kite_state *s, const struct kite_schema *schema, uint8_t *types)
 {
 	struct schema_cache *sc = schema_cache(s, schema);
 	for (uint32_t id = 0; id < sc->n; id++) {
 		const struct kite_event_desc *d = schema->events[id];
-		if (sc->info[id].handler != H_NONE || (d && (d->flags & KITE_EF_STATE)))
+		if (is_thread_handler(sc->info[id].handler))
+			types[id] = 2; /* threads may end or change there: see kite_reader_set_record_want */
+		else if (sc->info[id].handler != H_NONE || (d && (d->flags & KITE_EF_STATE)))
 			types[id] = 1;
 	}
 }

@@ -63,6 +63,13 @@ for f in "$data"/*.scap; do
 		fail "$name: 'evt.type in ($list)' shows other lines (evt.num, deltatime) than with KITE_READ_ALL=1"
 done
 
+# --seek on a capture read in order (a .scap has no index) keeps the first event at or after TIME
+f=$data/libs_curl_google.scap
+run 0 "$KITE" show -p '%evt.num %evt.rawtime' "$f"
+first=$(sed -n 1p "$WORK/out")
+run 0 "$KITE" show -p '%evt.num %evt.rawtime' --seek --from "$(echo "$first" | cut -d' ' -f2)" "$f"
+[ "$(sed -n 1p "$WORK/out")" = "$first" ] || fail "--seek --from lost the first event at TIME: got $(sed -n 1p "$WORK/out"), want $first"
+
 # container metadata events name the container (sysdig 0.29.3 prints exactly this line)
 run 0 "$KITE" show -p '%container.id|%container.name|%container.image|%container.privileged|%container.type|%container.image.repository|%container.image.tag|%container.image.id' \
 	"$data/falco_psp_write_tmp_test.scap" 'evt.type=open and evt.dir=<'

@@ -97,7 +97,7 @@ static uint64_t check_want(const char *path, const char *const *keep, size_t nke
 		for (size_t k = 0; d && k < nkeep; k++)
 			want[id] |= !strcmp(d->name, keep[k]);
 	}
-	assert_int_equal(kite_reader_set_record_want(r, want, n), 1);
+	assert_int_equal(kite_reader_set_record_want(r, want, n, 0), 1);
 	read_all(r, &part);
 	const struct kite_reader_stats *st = kite_reader_stats(r);
 

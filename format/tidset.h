@@ -1,0 +1,28 @@
+/* tidset.h - a set of thread ids: which threads a reader has handed out an event of. */
+#ifndef KITE_TIDSET_H
+#define KITE_TIDSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Open addressing on the tid.  A slot is in the set while its generation is
+ * the set's: emptying the whole set is one increment, and a tid taken out
+ * keeps its slot, so lookups need no tombstones.  Zeroed memory is an empty set.
+ */
+struct kite_tidset {
+	uint64_t *tid;
+	uint32_t *gen;
+	uint32_t cur; /* 0 until the first add */
+	size_t cap, used;
+};
+
+/* Puts tid in; 1 when it was not in before, 0 when it was (out of memory: 1, as if new). */
+int kite_tidset_add(struct kite_tidset *s, uint64_t tid);
+/* Whether tid is in. */
+int kite_tidset_has(const struct kite_tidset *s, uint64_t tid);
+/* Takes every tid out. */
+void kite_tidset_clear(struct kite_tidset *s);
+void kite_tidset_free(struct kite_tidset *s);
+
+#endif
