@@ -327,6 +327,8 @@ void kite_state_free(struct kite_state *s)
 		if (s->containers.vals[i])
 			container_free(s->containers.vals[i]);
 	free(s->ifaces);
+	while (s->nspare_fds)
+		free(s->spare_fds[--s->nspare_fds]);
 	kmap_free(&s->threads);
 	kmap_free(&s->procs);
 	kmap_free(&s->users);
@@ -361,7 +363,7 @@ void kite_state_settle(struct kite_state *s)
 		s->renamed = NULL;
 	}
 	for (uint32_t i = 0; i < s->ndead_fds; i++)
-		fd_free(s->dead_fds[i]);
+		fd_free(s, s->dead_fds[i]);
 	s->ndead_fds = 0;
 	while (s->dead_thr) {
 		struct thr *t = s->dead_thr;

@@ -101,18 +101,24 @@ static void fdt_each(struct kite_fdtable *t, void (*fn)(void *ctx, struct kite_f
 			fn(ctx, t->far[i]);
 }
 
-struct kite_fd *fd_alloc(int64_t num, uint8_t type, uint64_t ts)
+struct kite_fd *fd_alloc(struct kite_state *s, int64_t num, uint8_t type, uint64_t ts)
 {
-	struct kite_fd *f = state_alloc(sizeof(*f));
+	struct kite_fd *f;
+	if (s->nspare_fds) {
+		f = s->spare_fds[--s->nspare_fds];
+		memset(f, 0, sizeof(*f));
+	} else {
+		f = state_alloc(sizeof(*f));
+	}
 	f->num = num;
 	f->type = type;
 	f->open_ts = ts;
 	return f;
 }
 
-struct kite_fd *fd_dup(const struct kite_fd *o, int64_t num)
+struct kite_fd *fd_dup(struct kite_state *s, const struct kite_fd *o, int64_t num)
 {
-	struct kite_fd *f = state_alloc(sizeof(*f));
+	struct kite_fd *f = fd_alloc(s, num, o->type, o->open_ts);
 	*f = *o;
 	f->num = num;
 	f->name = kstr_ref(o->name);
@@ -121,11 +127,14 @@ struct kite_fd *fd_dup(const struct kite_fd *o, int64_t num)
 	return f;
 }
 
-void fd_free(struct kite_fd *f)
+void fd_free(struct kite_state *s, struct kite_fd *f)
 {
 	kstr_put(f->name);
 	kstr_put(f->nameraw);
-	free(f);
+	if (s->nspare_fds < sizeof(s->spare_fds) / sizeof(s->spare_fds[0]))
+		s->spare_fds[s->nspare_fds++] = f;
+	else
+		free(f);
 }
 
 static void stats_fds(struct kite_state *s, int64_t delta)
@@ -140,9 +149,9 @@ struct kite_fdtable *fdt_copy(struct kite_state *s, const struct kite_fdtable *t
 	struct kite_fdtable *n = fdt_new();
 	for (uint32_t i = 0; i < t->cap; i++)
 		if (t->dense[i])
-			fdt_set(n, fd_dup(t->dense[i], i));
+			fdt_set(n, fd_dup(s, t->dense[i], i));
 	for (uint32_t i = 0; i < t->nfar; i++)
-		fdt_set(n, fd_dup(t->far[i], t->far[i]->num));
+		fdt_set(n, fd_dup(s, t->far[i], t->far[i]->num));
 	stats_fds(s, n->count);
 	return n;
 }
@@ -153,9 +162,9 @@ void fdt_release(struct kite_state *s, struct kite_fdtable *t)
 		return;
 	for (uint32_t i = 0; i < t->cap; i++)
 		if (t->dense[i])
-			fd_free(t->dense[i]);
+			fd_free(s, t->dense[i]);
 	for (uint32_t i = 0; i < t->nfar; i++)
-		fd_free(t->far[i]);
+		fd_free(s, t->far[i]);
 	stats_fds(s, -(int64_t)t->count);
 	free(t->dense);
 	free(t->far);
@@ -306,7 +315,7 @@ static void on_open(struct kite_state *s, struct kite_ctx *c, const struct evinf
 	pget_u(c, ei->pos[P_DEV], &dev);
 	pget_u(c, ei->pos[P_INO], &ino);
 	struct kite_fd *f =
-	        fd_alloc(c->fdnum, (flags & k->o_directory) ? KITE_FD_DIRECTORY : KITE_FD_FILE, c->e->ts);
+	        fd_alloc(s, c->fdnum, (flags & k->o_directory) ? KITE_FD_DIRECTORY : KITE_FD_FILE, c->e->ts);
 	f->flags = (uint32_t)flags;
 	f->dev = dev;
 	f->ino = ino;
@@ -371,7 +380,7 @@ static struct kite_fd *dup_to(struct kite_state *s, struct kite_ctx *c, int64_t 
 		fd_close(s, P(c), newfd, c);
 		return NULL;
 	}
-	struct kite_fd *f = fd_dup(o, newfd);
+	struct kite_fd *f = fd_dup(s, o, newfd);
 	f->open_ts = c->e->ts;
 	f->flags = (uint32_t)((f->flags & ~k->o_cloexec) | (cloexec ? k->o_cloexec : 0));
 	fd_install(s, P(c), f, c);
@@ -414,7 +423,8 @@ static void on_pipe(struct kite_state *s, struct kite_ctx *c, const struct evinf
 	pget_u(c, ei->pos[P_INO], &ino);
 	pget_u(c, ei->pos[P_FLAGS], &flags);
 	/* Falco names pipes by nothing: fd.name is empty, the inode tells two ends apart */
-	struct kite_fd *r = fd_alloc(fd1, KITE_FD_PIPE, c->e->ts), *w = fd_alloc(fd2, KITE_FD_PIPE, c->e->ts);
+	struct kite_fd *r = fd_alloc(s, fd1, KITE_FD_PIPE, c->e->ts),
+	               *w = fd_alloc(s, fd2, KITE_FD_PIPE, c->e->ts);
 	r->ino = w->ino = ino;
 	r->name = kstr_new("", 0);
 	w->name = kstr_ref(r->name);
@@ -472,7 +482,7 @@ static void on_typed_fd(struct kite_state *s, struct kite_ctx *c, const struct e
 		kstr_put(name);
 		return;
 	}
-	struct kite_fd *f = fd_alloc(c->fdnum, type, c->e->ts);
+	struct kite_fd *f = fd_alloc(s, c->fdnum, type, c->e->ts);
 	f->name = name ? name : kstr_new("", 0);
 	f->flags = (uint32_t)flags;
 	fd_install(s, P(c), f, c);
@@ -535,7 +545,7 @@ void state_fd_record(struct kite_state *s, struct kite_ctx *c, const struct evin
 	pget_u(c, ei->pos[P_FLAGS], &flags);
 	pget_u(c, ei->pos[P_INO], &ino);
 	pget_u(c, ei->pos[P_DEV], &dev);
-	struct kite_fd *f = fd_alloc(num, type <= KITE_FD_OTHER_SOCK ? (uint8_t)type : KITE_FD_UNKNOWN, 0);
+	struct kite_fd *f = fd_alloc(s, num, type <= KITE_FD_OTHER_SOCK ? (uint8_t)type : KITE_FD_UNKNOWN, 0);
 	f->flags = (uint32_t)flags;
 	f->ino = ino;
 	f->dev = dev;

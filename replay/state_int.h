@@ -239,6 +239,9 @@ struct kite_state {
 	/* what the last event ended, freed at settle */
 	struct kite_fd **dead_fds;
 	uint32_t ndead_fds, dead_fds_cap;
+	/* fds freed, kept for reuse (an open/close loop would otherwise malloc and free one each time) */
+	struct kite_fd *spare_fds[256];
+	uint32_t nspare_fds;
 	struct thr *dead_thr;
 	struct proc *dead_proc;
 	struct kite_fd *renamed; /* its name_changed is cleared at settle */
@@ -333,10 +336,10 @@ static inline struct kite_fdtable *fdt_share(struct kite_fdtable *t)
 }
 void fdt_release(struct kite_state *s, struct kite_fdtable *t);
 struct kite_fd *fdt_get(const struct kite_fdtable *t, int64_t num);
-struct kite_fd *fd_alloc(int64_t num, uint8_t type, uint64_t ts);
+struct kite_fd *fd_alloc(struct kite_state *s, int64_t num, uint8_t type, uint64_t ts);
 /* A copy of o at number num (names shared by reference). */
-struct kite_fd *fd_dup(const struct kite_fd *o, int64_t num);
-void fd_free(struct kite_fd *f);
+struct kite_fd *fd_dup(struct kite_state *s, const struct kite_fd *o, int64_t num);
+void fd_free(struct kite_state *s, struct kite_fd *f);
 /* Puts f at its number in p's table; an fd already there is closed (hook, freed at settle). */
 int fd_install(struct kite_state *s, struct proc *p, struct kite_fd *f, const struct kite_ctx *c);
 /* Removes fd num from p's table; it stays valid until settle.  NULL when not open. */

@@ -345,7 +345,7 @@ static void on_socket(struct kite_state *s, struct kite_ctx *c, const struct evi
 	pget_u(c, ei->pos[P_DOMAIN], &domain);
 	pget_u(c, ei->pos[P_TYPE], &type);
 	pget_u(c, ei->pos[P_PROTO], &proto);
-	struct kite_fd *f = fd_alloc(c->fdnum, sock_type((int)domain), c->e->ts);
+	struct kite_fd *f = fd_alloc(s, c->fdnum, sock_type((int)domain), c->e->ts);
 	f->family = (int)domain;
 	f->flags = sock_flags(k, type);
 	if (domain == KITE_AF_INET || domain == KITE_AF_INET6)
@@ -367,13 +367,13 @@ static void on_socketpair(struct kite_state *s, struct kite_ctx *c, const struct
 	pget_u(c, ei->pos[P_SOURCE], &src);
 	pget_u(c, ei->pos[P_PEER], &peer);
 	/* as Falco: both ends get the same source and peer, and no name */
-	struct kite_fd *a = fd_alloc(c->fdnum, sock_type((int)domain), c->e->ts);
+	struct kite_fd *a = fd_alloc(s, c->fdnum, sock_type((int)domain), c->e->ts);
 	a->family = (int)domain;
 	a->flags = sock_flags(k, type);
 	a->unix_src = src;
 	a->unix_dst = peer;
 	a->name = kstr_new("", 0);
-	struct kite_fd *b = fd_dup(a, fd2);
+	struct kite_fd *b = fd_dup(s, a, fd2);
 	fd_install(s, P(c), a, c);
 	fd_install(s, P(c), b, c);
 	c->fd = a;
@@ -385,7 +385,7 @@ static struct kite_fd *sock_fd(struct kite_state *s, struct kite_ctx *c, int fam
 	struct kite_fd *f = fdt_get(c->proc->fdt, c->fdnum);
 	if (f || c->fdnum < 0)
 		return f;
-	f = fd_alloc(c->fdnum, sock_type(fam), c->e->ts);
+	f = fd_alloc(s, c->fdnum, sock_type(fam), c->e->ts);
 	f->family = fam;
 	f->l4proto = l4;
 	f->flags = (uint32_t)state_consts(s)->o_rdwr;
@@ -494,7 +494,7 @@ static void on_accept(struct kite_state *s, struct kite_ctx *c, const struct evi
 		return;
 	pget_u(c, ei->pos[P_FLAGS], &flags); /* accept4: SOCK_CLOEXEC, SOCK_NONBLOCK */
 	int have = tuple_parse(c, ei->pos[P_TUPLE], &e);
-	struct kite_fd *f = fd_alloc(c->fdnum, have ? sock_type(e.fam) : KITE_FD_UNKNOWN, c->e->ts);
+	struct kite_fd *f = fd_alloc(s, c->fdnum, have ? sock_type(e.fam) : KITE_FD_UNKNOWN, c->e->ts);
 	f->flags = sock_flags(k, flags);
 	f->role = KITE_ROLE_SERVER;
 	/* the tuple's source is the remote client, its destination this (listening) side */
