@@ -278,9 +278,12 @@ static void add_value(struct kite_evt_builder *b, const struct scap_param_info *
 		kite_evt_add(b, NULL, 0);
 		return;
 	}
-	if (is_int_type(pi->type) && (n == 1 || n == 2 || n == 4 || n == 8)) {
-		uint64_t x = get_le(v, n);
-		uint64_t t = set == SCAP_FLAGS_NONE ? x : scap_flags_from_ppm((enum scap_flagset)set, x);
+	if (is_int_type(pi->type)) { /* the same bytes, unless a flag set translates the value */
+		uint64_t x = 0, t = 0;
+		if (set != SCAP_FLAGS_NONE && (n == 1 || n == 2 || n == 4 || n == 8)) {
+			x = get_le(v, n);
+			t = scap_flags_from_ppm((enum scap_flagset)set, x);
+		}
 		if (t != x) { /* at kite's width: Linux's F_DUPFD_CLOEXEC (1030) needs more than ppm's byte */
 			unsigned w = kd ? kite_param_width(kd) : 0;
 			kite_evt_add_u(b, t, w > n ? w : n);
