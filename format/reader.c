@@ -735,15 +735,20 @@ static int unwanted_record(kite_reader *r, const struct kite_evt *e)
 {
 	if (!r->rec_want || r->cur.kind == KITE_CHUNK_SNAPSHOT)
 		return 0;
-	if (e->type >= r->nrec_want || r->rec_want[e->type]) {
-		if (e->type < r->nrec_want && r->rec_want[e->type] == 2)
-			kite_tidset_clear(
-			        &r->seen); /* threads may end: each one's next event counts as a first */
-		else
+	uint8_t want = e->type < r->nrec_want ? r->rec_want[e->type] : 1;
+	if (want) {
+		if (want == 2) /* threads may end: each one's next event counts as a first */
+			kite_tidset_clear(&r->seen);
+		else if (want == 1)
 			kite_tidset_add(&r->seen, e->tid);
 		return 0;
 	}
 	if ((r->rec_until && e->ts > r->rec_until) || kite_tidset_add(&r->seen, e->tid))
+		return 0;
+	/* a record that does not parse is handed out: the caller counts it as damage, not as an event */
+	struct kite_params p;
+	const struct kite_event_desc *d = kite_schema_event(r->schema, e->type);
+	if (!d || kite_evt_split(e, e->len, d, &p) < 0)
 		return 0;
 	r->st.events_skipped++;
 	r->st.skipped_last_ts = e->ts;
@@ -902,6 +907,7 @@ static int reposition(kite_reader *r, uint64_t off, uint64_t seq)
 		return fatal(r, off, "cannot seek: %s", strerror(errno));
 	r->raw_len = r->raw_pos = 0;
 	r->at_end = 0;
+	kite_tidset_clear(&r->seen); /* after a jump, no thread's next event is known not to be its first */
 	return 0;
 }
 

@@ -111,13 +111,17 @@ int kite_reader_set_chunk_want(kite_reader *r, const struct kite_chunk_want *w);
 /*
  * From now on, kite_reader_next() passes over the events whose type id has
  * types[id] == 0 (ids at or past ntypes are kept; state records always are),
- * counting them in stats.events_skipped, except a thread's first event:
- * types[id] == 2 marks a type after which threads may have ended (every
- * thread's next event is a first again), and any event later than until (0: no bound), where a caller
- * stops reading.  A .scap capture passes them over before converting them,
- * which saves most of its reading.  types is copied; NULL wants all.  Call it
- * before the first kite_reader_next.  1, 0 (all wanted) or -1 (out of memory,
- * or too late for a .scap: kite_reader_error).
+ * counting them in stats.events_skipped.  It still hands out:
+ *   - a thread's first event: any wanted event marks its tid as seen, except
+ *     types[id] == 3 (a record about no thread); types[id] == 2 marks a type
+ *     after which threads may have ended (every thread's next event is a
+ *     first again);
+ *   - any event later than until (0: no bound), where a caller stops reading;
+ *   - a .kcap record whose parameters do not parse (the caller counts it).
+ * A .scap capture passes them over before converting them, which saves most
+ * of its reading.  types is copied; NULL wants all.  Call it before the first
+ * kite_reader_next.  1, 0 (all wanted) or -1 (out of memory, or too late for
+ * a .scap: kite_reader_error).
  */
 int kite_reader_set_record_want(kite_reader *r, const uint8_t *types, uint32_t ntypes, uint64_t until);
 

@@ -1008,6 +1008,9 @@ static int passed_over(kite_scap_import *im, const struct scap_evt *ev)
 	 * A thread's first event is converted whatever its type: the replay creates
 	 * an unknown thread at its first event, and where that is matters (its
 	 * process, a clone that finds it).  So is its enter event, for the pairing.
+	 * (An enter passed over for a known thread, then a reset by another thread's
+	 * exec or exit, gives an exit converted without its enter's parameters: a
+	 * record of a type nobody reads, handed out only to create its thread.)
 	 */
 	if (scap_event_info(ev->type)->dir == 'E' && im->enter_pairs[ev->type]) {
 		if (!kite_tidset_has(&im->seen, ev->tid))
@@ -1057,9 +1060,10 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 	const struct kite_evt *rec = build_event(im, d, pl, ev, en);
 	if (en)
 		((struct pending *)en)->type = 0;
-	if (rec && im->want && (uint32_t)d->id < im->nwant && im->want[d->id] == 2)
+	uint8_t want = im->want && (uint32_t)d->id < im->nwant ? im->want[d->id] : 1;
+	if (rec && im->want && want == 2)
 		kite_tidset_clear(&im->seen); /* threads may end: each one's next event counts as a first */
-	else if (rec && im->want)
+	else if (rec && im->want && want == 1)
 		kite_tidset_add(&im->seen, ev->tid);
 	return rec;
 }

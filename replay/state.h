@@ -195,6 +195,8 @@ const struct kite_evmap *kite_state_evmaps(struct kite_state *s, const struct ki
  * the state may have ended threads (procexit, exec, clone, process records)
  * gets 2: after it, every thread's next event is handed out, since the state
  * creates an unknown thread at its first event and where that is matters.
+ * A record the state attaches to no thread (drops, users, groups, containers,
+ * snapshot fds) gets 3: wanted, but its tid says nothing of a thread.
  */
 void kite_state_mark_needed(struct kite_state *s, const struct kite_schema *schema, uint8_t *types);
 

@@ -101,6 +101,18 @@ static void fdt_each(struct kite_fdtable *t, void (*fn)(void *ctx, struct kite_f
 			fn(ctx, t->far[i]);
 }
 
+/* Under AddressSanitizer freed fds are really freed, so that a use after free is caught, not reused. */
+#if defined(__SANITIZE_ADDRESS__)
+#define KITE_REUSE_FDS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KITE_REUSE_FDS 0
+#endif
+#endif
+#ifndef KITE_REUSE_FDS
+#define KITE_REUSE_FDS 1
+#endif
+
 struct kite_fd *fd_alloc(struct kite_state *s, int64_t num, uint8_t type, uint64_t ts)
 {
 	struct kite_fd *f;
@@ -131,7 +143,7 @@ void fd_free(struct kite_state *s, struct kite_fd *f)
 {
 	kstr_put(f->name);
 	kstr_put(f->nameraw);
-	if (s->nspare_fds < sizeof(s->spare_fds) / sizeof(s->spare_fds[0]))
+	if (KITE_REUSE_FDS && s->nspare_fds < sizeof(s->spare_fds) / sizeof(s->spare_fds[0]))
 		s->spare_fds[s->nspare_fds++] = f;
 	else
 		free(f);

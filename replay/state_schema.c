@@ -317,14 +317,24 @@ static int is_thread_handler(unsigned h)
 	return h == H_PROCEXIT || h == H_EXECVE || h == H_CLONE || h == H_STATE_PROC;
 }
 
+/* Handlers of records the state attaches to no thread (apply_threadless, snapshot fds). */
+static int is_threadless_handler(unsigned h)
+{
+	return h == H_DROP || h == H_STATE_USER || h == H_STATE_GROUP || h == H_STATE_IFACE ||
+	       h == H_CONTAINER || h == H_STATE_FD;
+}
+
 void kite_state_mark_needed(struct kite_state *s, const struct kite_schema *schema, uint8_t *types)
 {
 	struct schema_cache *sc = schema_cache(s, schema);
 	for (uint32_t id = 0; id < sc->n; id++) {
 		const struct kite_event_desc *d = schema->events[id];
-		if (is_thread_handler(sc->info[id].handler))
+		unsigned h = sc->info[id].handler;
+		if (is_thread_handler(h))
 			types[id] = 2; /* threads may end or change there: see kite_reader_set_record_want */
-		else if (sc->info[id].handler != H_NONE || (d && (d->flags & KITE_EF_STATE)))
+		else if (is_threadless_handler(h))
+			types[id] = 3; /* its tid is no thread's first event */
+		else if (h != H_NONE || (d && (d->flags & KITE_EF_STATE)))
 			types[id] = 1;
 	}
 }
