@@ -153,6 +153,19 @@ if command -v sysdig >/dev/null 2>&1; then
 	#    enter, fds of syscalls 0.29.3 has no event for (memfd_create).
 	run 0 "$KITE" convert samples/attacks.kcap "$WORK/a.scap"
 	contains err "skipped"
+	# Wireshark opens it too, with one "Sysdig Event" per event sysdig reads (enter and exit)
+	if ! command -v tshark >/dev/null 2>&1; then
+		[ "${CI:-}" = true ] && fail "tshark is required in CI (Wireshark must open converted .scap captures)"
+		echo "  SKIP: tshark not installed: Wireshark's reading of a converted .scap is not checked" >&2
+	else
+		tshark -r "$WORK/a.scap" >"$WORK/a-tshark.txt" 2>"$WORK/a-tshark.err"
+		st=$?
+		grep -v "Running as user" "$WORK/a-tshark.err" | grep -q . && st=1
+		[ "$st" -eq 0 ] || fail "tshark -r a.scap failed: $(head -c 300 "$WORK/a-tshark.err")"
+		nt=$(grep -c "Sysdig Event" "$WORK/a-tshark.txt")
+		ns=$(sysdig -r "$WORK/a.scap" 2>/dev/null | wc -l)
+		[ "$nt" -gt 0 ] && [ "$nt" -eq "$ns" ] || fail "tshark shows $nt events of a.scap, sysdig $ns"
+	fi
 	sysdig -r "$WORK/a.scap" "evt.dir=<" -p "$fmt" >"$WORK/a-sysdig.txt" 2>"$WORK/a-sysdig.err"
 	st=$?
 	[ "$st" -eq 0 ] || fail "sysdig -r a.scap exited $st: $(head -c 300 "$WORK/a-sysdig.err")"
