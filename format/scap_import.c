@@ -194,7 +194,8 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev)
 	}
 	size_t off = 0;
 	for (uint32_t i = 0; i < ev->nparams; i++) {
-		memcpy(p->buf + off, ev->param[i], ev->len[i]);
+		if (ev->len[i]) /* an enter whose values are all empty leaves buf NULL */
+			memcpy(p->buf + off, ev->param[i], ev->len[i]);
 		p->off[i] = (uint32_t)off;
 		p->len[i] = ev->len[i];
 		off += ev->len[i];

@@ -1,4 +1,4 @@
-/* fuzz_reader.c - libFuzzer target for the capture reader: memfd and pipe input, records, decoding, seek, chunk skipping. */
+/* fuzz_reader.c - libFuzzer target for the capture reader: memfd and pipe input, records, decoding, seek, chunk and type skipping. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -24,6 +24,8 @@
  *          stopping at the checksum check
  *   bit 2  open with ignore_index (sequential reading even with a footer)
  *   bit 3  skip the chunks the index's summaries rule out (a few types and pids, a time bound)
+ *   bit 4  pass over events by type (kite_reader_set_record_want: every want value 0-3, by id)
+ *   bit 5  with bit 4, nothing passed over after a time bound
  *
  * Set KITE_FUZZ_DUMP=FILE to write the capture exactly as the reader sees it
  * (after the CRC fix-up): `kite dump FILE` then reproduces a crash outside the fuzzer.
@@ -32,6 +34,8 @@
 #define CTL_RAW_CRC      0x2
 #define CTL_IGNORE_INDEX 0x4
 #define CTL_SKIP         0x8
+#define CTL_WANT         0x10
+#define CTL_UNTIL        0x20
 
 #define MAX_RECORDS (1u << 20) /* per pass: a decompression bomb must not turn into a timeout */
 
@@ -183,6 +187,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                            .npids = 3,
 		                            .from = x && x->nchunks ? x->chunks[x->nchunks / 2].first_ts : 0};
 		(void)kite_reader_set_chunk_want(r, &w);
+	}
+	if (ctl & CTL_WANT) {
+		uint32_t nt = s->max_event_id + 1;
+		uint8_t *types = malloc(nt);
+		if (types) {
+			for (uint32_t id = 0; id < nt;
+			     id++) /* 0 passed over, 1 wanted, 2 resets threads, 3 threadless */
+				types[id] = (uint8_t)(((id * 2654435761u) >> 7) + ctl) % 4;
+			(void)kite_reader_set_record_want(r, types, nt,
+			                                  (ctl & CTL_UNTIL) ? 1600000000000000000ull : 0);
+			free(types);
+		}
 	}
 	drain(r, s);
 	sink += kite_reader_stats(r)->events_skipped;

@@ -27,6 +27,14 @@ if is_empty "$builddir/corpus-reader" || is_empty "$builddir/corpus-schema"; the
 	${CC:-cc} -std=c11 -O1 -g -D_GNU_SOURCE -DKITE_VERSION='"fuzz"' -Iformat -Itests/unit \
 		-o "$builddir/mkseeds" fuzz/mkseeds.c format/*.c tests/unit/testlib.c -lzstd -lz -lisal || exit 1
 	"$builddir/mkseeds" "$builddir/corpus-reader" "$builddir/corpus-schema" || exit 1
+	# .scap captures go through the reader too (import, conversion thread, events passed over):
+	# the shared files under 64 KiB, with control bytes 0x00 (all read) and 0x10 (types passed over)
+	for f in ../shared/data/scap/*.scap; do
+		[ -f "$f" ] && [ "$(wc -c <"$f")" -lt 65536 ] || continue
+		name=$(basename "$f" .scap)
+		{ printf '\000'; cat "$f"; } >"$builddir/corpus-reader/scap-$name"
+		{ printf '\020'; cat "$f"; } >"$builddir/corpus-reader/scap-want-$name"
+	done
 fi
 
 # the condition language: one seed file per line of fuzz/filter-seeds.txt

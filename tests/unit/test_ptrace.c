@@ -449,6 +449,11 @@ static void normalize(const struct run *r, const char *type, const char *key, co
 		                (!strcmp(key, "res") && (strstr(type, "clone") || strstr(type, "fork")));
 		if (fl < (pidish && pid_param ? 3u : 4u) || !strcmp(name, "cgroup_v2"))
 			continue;
+		/* a number in a parameter that holds no pid (an mmap offset, a size) equal to a pid is chance;
+		 * a result may be a pid (wait4, getpid) */
+		if (!pid_param && strcmp(key, "res") && !strstr(key, "pid") && out[0] &&
+		    strspn(out, "0123456789") == strlen(out))
+			continue;
 		char *hit, *from_here = out;
 		while ((hit = strstr(from_here, from))) {
 			/* whole numbers only: 449 is not in 4490, nor 41065 in a hex id "b0f41065e" */
