@@ -915,17 +915,27 @@ int kite_reader_seek_keyframe(kite_reader *r, uint64_t t, uint64_t *events_befor
 {
 	if (!r->have_index || r->scap)
 		return 0;
-	/* the last snapshot run that starts after some events and no later than t */
+	/*
+	 * The last snapshot run that starts after some events and no later than t,
+	 * with no event before it in the file later than it in time.  A recorder
+	 * may drain events timed after a keyframe's snapshot before it writes the
+	 * keyframe (a busy machine); starting at such a keyframe would lose those
+	 * events (shown ones too, when they are at or after t) and their effects
+	 * on the state, so an earlier keyframe, or none, is used instead.
+	 */
 	int64_t best = -1;
 	int after_events = 0;
+	uint64_t latest = 0; /* the latest event time of the chunks so far */
 	for (uint32_t i = 0; i < r->idx.nchunks; i++) {
 		const struct kite_chunk_ref *c = &r->idx.chunks[i];
 		if (c->kind == KITE_CHUNK_EVENTS) {
 			after_events = 1;
+			if (c->nevents && c->last_ts > latest)
+				latest = c->last_ts;
 			continue;
 		}
 		int run_start = i == 0 || r->idx.chunks[i - 1].kind != KITE_CHUNK_SNAPSHOT;
-		if (after_events && run_start && c->first_ts <= t)
+		if (after_events && run_start && c->first_ts <= t && latest <= c->first_ts)
 			best = i;
 	}
 	if (best < 0)

@@ -406,6 +406,48 @@ static void keyframes(void **state)
 	close(fd);
 }
 
+/*
+ * A keyframe written after events timed later than its snapshot (a recorder
+ * that drained them first): starting there would lose them, so a seek takes an
+ * earlier keyframe, or none.
+ */
+static void keyframe_after_later_events(void **state)
+{
+	(void)state;
+	int fd;
+	kite_writer *w = memfd_writer(&fd, &small_chunks);
+	assert_int_equal(kite_writer_snapshot_begin(w), 0);
+	put_rec(w, 1, 100, 1000);
+	assert_int_equal(kite_writer_snapshot_end(w), 0);
+	for (uint64_t i = 0; i < 10; i++)
+		put_rec(w, 0, i, 2000 + i);
+	assert_int_equal(kite_writer_snapshot_begin(w), 0); /* a clean keyframe at 3000 */
+	put_rec(w, 1, 101, 3000);
+	assert_int_equal(kite_writer_snapshot_end(w), 0);
+	for (uint64_t i = 0; i < 10; i++)
+		put_rec(w, 0, 10 + i, 4000 + i);
+	put_rec(w, 0, 99, 6500); /* drained before the next keyframe, though later than its snapshot */
+	assert_int_equal(kite_writer_snapshot_begin(w), 0);
+	put_rec(w, 1, 102, 6000);
+	assert_int_equal(kite_writer_snapshot_end(w), 0);
+	for (uint64_t i = 0; i < 10; i++)
+		put_rec(w, 0, 20 + i, 7000 + i);
+	char err[256];
+	assert_int_equal(kite_writer_close(w, err, sizeof(err)), 0);
+	/* from 6800: not the keyframe at 6000 (the event at 6500 is before it), the one at 3000 */
+	lseek(fd, 0, SEEK_SET);
+	kite_reader *r = open_fd(dup(fd), 0, &(struct kt_warnings){0});
+	uint64_t before = 0;
+	assert_int_equal(kite_reader_seek_keyframe(r, 6800, &before), 1);
+	assert_int_equal(before, 10);
+	uint16_t type = 0;
+	uint64_t v = 0;
+	assert_int_equal(read_rest(r, &type, &v), 1 + 11 + 10); /* keyframe 3000, 11 events, 10 more */
+	assert_int_equal(v, 101);
+	kite_reader_close(r);
+	close(fd);
+}
+
 /* The events of a capture in order (records of CHUNK blocks): hash, type, pid. */
 struct evlist {
 	uint64_t n, *hash;
@@ -830,6 +872,7 @@ int main(void)
 	        cmocka_unit_test(reserve_commit_is_zero_copy),
 	        cmocka_unit_test(seek_by_time),
 	        cmocka_unit_test(keyframes),
+	        cmocka_unit_test(keyframe_after_later_events),
 	        cmocka_unit_test(chunk_skipping),
 	        cmocka_unit_test(skipping_keeps_damage),
 	        cmocka_unit_test(recover_keeps_summaries),
