@@ -8,7 +8,8 @@
 # gzip .scap (enter + exit events, as sysdig writes them).  Without root or BPF, kt-synth's simulated
 # host writes the .kcap instead (said in the report).  Both readers then read that .scap with the
 # filter below and print one field per match to /dev/null; each is run BENCH_RUNS times (default 3)
-# and the median wall time is kept.  Rates are the capture's kite events (exit-only, as kite shows
+# and the median wall time is kept.  Then the same filter with each reader's default output line, and
+# a filter that matches little (evt.type=execve).  Rates are the capture's kite events (exit-only, as kite shows
 # them) per second of each reader.  Also kite on the .kcap itself, for comparison.  A Markdown report
 # goes to stdout.  Exit status 1 only when the benchmark is broken (a reader fails, or the two
 # disagree on the number of matches).
@@ -75,6 +76,16 @@ ts=$(timeit sysdig -r "$scap" -p '%evt.num' "$FILTER and evt.dir=<") || die "sys
 ms=$(cat "$dir/matches")
 say "kite show on the .kcap"
 tc=$(timeit "$KITE" show --no-progress -p '%evt.num' "$kcap" "$FILTER") || die "kite show failed"
+# the same filter with each reader's default output line, and a filter that matches little
+say "default output: kite show, sysdig -r"
+tkd=$(timeit "$KITE" show --no-progress "$scap" "$FILTER") || die "kite show failed"
+tsd=$(timeit sysdig -r "$scap" "$FILTER and evt.dir=<") || die "sysdig -r failed"
+SEL='evt.type=execve'
+say "$SEL: kite show, sysdig -r"
+tks=$(timeit "$KITE" show --no-progress -p '%evt.num %proc.name' "$scap" "$SEL") || die "kite show failed"
+mks=$(cat "$dir/matches")
+tss=$(timeit sysdig -r "$scap" -p '%evt.num %proc.name' "$SEL and evt.dir=<") || die "sysdig -r failed"
+mss=$(cat "$dir/matches")
 
 rate() { echo "scale=2; $events / $1 / 1000000" | bc -l; }
 echo "| reader (filter: \`$FILTER\`) | input | time (s, median of $RUNS) | Mevents/s | matches |"
@@ -83,5 +94,11 @@ echo "| sysdig -r (0.29.3) | .scap, gzip | $ts | $(rate "$ts") | $ms |"
 echo "| kite show | same .scap | $tk | $(rate "$tk") | $mk |"
 echo "| kite show | the .kcap it came from | $tc | $(rate "$tc") | |"
 echo
+echo "| on the .scap | sysdig -r (s) | kite show (s) | kite's speed-up |"
+echo "|---|---:|---:|---:|"
+echo "| the filter, default output lines | $tsd | $tkd | $(echo "scale=1; $tsd / $tkd" | bc -l)x |"
+echo "| \`$SEL\`, \`%evt.num %proc.name\` ($mks matches) | $tss | $tks | $(echo "scale=1; $tss / $tks" | bc -l)x |"
+echo
 echo "Capture: $source; $events kite events, $(wc -c <"$scap") bytes as .scap.  kite on the .scap is $(echo "scale=1; $ts / $tk" | bc -l)x as fast as sysdig (target: 10x)."
 [ "$mk" -eq "$ms" ] || die "kite matched $mk events, sysdig $ms: the readers disagree"
+[ "$mks" -eq "$mss" ] || die "with $SEL kite matched $mks events, sysdig $mss: the readers disagree"
