@@ -492,26 +492,23 @@ static int read_prologue(kite_reader *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* A warning of the importer: given on now, or, from the worker thread, kept to be given in order. */
-static void scap_warn(void *ctx, const char *msg)
-{
-	kite_reader *r = ctx;
-	if (r->ahead) {
-		kite_scap_ahead_warn(r->ahead, msg);
-		return;
-	}
-	r->st.bad_blocks++;
-	if (r->o.warn)
-		r->o.warn(r->o.warn_ctx, msg);
-}
-
-/* The warnings the worker kept, given on the caller's thread. */
+/* A warning given on the caller's thread (the worker's are kept until then): counted, passed on. */
 static void scap_warn_now(void *ctx, const char *msg)
 {
 	kite_reader *r = ctx;
 	r->st.bad_blocks++;
 	if (r->o.warn)
 		r->o.warn(r->o.warn_ctx, msg);
+}
+
+/* A warning of the importer: given on now, or, from the worker thread, kept to be given in order. */
+static void scap_warn(void *ctx, const char *msg)
+{
+	kite_reader *r = ctx;
+	if (r->ahead)
+		kite_scap_ahead_warn(r->ahead, msg);
+	else
+		scap_warn_now(ctx, msg);
 }
 
 /*
@@ -737,10 +734,7 @@ static int unwanted_record(kite_reader *r, const struct kite_evt *e)
 		return 0;
 	uint8_t want = e->type < r->nrec_want ? r->rec_want[e->type] : 1;
 	if (want) {
-		if (want == 2) /* threads may end: each one's next event counts as a first */
-			kite_tidset_clear(&r->seen);
-		else if (want == 1)
-			kite_tidset_add(&r->seen, e->tid);
+		kite_tidset_note(&r->seen, want, e->tid);
 		return 0;
 	}
 	if ((r->rec_until && e->ts > r->rec_until) || kite_tidset_add(&r->seen, e->tid))

@@ -1061,11 +1061,8 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 	const struct kite_evt *rec = build_event(im, d, pl, ev, en);
 	if (en)
 		((struct pending *)en)->type = 0;
-	uint8_t want = im->want && (uint32_t)d->id < im->nwant ? im->want[d->id] : 1;
-	if (rec && im->want && want == 2)
-		kite_tidset_clear(&im->seen); /* threads may end: each one's next event counts as a first */
-	else if (rec && im->want && want == 1)
-		kite_tidset_add(&im->seen, ev->tid);
+	if (rec && im->want) /* what the thread's first events are from now on */
+		kite_tidset_note(&im->seen, (uint32_t)d->id < im->nwant ? im->want[d->id] : 1, ev->tid);
 	return rec;
 }
 

@@ -81,6 +81,14 @@ void kite_tidset_clear(struct kite_tidset *s)
 	}
 }
 
+void kite_tidset_note(struct kite_tidset *s, uint8_t want, uint64_t tid)
+{
+	if (want == 2)
+		kite_tidset_clear(s);
+	else if (want == 1)
+		kite_tidset_add(s, tid);
+}
+
 void kite_tidset_free(struct kite_tidset *s)
 {
 	free(s->tid);

@@ -23,6 +23,12 @@ int kite_tidset_add(struct kite_tidset *s, uint64_t tid);
 int kite_tidset_has(const struct kite_tidset *s, uint64_t tid);
 /* Takes every tid out. */
 void kite_tidset_clear(struct kite_tidset *s);
+/*
+ * Notes a wanted record handed out for tid, by its want value
+ * (kite_reader_set_record_want): 1 puts tid in, 2 takes every tid out (threads
+ * may have ended there), 3 (a record about no thread) changes nothing.
+ */
+void kite_tidset_note(struct kite_tidset *s, uint8_t want, uint64_t tid);
 void kite_tidset_free(struct kite_tidset *s);
 
 #endif
