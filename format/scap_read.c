@@ -44,7 +44,7 @@ struct scap_file {
 	char in_why[224]; /* with in_err: "the gzip stream ends early (...)", "read error (...)" */
 	/* the block whose items are being handed out (its bytes stay in the window until the next load) */
 	int active;
-	int is_event; /* the current block is an event block (the common case, tested first) */
+	int is_event;  /* the current block is an event block (the common case, tested first) */
 	uint32_t type; /* canonical SCAP_BLK_* */
 	uint64_t offset;
 	const uint8_t *body;
@@ -58,21 +58,23 @@ struct scap_file {
 	int truncated, failed, done;
 	uint64_t skipped;
 	char err[320];
+	/* bytes per parameter length of each event code below scap_event_max (4 for large payloads) */
+	uint8_t lsz[];
 };
 
 /* ---- little-endian helpers and a bounds-checked cursor ---- */
 
-static uint16_t rd16(const uint8_t *p)
+static inline uint16_t rd16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-static uint32_t rd32(const uint8_t *p)
+static inline uint32_t rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint64_t rd64(const uint8_t *p)
+static inline uint64_t rd64(const uint8_t *p)
 {
 	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
 }
@@ -295,6 +297,13 @@ static int is_event_block(uint32_t t)
 	case SCAP_BLK_EVF_V2_LARGE: return 1;
 	}
 	return 0;
+}
+
+/* The event blocks of v2 events (all current writers): their header says how many parameters there are. */
+static int is_v2_event_block(uint32_t t)
+{
+	return t == SCAP_BLK_EV_V2 || t == SCAP_BLK_EVF_V2 || t == SCAP_BLK_EV_V2_LARGE ||
+	       t == SCAP_BLK_EVF_V2_LARGE;
 }
 
 /* Every block type scap defines (legacy ids included), SHB excepted. */
@@ -719,6 +728,12 @@ static int large_payload(uint16_t type)
 	return e && (e->flags & SCAP_EF_LARGE_PAYLOAD);
 }
 
+/* The size of an event's parameter lengths, from the table built at open. */
+static size_t len_size(const scap_file *f, uint16_t type)
+{
+	return type < scap_event_max ? f->lsz[type] : 2;
+}
+
 /* Sum of the first n parameter lengths (lsz bytes each) at lens; UINT64_MAX past end. */
 static uint64_t lens_sum(const uint8_t *lens, uint32_t n, size_t lsz, const uint8_t *end)
 {
@@ -749,71 +764,84 @@ static int infer_nparams(uint16_t type, const uint8_t *e, uint32_t len, size_t l
 	return -1;
 }
 
-static void split_params(struct scap_evt *ev, const uint8_t *lens, size_t lsz)
+/*
+ * Sets the parameters' lengths and values from the nparams lengths (lsz bytes
+ * each) at lens, in one pass; room is what the event has from lens on.  -1
+ * when the lengths, or the values they add up to, run past it.  Inlined with
+ * lsz a constant (split_params), so each length size gets its own loop.
+ */
+static inline int split_lens(struct scap_evt *ev, const uint8_t *lens, size_t lsz, size_t room)
 {
-	const uint8_t *v = lens + ev->nparams * lsz;
-	for (uint32_t i = 0; i < ev->nparams; i++) {
-		ev->len[i] = lsz == 4 ? rd32(lens + 4 * i) : rd16(lens + 2 * i);
+	size_t n = ev->nparams;
+	if (room < n * lsz)
+		return -1;
+	room -= n * lsz; /* now what the values have */
+	const uint8_t *v = lens + n * lsz;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t l = lsz == 4 ? rd32(lens + 4 * i) : rd16(lens + 2 * i);
+		if (l > room)
+			return -1;
+		room -= l;
+		ev->len[i] = l;
 		ev->param[i] = v;
-		v += ev->len[i];
+		v += l;
 	}
+	return 0;
 }
 
-/* The event header and parameter count; returns the header size, or 0 with a reason. */
-static size_t evt_header(struct cur *c, int v2, struct scap_evt *ev, uint32_t *len, const char **why)
+static inline int split_params(struct scap_evt *ev, const uint8_t *lens, size_t lsz, size_t room)
 {
-	const uint8_t *e = c->p + c->i;
-	ev->ts = get64(c);
-	ev->tid = get64(c);
-	*len = get32(c);
-	ev->type = get16(c);
-	if (v2)
-		ev->nparams = get32(c);
+	return lsz == 4 ? split_lens(ev, lens, 4, room) : split_lens(ev, lens, 2, room);
+}
+
+/*
+ * Parses the event in the body of an event block of (canonical) type btype
+ * into ev: NULL, or why the block is malformed.  Every field is read at a
+ * fixed offset after one check that the block holds the whole header.  Always
+ * inlined, so that next_event_fast (its other caller) makes no call at all.
+ */
+static inline __attribute__((always_inline)) const char *
+parse_event(const scap_file *f, uint32_t btype, const uint8_t *body, size_t blen, struct scap_evt *ev)
+{
+	int v2 = btype != SCAP_BLK_EV && btype != SCAP_BLK_EVF;
+	int evf = btype == SCAP_BLK_EVF || btype == SCAP_BLK_EVF_V2 || btype == SCAP_BLK_EVF_V2_LARGE;
+	size_t pre = evf ? 6 : 2; /* cpu, and the flags of EVF blocks */
 	size_t hdr = v2 ? EVT_HDR_V2 : EVT_HDR_V1;
-	if (c->bad) {
-		*why = "the block is too short for an event header";
-		return 0;
+	if (blen < pre + hdr)
+		return "the block is too short for an event header";
+	const uint8_t *e = body + pre;
+	ev->cpu = rd16(body);
+	ev->flags = evf ? rd32(body + 2) : 0;
+	ev->ts = rd64(e);
+	ev->tid = rd64(e + 8);
+	uint32_t len = rd32(e + 16);
+	ev->type = rd16(e + 20);
+	ev->nparams = v2 ? rd32(e + 22) : 0;
+	if (!v2 && (ev->type == PPME_NOTIF_E || ev->type == PPME_INFRA_E) && len >= hdr + 3)
+		len -= 3;
+	if (len < hdr || len > blen - pre)
+		return "the event length does not fit the block";
+	size_t lsz = len_size(f, ev->type);
+	if (!v2) {
+		int n = infer_nparams(ev->type, e, len, lsz);
+		if (n < 0 && scap_event_info(ev->type))
+			return "cannot infer the parameter count of a v1 event";
+		ev->nparams = n < 0 ? 0 : (uint32_t)n;
 	}
-	if (!v2 && (ev->type == PPME_NOTIF_E || ev->type == PPME_INFRA_E) && *len >= hdr + 3)
-		*len -= 3;
-	if (*len < hdr || *len > c->n - (size_t)(e - c->p)) {
-		*why = "the event length does not fit the block";
-		return 0;
-	}
-	return hdr;
+	if (ev->nparams > SCAP_MAX_PARAMS)
+		return "more parameters than any event has";
+	if (split_params(ev, e + hdr, lsz, len - hdr))
+		return "the parameter lengths run past the event";
+	return NULL;
 }
 
 static int evt_entry(scap_file *f, struct scap_item *it)
 {
 	if (single_done(f))
 		return ENTRY_END;
-	struct scap_evt *ev = &it->u.evt;
-	memset(ev, 0, offsetof(struct scap_evt, param));
-	struct cur c = block_cur(f);
-	int v2 = f->type != SCAP_BLK_EV && f->type != SCAP_BLK_EVF;
-	int evf = f->type == SCAP_BLK_EVF || f->type == SCAP_BLK_EVF_V2 || f->type == SCAP_BLK_EVF_V2_LARGE;
-	ev->cpu = get16(&c);
-	if (evf)
-		ev->flags = get32(&c);
-	const uint8_t *e = c.p + c.i;
-	uint32_t len = 0;
-	const char *why = NULL;
-	size_t hdr = evt_header(&c, v2, ev, &len, &why);
-	if (!hdr)
+	const char *why = parse_event(f, f->type, f->body, f->blen, &it->u.evt);
+	if (why)
 		return bad_block(f, "event", why);
-	size_t lsz = large_payload(ev->type) ? 4 : 2;
-	if (!v2) {
-		int n = infer_nparams(ev->type, e, len, lsz);
-		if (n < 0 && scap_event_info(ev->type))
-			return bad_block(f, "event", "cannot infer the parameter count of a v1 event");
-		ev->nparams = n < 0 ? 0 : (uint32_t)n;
-	}
-	if (ev->nparams > SCAP_MAX_PARAMS)
-		return bad_block(f, "event", "more parameters than any event has");
-	uint64_t sum = lens_sum(e + hdr, ev->nparams, lsz, e + len);
-	if (sum == UINT64_MAX || hdr + ev->nparams * lsz + sum > len)
-		return bad_block(f, "event", "the parameter lengths run past the event");
-	split_params(ev, e + hdr, lsz);
 	it->kind = SCAP_ITEM_EVENT;
 	f->active = 0; /* an event block holds one event: the next call loads the next block */
 	return ENTRY_ITEM;
@@ -993,7 +1021,32 @@ static int load_block(scap_file *f)
 	}
 }
 
-int scap_file_next(scap_file *f, struct scap_item *it)
+/*
+ * The common case in short: the next block is a v2 event block, wholly in the
+ * window, well framed and well formed.  It is handed out as load_block and
+ * evt_entry would; 0 (nothing consumed) leaves every other case to them, so
+ * that damage is reported exactly as they do.
+ */
+static int next_event_fast(scap_file *f, struct scap_item *it)
+{
+	size_t have = avail(f);
+	if (have < 8)
+		return 0;
+	const uint8_t *b = f->buf + f->pos;
+	uint32_t type = rd32(b), total = rd32(b + 4);
+	if (!is_v2_event_block(type) || total > have || total < 12 || total % 4 || total > SCAP_MAX_BLOCK ||
+	    rd32(b + total - 4) != total)
+		return 0;
+	if (parse_event(f, type, b + 8, total - 12, &it->u.evt))
+		return 0;
+	it->kind = SCAP_ITEM_EVENT;
+	it->offset = f->base + f->pos; /* f->offset is only read while a block is current */
+	f->pos += total;
+	return 1;
+}
+
+/* Everything but the common case, out of line so that it costs that case no register saves. */
+static __attribute__((noinline)) int next_item(scap_file *f, struct scap_item *it)
 {
 	if (f->failed)
 		return -1;
@@ -1015,6 +1068,13 @@ int scap_file_next(scap_file *f, struct scap_item *it)
 		if (r < 0)
 			return -1;
 	}
+}
+
+int scap_file_next(scap_file *f, struct scap_item *it)
+{
+	if (!f->active && !f->done && !f->failed && next_event_fast(f, it))
+		return 1;
+	return next_item(f, it);
 }
 
 /* ---- open, sniff, accessors ---- */
@@ -1092,7 +1152,7 @@ static int start_input(scap_file *f)
 scap_file *scap_file_open(int fd, const char *name, scap_warn_fn warn, void *warn_ctx, char *err,
                           size_t errlen)
 {
-	scap_file *f = calloc(1, sizeof(*f));
+	scap_file *f = calloc(1, sizeof(*f) + scap_event_max);
 	if (!f) {
 		close(fd);
 		if (err && errlen)
@@ -1100,6 +1160,8 @@ scap_file *scap_file_open(int fd, const char *name, scap_warn_fn warn, void *war
 		return NULL;
 	}
 	snprintf(f->name, sizeof(f->name), "%s", name ? name : "scap");
+	for (uint16_t t = 0; t < scap_event_max; t++)
+		f->lsz[t] = large_payload(t) ? 4 : 2;
 	f->warn = warn;
 	f->warn_ctx = warn_ctx;
 	f->fd = fd;
