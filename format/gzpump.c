@@ -276,6 +276,22 @@ static size_t read_inline(struct kite_gzpump *p, void *dst, size_t n)
 	return got;
 }
 
+/* Waits for a full slot (the caller holds the lock): the oldest one, or NULL at the end. */
+static struct slot *full_slot(struct kite_gzpump *p)
+{
+	while (p->count == 0 && !p->ended)
+		pthread_cond_wait(&p->filled, &p->lock);
+	return p->count ? &p->slots[p->tail] : NULL;
+}
+
+/* The oldest slot has been read to its end (the caller holds the lock): the thread may refill it. */
+static void drained(struct kite_gzpump *p)
+{
+	p->tail = (p->tail + 1) % NSLOT;
+	p->count--;
+	pthread_cond_signal(&p->drained);
+}
+
 size_t kite_gzpump_read(struct kite_gzpump *p, void *dst, size_t n)
 {
 	if (!p->threaded)
@@ -283,25 +299,43 @@ size_t kite_gzpump_read(struct kite_gzpump *p, void *dst, size_t n)
 	size_t got = 0;
 	pthread_mutex_lock(&p->lock);
 	while (got < n) {
-		while (p->count == 0 && !p->ended)
-			pthread_cond_wait(&p->filled, &p->lock);
-		if (p->count == 0)
+		struct slot *s = full_slot(p);
+		if (!s)
 			break; /* the end, and everything before it was read */
-		struct slot *s = &p->slots[p->tail];
 		size_t k = s->len - s->pos < n - got ? s->len - s->pos : n - got;
 		memcpy((unsigned char *)dst + got, s->data + s->pos, k);
 		s->pos += k;
 		got += k;
-		if (s->pos == s->len) {
-			p->tail = (p->tail + 1) % NSLOT;
-			p->count--;
-			pthread_cond_signal(&p->drained);
-		}
+		if (s->pos == s->len)
+			drained(p);
 		if (got && p->count == 0)
 			break; /* hand over what there is rather than wait for more */
 	}
 	pthread_mutex_unlock(&p->lock);
 	return got;
+}
+
+int kite_gzpump_lends(const struct kite_gzpump *p)
+{
+	return p->threaded;
+}
+
+const void *kite_gzpump_lend(struct kite_gzpump *p, size_t *n)
+{
+	pthread_mutex_lock(&p->lock);
+	struct slot *s = full_slot(p);
+	*n = s ? s->len - s->pos : 0; /* a full slot always has bytes left: read drains it at its end */
+	const void *data = s ? s->data + s->pos : NULL;
+	pthread_mutex_unlock(&p->lock);
+	return data;
+}
+
+void kite_gzpump_give_back(struct kite_gzpump *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->slots[p->tail].pos = p->slots[p->tail].len;
+	drained(p);
+	pthread_mutex_unlock(&p->lock);
 }
 
 int kite_gzpump_error(struct kite_gzpump *p, const char **msg)

@@ -26,6 +26,18 @@ struct kite_gzpump *kite_gzpump_start(int fd, const void *head, size_t nhead, in
 size_t kite_gzpump_read(struct kite_gzpump *p, void *dst, size_t n);
 
 /*
+ * Lending: the inflated bytes in place, without kite_gzpump_read's copy.  Only
+ * a pump with a thread lends (kite_gzpump_lends).  kite_gzpump_lend points at
+ * the next n > 0 bytes not read yet (those of one buffer), or returns NULL at
+ * the end of the stream (or after an error).  They stay valid, and nothing
+ * else may be read, until kite_gzpump_give_back, which takes them all as read
+ * and lets the thread inflate into their buffer again.
+ */
+int kite_gzpump_lends(const struct kite_gzpump *p);
+const void *kite_gzpump_lend(struct kite_gzpump *p, size_t *n);
+void kite_gzpump_give_back(struct kite_gzpump *p);
+
+/*
  * 0, or -1 when the stream is cut short, damaged or unreadable, with what went
  * wrong in *msg ("unexpected end of file", "gzip trailer: CRC mismatch"...).
  * The bytes decoded before the problem are handed out first, so the error may

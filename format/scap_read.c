@@ -36,10 +36,16 @@ struct scap_file {
 	char name[128];
 	scap_warn_fn warn;
 	void *warn_ctx;
-	/* input window: buf[pos..len) is not consumed yet; base is the file offset of buf[0] */
-	uint8_t *buf;
+	/*
+	 * input window: buf[pos..len) is not consumed yet; base is the file offset
+	 * of buf[0].  buf is own (the reader's buffer, cap bytes) or, with lent,
+	 * the bytes of one buffer the gzip pump lends in place (lends: it can).
+	 */
+	const uint8_t *buf;
+	uint8_t *own;
 	size_t cap, pos, len;
 	uint64_t base;
+	int lends, lent;
 	int eof, in_err;
 	char in_why[224]; /* with in_err: "the gzip stream ends early (...)", "read error (...)" */
 	/* the block whose items are being handed out (its bytes stay in the window until the next load) */
@@ -178,6 +184,7 @@ static size_t avail(const scap_file *f)
 	return f->len - f->pos;
 }
 
+/* Room for want more bytes in the own buffer (which is the window: nothing is lent). */
 static int grow_window(scap_file *f, size_t want)
 {
 	if (f->cap - f->len >= want)
@@ -187,10 +194,10 @@ static int grow_window(scap_file *f, size_t want)
 		cap = WINDOW_MIN;
 	if (cap > SCAP_MAX_BLOCK + READ_STEP && f->len + want <= SCAP_MAX_BLOCK + READ_STEP)
 		cap = SCAP_MAX_BLOCK + READ_STEP;
-	uint8_t *p = realloc(f->buf, cap);
+	uint8_t *p = realloc(f->own, cap);
 	if (!p)
 		return -1;
-	f->buf = p;
+	f->buf = f->own = p;
 	f->cap = cap;
 	return 0;
 }
@@ -225,12 +232,62 @@ static size_t read_plain(scap_file *f, uint8_t *dst, size_t n)
 	}
 }
 
-/* Makes at least need unconsumed bytes available if the input has them; returns how many are (-1: no memory). */
+/* The own window is all consumed: the pump's next inflated bytes become the window, in place. */
+static void lend(scap_file *f)
+{
+	size_t n;
+	const uint8_t *p = kite_gzpump_lend(f->pump, &n);
+	f->base += f->len;
+	f->pos = f->len = 0;
+	if (p) {
+		f->buf = p;
+		f->len = n;
+		f->lent = 1;
+	} else {
+		f->eof = 1;
+	}
+	note_gz_error(f);
+}
+
+/*
+ * The lent bytes run out inside a block: the ones not consumed yet move to the
+ * own buffer, and the pump gets its buffer back.  -1: no memory (they are lost).
+ */
+static int unlend(scap_file *f)
+{
+	const uint8_t *rest = f->buf + f->pos;
+	size_t n = avail(f);
+	f->base += f->pos;
+	f->buf = f->own;
+	f->pos = f->len = 0;
+	f->lent = 0;
+	int r = grow_window(f, n);
+	if (!r && n) {
+		memcpy(f->own, rest, n);
+		f->len = n;
+	}
+	kite_gzpump_give_back(f->pump);
+	return r;
+}
+
+/*
+ * Makes at least need unconsumed bytes available if the input has them; returns how many are (-1: no memory).
+ * A pump that lends is read in place; its bytes are only copied to complete a block that runs past them.
+ */
 static long long fill(scap_file *f, size_t need)
 {
 	while (avail(f) < need && !f->eof) {
+		if (f->lent) {
+			if (unlend(f))
+				return -1;
+			continue;
+		}
+		if (f->lends && !avail(f)) {
+			lend(f);
+			continue;
+		}
 		if (f->pos) {
-			memmove(f->buf, f->buf + f->pos, avail(f));
+			memmove(f->own, f->own + f->pos, avail(f));
 			f->base += f->pos;
 			f->len -= f->pos;
 			f->pos = 0;
@@ -241,8 +298,10 @@ static long long fill(scap_file *f, size_t need)
 			return -1;
 		size_t room = f->cap - f->len;
 		size_t step = room > READ_STEP ? READ_STEP : room;
-		size_t n = f->pump ? kite_gzpump_read(f->pump, f->buf + f->len, step)
-		                   : read_plain(f, f->buf + f->len, step);
+		if (f->lends && step > need - avail(f))
+			step = need - avail(f); /* the rest is lent once this block is consumed */
+		size_t n = f->pump ? kite_gzpump_read(f->pump, f->own + f->len, step)
+		                   : read_plain(f, f->own + f->len, step);
 		if (n > 0)
 			f->len += n;
 		else
@@ -1139,12 +1198,15 @@ static int start_input(scap_file *f)
 	if (n == 2 && head[0] == 0x1f && head[1] == 0x8b) {
 		f->pump = kite_gzpump_start(f->fd, head, n, 1);
 		f->fd = -1; /* the pump's now, closed by it even when it could not start */
-		return f->pump ? 0 : -1;
+		if (!f->pump)
+			return -1;
+		f->lends = kite_gzpump_lends(f->pump);
+		return 0;
 	}
 	if (n && grow_window(f, n))
 		return -1;
 	if (n)
-		memcpy(f->buf, head, n);
+		memcpy(f->own, head, n);
 	f->len = n;
 	return 0;
 }
@@ -1218,7 +1280,7 @@ void scap_file_close(scap_file *f)
 	kite_gzpump_stop(f->pump);
 	if (f->fd >= 0)
 		close(f->fd);
-	free(f->buf);
+	free(f->own);
 	free(f->arena);
 	free(f);
 }
