@@ -345,24 +345,27 @@ static int pl_version(uint32_t t)
 	return 0;
 }
 
-static int is_event_block(uint32_t t)
+/*
+ * How the body of an event block starts, -1 for other blocks: v2 events have
+ * their parameter count in their header, EVF blocks flags before it.
+ */
+enum { EVT_V2 = 1, EVT_FLAGS = 2 };
+static int evt_form(uint32_t t)
 {
 	switch (t) {
-	case SCAP_BLK_EV:
-	case SCAP_BLK_EVF:
+	case SCAP_BLK_EV: return 0;
+	case SCAP_BLK_EVF: return EVT_FLAGS;
 	case SCAP_BLK_EV_V2:
+	case SCAP_BLK_EV_V2_LARGE: return EVT_V2;
 	case SCAP_BLK_EVF_V2:
-	case SCAP_BLK_EV_V2_LARGE:
-	case SCAP_BLK_EVF_V2_LARGE: return 1;
+	case SCAP_BLK_EVF_V2_LARGE: return EVT_V2 | EVT_FLAGS;
 	}
-	return 0;
+	return -1;
 }
 
-/* The event blocks of v2 events (all current writers): their header says how many parameters there are. */
-static int is_v2_event_block(uint32_t t)
+static int is_event_block(uint32_t t)
 {
-	return t == SCAP_BLK_EV_V2 || t == SCAP_BLK_EVF_V2 || t == SCAP_BLK_EV_V2_LARGE ||
-	       t == SCAP_BLK_EVF_V2_LARGE;
+	return evt_form(t) >= 0;
 }
 
 /* Every block type scap defines (legacy ids included), SHB excepted. */
@@ -854,16 +857,15 @@ static inline int split_params(struct scap_evt *ev, const uint8_t *lens, size_t 
 }
 
 /*
- * Parses the event in the body of an event block of (canonical) type btype
+ * Parses the event in the body of an event block of form evt_form(its type)
  * into ev: NULL, or why the block is malformed.  Every field is read at a
  * fixed offset after one check that the block holds the whole header.  Always
  * inlined, so that next_event_fast (its other caller) makes no call at all.
  */
 static inline __attribute__((always_inline)) const char *
-parse_event(const scap_file *f, uint32_t btype, const uint8_t *body, size_t blen, struct scap_evt *ev)
+parse_event(const scap_file *f, int form, const uint8_t *body, size_t blen, struct scap_evt *ev)
 {
-	int v2 = btype != SCAP_BLK_EV && btype != SCAP_BLK_EVF;
-	int evf = btype == SCAP_BLK_EVF || btype == SCAP_BLK_EVF_V2 || btype == SCAP_BLK_EVF_V2_LARGE;
+	int v2 = form & EVT_V2, evf = form & EVT_FLAGS;
 	size_t pre = evf ? 6 : 2; /* cpu, and the flags of EVF blocks */
 	size_t hdr = v2 ? EVT_HDR_V2 : EVT_HDR_V1;
 	if (blen < pre + hdr)
@@ -898,7 +900,7 @@ static int evt_entry(scap_file *f, struct scap_item *it)
 {
 	if (single_done(f))
 		return ENTRY_END;
-	const char *why = parse_event(f, f->type, f->body, f->blen, &it->u.evt);
+	const char *why = parse_event(f, evt_form(f->type), f->body, f->blen, &it->u.evt);
 	if (why)
 		return bad_block(f, "event", why);
 	it->kind = SCAP_ITEM_EVENT;
@@ -1092,11 +1094,12 @@ static int next_event_fast(scap_file *f, struct scap_item *it)
 	if (have < 8)
 		return 0;
 	const uint8_t *b = f->buf + f->pos;
-	uint32_t type = rd32(b), total = rd32(b + 4);
-	if (!is_v2_event_block(type) || total > have || total < 12 || total % 4 || total > SCAP_MAX_BLOCK ||
-	    rd32(b + total - 4) != total)
+	int form = evt_form(rd32(b));
+	uint32_t total = rd32(b + 4);
+	if (form < 0 || !(form & EVT_V2) || total > have || total < 12 || total % 4 ||
+	    total > SCAP_MAX_BLOCK || rd32(b + total - 4) != total)
 		return 0;
-	if (parse_event(f, type, b + 8, total - 12, &it->u.evt))
+	if (parse_event(f, form, b + 8, total - 12, &it->u.evt))
 		return 0;
 	it->kind = SCAP_ITEM_EVENT;
 	it->offset = f->base + f->pos; /* f->offset is only read while a block is current */
