@@ -51,17 +51,9 @@ void kite_evt_begin(struct kite_evt_builder *b, void *buf, uint16_t type, uint32
 
 void kite_evt_add(struct kite_evt_builder *b, const void *data, uint32_t len)
 {
-	if (b->overflow || b->next >= b->nparams || len > 0xffff ||
-	    b->off + len + KITE_EVT_ALIGN > KITE_EVT_MAX_LEN) {
-		b->overflow = 1;
-		return;
-	}
-	uint16_t l = (uint16_t)len;
-	memcpy(b->buf + KITE_EVT_HDR_LEN + 2 * b->next, &l, 2);
-	if (len)
-		memcpy(b->buf + b->off, data, len);
-	b->off += len;
-	b->next++;
+	uint8_t *at = kite_evt_slot(b, len);
+	if (at && len)
+		memcpy(at, data, len);
 }
 
 void kite_evt_add_u(struct kite_evt_builder *b, uint64_t v, uint32_t width)

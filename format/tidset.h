@@ -15,12 +15,36 @@ struct kite_tidset {
 	uint32_t *gen;
 	uint32_t cur; /* 0 until the first add */
 	size_t cap, used;
+	size_t last; /* the slot of the last tid looked up, tried first (a slot holding a tid is its only one) */
 };
 
 /* Puts tid in; 1 when it was not in before, 0 when it was (out of memory: 1, as if new). */
-int kite_tidset_add(struct kite_tidset *s, uint64_t tid);
+int kite_tidset_add_slow(struct kite_tidset *s, uint64_t tid);
 /* Whether tid is in. */
-int kite_tidset_has(const struct kite_tidset *s, uint64_t tid);
+int kite_tidset_has_slow(const struct kite_tidset *s, uint64_t tid);
+
+/* The slot of tid when it is the last one looked up, else NULL (the all-ones tid is never in a slot). */
+static inline uint32_t *kite_tidset_last(const struct kite_tidset *s, uint64_t tid)
+{
+	return s->cap && s->tid[s->last] == tid && tid != UINT64_MAX ? &s->gen[s->last] : NULL;
+}
+
+static inline int kite_tidset_add(struct kite_tidset *s, uint64_t tid)
+{
+	uint32_t *gen = kite_tidset_last(s, tid);
+	if (!gen)
+		return kite_tidset_add_slow(s, tid);
+	int fresh = *gen != s->cur;
+	*gen = s->cur;
+	return fresh;
+}
+
+static inline int kite_tidset_has(const struct kite_tidset *s, uint64_t tid)
+{
+	const uint32_t *gen = kite_tidset_last(s, tid);
+	return gen ? *gen == s->cur : kite_tidset_has_slow(s, tid);
+}
+
 /* Takes every tid out. */
 void kite_tidset_clear(struct kite_tidset *s);
 /*
@@ -28,7 +52,13 @@ void kite_tidset_clear(struct kite_tidset *s);
  * (kite_reader_set_record_want): 1 puts tid in, 2 takes every tid out (threads
  * may have ended there), 3 (a record about no thread) changes nothing.
  */
-void kite_tidset_note(struct kite_tidset *s, uint8_t want, uint64_t tid);
+static inline void kite_tidset_note(struct kite_tidset *s, uint8_t want, uint64_t tid)
+{
+	if (want == 2)
+		kite_tidset_clear(s);
+	else if (want == 1)
+		kite_tidset_add(s, tid);
+}
 void kite_tidset_free(struct kite_tidset *s);
 
 #endif
