@@ -35,18 +35,7 @@ int kite_evt_split(const struct kite_evt *e, uint32_t avail, const struct kite_e
 void kite_evt_begin(struct kite_evt_builder *b, void *buf, uint16_t type, uint32_t nparams, uint64_t ts,
                     uint32_t tid, uint32_t pid, uint16_t cpu)
 {
-	struct kite_evt *e = buf;
-	e->ts = ts;
-	e->tid = tid;
-	e->pid = pid;
-	e->len = 0;
-	e->type = type;
-	e->cpu = cpu;
-	b->buf = buf;
-	b->nparams = nparams;
-	b->next = 0;
-	b->off = KITE_EVT_HDR_LEN + 2 * nparams;
-	b->overflow = nparams > KITE_MAX_PARAMS;
+	kite_evt_start(b, buf, type, nparams, ts, tid, pid, cpu);
 }
 
 void kite_evt_add(struct kite_evt_builder *b, const void *data, uint32_t len)

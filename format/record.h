@@ -159,15 +159,32 @@ static inline void kite_copy_small(uint8_t *d, const uint8_t *s, uint32_t n)
 	}
 }
 
-/*
- * Makes room for the next parameter's len bytes and records their length:
- * where to write them, or NULL (the record is then too big or has too many
- * parameters, and kite_evt_end fails).
- */
-static inline uint8_t *kite_evt_slot(struct kite_evt_builder *b, uint32_t len)
+/* kite_evt_begin, inline. */
+static inline void kite_evt_start(struct kite_evt_builder *b, void *buf, uint16_t type, uint32_t nparams,
+                                  uint64_t ts, uint32_t tid, uint32_t pid, uint16_t cpu)
 {
-	if (b->overflow || b->next >= b->nparams || len > 0xffff ||
-	    b->off + len + KITE_EVT_ALIGN > KITE_EVT_MAX_LEN) {
+	struct kite_evt *e = (struct kite_evt *)buf;
+	e->ts = ts;
+	e->tid = tid;
+	e->pid = pid;
+	e->len = 0;
+	e->type = type;
+	e->cpu = cpu;
+	b->buf = (uint8_t *)buf;
+	b->nparams = nparams;
+	b->next = 0;
+	b->off = KITE_EVT_HDR_LEN + 2 * nparams;
+	b->overflow = nparams > KITE_MAX_PARAMS;
+}
+
+/*
+ * kite_evt_slot for a record built in one go: the caller adds at most
+ * nparams values and gives up at the first NULL.
+ */
+static inline uint8_t *kite_evt_slot_fast(struct kite_evt_builder *b, uint32_t len)
+{
+	/* both tested at once (| rather than ||): a wrapped sum only comes with len > 0xffff */
+	if ((len > 0xffff) | (b->off + len + KITE_EVT_ALIGN > KITE_EVT_MAX_LEN)) {
 		b->overflow = 1;
 		return NULL;
 	}
@@ -177,6 +194,20 @@ static inline uint8_t *kite_evt_slot(struct kite_evt_builder *b, uint32_t len)
 	b->off += len;
 	b->next++;
 	return at;
+}
+
+/*
+ * Makes room for the next parameter's len bytes and records their length:
+ * where to write them, or NULL (the record is then too big or has too many
+ * parameters, and kite_evt_end fails).
+ */
+static inline uint8_t *kite_evt_slot(struct kite_evt_builder *b, uint32_t len)
+{
+	if (b->overflow || b->next >= b->nparams) {
+		b->overflow = 1;
+		return NULL;
+	}
+	return kite_evt_slot_fast(b, len);
 }
 
 /* kite_evt_add, inline. */

@@ -225,22 +225,15 @@ static struct pending *pending_of(kite_scap_import *im, uint64_t tid)
 	return p;
 }
 
-/* Whether the event's values lie one after the other, as the file has them (then one copy does). */
-static int params_contiguous(const struct scap_evt *ev)
-{
-	for (uint32_t i = 1; i < ev->nparams; i++)
-		if (ev->param[i] != ev->param[i - 1] + ev->len[i - 1])
-			return 0;
-	return 1;
-}
-
 static void remember_enter(kite_scap_import *im, const struct scap_evt *ev)
 {
 	struct pending *p = pending_of(im, ev->tid);
 	if (!p)
 		return;
 	size_t need = 0;
+	int contiguous = 1; /* the values lie one after the other, as the file has them: one copy does */
 	for (uint32_t i = 0; i < ev->nparams; i++) {
+		contiguous &= (uintptr_t)ev->param[i] == (uintptr_t)ev->param[0] + need;
 		p->off[i] = (uint32_t)need;
 		p->len[i] = ev->len[i];
 		need += ev->len[i];
@@ -254,7 +247,7 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev)
 		p->buf = b;
 		p->cap = need;
 	}
-	if (need && params_contiguous(ev)) /* an enter whose values are all empty leaves buf NULL */
+	if (need && contiguous) /* an enter whose values are all empty leaves buf NULL */
 		memcpy(p->buf, ev->param[0], need);
 	else
 		for (uint32_t i = 0; i < ev->nparams; i++)
@@ -356,26 +349,23 @@ static uint64_t translate(struct plan_param *pp, int8_t set, uint64_t x)
 	return pp->memo_out;
 }
 
-/* Adds one parameter's value, converted from its ppm encoding as op says. */
-static inline void add_value(struct kite_evt_builder *b, struct plan_param *pp, uint8_t op, int8_t set,
-                             const uint8_t *v, uint32_t n)
+/*
+ * Adds one parameter's value (n bytes at v; none: not available), converted
+ * from its ppm encoding as op says.  -1 when it does not fit: the record fails.
+ */
+static inline int add_value(struct kite_evt_builder *b, struct plan_param *pp, uint8_t op, int8_t set,
+                            const uint8_t *v, uint32_t n)
 {
-	uint8_t swapped[64];
-	if (!n) {
-		kite_evt_put(b, NULL, 0);
-		return;
-	}
-	switch (op) {
+	uint8_t tmp[64]; /* a translated integer or a swapped tuple */
+	switch (n ? op : OP_COPY) {
 	case OP_FLAGS:
 		if (n == 1 || n == 2 || n == 4 || n == 8) {
 			uint64_t x = kite_get_u(v, (uint16_t)n), t = translate(pp, set, x);
 			if (t !=
 			    x) { /* at kite's width: Linux's F_DUPFD_CLOEXEC (1030) needs more than ppm's byte */
-				uint32_t w = pp->width > n ? pp->width : n; /* kite widths are at most 8 */
-				uint8_t *at = kite_evt_slot(b, w);
-				if (at) /* little-endian: the low bytes first */
-					memcpy(at, &t, w > sizeof(t) ? sizeof(t) : w);
-				return;
+				memcpy(tmp, &t, sizeof(t)); /* little-endian: the low bytes first */
+				v = tmp;
+				n = pp->width > n ? pp->width : n; /* kite widths are at most 8 */
 			}
 		}
 		break;
@@ -388,9 +378,9 @@ static inline void add_value(struct kite_evt_builder *b, struct plan_param *pp, 
 			n--;
 		break;
 	case OP_TUPLE_IN:
-		if (scap_tuple_swap(v, n, swapped)) {
-			kite_evt_put(b, swapped, n);
-			return;
+		if (scap_tuple_swap(v, n, tmp)) {
+			v = tmp;
+			break;
 		}
 		/* fall through */
 	case OP_TUPLE:
@@ -399,7 +389,11 @@ static inline void add_value(struct kite_evt_builder *b, struct plan_param *pp, 
 		break;
 	default: break;
 	}
-	kite_evt_put(b, v, n);
+	uint8_t *at = kite_evt_slot_fast(b, n);
+	if (!at)
+		return -1;
+	kite_copy_small(at, v, n);
+	return 0;
 }
 
 /* Where parameter `name` is in an event: index, or -1. */
@@ -470,7 +464,7 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 {
 	struct kite_evt_builder b;
 	uint64_t pid = pidmap_get(&im->pids, ev->tid);
-	kite_evt_begin(&b, im->out ? im->out : im->rec, d->id, d->nparams, ev->ts, (uint32_t)ev->tid,
+	kite_evt_start(&b, im->out ? im->out : im->rec, d->id, d->nparams, ev->ts, (uint32_t)ev->tid,
 	               (uint32_t)pid, ev->cpu);
 	if (d->nparams > KITE_MAX_PARAMS) /* no plan for it: kite_evt_end would fail */
 		return NULL;
@@ -486,7 +480,8 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 		} else if (e >= 0 && (uint32_t)e < en->nparams) {
 			v = en->buf + en->off[e], n = en->len[e], op = pp->eop, set = pp->eset;
 		}
-		add_value(&b, pp, op, set, v, n);
+		if (add_value(&b, pp, op, set, v, n) < 0)
+			return NULL; /* as kite_evt_end would */
 	}
 	return kite_evt_finish(&b);
 }
