@@ -22,10 +22,9 @@ struct pending {
 	uint16_t type;
 	int used;
 	uint32_t nparams;
-	uint32_t len[SCAP_MAX_PARAMS];
-	uint32_t off[SCAP_MAX_PARAMS];
-	uint8_t *buf;
+	uint8_t *buf; /* the values one after the other */
 	size_t cap;
+	uint32_t len[SCAP_MAX_PARAMS];
 };
 
 /* tid -> pid, open addressing (tid 0 marks a free slot). */
@@ -185,7 +184,7 @@ static uint64_t pidmap_get(struct pidmap *m, uint64_t tid)
 }
 
 /* The pending-enter slot of a thread (created). */
-static struct pending *pending_slot(kite_scap_import *im, uint64_t tid)
+static __attribute__((noinline)) struct pending *pending_slot(kite_scap_import *im, uint64_t tid)
 {
 	if (!im->npend) {
 		im->npend = 4096;
@@ -217,7 +216,7 @@ static struct pending *pending_slot(kite_scap_import *im, uint64_t tid)
  * thread's only one (slots are never freed, and a full table's reuse takes a
  * slot from another thread).
  */
-static struct pending *pending_of(kite_scap_import *im, uint64_t tid)
+static inline struct pending *pending_of(kite_scap_import *im, uint64_t tid)
 {
 	struct pending *p = im->last_pend;
 	if (!p || p->tid != tid)
@@ -234,7 +233,6 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev)
 	int contiguous = 1; /* the values lie one after the other, as the file has them: one copy does */
 	for (uint32_t i = 0; i < ev->nparams; i++) {
 		contiguous &= (uintptr_t)ev->param[i] == (uintptr_t)ev->param[0] + need;
-		p->off[i] = (uint32_t)need;
 		p->len[i] = ev->len[i];
 		need += ev->len[i];
 	}
@@ -247,14 +245,24 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev)
 		p->buf = b;
 		p->cap = need;
 	}
-	if (need && contiguous) /* an enter whose values are all empty leaves buf NULL */
+	if (need && contiguous) { /* an enter whose values are all empty leaves buf NULL */
 		memcpy(p->buf, ev->param[0], need);
-	else
-		for (uint32_t i = 0; i < ev->nparams; i++)
+	} else {
+		for (uint32_t i = 0, off = 0; i < ev->nparams; off += ev->len[i++])
 			if (ev->len[i])
-				memcpy(p->buf + p->off[i], ev->param[i], ev->len[i]);
+				memcpy(p->buf + off, ev->param[i], ev->len[i]);
+	}
 	p->nparams = ev->nparams;
 	p->type = ev->type;
+}
+
+/* Where value i of a pending enter starts in its buf. */
+static uint32_t pending_off(const struct pending *p, uint32_t i)
+{
+	uint32_t off = 0;
+	for (uint32_t k = 0; k < i; k++)
+		off += p->len[k];
+	return off;
 }
 
 /* ---- value translation: ppm numbers to Linux's where kite's tables decode them ---- */
@@ -356,8 +364,8 @@ static uint64_t translate(struct plan_param *pp, int8_t set, uint64_t x)
 static inline int add_value(struct kite_evt_builder *b, struct plan_param *pp, uint8_t op, int8_t set,
                             const uint8_t *v, uint32_t n)
 {
-	uint8_t tmp[64]; /* a translated integer or a swapped tuple */
-	switch (n ? op : OP_COPY) {
+	uint8_t tmp[64];                             /* a translated integer or a swapped tuple */
+	switch (n && op != OP_COPY ? op : OP_COPY) { /* most values are copied as they are */
 	case OP_FLAGS:
 		if (n == 1 || n == 2 || n == 4 || n == 8) {
 			uint64_t x = kite_get_u(v, (uint16_t)n), t = translate(pp, set, x);
@@ -466,20 +474,21 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 	uint64_t pid = pidmap_get(&im->pids, ev->tid);
 	kite_evt_start(&b, im->out ? im->out : im->rec, d->id, d->nparams, ev->ts, (uint32_t)ev->tid,
 	               (uint32_t)pid, ev->cpu);
-	if (d->nparams > KITE_MAX_PARAMS) /* no plan for it: kite_evt_end would fail */
+	const uint32_t np = d->nparams, xn = ev->nparams, enn = en ? en->nparams : 0;
+	if (np > KITE_MAX_PARAMS) /* no plan for it: kite_evt_end would fail */
 		return NULL;
-	for (uint32_t i = 0; i < d->nparams; i++) {
+	for (uint32_t i = 0; i < np; i++) {
 		struct plan_param *pp = &pl->p[i];
-		int x = pp->x, e = en ? pp->e : -1;
+		/* -1 (not there) becomes the largest unsigned: never below a count */
+		uint32_t x = (uint32_t)(int32_t)pp->x, e = (uint32_t)(int32_t)pp->e;
 		const uint8_t *v = NULL; /* none: not available */
 		uint32_t n = 0;
 		uint8_t op = OP_COPY;
 		int8_t set = SCAP_FLAGS_NONE;
-		if (x >= 0 && (uint32_t)x < ev->nparams) {
+		if (x < xn)
 			v = ev->param[x], n = ev->len[x], op = pp->xop, set = pp->xset;
-		} else if (e >= 0 && (uint32_t)e < en->nparams) {
-			v = en->buf + en->off[e], n = en->len[e], op = pp->eop, set = pp->eset;
-		}
+		else if (e < enn)
+			v = en->buf + pending_off(en, e), n = en->len[e], op = pp->eop, set = pp->eset;
 		if (add_value(&b, pp, op, set, v, n) < 0)
 			return NULL; /* as kite_evt_end would */
 	}
@@ -1092,9 +1101,10 @@ static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned
 {
 	if (!im->pass)
 		return 0;
-	if (im->pass[ev->type] < 0)
-		im->pass[ev->type] = (int8_t)decide_pass(im, ev->type);
-	if (!im->pass[ev->type] || (im->until && ev->ts > im->until))
+	int8_t pass = im->pass[ev->type];
+	if (pass < 0)
+		pass = im->pass[ev->type] = (int8_t)decide_pass(im, ev->type);
+	if (!pass || (im->until && ev->ts > im->until))
 		return 0;
 	/*
 	 * A thread's first event is converted whatever its type: the replay creates
