@@ -15,6 +15,7 @@
 /* What a ppm code is, looked up once per event (kite_scap_import.kind). */
 #define CODE_PAIRING_ENTER 1u /* an enter event that exits pair with (pairs_with_exit) */
 #define CODE_EXIT          2u
+#define CODE_UNCOUNTED     4u /* sysdig 0.29.3 does not know it (kite_scap_import.uncounted) */
 
 /* The pending enter event of a thread, copied (params point into buf). */
 struct pending {
@@ -71,8 +72,8 @@ struct plan {
 
 struct kite_scap_import {
 	scap_file *f;
-	uint64_t counted; /* events sysdig 0.29.3 reads (it skips codes it does not know) */
-	uint64_t ordinal; /* that count at the event that made the last record returned */
+	uint64_t uncounted; /* events sysdig 0.29.3 skips (codes it does not know): not in ordinals */
+	uint64_t ordinal;   /* that count at the event that made the last record returned */
 	char *name;
 	struct kite_schema schema;
 	const struct kite_event_desc **events;
@@ -246,7 +247,10 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev)
 		p->cap = need;
 	}
 	if (need && contiguous) { /* an enter whose values are all empty leaves buf NULL */
-		memcpy(p->buf, ev->param[0], need);
+		if (need <= 16)   /* most enters: a few numbers */
+			kite_copy_small(p->buf, ev->param[0], (uint32_t)need);
+		else
+			memcpy(p->buf, ev->param[0], need);
 	} else {
 		for (uint32_t i = 0, off = 0; i < ev->nparams; off += ev->len[i++])
 			if (ev->len[i])
@@ -679,6 +683,8 @@ static int build_schema(kite_scap_import *im)
 			im->kind[c] |= CODE_PAIRING_ENTER;
 		if (ci && ci->dir == 'X')
 			im->kind[c] |= CODE_EXIT;
+		if (c >= scap_event_max_0293)
+			im->kind[c] |= CODE_UNCOUNTED;
 	}
 	im->extra = calloc((size_t)max + scap_sc_max, sizeof(*im->extra));
 	uint32_t cap = bi->max_event_id + 1 + max + scap_sc_max;
@@ -1134,11 +1140,13 @@ static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned
 static const struct kite_evt *convert(kite_scap_import *im, const struct scap_evt *ev)
 {
 	im->st.scap_events++;
-	if (ev->type < scap_event_max_0293)
-		im->counted++;
-	if (ev->type >= im->nmap) /* a code beyond ppm's table */
+	if (ev->type >= im->nmap) { /* a code beyond ppm's table */
+		im->uncounted += ev->type >= scap_event_max_0293;
 		return NULL;
+	}
 	unsigned kind = im->kind[ev->type];
+	if (kind & CODE_UNCOUNTED)
+		im->uncounted++;
 	if (passed_over(im, ev, kind))
 		return NULL;
 	if (kind & CODE_PAIRING_ENTER)
@@ -1200,7 +1208,7 @@ int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 		const struct kite_evt *r = convert(im, &it->u.evt);
 		if (r) {
 			im->st.records++;
-			im->ordinal = im->counted;
+			im->ordinal = im->st.scap_events - im->uncounted; /* those sysdig 0.29.3 reads */
 			*e = r;
 			return 1;
 		}
