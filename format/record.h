@@ -137,8 +137,9 @@ struct kite_evt *kite_evt_end(struct kite_evt_builder *b);
 
 /*
  * Inline variants for converters building millions of records (the .scap
- * importer): the same checks and the same bytes as kite_evt_add and
- * kite_evt_end, without a call per parameter.
+ * importer): the same bytes as kite_evt_begin, kite_evt_add and kite_evt_end,
+ * without a call per parameter.  The caller writes each value where
+ * kite_evt_slot_fast says, and gives up on the record at the first NULL.
  */
 
 /* Copies n bytes that do not overlap; small copies without a call into the C library. */
@@ -210,23 +211,14 @@ static inline uint8_t *kite_evt_slot(struct kite_evt_builder *b, uint32_t len)
 	return kite_evt_slot_fast(b, len);
 }
 
-/* kite_evt_add, inline. */
-static inline void kite_evt_put(struct kite_evt_builder *b, const void *data, uint32_t len)
-{
-	uint8_t *at = kite_evt_slot(b, len);
-	if (at)
-		kite_copy_small(at, (const uint8_t *)data, len);
-}
-
 /*
- * kite_evt_end, inline: the padding is one 8-byte store of zeros, which may
- * write up to 7 bytes past the record (never past the KITE_EVT_MAX_LEN
- * bytes the buffer holds: kite_evt_put keeps off + 8 within them).
+ * kite_evt_end for a builder known to hold all its values, none failed
+ * (which kite_evt_end checks), inline.  The padding is one 8-byte store of
+ * zeros, which may write up to 7 bytes past the record (never past the
+ * KITE_EVT_MAX_LEN bytes the buffer holds: each slot keeps off + 8 within them).
  */
-static inline struct kite_evt *kite_evt_finish(struct kite_evt_builder *b)
+static inline struct kite_evt *kite_evt_seal(struct kite_evt_builder *b)
 {
-	if (b->overflow || b->next != b->nparams)
-		return NULL;
 	uint64_t zeros = 0;
 	memcpy(b->buf + b->off, &zeros, sizeof(zeros));
 	struct kite_evt *e = (struct kite_evt *)b->buf;

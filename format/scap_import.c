@@ -496,7 +496,7 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 		if (add_value(&b, pp, op, set, v, n) < 0)
 			return NULL; /* as kite_evt_end would */
 	}
-	return kite_evt_finish(&b);
+	return kite_evt_seal(&b); /* every value added, none failed */
 }
 
 /* Keeps the tid -> pid map current from the events that say which process a thread is in. */
