@@ -62,7 +62,8 @@ int kite_tidset_add_slow(struct kite_tidset *s, uint64_t tid)
 	}
 	int fresh = s->gen[j] != s->cur;
 	s->gen[j] = s->cur;
-	s->last = j;
+	s->last_tid = tid; /* never the all-ones tid, which returned above */
+	s->last_gen = &s->gen[j];
 	return fresh;
 }
 

@@ -15,34 +15,34 @@ struct kite_tidset {
 	uint32_t *gen;
 	uint32_t cur; /* 0 until the first add */
 	size_t cap, used;
-	size_t last; /* the slot of the last tid looked up, tried first (a slot holding a tid is its only one) */
+	/*
+	 * The last tid added and its slot's generation (NULL: none), tried first:
+	 * events come in runs of one thread.  A slot keeps its tid until the
+	 * table grows, which resets this.
+	 */
+	uint64_t last_tid;
+	uint32_t *last_gen;
 };
 
-/* Puts tid in; 1 when it was not in before, 0 when it was (out of memory: 1, as if new). */
 int kite_tidset_add_slow(struct kite_tidset *s, uint64_t tid);
-/* Whether tid is in. */
 int kite_tidset_has_slow(const struct kite_tidset *s, uint64_t tid);
 
-/* The slot of tid when it is the last one looked up, else NULL (the all-ones tid is never in a slot). */
-static inline uint32_t *kite_tidset_last(const struct kite_tidset *s, uint64_t tid)
-{
-	return s->cap && s->tid[s->last] == tid && tid != UINT64_MAX ? &s->gen[s->last] : NULL;
-}
-
+/* Puts tid in; 1 when it was not in before, 0 when it was (out of memory: 1, as if new). */
 static inline int kite_tidset_add(struct kite_tidset *s, uint64_t tid)
 {
-	uint32_t *gen = kite_tidset_last(s, tid);
-	if (!gen)
+	if (!s->last_gen || s->last_tid != tid)
 		return kite_tidset_add_slow(s, tid);
-	int fresh = *gen != s->cur;
-	*gen = s->cur;
+	int fresh = *s->last_gen != s->cur;
+	*s->last_gen = s->cur;
 	return fresh;
 }
 
+/* Whether tid is in. */
 static inline int kite_tidset_has(const struct kite_tidset *s, uint64_t tid)
 {
-	const uint32_t *gen = kite_tidset_last(s, tid);
-	return gen ? *gen == s->cur : kite_tidset_has_slow(s, tid);
+	if (!s->last_gen || s->last_tid != tid)
+		return kite_tidset_has_slow(s, tid);
+	return *s->last_gen == s->cur;
 }
 
 /* Takes every tid out. */
