@@ -37,11 +37,6 @@ struct pidmap {
 	int has_last;
 };
 
-/*
- * How to build the record of one ppm code paired with one enter code: for each
- * kite parameter, its index in the exit event and in the enter event (-1: not
- * there).  Found by name once, so converting an event compares no strings.
- */
 /* How a ppm value becomes a kite value, decided once per parameter from its ppm type (add_value). */
 enum value_op {
 	OP_COPY,     /* the same bytes */
@@ -62,6 +57,12 @@ struct plan_param {
 	uint64_t memo_in, memo_out;
 };
 
+/*
+ * How to build the record of one ppm code paired with one enter code: for each
+ * kite parameter, its index in the exit event and in the enter event (-1: not
+ * there), and what its value needs.  Found by name once, so converting an
+ * event compares no strings and looks at no ppm types.
+ */
 struct plan {
 	int16_t kid;   /* the kite event type it was made for */
 	int32_t ecode; /* the enter code it was made for, -1: none */
@@ -368,13 +369,14 @@ static uint64_t translate(struct plan_param *pp, int8_t set, uint64_t x)
 static inline int add_value(struct kite_evt_builder *b, struct plan_param *pp, uint8_t op, int8_t set,
                             const uint8_t *v, uint32_t n)
 {
-	uint8_t tmp[64];                             /* a translated integer or a swapped tuple */
-	switch (n && op != OP_COPY ? op : OP_COPY) { /* most values are copied as they are */
+	uint8_t tmp[64]; /* a translated integer or a swapped tuple */
+	/* most values are copied as they are */
+	switch (n && op != OP_COPY ? op : OP_COPY) {
 	case OP_FLAGS:
 		if (n == 1 || n == 2 || n == 4 || n == 8) {
 			uint64_t x = kite_get_u(v, (uint16_t)n), t = translate(pp, set, x);
-			if (t !=
-			    x) { /* at kite's width: Linux's F_DUPFD_CLOEXEC (1030) needs more than ppm's byte */
+			/* at kite's width: Linux's F_DUPFD_CLOEXEC (1030) needs more than ppm's byte */
+			if (t != x) {
 				memcpy(tmp, &t, sizeof(t)); /* little-endian: the low bytes first */
 				v = tmp;
 				n = pp->width > n ? pp->width : n; /* kite widths are at most 8 */
