@@ -15,18 +15,21 @@ int kite_evt_split(const struct kite_evt *e, uint32_t avail, const struct kite_e
 		return -1;
 	const uint8_t *base = (const uint8_t *)e;
 	const uint8_t *lens = base + KITE_EVT_HDR_LEN;
+	/*
+	 * The lengths are checked once, after the loop: off only grows (and
+	 * cannot wrap: at most 64 lengths of 16 bits), so a value running past
+	 * the record leaves it past the end too.  On failure out->n stays 0.
+	 */
 	uint32_t off = KITE_EVT_HDR_LEN + 2 * n;
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t l;
 		memcpy(&l, lens + 2 * i, 2);
-		if (l > e->len - off)
-			return -1;
 		out->val[i] = base + off;
 		out->len[i] = l;
 		off += l;
 	}
-	/* What remains is padding: less than the alignment. */
-	if (e->len - off >= KITE_EVT_ALIGN)
+	/* All within the record, and what remains is padding: less than the alignment. */
+	if (off > e->len || e->len - off >= KITE_EVT_ALIGN)
 		return -1;
 	out->n = n;
 	return 0;
@@ -35,33 +38,14 @@ int kite_evt_split(const struct kite_evt *e, uint32_t avail, const struct kite_e
 void kite_evt_begin(struct kite_evt_builder *b, void *buf, uint16_t type, uint32_t nparams, uint64_t ts,
                     uint32_t tid, uint32_t pid, uint16_t cpu)
 {
-	struct kite_evt *e = buf;
-	e->ts = ts;
-	e->tid = tid;
-	e->pid = pid;
-	e->len = 0;
-	e->type = type;
-	e->cpu = cpu;
-	b->buf = buf;
-	b->nparams = nparams;
-	b->next = 0;
-	b->off = KITE_EVT_HDR_LEN + 2 * nparams;
-	b->overflow = nparams > KITE_MAX_PARAMS;
+	kite_evt_start(b, buf, type, nparams, ts, tid, pid, cpu);
 }
 
 void kite_evt_add(struct kite_evt_builder *b, const void *data, uint32_t len)
 {
-	if (b->overflow || b->next >= b->nparams || len > 0xffff ||
-	    b->off + len + KITE_EVT_ALIGN > KITE_EVT_MAX_LEN) {
-		b->overflow = 1;
-		return;
-	}
-	uint16_t l = (uint16_t)len;
-	memcpy(b->buf + KITE_EVT_HDR_LEN + 2 * b->next, &l, 2);
-	if (len)
-		memcpy(b->buf + b->off, data, len);
-	b->off += len;
-	b->next++;
+	uint8_t *at = kite_evt_slot(b, len);
+	if (at && len)
+		memcpy(at, data, len);
 }
 
 void kite_evt_add_u(struct kite_evt_builder *b, uint64_t v, uint32_t width)

@@ -12,16 +12,20 @@
 
 #define STATE_CAP_INIT (1u << 16)
 
+/* What a ppm code is, looked up once per event (kite_scap_import.kind). */
+#define CODE_PAIRING_ENTER 1u /* an enter event that exits pair with (pairs_with_exit) */
+#define CODE_EXIT          2u
+#define CODE_UNCOUNTED     4u /* sysdig 0.29.3 does not know it (kite_scap_import.uncounted) */
+
 /* The pending enter event of a thread, copied (params point into buf). */
 struct pending {
 	uint64_t tid;
 	uint16_t type;
 	int used;
 	uint32_t nparams;
-	uint32_t len[SCAP_MAX_PARAMS];
-	uint32_t off[SCAP_MAX_PARAMS];
-	uint8_t *buf;
+	uint8_t *buf; /* the values one after the other */
 	size_t cap;
+	uint32_t len[SCAP_MAX_PARAMS];
 };
 
 /* tid -> pid, open addressing (tid 0 marks a free slot). */
@@ -29,34 +33,56 @@ struct pidmap {
 	uint64_t *tid;
 	uint64_t *pid;
 	size_t cap, n;
+	uint64_t last_tid, last_pid; /* the last lookup (has_last): events come in runs of one thread */
+	int has_last;
+};
+
+/* How a ppm value becomes a kite value, decided once per parameter from its ppm type (add_value). */
+enum value_op {
+	OP_COPY,     /* the same bytes */
+	OP_FLAGS,    /* an integer a flag set translates (x/eset) */
+	OP_STR,      /* a string: without its trailing NUL */
+	OP_SOCKADDR, /* a unix path's trailing NUL dropped */
+	OP_TUPLE,    /* a unix tuple's trailing NUL dropped */
+	OP_TUPLE_IN, /* the same, and the ends of an IP tuple swapped (a receive's) */
+};
+
+/* One kite parameter of a plan. */
+struct plan_param {
+	int8_t x, e;       /* its index in the exit event and in the enter event (-1: not there) */
+	int8_t xset, eset; /* translation_of each */
+	uint8_t xop, eop;  /* enum value_op for each */
+	uint8_t width;     /* kite_param_width: a translated value is written at least this wide */
+	int8_t memo_set;   /* the last translation (SCAP_FLAGS_NONE: none yet): the same flags recur */
+	uint64_t memo_in, memo_out;
 };
 
 /*
  * How to build the record of one ppm code paired with one enter code: for each
  * kite parameter, its index in the exit event and in the enter event (-1: not
- * there).  Found by name once, so converting an event compares no strings.
+ * there), and what its value needs.  Found by name once, so converting an
+ * event compares no strings and looks at no ppm types.
  */
 struct plan {
 	int16_t kid;   /* the kite event type it was made for */
 	int32_t ecode; /* the enter code it was made for, -1: none */
 	uint8_t ready, pairs, inbound;
 	int8_t tid_at, pid_at; /* where the exit event says which process a thread is in */
-	int8_t x[KITE_MAX_PARAMS], e[KITE_MAX_PARAMS];
-	int8_t xset[KITE_MAX_PARAMS], eset[KITE_MAX_PARAMS]; /* translation_of each */
+	struct plan_param p[KITE_MAX_PARAMS];
 };
 
 struct kite_scap_import {
 	scap_file *f;
-	uint64_t counted; /* events sysdig 0.29.3 reads (it skips codes it does not know) */
-	uint64_t ordinal; /* that count at the event that made the last record returned */
+	uint64_t uncounted; /* events sysdig 0.29.3 skips (codes it does not know): not in ordinals */
+	uint64_t ordinal;   /* that count at the event that made the last record returned */
 	char *name;
 	struct kite_schema schema;
 	const struct kite_event_desc **events;
 	struct kite_event_desc *extra;
 	uint32_t nextra;
-	int16_t *map;         /* ppm code -> kite event id, -1: none */
-	struct plan *plans;   /* per ppm code */
-	uint8_t *enter_pairs; /* per ppm code: an enter event that exits pair with (pairs_with_exit) */
+	int16_t *map;       /* ppm code -> kite event id, -1: none */
+	struct plan *plans; /* per ppm code */
+	uint8_t *kind;      /* per ppm code: CODE_* bits */
 	uint16_t nmap;
 	int16_t *sc_map; /* generic events: PPM_SC code -> kite event id, named after the syscall */
 	struct kite_param_desc generic_params[2];
@@ -68,6 +94,7 @@ struct kite_scap_import {
 	int have_held, done;
 	struct pending *pend; /* per tid, open addressing by tid */
 	size_t npend;
+	struct pending *last_pend; /* the slot pending_of returned last */
 	struct pidmap pids;
 	/* kite_scap_import_set_want: per kite id, 0 when its records may be passed over (NULL: all wanted) */
 	uint8_t *want;
@@ -123,6 +150,7 @@ static void pidmap_set(struct pidmap *m, uint64_t tid, uint64_t pid)
 {
 	if (!tid || tid == (uint64_t)-1)
 		return;
+	m->has_last = 0;
 	if ((m->n + 1) * 2 > m->cap && pidmap_grow(m) < 0)
 		return;
 	size_t j = mix(tid) & (m->cap - 1);
@@ -134,7 +162,7 @@ static void pidmap_set(struct pidmap *m, uint64_t tid, uint64_t pid)
 	m->pid[j] = pid;
 }
 
-static uint64_t pidmap_get(const struct pidmap *m, uint64_t tid)
+static uint64_t pidmap_find(const struct pidmap *m, uint64_t tid)
 {
 	if (!m->cap)
 		return tid;
@@ -147,8 +175,18 @@ static uint64_t pidmap_get(const struct pidmap *m, uint64_t tid)
 	return tid; /* as sysdig: an unknown thread is its own process */
 }
 
+static uint64_t pidmap_get(struct pidmap *m, uint64_t tid)
+{
+	if (!m->has_last || m->last_tid != tid) {
+		m->last_pid = pidmap_find(m, tid);
+		m->last_tid = tid;
+		m->has_last = 1;
+	}
+	return m->last_pid;
+}
+
 /* The pending-enter slot of a thread (created). */
-static struct pending *pending_of(kite_scap_import *im, uint64_t tid)
+static __attribute__((noinline)) struct pending *pending_slot(kite_scap_import *im, uint64_t tid)
 {
 	if (!im->npend) {
 		im->npend = 4096;
@@ -175,14 +213,31 @@ static struct pending *pending_of(kite_scap_import *im, uint64_t tid)
 	return p;
 }
 
+/*
+ * pending_slot, first trying the slot found last: a slot holding tid is that
+ * thread's only one (slots are never freed, and a full table's reuse takes a
+ * slot from another thread).
+ */
+static inline struct pending *pending_of(kite_scap_import *im, uint64_t tid)
+{
+	struct pending *p = im->last_pend;
+	if (!p || p->tid != tid)
+		p = im->last_pend = pending_slot(im, tid);
+	return p;
+}
+
 static void remember_enter(kite_scap_import *im, const struct scap_evt *ev)
 {
 	struct pending *p = pending_of(im, ev->tid);
 	if (!p)
 		return;
 	size_t need = 0;
-	for (uint32_t i = 0; i < ev->nparams; i++)
+	int contiguous = 1; /* the values lie one after the other, as the file has them: one copy does */
+	for (uint32_t i = 0; i < ev->nparams; i++) {
+		contiguous &= (uintptr_t)ev->param[i] == (uintptr_t)ev->param[0] + need;
+		p->len[i] = ev->len[i];
 		need += ev->len[i];
+	}
 	if (need > p->cap) {
 		uint8_t *b = realloc(p->buf, need);
 		if (!b) {
@@ -192,16 +247,27 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev)
 		p->buf = b;
 		p->cap = need;
 	}
-	size_t off = 0;
-	for (uint32_t i = 0; i < ev->nparams; i++) {
-		if (ev->len[i]) /* an enter whose values are all empty leaves buf NULL */
-			memcpy(p->buf + off, ev->param[i], ev->len[i]);
-		p->off[i] = (uint32_t)off;
-		p->len[i] = ev->len[i];
-		off += ev->len[i];
+	if (need && contiguous) { /* an enter whose values are all empty leaves buf NULL */
+		if (need <= 16)   /* most enters: a few numbers */
+			kite_copy_small(p->buf, ev->param[0], (uint32_t)need);
+		else
+			memcpy(p->buf, ev->param[0], need);
+	} else {
+		for (uint32_t i = 0, off = 0; i < ev->nparams; off += ev->len[i++])
+			if (ev->len[i])
+				memcpy(p->buf + off, ev->param[i], ev->len[i]);
 	}
 	p->nparams = ev->nparams;
 	p->type = ev->type;
+}
+
+/* Where value i of a pending enter starts in its buf. */
+static uint32_t pending_off(const struct pending *p, uint32_t i)
+{
+	uint32_t off = 0;
+	for (uint32_t k = 0; k < i; k++)
+		off += p->len[k];
+	return off;
 }
 
 /* ---- value translation: ppm numbers to Linux's where kite's tables decode them ---- */
@@ -271,46 +337,77 @@ static uint64_t get_le(const uint8_t *p, uint32_t n)
 	return v;
 }
 
-/* Adds one parameter's value, converted from its ppm encoding. */
-static void add_value(struct kite_evt_builder *b, const struct scap_param_info *pi,
-                      const struct kite_param_desc *kd, const uint8_t *v, uint32_t n, int inbound, int8_t set)
+/* What add_value does with a value of ppm type t (inbound: of a receive, whose tuple is swapped). */
+static uint8_t value_op(uint8_t t, int8_t set, int inbound)
 {
-	if (!n) {
-		kite_evt_add(b, NULL, 0);
-		return;
+	if (is_int_type(t)) /* the same bytes, unless a flag set translates the value */
+		return set != SCAP_FLAGS_NONE ? OP_FLAGS : OP_COPY;
+	if (is_str_type(t))
+		return OP_STR;
+	if (t == SCAP_PT_SOCKADDR)
+		return OP_SOCKADDR;
+	if (t == SCAP_PT_SOCKTUPLE)
+		return inbound ? OP_TUPLE_IN : OP_TUPLE;
+	return OP_COPY;
+}
+
+/* scap_flags_from_ppm, remembering the last value (a parameter's flags are mostly the same). */
+static uint64_t translate(struct plan_param *pp, int8_t set, uint64_t x)
+{
+	if (pp->memo_set != set || pp->memo_in != x) {
+		pp->memo_out = scap_flags_from_ppm((enum scap_flagset)set, x);
+		pp->memo_in = x;
+		pp->memo_set = set;
 	}
-	if (is_int_type(pi->type)) { /* the same bytes, unless a flag set translates the value */
-		uint64_t x = 0, t = 0;
-		if (set != SCAP_FLAGS_NONE && (n == 1 || n == 2 || n == 4 || n == 8)) {
-			x = get_le(v, n);
-			t = scap_flags_from_ppm((enum scap_flagset)set, x);
+	return pp->memo_out;
+}
+
+/*
+ * Adds one parameter's value (n bytes at v; none: not available), converted
+ * from its ppm encoding as op says.  -1 when it does not fit: the record fails.
+ */
+static inline int add_value(struct kite_evt_builder *b, struct plan_param *pp, uint8_t op, int8_t set,
+                            const uint8_t *v, uint32_t n)
+{
+	uint8_t tmp[64]; /* a translated integer or a swapped tuple */
+	/* most values are copied as they are */
+	switch (n && op != OP_COPY ? op : OP_COPY) {
+	case OP_FLAGS:
+		if (n == 1 || n == 2 || n == 4 || n == 8) {
+			uint64_t x = kite_get_u(v, (uint16_t)n), t = translate(pp, set, x);
+			/* at kite's width: Linux's F_DUPFD_CLOEXEC (1030) needs more than ppm's byte */
+			if (t != x) {
+				memcpy(tmp, &t, sizeof(t)); /* little-endian: the low bytes first */
+				v = tmp;
+				n = pp->width > n ? pp->width : n; /* kite widths are at most 8 */
+			}
 		}
-		if (t != x) { /* at kite's width: Linux's F_DUPFD_CLOEXEC (1030) needs more than ppm's byte */
-			unsigned w = kd ? kite_param_width(kd) : 0;
-			kite_evt_add_u(b, t, w > n ? w : n);
-			return;
+		break;
+	case OP_STR: /* kite strings carry no NUL */
+		if (v[n - 1] == 0)
+			n--;
+		break;
+	case OP_SOCKADDR: /* unix paths: no NUL either */
+		if (n > 1 && v[0] == 1 && v[n - 1] == 0)
+			n--;
+		break;
+	case OP_TUPLE_IN:
+		if (scap_tuple_swap(v, n, tmp)) {
+			v = tmp;
+			break;
 		}
-		kite_evt_add(b, v, n);
-		return;
+		/* fall through */
+	case OP_TUPLE:
+		if (n > 17 && v[0] == 1 && v[n - 1] == 0)
+			n--;
+		break;
+	default: break;
 	}
-	if (is_str_type(pi->type) && v[n - 1] == 0) {
-		kite_evt_add(b, v, n - 1); /* kite strings carry no NUL */
-		return;
-	}
-	if (pi->type == SCAP_PT_SOCKADDR && n > 1 && v[0] == 1 && v[n - 1] == 0) {
-		kite_evt_add(b, v, n - 1); /* unix paths: no NUL either */
-		return;
-	}
-	uint8_t swapped[64];
-	if (pi->type == SCAP_PT_SOCKTUPLE && inbound && scap_tuple_swap(v, n, swapped)) {
-		kite_evt_add(b, swapped, n);
-		return;
-	}
-	if (pi->type == SCAP_PT_SOCKTUPLE && n > 17 && v[0] == 1 && v[n - 1] == 0) {
-		kite_evt_add(b, v, n - 1);
-		return;
-	}
-	kite_evt_add(b, v, n);
+	uint8_t *at = kite_evt_slot_fast(b, n);
+	if (!at)
+		return -1;
+	kite_copy_small(at, v, n);
+	return 0;
 }
 
 /* Where parameter `name` is in an event: index, or -1. */
@@ -340,8 +437,8 @@ static int param_in(const struct scap_event_info *info, const char *event, const
 }
 
 /* The plan for exit (or enter-only) code xcode as kite type d, after an enter of code ecode (-1: none). */
-static const struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct kite_event_desc *d,
-                                   int32_t ecode)
+static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct kite_event_desc *d,
+                             int32_t ecode)
 {
 	struct plan *pl = &im->plans[xcode];
 	if (pl->ready && pl->kid == (int16_t)d->id && pl->ecode == ecode)
@@ -355,12 +452,16 @@ static const struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const s
 	pl->tid_at = (int8_t)param_at(xi, xi->nparams, "tid");
 	pl->pid_at = (int8_t)param_at(xi, xi->nparams, "pid");
 	for (uint32_t i = 0; i < d->nparams && i < KITE_MAX_PARAMS; i++) {
-		pl->x[i] = (int8_t)param_in(xi, d->name, d->params[i].name);
-		pl->e[i] = pl->pairs ? (int8_t)param_in(ei, d->name, d->params[i].name) : -1;
-		pl->xset[i] = pl->x[i] >= 0 ? translation_of(&xi->params[pl->x[i]], &d->params[i])
-		                            : SCAP_FLAGS_NONE;
-		pl->eset[i] = pl->e[i] >= 0 ? translation_of(&ei->params[pl->e[i]], &d->params[i])
-		                            : SCAP_FLAGS_NONE;
+		struct plan_param *pp = &pl->p[i];
+		const struct kite_param_desc *kd = &d->params[i];
+		pp->x = (int8_t)param_in(xi, d->name, kd->name);
+		pp->e = pl->pairs ? (int8_t)param_in(ei, d->name, kd->name) : -1;
+		pp->xset = pp->x >= 0 ? translation_of(&xi->params[pp->x], kd) : SCAP_FLAGS_NONE;
+		pp->eset = pp->e >= 0 ? translation_of(&ei->params[pp->e], kd) : SCAP_FLAGS_NONE;
+		pp->xop = pp->x >= 0 ? value_op(xi->params[pp->x].type, pp->xset, pl->inbound) : OP_COPY;
+		pp->eop = pp->e >= 0 ? value_op(ei->params[pp->e].type, pp->eset, pl->inbound) : OP_COPY;
+		pp->width = (uint8_t)kite_param_width(kd);
+		pp->memo_set = SCAP_FLAGS_NONE;
 	}
 	pl->ready = 1;
 	return pl;
@@ -372,30 +473,32 @@ static const struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const s
  * plan pairs them).
  */
 static const struct kite_evt *build_event(kite_scap_import *im, const struct kite_event_desc *d,
-                                          const struct plan *pl, const struct scap_evt *ev,
+                                          struct plan *pl, const struct scap_evt *ev,
                                           const struct pending *en)
 {
-	const struct scap_event_info *xi = scap_event_info(ev->type);
-	const struct scap_event_info *ei = en ? scap_event_info(en->type) : NULL;
 	struct kite_evt_builder b;
 	uint64_t pid = pidmap_get(&im->pids, ev->tid);
-	kite_evt_begin(&b, im->out ? im->out : im->rec, d->id, d->nparams, ev->ts, (uint32_t)ev->tid,
+	kite_evt_start(&b, im->out ? im->out : im->rec, d->id, d->nparams, ev->ts, (uint32_t)ev->tid,
 	               (uint32_t)pid, ev->cpu);
-	for (uint32_t i = 0; i < d->nparams; i++) {
-		const struct kite_param_desc *kd = &d->params[i];
-		int x = pl->x[i];
-		if (x >= 0 && (uint32_t)x < ev->nparams) {
-			add_value(&b, &xi->params[x], kd, ev->param[x], ev->len[x], pl->inbound, pl->xset[i]);
-			continue;
-		}
-		int e = en ? pl->e[i] : -1;
-		if (e >= 0 && (uint32_t)e < en->nparams)
-			add_value(&b, &ei->params[e], kd, en->buf + en->off[e], en->len[e], pl->inbound,
-			          pl->eset[i]);
-		else
-			kite_evt_add(&b, NULL, 0);
+	const uint32_t np = d->nparams, xn = ev->nparams, enn = en ? en->nparams : 0;
+	if (np > KITE_MAX_PARAMS) /* no plan for it: kite_evt_end would fail */
+		return NULL;
+	for (uint32_t i = 0; i < np; i++) {
+		struct plan_param *pp = &pl->p[i];
+		/* -1 (not there) becomes the largest unsigned: never below a count */
+		uint32_t x = (uint32_t)(int32_t)pp->x, e = (uint32_t)(int32_t)pp->e;
+		const uint8_t *v = NULL; /* none: not available */
+		uint32_t n = 0;
+		uint8_t op = OP_COPY;
+		int8_t set = SCAP_FLAGS_NONE;
+		if (x < xn)
+			v = ev->param[x], n = ev->len[x], op = pp->xop, set = pp->xset;
+		else if (e < enn)
+			v = en->buf + pending_off(en, e), n = en->len[e], op = pp->eop, set = pp->eset;
+		if (add_value(&b, pp, op, set, v, n) < 0)
+			return NULL; /* as kite_evt_end would */
 	}
-	return kite_evt_end(&b);
+	return kite_evt_seal(&b); /* every value added, none failed */
 }
 
 /* Keeps the tid -> pid map current from the events that say which process a thread is in. */
@@ -573,12 +676,17 @@ static int build_schema(kite_scap_import *im)
 	im->nmap = max;
 	im->map = malloc(max * sizeof(*im->map));
 	im->plans = calloc(max, sizeof(*im->plans));
-	im->enter_pairs = calloc(max, 1);
-	if (!im->plans || !im->enter_pairs)
+	im->kind = calloc(max, 1);
+	if (!im->plans || !im->kind)
 		return -1;
 	for (uint16_t c = 0; c < max; c++) {
 		const struct scap_event_info *ci = scap_event_info(c);
-		im->enter_pairs[c] = ci && ci->name && pairs_with_exit(ci);
+		if (ci && ci->dir == 'E' && ci->name && pairs_with_exit(ci))
+			im->kind[c] |= CODE_PAIRING_ENTER;
+		if (ci && ci->dir == 'X')
+			im->kind[c] |= CODE_EXIT;
+		if (c >= scap_event_max_0293)
+			im->kind[c] |= CODE_UNCOUNTED;
 	}
 	im->extra = calloc((size_t)max + scap_sc_max, sizeof(*im->extra));
 	uint32_t cap = bi->max_event_id + 1 + max + scap_sc_max;
@@ -982,7 +1090,7 @@ static int decide_pass(kite_scap_import *im, uint16_t code)
 	if (code <= 1 || !xi)
 		return 0;
 	uint16_t exit_code = code;
-	if (xi->dir == 'E' && im->enter_pairs[code]) {
+	if (im->kind[code] & CODE_PAIRING_ENTER) {
 		/* ppm numbers each enter event and its exit consecutively */
 		const struct scap_event_info *x = scap_event_info((uint16_t)(code + 1));
 		if (!x || x->dir != 'X' || !x->name || !xi->name || strcmp(x->name, xi->name))
@@ -996,14 +1104,15 @@ static int decide_pass(kite_scap_import *im, uint16_t code)
 	return param_at(xi, xi->nparams, "tid") < 0 && param_at(xi, xi->nparams, "pid") < 0;
 }
 
-/* 1 when ev is passed over unconverted. */
-static int passed_over(kite_scap_import *im, const struct scap_evt *ev)
+/* 1 when ev (of a code below nmap, of kind bits `kind`) is passed over unconverted. */
+static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned kind)
 {
-	if (!im->pass || ev->type >= im->nmap)
+	if (!im->pass)
 		return 0;
-	if (im->pass[ev->type] < 0)
-		im->pass[ev->type] = (int8_t)decide_pass(im, ev->type);
-	if (!im->pass[ev->type] || (im->until && ev->ts > im->until))
+	int8_t pass = im->pass[ev->type];
+	if (pass < 0)
+		pass = im->pass[ev->type] = (int8_t)decide_pass(im, ev->type);
+	if (!pass || (im->until && ev->ts > im->until))
 		return 0;
 	/*
 	 * A thread's first event is converted whatever its type: the replay creates
@@ -1013,7 +1122,7 @@ static int passed_over(kite_scap_import *im, const struct scap_evt *ev)
 	 * exec or exit, gives an exit converted without its enter's parameters: a
 	 * record of a type nobody reads, handed out only to create its thread.)
 	 */
-	if (scap_event_info(ev->type)->dir == 'E' && im->enter_pairs[ev->type]) {
+	if (kind & CODE_PAIRING_ENTER) {
 		if (!kite_tidset_has(&im->seen, ev->tid))
 			return 0;
 		/* as remembering it would: an older enter must not pair with a later exit */
@@ -1032,31 +1141,35 @@ static int passed_over(kite_scap_import *im, const struct scap_evt *ev)
 /* Converts one event; NULL when it yields no record. */
 static const struct kite_evt *convert(kite_scap_import *im, const struct scap_evt *ev)
 {
-	const struct scap_event_info *xi = scap_event_info(ev->type);
 	im->st.scap_events++;
-	if (ev->type < scap_event_max_0293)
-		im->counted++;
-	if (!xi || passed_over(im, ev))
+	if (ev->type >= im->nmap) { /* a code beyond ppm's table */
+		im->uncounted += ev->type >= scap_event_max_0293;
 		return NULL;
-	if (xi->dir == 'E' && im->enter_pairs[ev->type])
+	}
+	unsigned kind = im->kind[ev->type];
+	if (kind & CODE_UNCOUNTED)
+		im->uncounted++;
+	if (passed_over(im, ev, kind))
+		return NULL;
+	if (kind & CODE_PAIRING_ENTER)
 		remember_enter(im, ev);
-	int16_t id = ev->type < im->nmap ? im->map[ev->type] : -1;
+	int16_t id = im->map[ev->type];
 	if (id < 0)
 		return NULL;
 	if (ev->flags & 1) { /* SCAP_DF_STATE_ONLY: sysdig parses it but does not show it */
 		im->st.skipped++;
 	}
-	struct pending *p = xi->dir == 'X' ? pending_of(im, ev->tid) : NULL;
+	struct pending *p = kind & CODE_EXIT ? pending_of(im, ev->tid) : NULL;
 	if (ev->type <= 1 && ev->nparams > 0 && ev->len[0] == 2) {
 		uint16_t sc = (uint16_t)get_le(ev->param[0], 2);
 		if (sc < scap_sc_max)
 			id = im->sc_map[sc];
 	}
 	const struct kite_event_desc *d = kite_schema_event(&im->schema, (uint32_t)id);
-	const struct plan *pl = plan_for(im, ev->type, d, p && p->type ? p->type : -1);
+	struct plan *pl = plan_for(im, ev->type, d, p && p->type ? p->type : -1);
 	const struct pending *en = pl->pairs ? p : NULL;
 	learn_pids(im, ev, pl);
-	if (xi->dir == 'X' && !en)
+	if ((kind & CODE_EXIT) && !en)
 		im->st.unpaired_exits++;
 	const struct kite_evt *rec = build_event(im, d, pl, ev, en);
 	if (en)
@@ -1097,7 +1210,7 @@ int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 		const struct kite_evt *r = convert(im, &it->u.evt);
 		if (r) {
 			im->st.records++;
-			im->ordinal = im->counted;
+			im->ordinal = im->st.scap_events - im->uncounted; /* those sysdig 0.29.3 reads */
 			*e = r;
 			return 1;
 		}
@@ -1175,7 +1288,7 @@ void kite_scap_import_close(kite_scap_import *im)
 	free(im->events);
 	free(im->map);
 	free(im->plans);
-	free(im->enter_pairs);
+	free(im->kind);
 	free(im->want);
 	free(im->pass);
 	kite_tidset_free(&im->seen);

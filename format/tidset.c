@@ -47,7 +47,7 @@ static int grow(struct kite_tidset *s)
 	return 0;
 }
 
-int kite_tidset_add(struct kite_tidset *s, uint64_t tid)
+int kite_tidset_add_slow(struct kite_tidset *s, uint64_t tid)
 {
 	if (tid == FREE_SLOT)
 		return 1;
@@ -62,10 +62,12 @@ int kite_tidset_add(struct kite_tidset *s, uint64_t tid)
 	}
 	int fresh = s->gen[j] != s->cur;
 	s->gen[j] = s->cur;
+	s->last_tid = tid; /* never the all-ones tid, which returned above */
+	s->last_gen = &s->gen[j];
 	return fresh;
 }
 
-int kite_tidset_has(const struct kite_tidset *s, uint64_t tid)
+int kite_tidset_has_slow(const struct kite_tidset *s, uint64_t tid)
 {
 	if (!s->cap || tid == FREE_SLOT)
 		return 0;
@@ -79,14 +81,6 @@ void kite_tidset_clear(struct kite_tidset *s)
 		memset(s->gen, 0, s->cap * sizeof(*s->gen));
 		s->cur = 1;
 	}
-}
-
-void kite_tidset_note(struct kite_tidset *s, uint8_t want, uint64_t tid)
-{
-	if (want == 2)
-		kite_tidset_clear(s);
-	else if (want == 1)
-		kite_tidset_add(s, tid);
 }
 
 void kite_tidset_free(struct kite_tidset *s)
