@@ -641,11 +641,31 @@ static unsigned fspath_field(unsigned id, struct kite_ctx *c, struct kite_val *o
 	return put_str(o, out, n);
 }
 
+/* The capture's start for evt.reltime: the header's, or the event's own time when the header has none (or a later one). */
+static uint64_t capture_start(const struct kite_ctx *c)
+{
+	const struct kite_source *src = c->src;
+	return src && src->start_ts && src->start_ts <= c->e->ts ? src->start_ts : c->e->ts;
+}
+
+int kite_field_by_type(const struct kite_field *f)
+{
+	if (!f->def || f->def->extract != kite_evt_fields)
+		return 0;
+	switch (f->def->id) {
+	case EF_DIR:
+	case EF_TYPE:
+	case EF_TYPE_IS:
+	case EF_CATEGORY:
+	case EF_SYSCALL_TYPE: return 1; /* kite_evt_fields reads c->map->d alone for these */
+	default: return 0;
+	}
+}
+
 unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct kite_val *o, unsigned max)
 {
 	(void)max;
 	const struct kite_source *src = c->src;
-	uint64_t start = src && src->start_ts && src->start_ts <= c->e->ts ? src->start_ts : c->e->ts;
 	const struct kite_event_desc *d = c->map->d;
 	switch (f->def->id) {
 	case EF_NUM: return put_u(o, c->num);
@@ -658,9 +678,9 @@ unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct 
 	case EF_RAWTIME: return put_typed_u(o, KITE_VT_ABSTIME, c->e->ts);
 	case EF_RAWTIME_S: return put_u(o, c->e->ts / 1000000000ull);
 	case EF_RAWTIME_NS: return put_u(o, c->e->ts % UINT64_C(1000000000));
-	case EF_RELTIME: return put_typed_u(o, KITE_VT_RELTIME, c->e->ts - start);
-	case EF_RELTIME_S: return put_u(o, (c->e->ts - start) / 1000000000ull);
-	case EF_RELTIME_NS: return put_u(o, (c->e->ts - start) % 1000000000ull);
+	case EF_RELTIME: return put_typed_u(o, KITE_VT_RELTIME, c->e->ts - capture_start(c));
+	case EF_RELTIME_S: return put_u(o, (c->e->ts - capture_start(c)) / 1000000000ull);
+	case EF_RELTIME_NS: return put_u(o, (c->e->ts - capture_start(c)) % 1000000000ull);
 	case EF_DELTATIME: return put_typed_u(o, KITE_VT_RELTIME, c->delta_ns);
 	case EF_DIR: /* events Falco has only as enter events (procexit, container, useradded...): '>' */
 		return put_str(o, d && (d->id == KITE_EVT_PROCEXIT || (d->flags & KITE_EF_ENTER)) ? ">" : "<",
