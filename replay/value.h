@@ -72,6 +72,14 @@ void kite_arena_free(struct kite_arena *a);
 
 /* Text of a value as Falco prints it in outputs (ip addresses dotted, bools true/false), in the arena. */
 const char *kite_val_text(struct kite_arena *a, const struct kite_val *v, size_t *len);
+/*
+ * The same text without copying when it can: a string's own bytes, a number's
+ * digits in tmp; other types as kite_val_text.  Not NUL-terminated; valid as
+ * long as v's bytes, tmp and the arena.
+ */
+#define KITE_VAL_TMP 24
+const char *kite_val_view(struct kite_arena *a, const struct kite_val *v, char tmp[KITE_VAL_TMP],
+                          size_t *len);
 /* "string", "uint64", "ipaddr", ... for kite fields and error messages. */
 const char *kite_vtype_name(unsigned t);
 
