@@ -75,12 +75,14 @@ struct fnode {
  * others evaluate the by_type checks as a table lookup (no string compares).
  */
 enum { V_FALSE = 0, V_TRUE = 1, V_EVAL = 2 };
+#define RESID_NEG 0x80000000u
 
 struct typecache {
 	const struct kite_schema *schema; /* by address, as the rules' type index */
 	const struct kite_event_desc *const *events;
 	uint32_t n;       /* schema->max_event_id + 1 */
 	uint8_t *verdict; /* per id: V_FALSE, V_TRUE, or V_EVAL (the result depends on more than the type) */
+	uint32_t *start;  /* per id with V_EVAL: the node whose result is the filter's (RESID_NEG: negated) */
 	uint8_t *checks;  /* checks[slot * n + id]: by_type check `slot` on an event of type id */
 	struct typecache *next;
 };
@@ -1234,27 +1236,40 @@ struct typerow {
 	uint32_t n;            /* typecache.n, the stride between slots */
 };
 
+static int eval_leaf(const kite_filter *f, const struct fnode *nd, struct kite_ctx *c,
+                     const struct typerow *tr)
+{
+	const struct check *k = f->checks[nd->check];
+	if (tr && k->by_type)
+		return tr->checks[(size_t)k->tslot * tr->n];
+	return eval_check(f, k, c);
+}
+
+static int eval(const kite_filter *f, uint32_t i, struct kite_ctx *c, const struct typerow *tr);
+
+/* A child of an and/or: checks, the most common, without another call to eval. */
+static int eval_kid(const kite_filter *f, uint32_t j, struct kite_ctx *c, const struct typerow *tr)
+{
+	const struct fnode *nd = &f->nodes[j];
+	return nd->kind == KA_CHECK ? eval_leaf(f, nd, c, tr) : eval(f, j, c, tr);
+}
+
 static int eval(const kite_filter *f, uint32_t i, struct kite_ctx *c, const struct typerow *tr)
 {
 	const struct fnode *nd = &f->nodes[i];
 	switch (nd->kind) {
 	case KA_AND:
 		for (uint32_t j = i + 1; j < nd->end; j = f->nodes[j].end)
-			if (!eval(f, j, c, tr))
+			if (!eval_kid(f, j, c, tr))
 				return 0;
 		return 1;
 	case KA_OR:
 		for (uint32_t j = i + 1; j < nd->end; j = f->nodes[j].end)
-			if (eval(f, j, c, tr))
+			if (eval_kid(f, j, c, tr))
 				return 1;
 		return 0;
-	case KA_NOT: return i + 1 < nd->end ? !eval(f, i + 1, c, tr) : 1;
-	default: {
-		const struct check *k = f->checks[nd->check];
-		if (tr && k->by_type)
-			return tr->checks[(size_t)k->tslot * tr->n];
-		return eval_check(f, k, c);
-	}
+	case KA_NOT: return i + 1 < nd->end ? !eval_kid(f, i + 1, c, tr) : 1;
+	default: return eval_leaf(f, nd, c, tr);
 	}
 }
 
@@ -1294,17 +1309,49 @@ static uint8_t verdict(const kite_filter *f, uint32_t i, const struct typerow *t
 	}
 }
 
+/*
+ * Where to start evaluating when node i's verdict is V_EVAL: an and (or) whose
+ * children but one are true (false) for this type gives that child's result, a
+ * not its child's negated, so those nodes need not be walked per event.
+ */
+static uint32_t residual(const kite_filter *f, uint32_t i, const struct typerow *tr)
+{
+	uint32_t neg = 0;
+	for (;;) {
+		const struct fnode *nd = &f->nodes[i];
+		if (nd->kind == KA_NOT) { /* V_EVAL: it has a child, itself V_EVAL */
+			i++;
+			neg ^= RESID_NEG;
+			continue;
+		}
+		if (nd->kind != KA_AND && nd->kind != KA_OR)
+			break;
+		/* V_EVAL: no child settles it, so those not V_EVAL are neutral */
+		uint32_t only = 0, nev = 0;
+		for (uint32_t j = i + 1; j < nd->end; j = f->nodes[j].end)
+			if (verdict(f, j, tr) == V_EVAL) {
+				only = j;
+				nev++;
+			}
+		if (nev != 1)
+			break;
+		i = only;
+	}
+	return i | neg;
+}
+
 /* Works the by_type checks and the verdicts out for every type id of schema s.  NULL: out of memory. */
 static struct typecache *typecache_new(kite_filter *f, const struct kite_schema *s)
 {
 	size_t n = (size_t)s->max_event_id + 1;
-	struct typecache *tc = calloc(1, sizeof(*tc) + n * (1 + (size_t)f->ntyped));
+	struct typecache *tc = calloc(1, sizeof(*tc) + n * (sizeof(*tc->start) + 1 + (size_t)f->ntyped));
 	if (!tc)
 		return NULL;
 	tc->schema = s;
 	tc->events = s->events;
 	tc->n = (uint32_t)n;
-	tc->verdict = (uint8_t *)(tc + 1);
+	tc->start = (uint32_t *)(tc + 1);
+	tc->verdict = (uint8_t *)(tc->start + n);
 	tc->checks = tc->verdict + n;
 	/* by_type fields read nothing of the context but the type's description (kite_field_by_type) */
 	struct kite_evmap map;
@@ -1321,39 +1368,28 @@ static struct typecache *typecache_new(kite_filter *f, const struct kite_schema 
 		}
 		struct typerow tr = {tc->checks + id, tc->n};
 		tc->verdict[id] = verdict(f, 0, &tr);
+		tc->start[id] = tc->verdict[id] == V_EVAL ? residual(f, 0, &tr) : 0;
 	}
 	kite_arena_free(&tmp.arena);
 	return tc;
 }
 
 /*
- * The type cache for the event's schema, and the event's type id in it (ids
- * past the schema's take the replay's map of id 0).  NULL when there is none
- * to use: no by_type check, no schema, out of memory, or an event whose
- * description is not its schema's for that id.
+ * The type cache for schema s, made the current one; built on first sight.
+ * NULL when out of memory (or a tree too big for RESID_NEG).  Caches are told
+ * apart by the schema's address, as the rules' index by type is.
  */
-static const struct typecache *typecache_for(kite_filter *f, const struct kite_ctx *c, uint32_t *id)
+static const struct typecache *typecache_switch(kite_filter *f, const struct kite_schema *s)
 {
-	const struct kite_schema *s = c->schema;
-	if (!f->ntyped || !s || !c->e || !c->map)
-		return NULL;
-	struct typecache *tc = f->tcur;
-	if (!tc || tc->schema != s || tc->events != s->events || tc->n != s->max_event_id + 1) {
-		for (tc = f->tcache; tc; tc = tc->next)
-			if (tc->schema == s && tc->events == s->events && tc->n == s->max_event_id + 1)
-				break;
-		if (!tc) {
-			if (!(tc = typecache_new(f, s)))
-				return NULL;
-			tc->next = f->tcache;
-			f->tcache = tc;
-		}
-		f->tcur = tc;
+	struct typecache *tc = f->tcache;
+	while (tc && tc->schema != s)
+		tc = tc->next;
+	if (!tc && f->nnodes < RESID_NEG && (tc = typecache_new(f, s))) {
+		tc->next = f->tcache;
+		f->tcache = tc;
 	}
-	uint32_t t = c->e->type < tc->n ? c->e->type : 0;
-	if (c->map->d != s->events[t])
-		return NULL;
-	*id = t;
+	if (tc)
+		f->tcur = tc;
 	return tc;
 }
 
@@ -1361,14 +1397,22 @@ int kite_filter_match(kite_filter *f, struct kite_ctx *c)
 {
 	if (!f || !f->nnodes)
 		return 0;
-	uint32_t id;
-	const struct typecache *tc = typecache_for(f, c, &id);
-	if (!tc)
-		return eval(f, 0, c, NULL);
-	if (tc->verdict[id] != V_EVAL)
-		return tc->verdict[id];
-	struct typerow tr = {tc->checks + id, tc->n};
-	return eval(f, 0, c, &tr);
+	if (f->ntyped && c->schema && c->e) {
+		const struct typecache *tc = f->tcur;
+		if (!tc || tc->schema != c->schema)
+			tc = typecache_switch(f, c->schema);
+		/* ids past the schema's: the replay gives them id 0's map */
+		uint32_t id = tc && c->e->type < tc->n ? c->e->type : 0;
+		/* the table holds for the description it was worked out with */
+		if (tc && c->map->d == tc->events[id]) {
+			if (tc->verdict[id] != V_EVAL)
+				return tc->verdict[id];
+			struct typerow tr = {tc->checks + id, tc->n};
+			uint32_t start = tc->start[id];
+			return eval_kid(f, start & ~RESID_NEG, c, &tr) ^ (int)(start >> 31);
+		}
+	}
+	return eval(f, 0, c, NULL);
 }
 
 /* ---- event types ---- */
