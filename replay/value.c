@@ -126,13 +126,25 @@ static char *arena_text(struct kite_arena *a, const char *s, size_t n, size_t *l
 	return p;
 }
 
-char *kite_arena_u64(struct kite_arena *a, uint64_t v, int hex, size_t *len)
+char *kite_u64_digits(char *end, uint64_t v, unsigned base)
 {
-	char buf[24], *end = buf + sizeof(buf), *p = digits_before(end, v, hex ? 16 : 10);
+	return digits_before(end, v, base);
+}
+
+/* v in decimal, or with hex "0x" and lowercase hex digits, ending at `end`. */
+static char *u64_before(char *end, uint64_t v, int hex)
+{
+	char *p = digits_before(end, v, hex ? 16 : 10);
 	if (hex) {
 		*--p = 'x';
 		*--p = '0';
 	}
+	return p;
+}
+
+char *kite_arena_u64(struct kite_arena *a, uint64_t v, int hex, size_t *len)
+{
+	char buf[24], *end = buf + sizeof(buf), *p = u64_before(end, v, hex);
 	return arena_text(a, p, (size_t)(end - p), len);
 }
 
@@ -144,6 +156,11 @@ static char *i64_before(char *end, int64_t v)
 	if (v < 0)
 		*--p = '-';
 	return p;
+}
+
+char *kite_i64_digits(char *end, int64_t v)
+{
+	return i64_before(end, v);
 }
 
 char *kite_arena_i64(struct kite_arena *a, int64_t v, size_t *len)
