@@ -360,10 +360,10 @@ static const char *time_text(struct kite_ctx *c, uint64_t ts, int date, int frac
 		return NULL;
 	memcpy(out, sec, n);
 	if (frac) { /* ".%09u", the nanoseconds */
-		uint64_t ns = ts % UINT64_C(1000000000);
+		char *d = kite_u64_digits(out + n + 10, ts % UINT64_C(1000000000), 10);
+		while (d > out + n + 1)
+			*--d = '0';
 		out[n] = '.';
-		for (int i = 9; i >= 1; i--, ns /= 10)
-			out[n + (size_t)i] = (char)('0' + ns % 10);
 		n += 10;
 	}
 	out[n] = '\0';

@@ -78,9 +78,9 @@ enum { V_FALSE = 0, V_TRUE = 1, V_EVAL = 2 };
 #define RESID_NEG 0x80000000u
 
 struct typecache {
-	const struct kite_schema *schema; /* by address, as the rules' type index */
-	const struct kite_event_desc *const *events;
-	uint32_t n;       /* schema->max_event_id + 1 */
+	const struct kite_schema *schema;     /* by address, as the rules' type index */
+	const struct kite_event_desc **descs; /* per id: the description the results are for (a copy) */
+	uint32_t n;                           /* schema->max_event_id + 1 */
 	uint8_t *verdict; /* per id: V_FALSE, V_TRUE, or V_EVAL (the result depends on more than the type) */
 	uint32_t *start;  /* per id with V_EVAL: the node whose result is the filter's (RESID_NEG: negated) */
 	uint8_t *checks;  /* checks[slot * n + id]: by_type check `slot` on an event of type id */
@@ -1344,13 +1344,15 @@ static uint32_t residual(const kite_filter *f, uint32_t i, const struct typerow 
 static struct typecache *typecache_new(kite_filter *f, const struct kite_schema *s)
 {
 	size_t n = (size_t)s->max_event_id + 1;
-	struct typecache *tc = calloc(1, sizeof(*tc) + n * (sizeof(*tc->start) + 1 + (size_t)f->ntyped));
+	struct typecache *tc = calloc(
+	        1, sizeof(*tc) + n * (sizeof(*tc->descs) + sizeof(*tc->start) + 1 + (size_t)f->ntyped));
 	if (!tc)
 		return NULL;
 	tc->schema = s;
-	tc->events = s->events;
 	tc->n = (uint32_t)n;
-	tc->start = (uint32_t *)(tc + 1);
+	tc->descs = (const struct kite_event_desc **)(tc + 1);
+	memcpy(tc->descs, s->events, n * sizeof(*tc->descs));
+	tc->start = (uint32_t *)(tc->descs + n);
 	tc->verdict = (uint8_t *)(tc->start + n);
 	tc->checks = tc->verdict + n;
 	/* by_type fields read nothing of the context but the type's description (kite_field_by_type) */
@@ -1404,7 +1406,7 @@ int kite_filter_match(kite_filter *f, struct kite_ctx *c)
 		/* ids past the schema's: the replay gives them id 0's map */
 		uint32_t id = tc && c->e->type < tc->n ? c->e->type : 0;
 		/* the table holds for the description it was worked out with */
-		if (tc && c->map->d == tc->events[id]) {
+		if (tc && c->map->d == tc->descs[id]) {
 			if (tc->verdict[id] != V_EVAL)
 				return tc->verdict[id];
 			struct typerow tr = {tc->checks + id, tc->n};
