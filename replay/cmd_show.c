@@ -152,9 +152,41 @@ static int resolve_range(struct kite_replay *rp, const struct show_opts *o)
 	return o->seek && !jumped ? (kite_replay_seek(rp) < 0 ? -2 : 0) : 0;
 }
 
+/*
+ * Text lines gathered before they go to stdout, so that a line costs a copy
+ * rather than a call into stdio (which locks the stream each time).
+ */
+struct lines {
+	char buf[1 << 16];
+	size_t n;
+};
+
+static void lines_flush(struct lines *l)
+{
+	if (l->n)
+		fwrite(l->buf, 1, l->n, stdout);
+	l->n = 0;
+}
+
+/* The line and a newline; a line longer than the buffer goes out alone. */
+static void lines_put(struct lines *l, const char *s, size_t len)
+{
+	if (l->n + len + 1 > sizeof(l->buf))
+		lines_flush(l);
+	if (len + 1 > sizeof(l->buf)) {
+		fwrite(s, 1, len, stdout);
+		fputc('\n', stdout);
+		return;
+	}
+	memcpy(l->buf + l->n, s, len);
+	l->buf[l->n + len] = '\n';
+	l->n += len + 1;
+}
+
 static int show_events(struct kite_replay *rp, kite_filter *flt, struct kite_output *out,
                        const struct show_opts *o)
 {
+	static struct lines lines;
 	struct kite_ctx *c;
 	struct json j;
 	uint64_t printed = 0;
@@ -175,12 +207,12 @@ static int show_events(struct kite_replay *rp, kite_filter *flt, struct kite_out
 			const char *line = kite_output_render(out, c, 0, &len);
 			if (!line)
 				continue;
-			fwrite(line, 1, len, stdout);
-			fputc('\n', stdout);
+			lines_put(&lines, line, len);
 		}
 		if (o->count && ++printed >= o->count)
 			break;
 	}
+	lines_flush(&lines);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cli_error("writing the output failed");
 		return KITE_EXIT_ERROR;

@@ -60,6 +60,13 @@ unsigned kite_field_extract(const struct kite_field *f, struct kite_ctx *c, stru
                             unsigned max);
 
 /*
+ * 1 when the field's values depend on the event's type alone (c->map->d, and
+ * the field's own argument): extracting it reads nothing else of c, so a
+ * filter may work a check on it out once per event type.
+ */
+int kite_field_by_type(const struct kite_field *f);
+
+/*
  * The field's text as Falco prints it in an output (-p, rule outputs): NULL
  * when missing (printed as <NA>).  Multi-valued fields are joined with ','.
  */

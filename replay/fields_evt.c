@@ -191,22 +191,40 @@ static const char *arg_resolved(struct kite_ctx *c, const struct kite_param_desc
 	}
 }
 
-/* The plain text of an argument: numbers as numbers, strings as they are. */
-static const char *arg_plain(struct kite_ctx *c, const struct kite_param_desc *p, int i, size_t *len)
+/*
+ * The plain text of an argument: numbers as numbers, strings as they are.  A
+ * number's text is written in tmp (KITE_VAL_TMP bytes), which must live as
+ * long as the text is used.
+ */
+static const char *arg_plain(struct kite_ctx *c, const struct kite_param_desc *p, int i, size_t *len,
+                             char *tmp)
 {
 	const uint8_t *v = c->p.val[i];
 	uint16_t n = c->p.len[i];
+	char *end = tmp + KITE_VAL_TMP, *d;
 	switch (p->kind) {
 	case KITE_K_PATH:
 	case KITE_K_RELPATH:
 	case KITE_K_STRING: *len = strnlen((const char *)v, n); return (const char *)v;
-	case KITE_K_MODE: return kite_arena_printf(&c->arena, len, "0%" PRIo64, kite_get_u(v, n));
+	case KITE_K_MODE: /* "0" and the octal digits, as printf's "0%o" */
+		d = kite_u64_digits(end, kite_get_u(v, n), 8);
+		*--d = '0';
+		*len = (size_t)(end - d);
+		return d;
 	default:
 		if (is_int_len(n) && p->kind != KITE_K_BYTES && p->kind != KITE_K_SOCKADDR &&
 		    p->kind != KITE_K_TUPLE && p->kind != KITE_K_STRLIST && p->kind != KITE_K_ABSTIME) {
-			if (kind_is_signed(p->kind))
-				return kite_arena_i64(&c->arena, kite_get_i(v, n), len);
-			return kite_arena_u64(&c->arena, kite_get_u(v, n), p->fmt == KITE_FMT_HEX, len);
+			if (kind_is_signed(p->kind)) {
+				d = kite_i64_digits(end, kite_get_i(v, n));
+			} else if (p->fmt == KITE_FMT_HEX) {
+				d = kite_u64_digits(end, kite_get_u(v, n), 16);
+				*--d = 'x';
+				*--d = '0';
+			} else {
+				d = kite_u64_digits(end, kite_get_u(v, n), 10);
+			}
+			*len = (size_t)(end - d);
+			return d;
 		}
 		size_t need = kite_param_format(c->schema, p, v, n, NULL, 0) + 1;
 		char *s = kite_arena_alloc(&c->arena, need);
@@ -223,8 +241,11 @@ static unsigned arg_value(struct kite_ctx *c, int i, struct kite_val *o)
 	const struct kite_param_desc *p = &c->map->d->params[i];
 	size_t len = 0;
 	const char *s = arg_resolved(c, p, i, &len);
+	char *tmp = s ? NULL : kite_arena_alloc(&c->arena, KITE_VAL_TMP);
+	if (!s && !tmp)
+		return 0;
 	if (!s)
-		s = arg_plain(c, p, i, &len);
+		s = arg_plain(c, p, i, &len, tmp);
 	return put_str(o, s, len);
 }
 
@@ -244,8 +265,9 @@ static unsigned rawarg_value(struct kite_ctx *c, int i, struct kite_val *o)
 		return put_u(o, kite_get_u(c->p.val[i], n));
 	}
 	size_t len = 0;
-	const char *s = arg_plain(c, p, i, &len);
-	return put_str(o, s, len);
+	char *tmp = kite_arena_alloc(&c->arena, KITE_VAL_TMP);
+	const char *s = tmp ? arg_plain(c, p, i, &len, tmp) : NULL;
+	return s ? put_str(o, s, len) : 0;
 }
 
 /* One "name=value" of evt.args, sysdig style: fds as 3(<f>/path), resolved values in parentheses. */
@@ -253,7 +275,8 @@ static void append_arg(struct kite_ctx *c, char **buf, size_t *n, size_t *cap, i
 {
 	const struct kite_param_desc *p = &c->map->d->params[i];
 	size_t plen = 0, rlen = 0;
-	const char *plain = c->p.len[i] ? arg_plain(c, p, i, &plen) : "";
+	char tmp[KITE_VAL_TMP]; /* a number's text, copied below */
+	const char *plain = c->p.len[i] ? arg_plain(c, p, i, &plen, tmp) : "";
 	const char *res = c->p.len[i] ? arg_resolved(c, p, i, &rlen) : NULL;
 	if (!plain) { /* the arena is out of memory */
 		plain = "";
@@ -337,10 +360,10 @@ static const char *time_text(struct kite_ctx *c, uint64_t ts, int date, int frac
 		return NULL;
 	memcpy(out, sec, n);
 	if (frac) { /* ".%09u", the nanoseconds */
-		uint64_t ns = ts % UINT64_C(1000000000);
+		char *d = kite_u64_digits(out + n + 10, ts % UINT64_C(1000000000), 10);
+		while (d > out + n + 1)
+			*--d = '0';
 		out[n] = '.';
-		for (int i = 9; i >= 1; i--, ns /= 10)
-			out[n + (size_t)i] = (char)('0' + ns % 10);
 		n += 10;
 	}
 	out[n] = '\0';
@@ -641,11 +664,31 @@ static unsigned fspath_field(unsigned id, struct kite_ctx *c, struct kite_val *o
 	return put_str(o, out, n);
 }
 
+/* The capture's start for evt.reltime: the header's, or the event's own time when the header has none (or a later one). */
+static uint64_t capture_start(const struct kite_ctx *c)
+{
+	const struct kite_source *src = c->src;
+	return src && src->start_ts && src->start_ts <= c->e->ts ? src->start_ts : c->e->ts;
+}
+
+int kite_field_by_type(const struct kite_field *f)
+{
+	if (!f->def || f->def->extract != kite_evt_fields)
+		return 0;
+	switch (f->def->id) {
+	case EF_DIR:
+	case EF_TYPE:
+	case EF_TYPE_IS:
+	case EF_CATEGORY:
+	case EF_SYSCALL_TYPE: return 1; /* kite_evt_fields reads c->map->d alone for these */
+	default: return 0;
+	}
+}
+
 unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct kite_val *o, unsigned max)
 {
 	(void)max;
 	const struct kite_source *src = c->src;
-	uint64_t start = src && src->start_ts && src->start_ts <= c->e->ts ? src->start_ts : c->e->ts;
 	const struct kite_event_desc *d = c->map->d;
 	switch (f->def->id) {
 	case EF_NUM: return put_u(o, c->num);
@@ -658,9 +701,9 @@ unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct 
 	case EF_RAWTIME: return put_typed_u(o, KITE_VT_ABSTIME, c->e->ts);
 	case EF_RAWTIME_S: return put_u(o, c->e->ts / 1000000000ull);
 	case EF_RAWTIME_NS: return put_u(o, c->e->ts % UINT64_C(1000000000));
-	case EF_RELTIME: return put_typed_u(o, KITE_VT_RELTIME, c->e->ts - start);
-	case EF_RELTIME_S: return put_u(o, (c->e->ts - start) / 1000000000ull);
-	case EF_RELTIME_NS: return put_u(o, (c->e->ts - start) % 1000000000ull);
+	case EF_RELTIME: return put_typed_u(o, KITE_VT_RELTIME, c->e->ts - capture_start(c));
+	case EF_RELTIME_S: return put_u(o, (c->e->ts - capture_start(c)) / 1000000000ull);
+	case EF_RELTIME_NS: return put_u(o, (c->e->ts - capture_start(c)) % 1000000000ull);
 	case EF_DELTATIME: return put_typed_u(o, KITE_VT_RELTIME, c->delta_ns);
 	case EF_DIR: /* events Falco has only as enter events (procexit, container, useradded...): '>' */
 		return put_str(o, d && (d->id == KITE_EVT_PROCEXIT || (d->flags & KITE_EF_ENTER)) ? ">" : "<",

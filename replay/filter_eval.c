@@ -48,6 +48,8 @@ struct check {
 	uint8_t has_rhs; /* the right side is a field (val()) */
 	uint8_t op;
 	uint8_t evttype; /* evt.type = X or evt.type in (...): kite_filter_evttypes reads the names */
+	uint8_t by_type; /* its fields depend on the event type alone: the result is looked up (struct typecache) */
+	uint32_t tslot;  /* by_type: its row in typecache.checks */
 	uint8_t pm_root; /* pmatch: "/" is in the list */
 	uint32_t n;      /* constants */
 	struct cval *c;
@@ -65,12 +67,35 @@ struct fnode {
 	uint32_t check;
 };
 
+/*
+ * What the by_type checks give, worked out once per schema for every event
+ * type id (by running them on a context that holds only the type's
+ * description), and what the whole filter gives knowing only those: the events
+ * of a type it cannot match are refused without looking at them, and the
+ * others evaluate the by_type checks as a table lookup (no string compares).
+ */
+enum { V_FALSE = 0, V_TRUE = 1, V_EVAL = 2 };
+#define RESID_NEG 0x80000000u
+
+struct typecache {
+	const struct kite_schema *schema;     /* by address, as the rules' type index */
+	const struct kite_event_desc **descs; /* per id: the description the results are for (a copy) */
+	uint32_t n;                           /* schema->max_event_id + 1 */
+	uint8_t *verdict; /* per id: V_FALSE, V_TRUE, or V_EVAL (the result depends on more than the type) */
+	uint32_t *start;  /* per id with V_EVAL: the node whose result is the filter's (RESID_NEG: negated) */
+	uint8_t *checks;  /* checks[slot * n + id]: by_type check `slot` on an event of type id */
+	struct typecache *next;
+};
+
 struct kite_filter {
 	const struct kite_field_provider *fp;
 	struct fnode *nodes;
 	uint32_t nnodes, capnodes;
 	struct check **checks;
 	uint32_t nchecks, capchecks;
+	uint32_t ntyped;          /* by_type checks */
+	struct typecache *tcache; /* one per schema seen */
+	struct typecache *tcur;   /* the one used last */
 };
 
 static const struct kite_field_provider default_fields = {
@@ -715,7 +740,15 @@ static int compile_check(struct cc *cc, const struct kite_ast *a)
 		return oom(cc);
 	f->checks[f->nchecks] = k;
 	f->nodes[idx].check = f->nchecks++;
-	return compile_check_body(cc, a, k);
+	if (!compile_check_body(cc, a, k))
+		return 0;
+	/* the real field table only: a caller's own provider may give the same names other meanings */
+	if (f->fp == &default_fields && kite_field_by_type(&k->lhs.f) &&
+	    (!k->has_rhs || kite_field_by_type(&k->rhs.f))) {
+		k->by_type = 1;
+		k->tslot = f->ntyped++;
+	}
+	return 1;
 }
 
 static int compile_node(struct cc *cc, const struct kite_ast *a, const struct macro_stack *st);
@@ -790,6 +823,11 @@ void kite_filter_free(kite_filter *f)
 		check_free(f->fp, f->checks[i]);
 	free(f->checks);
 	free(f->nodes);
+	while (f->tcache) {
+		struct typecache *next = f->tcache->next;
+		free(f->tcache);
+		f->tcache = next;
+	}
 	free(f);
 }
 
@@ -1192,28 +1230,191 @@ static int eval_check(const kite_filter *f, const struct check *k, struct kite_c
 	return 0;
 }
 
-static int eval(const kite_filter *f, uint32_t i, struct kite_ctx *c)
+/* The by_type checks' results for the event's type (row = NULL: evaluate them too). */
+struct typerow {
+	const uint8_t *checks; /* typecache.checks + id */
+	uint32_t n;            /* typecache.n, the stride between slots */
+};
+
+static int eval_leaf(const kite_filter *f, const struct fnode *nd, struct kite_ctx *c,
+                     const struct typerow *tr)
+{
+	const struct check *k = f->checks[nd->check];
+	if (tr && k->by_type)
+		return tr->checks[(size_t)k->tslot * tr->n];
+	return eval_check(f, k, c);
+}
+
+static int eval(const kite_filter *f, uint32_t i, struct kite_ctx *c, const struct typerow *tr);
+
+/* A child of an and/or: checks, the most common, without another call to eval. */
+static int eval_kid(const kite_filter *f, uint32_t j, struct kite_ctx *c, const struct typerow *tr)
+{
+	const struct fnode *nd = &f->nodes[j];
+	return nd->kind == KA_CHECK ? eval_leaf(f, nd, c, tr) : eval(f, j, c, tr);
+}
+
+static int eval(const kite_filter *f, uint32_t i, struct kite_ctx *c, const struct typerow *tr)
 {
 	const struct fnode *nd = &f->nodes[i];
 	switch (nd->kind) {
 	case KA_AND:
 		for (uint32_t j = i + 1; j < nd->end; j = f->nodes[j].end)
-			if (!eval(f, j, c))
+			if (!eval_kid(f, j, c, tr))
 				return 0;
 		return 1;
 	case KA_OR:
 		for (uint32_t j = i + 1; j < nd->end; j = f->nodes[j].end)
-			if (eval(f, j, c))
+			if (eval_kid(f, j, c, tr))
 				return 1;
 		return 0;
-	case KA_NOT: return i + 1 < nd->end ? !eval(f, i + 1, c) : 1;
-	default: return eval_check(f, f->checks[nd->check], c);
+	case KA_NOT: return i + 1 < nd->end ? !eval_kid(f, i + 1, c, tr) : 1;
+	default: return eval_leaf(f, nd, c, tr);
 	}
+}
+
+/*
+ * What node i gives knowing only the by_type checks (row: their results for
+ * one type): V_TRUE or V_FALSE when that settles it, V_EVAL when it depends on
+ * other checks.  Checks have no effect but their result, so an and/or settled
+ * by one child is settled whatever order eval meets its children in.
+ */
+static uint8_t verdict(const kite_filter *f, uint32_t i, const struct typerow *tr)
+{
+	const struct fnode *nd = &f->nodes[i];
+	uint8_t r, v;
+	switch (nd->kind) {
+	case KA_AND:
+	case KA_OR: {
+		uint8_t settles = nd->kind == KA_AND ? V_FALSE : V_TRUE;
+		r = nd->kind == KA_AND ? V_TRUE : V_FALSE;
+		for (uint32_t j = i + 1; j < nd->end; j = f->nodes[j].end) {
+			v = verdict(f, j, tr);
+			if (v == settles)
+				return settles;
+			if (v == V_EVAL)
+				r = V_EVAL;
+		}
+		return r;
+	}
+	case KA_NOT:
+		if (i + 1 >= nd->end)
+			return V_TRUE;
+		v = verdict(f, i + 1, tr);
+		return v == V_EVAL ? V_EVAL : (uint8_t)!v;
+	default: {
+		const struct check *k = f->checks[nd->check];
+		return k->by_type ? tr->checks[(size_t)k->tslot * tr->n] : V_EVAL;
+	}
+	}
+}
+
+/*
+ * Where to start evaluating when node i's verdict is V_EVAL: an and (or) whose
+ * children but one are true (false) for this type gives that child's result, a
+ * not its child's negated, so those nodes need not be walked per event.
+ */
+static uint32_t residual(const kite_filter *f, uint32_t i, const struct typerow *tr)
+{
+	uint32_t neg = 0;
+	for (;;) {
+		const struct fnode *nd = &f->nodes[i];
+		if (nd->kind == KA_NOT) { /* V_EVAL: it has a child, itself V_EVAL */
+			i++;
+			neg ^= RESID_NEG;
+			continue;
+		}
+		if (nd->kind != KA_AND && nd->kind != KA_OR)
+			break;
+		/* V_EVAL: no child settles it, so those not V_EVAL are neutral */
+		uint32_t only = 0, nev = 0;
+		for (uint32_t j = i + 1; j < nd->end; j = f->nodes[j].end)
+			if (verdict(f, j, tr) == V_EVAL) {
+				only = j;
+				nev++;
+			}
+		if (nev != 1)
+			break;
+		i = only;
+	}
+	return i | neg;
+}
+
+/* Works the by_type checks and the verdicts out for every type id of schema s.  NULL: out of memory. */
+static struct typecache *typecache_new(kite_filter *f, const struct kite_schema *s)
+{
+	size_t n = (size_t)s->max_event_id + 1;
+	struct typecache *tc = calloc(
+	        1, sizeof(*tc) + n * (sizeof(*tc->descs) + sizeof(*tc->start) + 1 + (size_t)f->ntyped));
+	if (!tc)
+		return NULL;
+	tc->schema = s;
+	tc->n = (uint32_t)n;
+	tc->descs = (const struct kite_event_desc **)(tc + 1);
+	memcpy(tc->descs, s->events, n * sizeof(*tc->descs));
+	tc->start = (uint32_t *)(tc->descs + n);
+	tc->verdict = (uint8_t *)(tc->start + n);
+	tc->checks = tc->verdict + n;
+	/* by_type fields read nothing of the context but the type's description (kite_field_by_type) */
+	struct kite_evmap map;
+	struct kite_ctx tmp = {.schema = s, .map = &map};
+	for (uint32_t id = 0; id < n; id++) {
+		memset(&map, 0, sizeof(map));
+		map.d = s->events[id];
+		for (uint32_t i = 0; i < f->nchecks; i++) {
+			const struct check *k = f->checks[i];
+			if (!k->by_type)
+				continue;
+			kite_arena_reset(&tmp.arena);
+			tc->checks[(size_t)k->tslot * n + id] = (uint8_t)eval_check(f, k, &tmp);
+		}
+		struct typerow tr = {tc->checks + id, tc->n};
+		tc->verdict[id] = verdict(f, 0, &tr);
+		tc->start[id] = tc->verdict[id] == V_EVAL ? residual(f, 0, &tr) : 0;
+	}
+	kite_arena_free(&tmp.arena);
+	return tc;
+}
+
+/*
+ * The type cache for schema s, made the current one; built on first sight.
+ * NULL when out of memory (or a tree too big for RESID_NEG).  Caches are told
+ * apart by the schema's address, as the rules' index by type is.
+ */
+static const struct typecache *typecache_switch(kite_filter *f, const struct kite_schema *s)
+{
+	struct typecache *tc = f->tcache;
+	while (tc && tc->schema != s)
+		tc = tc->next;
+	if (!tc && f->nnodes < RESID_NEG && (tc = typecache_new(f, s))) {
+		tc->next = f->tcache;
+		f->tcache = tc;
+	}
+	if (tc)
+		f->tcur = tc;
+	return tc;
 }
 
 int kite_filter_match(kite_filter *f, struct kite_ctx *c)
 {
-	return f && f->nnodes && eval(f, 0, c);
+	if (!f || !f->nnodes)
+		return 0;
+	if (f->ntyped && c->schema && c->e) {
+		const struct typecache *tc = f->tcur;
+		if (!tc || tc->schema != c->schema)
+			tc = typecache_switch(f, c->schema);
+		/* ids past the schema's: the replay gives them id 0's map */
+		uint32_t id = tc && c->e->type < tc->n ? c->e->type : 0;
+		/* the table holds for the description it was worked out with */
+		if (tc && c->map->d == tc->descs[id]) {
+			if (tc->verdict[id] != V_EVAL)
+				return tc->verdict[id];
+			struct typerow tr = {tc->checks + id, tc->n};
+			uint32_t start = tc->start[id];
+			return eval_kid(f, start & ~RESID_NEG, c, &tr) ^ (int)(start >> 31);
+		}
+	}
+	return eval(f, 0, c, NULL);
 }
 
 /* ---- event types ---- */

@@ -17,6 +17,8 @@ struct kite_output {
 	size_t nseg;
 	char *lit; /* literal text, unescaped */
 	int star;  /* print events with missing fields */
+	char *buf; /* the line being rendered, reused from event to event */
+	size_t len, cap;
 };
 
 static int add_segment(struct kite_output *o, const struct segment *s)
@@ -106,38 +108,79 @@ void kite_output_free(struct kite_output *o)
 		}
 	free(o->seg);
 	free(o->lit);
+	free(o->buf);
 	free(o);
+}
+
+/* Room for n more bytes in the line (and its NUL); 0 when out of memory. */
+static int line_room(struct kite_output *o, size_t n)
+{
+	if (o->len + n < o->cap)
+		return 1;
+	size_t cap = o->cap ? o->cap : 256;
+	while (cap <= o->len + n)
+		cap *= 2;
+	char *b = realloc(o->buf, cap);
+	if (!b)
+		return 0;
+	o->buf = b;
+	o->cap = cap;
+	return 1;
+}
+
+static int line_put(struct kite_output *o, const char *s, size_t n)
+{
+	if (!line_room(o, n))
+		return 0;
+	if (n)
+		memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	return 1;
+}
+
+/*
+ * Appends the field's text as kite_field_text gives it (several values joined
+ * with ','), without copying it into the arena first.  0 when the field is
+ * missing (nothing appended) or out of memory.
+ */
+static int line_field(struct kite_output *o, const struct kite_field *f, struct kite_ctx *c)
+{
+	struct kite_val v[16];
+	unsigned n = kite_field_extract(f, c, v, 16);
+	size_t start = o->len;
+	for (unsigned i = 0; i < n; i++) {
+		char tmp[KITE_VAL_TMP];
+		size_t len;
+		const char *t = kite_val_view(&c->arena, &v[i], tmp, &len);
+		if (!t || (i && !line_put(o, ",", 1)) || !line_put(o, t, len)) {
+			o->len = start;
+			return 0;
+		}
+	}
+	return n > 0;
 }
 
 const char *kite_output_render(struct kite_output *o, struct kite_ctx *c, int force, size_t *len)
 {
-	const char *part[256];
-	size_t plen[256], total = 0, n = o->nseg < 256 ? o->nseg : 256;
+	size_t n = o->nseg < 256 ? o->nseg : 256;
+	o->len = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct segment *s = &o->seg[i];
 		if (s->text) {
-			part[i] = s->text;
-			plen[i] = s->len;
-		} else {
-			part[i] = kite_field_text(&s->field, c, &plen[i]);
-			if (!part[i]) {
-				if (!o->star && !force)
-					return NULL;
-				part[i] = "<NA>";
-				plen[i] = 4;
-			}
+			if (!line_put(o, s->text, s->len))
+				return NULL;
+		} else if (!line_field(o, &s->field, c)) {
+			if (!o->star && !force)
+				return NULL;
+			if (!line_put(o, "<NA>", 4))
+				return NULL;
 		}
-		total += plen[i];
 	}
-	char *out = kite_arena_alloc(&c->arena, total + 1);
-	size_t off = 0;
-	for (size_t i = 0; i < n; i++) {
-		memcpy(out + off, part[i], plen[i]);
-		off += plen[i];
-	}
-	out[off] = '\0';
-	*len = off;
-	return out;
+	if (!line_room(o, 0))
+		return NULL;
+	o->buf[o->len] = '\0';
+	*len = o->len;
+	return o->buf;
 }
 
 static void json_one(struct json *j, struct kite_ctx *c, const struct kite_val *v)

@@ -23,9 +23,10 @@ struct kite_output *kite_output_new(const char *fmt, char *err, size_t errlen);
 void kite_output_free(struct kite_output *o);
 
 /*
- * The line for the event c (without newline), in c->arena; NULL when the
- * event is skipped (a field is missing and the format has no '*').  With
- * force, missing fields always print as <NA> (rule outputs).
+ * The line for the event c (without newline, NUL-terminated), in o's own
+ * buffer: valid until the next render with o.  NULL when the event is skipped
+ * (a field is missing and the format has no '*').  With force, missing fields
+ * always print as <NA> (rule outputs).
  */
 const char *kite_output_render(struct kite_output *o, struct kite_ctx *c, int force, size_t *len);
 

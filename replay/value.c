@@ -85,9 +85,32 @@ char *kite_arena_strndup(struct kite_arena *a, const char *s, size_t len)
 	return p;
 }
 
+/* Decimal digits of v ending at `end`, two at a time (evt.num and friends are printed per event). */
+static char *decimal_before(char *end, uint64_t v)
+{
+	static const char pairs[] = "000102030405060708091011121314151617181920212223242526272829303132333435"
+	                            "363738394041424344454647484950515253545556575859606162636465666768697071"
+	                            "72737475767778798081828384858687888990919293949596979899";
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		end -= 2;
+		memcpy(end, pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, pairs + 2 * v, 2);
+	} else {
+		*--end = (char)('0' + v);
+	}
+	return end;
+}
+
 /* Writes v's digits so that they end at `end`; returns where they start. */
 static char *digits_before(char *end, uint64_t v, unsigned base)
 {
+	if (base == 10)
+		return decimal_before(end, v);
 	do {
 		*--end = "0123456789abcdef"[v % base];
 		v /= base;
@@ -103,23 +126,46 @@ static char *arena_text(struct kite_arena *a, const char *s, size_t n, size_t *l
 	return p;
 }
 
-char *kite_arena_u64(struct kite_arena *a, uint64_t v, int hex, size_t *len)
+char *kite_u64_digits(char *end, uint64_t v, unsigned base)
 {
-	char buf[24], *end = buf + sizeof(buf), *p = digits_before(end, v, hex ? 16 : 10);
+	return digits_before(end, v, base);
+}
+
+/* v in decimal, or with hex "0x" and lowercase hex digits, ending at `end`. */
+static char *u64_before(char *end, uint64_t v, int hex)
+{
+	char *p = digits_before(end, v, hex ? 16 : 10);
 	if (hex) {
 		*--p = 'x';
 		*--p = '0';
 	}
+	return p;
+}
+
+char *kite_arena_u64(struct kite_arena *a, uint64_t v, int hex, size_t *len)
+{
+	char buf[24], *end = buf + sizeof(buf), *p = u64_before(end, v, hex);
 	return arena_text(a, p, (size_t)(end - p), len);
 }
 
-char *kite_arena_i64(struct kite_arena *a, int64_t v, size_t *len)
+/* A signed number's text ending at `end`; returns where it starts. */
+static char *i64_before(char *end, int64_t v)
 {
-	char buf[24], *end = buf + sizeof(buf);
 	/* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
 	char *p = digits_before(end, v < 0 ? -(uint64_t)v : (uint64_t)v, 10);
 	if (v < 0)
 		*--p = '-';
+	return p;
+}
+
+char *kite_i64_digits(char *end, int64_t v)
+{
+	return i64_before(end, v);
+}
+
+char *kite_arena_i64(struct kite_arena *a, int64_t v, size_t *len)
+{
+	char buf[24], *end = buf + sizeof(buf), *p = i64_before(end, v);
 	return arena_text(a, p, (size_t)(end - p), len);
 }
 
@@ -213,6 +259,21 @@ const char *kite_val_text(struct kite_arena *a, const struct kite_val *v, size_t
 	case KITE_VT_IPNET: return ip_text(a, &v->ip, len);
 	default: return kite_arena_printf(a, len, "<NA>");
 	}
+}
+
+const char *kite_val_view(struct kite_arena *a, const struct kite_val *v, char tmp[KITE_VAL_TMP], size_t *len)
+{
+	char *end = tmp + KITE_VAL_TMP, *p;
+	switch (v->type) {
+	case KITE_VT_STR: *len = v->len; return v->len ? v->s : "";
+	case KITE_VT_INT: p = i64_before(end, v->i); break;
+	case KITE_VT_UINT:
+	case KITE_VT_RELTIME:
+	case KITE_VT_ABSTIME: p = digits_before(end, v->u, 10); break;
+	default: return kite_val_text(a, v, len);
+	}
+	*len = (size_t)(end - p);
+	return p;
 }
 
 const char *kite_vtype_name(unsigned t)

@@ -63,6 +63,13 @@ char *kite_arena_strndup(struct kite_arena *a, const char *s, size_t len);
  * vsnprintf was the largest cost of `kite show`.  hex: "0x" then lowercase digits.
  */
 char *kite_arena_u64(struct kite_arena *a, uint64_t v, int hex, size_t *len);
+/*
+ * The same without the arena: the digits of v (base 8, 10 or 16, lowercase,
+ * no prefix; signed: decimal with '-') written so that they end just before
+ * `end`, which needs at most 22 bytes before it.  Returns where they start.
+ */
+char *kite_u64_digits(char *end, uint64_t v, unsigned base);
+char *kite_i64_digits(char *end, int64_t v);
 char *kite_arena_i64(struct kite_arena *a, int64_t v, size_t *len);
 /* printf into the arena; returns the string (its length in *len when len is not NULL). */
 char *kite_arena_printf(struct kite_arena *a, size_t *len, const char *fmt, ...)
@@ -72,6 +79,14 @@ void kite_arena_free(struct kite_arena *a);
 
 /* Text of a value as Falco prints it in outputs (ip addresses dotted, bools true/false), in the arena. */
 const char *kite_val_text(struct kite_arena *a, const struct kite_val *v, size_t *len);
+/*
+ * The same text without copying when it can: a string's own bytes, a number's
+ * digits in tmp; other types as kite_val_text.  Not NUL-terminated; valid as
+ * long as v's bytes, tmp and the arena.
+ */
+#define KITE_VAL_TMP 24
+const char *kite_val_view(struct kite_arena *a, const struct kite_val *v, char tmp[KITE_VAL_TMP],
+                          size_t *len);
 /* "string", "uint64", "ipaddr", ... for kite fields and error messages. */
 const char *kite_vtype_name(unsigned t);
 
