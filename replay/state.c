@@ -329,6 +329,7 @@ void kite_state_free(struct kite_state *s)
 	free(s->ifaces);
 	while (s->nspare_fds)
 		free(s->spare_fds[--s->nspare_fds]);
+	fd_names_free(s);
 	kmap_free(&s->threads);
 	kmap_free(&s->procs);
 	kmap_free(&s->users);

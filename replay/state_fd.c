@@ -101,7 +101,10 @@ static void fdt_each(struct kite_fdtable *t, void (*fn)(void *ctx, struct kite_f
 			fn(ctx, t->far[i]);
 }
 
-/* Under AddressSanitizer freed fds are really freed, so that a use after free is caught, not reused. */
+/*
+ * Under AddressSanitizer freed fds and their names are really freed (no
+ * spare fds, no cache of names), so that a use after free is caught, not reused.
+ */
 #if defined(__SANITIZE_ADDRESS__)
 #define KITE_REUSE_FDS 0
 #elif defined(__has_feature)
@@ -305,6 +308,75 @@ static const char *event_dir(const struct kite_ctx *c, const struct evinfo *ei)
 	return d ? d->name : NULL;
 }
 
+/* ---- names of opened files ---- */
+
+/* The slot of a path as given (raw, len bytes), and the directory it is relative to (NULL when absolute). */
+static struct name_slot *name_slot(struct kite_state *s, const char *dir, const char *raw, size_t len)
+{
+	const uint64_t mul = 0x9e3779b97f4a7c15ull;
+	uint64_t h = (uint64_t)(uintptr_t)dir ^ len, w = 0;
+	if (len >= 8) { /* 8 bytes at a time; the last word overlaps the one before */
+		for (size_t i = 0; i + 8 < len; i += 8) {
+			memcpy(&w, raw + i, 8);
+			h = (h ^ w) * mul;
+			h ^= h >> 32;
+		}
+		memcpy(&w, raw + len - 8, 8);
+	} else {
+		for (size_t i = 0; i < len; i++)
+			w = w << 8 | (uint8_t)raw[i];
+	}
+	h = (h ^ w) * mul;
+	return &s->names[h >> (64 - KITE_NAME_SLOTS_BITS)];
+}
+
+static void name_slot_clear(struct name_slot *e)
+{
+	kstr_put(e->raw);
+	kstr_put(e->dir);
+	kstr_put(e->name);
+	e->raw = e->dir = e->name = NULL;
+}
+
+void fd_names_free(struct kite_state *s)
+{
+	for (size_t i = 0; i < sizeof(s->names) / sizeof(s->names[0]); i++)
+		name_slot_clear(&s->names[i]);
+}
+
+/*
+ * fd.name and fd.nameraw of a file opened by path (raw, len bytes, no NUL)
+ * relative to dir.  The result depends on the bytes and, for a relative path,
+ * on the directory: a slot holds a reference to that directory's string, so
+ * that while it is cached no other string can take its address, and the
+ * address alone identifies it.
+ */
+static void open_names(struct kite_state *s, struct kite_fd *f, const char *dir, const char *raw, size_t len)
+{
+	struct name_slot *e = NULL;
+	const char *key = raw[0] == '/' ? NULL : dir;
+	if (KITE_REUSE_FDS && len && len <= KITE_NAME_MAX && (!key || key[0] == '/')) {
+		e = name_slot(s, key, raw, len);
+		if (e->raw && e->dir == key && kstr_len(e->raw) == len && !memcmp(e->raw, raw, len)) {
+			f->name = kstr_ref(e->name);
+			f->nameraw = kstr_ref(e->raw);
+			return;
+		}
+	}
+	f->name = resolve_path(s, dir, raw, len, 0);
+	/* a clean absolute path resolves to itself: one string for both (kstrs are shared, never changed) */
+	if (f->name && kstr_len(f->name) == len && !memcmp(f->name, raw, len))
+		f->nameraw = kstr_ref(f->name);
+	else
+		f->nameraw = kstr_new(raw, len);
+	if (!e || kstr_len(f->name) > KITE_NAME_MAX || kstr_len(key) > KITE_NAME_MAX)
+		return;
+	name_slot_clear(e);
+	e->raw = kstr_ref(f->nameraw);
+	e->dir = kstr_ref((char *)key);
+	e->name = kstr_ref(f->name);
+}
+
 /* ---- files ---- */
 
 static struct proc *P(const struct kite_ctx *c)
@@ -331,15 +403,8 @@ static void on_open(struct kite_state *s, struct kite_ctx *c, const struct evinf
 	f->flags = (uint32_t)flags;
 	f->dev = dev;
 	f->ino = ino;
-	if (n) {
-		size_t raw = strnlen(path, n);
-		f->name = resolve_path(s, event_dir(c, ei), path, n, 0);
-		/* a clean absolute path resolves to itself: one string for both (kstrs are shared, never changed) */
-		if (f->name && kstr_len(f->name) == raw && !memcmp(f->name, path, raw))
-			f->nameraw = kstr_ref(f->name);
-		else
-			f->nameraw = kstr_new(path, raw);
-	}
+	if (n)
+		open_names(s, f, event_dir(c, ei), path, strnlen(path, n));
 	fd_install(s, P(c), f, c);
 	c->fd = f;
 }

@@ -71,6 +71,21 @@ struct kite_fdtable {
 /* fds numbered below this live in a direct array; the kernel's default nr_open is the same */
 #define KITE_FD_DENSE (1u << 20)
 
+/*
+ * The names of recently opened files, by the path as given (and the directory
+ * a relative one was resolved against): programs open the same few paths over
+ * and over, and a hit hands out the same strings without resolving or
+ * allocating.  Direct-mapped; short names only, so the memory it pins stays small.
+ */
+#define KITE_NAME_SLOTS_BITS 8
+#define KITE_NAME_MAX        512 /* longest fd.name (and directory) kept */
+
+struct name_slot {
+	char *raw;  /* kstr: the path as the call gave it (fd.nameraw); NULL for an empty slot */
+	char *dir;  /* kstr: what a relative raw was resolved against (a reference); NULL when absolute */
+	char *name; /* kstr: its resolution (fd.name), raw itself when that was already clean */
+};
+
 /* ---- per-schema lookups, done once per distinct schema ---- */
 
 /* What the state does with an event type, decided by its name. */
@@ -242,6 +257,7 @@ struct kite_state {
 	/* fds freed, kept for reuse (an open/close loop would otherwise malloc and free one each time) */
 	struct kite_fd *spare_fds[256];
 	uint32_t nspare_fds;
+	struct name_slot names[1u << KITE_NAME_SLOTS_BITS];
 	struct thr *dead_thr;
 	struct proc *dead_proc;
 	struct kite_fd *renamed; /* its name_changed is cleared at settle */
@@ -355,6 +371,8 @@ void proc_unshare_files(struct kite_state *s, struct proc *p);
  */
 char *resolve_path(struct kite_state *s, const char *dir, const char *path, size_t len, int slash);
 void fd_apply(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
+/* Empties the cache of opened files' names (kite_state_free). */
+void fd_names_free(struct kite_state *s);
 void state_fd_record(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
 
 /* sockets (state_sock.c) */
