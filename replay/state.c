@@ -536,7 +536,7 @@ void kite_state_apply(struct kite_state *s, struct kite_ctx *c)
 		c->proc = c->thr->proc;
 		return;
 	}
-	const struct evinfo *ei = state_evinfo(s, c);
+	const struct evinfo *ei = evinfo_of(s, c);
 	if (!c->map)
 		c->map = c->e->type < s->cur->n ? &s->cur->maps[c->e->type] : &s->cur->maps[0];
 	if (apply_threadless(s, c, ei))

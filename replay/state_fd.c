@@ -118,16 +118,8 @@ static void fdt_each(struct kite_fdtable *t, void (*fn)(void *ctx, struct kite_f
 
 struct kite_fd *fd_alloc(struct kite_state *s, int64_t num, uint8_t type, uint64_t ts)
 {
-	struct kite_fd *f;
-	if (s->nspare_fds) {
-		f = s->spare_fds[--s->nspare_fds];
-		memset(f, 0, sizeof(*f));
-	} else {
-		f = state_alloc(sizeof(*f));
-	}
-	f->num = num;
-	f->type = type;
-	f->open_ts = ts;
+	struct kite_fd *f = s->nspare_fds ? s->spare_fds[--s->nspare_fds] : state_alloc(sizeof(*f));
+	*f = (struct kite_fd){.num = num, .type = type, .open_ts = ts};
 	return f;
 }
 
@@ -209,10 +201,16 @@ static void fd_retire(struct kite_state *s, struct proc *p, struct kite_fd *f, c
 
 int fd_install(struct kite_state *s, struct proc *p, struct kite_fd *f, const struct kite_ctx *c)
 {
-	struct kite_fd *old = fdt_take(p->pub.fdt, f->num);
-	if (old)
-		fd_retire(s, p, old, c); /* dup2 over it, or a close we did not see */
-	fdt_set(p->pub.fdt, f);
+	struct kite_fdtable *t = p->pub.fdt;
+	if (f->num >= 0 && f->num < t->cap && !t->dense[f->num]) { /* the common case: a free dense slot */
+		t->dense[f->num] = f;
+		t->count++;
+	} else {
+		struct kite_fd *old = fdt_take(t, f->num);
+		if (old)
+			fd_retire(s, p, old, c); /* dup2 over it, or a close we did not see */
+		fdt_set(t, f);
+	}
 	stats_fds(s, 1);
 	return 0;
 }

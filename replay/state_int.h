@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "state.h"
 
@@ -31,10 +32,34 @@ void kmap_free(struct kmap *m);
  * explicit length where the content has NULs); these point into a block with
  * a reference count just before the bytes.
  */
+struct kstr_hdr {
+	uint32_t refs;
+	uint32_t len;
+};
+
 char *kstr_new(const void *p, size_t len);
-char *kstr_ref(char *s);
-void kstr_put(char *s);
-size_t kstr_len(const char *s);
+
+/* Inline: an open and a close take and drop a few references each. */
+static inline char *kstr_ref(char *s)
+{
+	if (s)
+		((struct kstr_hdr *)s - 1)->refs++;
+	return s;
+}
+
+static inline void kstr_put(char *s)
+{
+	if (!s)
+		return;
+	struct kstr_hdr *h = (struct kstr_hdr *)s - 1;
+	if (--h->refs == 0)
+		free(h);
+}
+
+static inline size_t kstr_len(const char *s)
+{
+	return s ? ((const struct kstr_hdr *)s - 1)->len : 0;
+}
 
 /* ---- private records behind the public ones ---- */
 
@@ -314,6 +339,14 @@ static inline uint16_t pget_s(const struct kite_ctx *c, int pos, const char **s)
 /* per-schema lookups (state_schema.c) */
 struct schema_cache *schema_cache(struct kite_state *s, const struct kite_schema *schema);
 const struct evinfo *state_evinfo(struct kite_state *s, const struct kite_ctx *c);
+/* state_evinfo, inline while the schema stays the one of the record before (every record but a few). */
+static inline const struct evinfo *evinfo_of(struct kite_state *s, const struct kite_ctx *c)
+{
+	const struct schema_cache *sc = s->cur;
+	if (!sc || sc->schema != c->schema)
+		return state_evinfo(s, c);
+	return c->e->type < sc->n ? &sc->info[c->e->type] : &s->none_info;
+}
 
 /* threads and processes (state.c) */
 void *state_alloc(size_t n); /* zeroed; aborts when memory is exhausted */
