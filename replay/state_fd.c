@@ -308,24 +308,45 @@ static const char *event_dir(const struct kite_ctx *c, const struct evinfo *ei)
 
 /* ---- names of opened files ---- */
 
-/* The slot of a path as given (raw, len bytes), and the directory it is relative to (NULL when absolute). */
-static struct name_slot *name_slot(struct kite_state *s, const char *dir, const char *raw, size_t len)
+/* The slot of a path param (n bytes as recorded) and the directory it is relative to (NULL when absolute). */
+static struct name_slot *name_slot(struct kite_state *s, const char *dir, const char *p, size_t n)
 {
 	const uint64_t mul = 0x9e3779b97f4a7c15ull;
-	uint64_t h = (uint64_t)(uintptr_t)dir ^ len, w = 0;
-	if (len >= 8) { /* 8 bytes at a time; the last word overlaps the one before */
-		for (size_t i = 0; i + 8 < len; i += 8) {
-			memcpy(&w, raw + i, 8);
+	uint64_t h = (uint64_t)(uintptr_t)dir ^ n, w = 0;
+	if (n >= 8) { /* 8 bytes at a time; the last word overlaps the one before */
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&w, p + i, 8);
 			h = (h ^ w) * mul;
 			h ^= h >> 32;
 		}
-		memcpy(&w, raw + len - 8, 8);
+		memcpy(&w, p + n - 8, 8);
 	} else {
-		for (size_t i = 0; i < len; i++)
-			w = w << 8 | (uint8_t)raw[i];
+		for (size_t i = 0; i < n; i++)
+			w = w << 8 | (uint8_t)p[i];
 	}
 	h = (h ^ w) * mul;
 	return &s->names[h >> (64 - KITE_NAME_SLOTS_BITS)];
+}
+
+/* !memcmp(a, b, n) for the short strings of paths, without a call. */
+static int same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return 0;
+		return 1;
+	}
+	for (size_t i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return 0;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
 }
 
 static void name_slot_clear(struct name_slot *e)
@@ -334,6 +355,7 @@ static void name_slot_clear(struct name_slot *e)
 	kstr_put(e->dir);
 	kstr_put(e->name);
 	e->raw = e->dir = e->name = NULL;
+	e->plen = 0;
 }
 
 void fd_names_free(struct kite_state *s)
@@ -343,35 +365,39 @@ void fd_names_free(struct kite_state *s)
 }
 
 /*
- * fd.name and fd.nameraw of a file opened by path (raw, len bytes, no NUL)
- * relative to dir.  The result depends on the bytes and, for a relative path,
- * on the directory: a slot holds a reference to that directory's string, so
- * that while it is cached no other string can take its address, and the
- * address alone identifies it.
+ * fd.name and fd.nameraw of a file opened by the path param p (n bytes, the
+ * path up to a NUL) relative to dir (NULL for an absolute p).  They depend
+ * on the param's bytes and, for a relative path, on the directory: a slot
+ * holds a reference to that directory's string, so that while it is cached
+ * no other string can take its address, and the address alone identifies it.
+ * A slot keeps params that are the path or the path and a NUL (as recorded),
+ * so that the path's kstr holds every byte to compare.
  */
-static void open_names(struct kite_state *s, struct kite_fd *f, const char *dir, const char *raw, size_t len)
+static void open_names(struct kite_state *s, struct kite_fd *f, const char *dir, const char *p, size_t n)
 {
 	struct name_slot *e = NULL;
-	const char *key = raw[0] == '/' ? NULL : dir;
-	if (KITE_REUSE_FDS && len && len <= KITE_NAME_MAX && (!key || key[0] == '/')) {
-		e = name_slot(s, key, raw, len);
-		if (e->raw && e->dir == key && kstr_len(e->raw) == len && !memcmp(e->raw, raw, len)) {
+	if (KITE_REUSE_FDS && n <= KITE_NAME_MAX && (!dir || dir[0] == '/')) {
+		e = name_slot(s, dir, p, n);
+		if (e->plen == n && e->dir == dir && same_bytes(e->raw, p, n)) {
 			f->name = kstr_ref(e->name);
 			f->nameraw = kstr_ref(e->raw);
 			return;
 		}
 	}
-	f->name = resolve_path(s, dir, raw, len, 0);
+	size_t len = strnlen(p, n);
+	f->name = resolve_path(s, dir, p, len, 0);
 	/* a clean absolute path resolves to itself: one string for both (kstrs are shared, never changed) */
-	if (f->name && kstr_len(f->name) == len && !memcmp(f->name, raw, len))
+	if (f->name && kstr_len(f->name) == len && !memcmp(f->name, p, len))
 		f->nameraw = kstr_ref(f->name);
 	else
-		f->nameraw = kstr_new(raw, len);
-	if (!e || kstr_len(f->name) > KITE_NAME_MAX || kstr_len(key) > KITE_NAME_MAX)
+		f->nameraw = kstr_new(p, len);
+	if (!e || !f->name || n > len + 1 || kstr_len(f->name) > KITE_NAME_MAX ||
+	    kstr_len(dir) > KITE_NAME_MAX)
 		return;
 	name_slot_clear(e);
 	e->raw = kstr_ref(f->nameraw);
-	e->dir = kstr_ref((char *)key);
+	e->plen = (uint32_t)n;
+	e->dir = kstr_ref((char *)dir);
 	e->name = kstr_ref(f->name);
 }
 
@@ -401,8 +427,8 @@ static void on_open(struct kite_state *s, struct kite_ctx *c, const struct evinf
 	f->flags = (uint32_t)flags;
 	f->dev = dev;
 	f->ino = ino;
-	if (n)
-		open_names(s, f, event_dir(c, ei), path, strnlen(path, n));
+	if (n) /* the directory of an absolute path does not matter */
+		open_names(s, f, path[0] == '/' ? NULL : event_dir(c, ei), path, n);
 	fd_install(s, P(c), f, c);
 	c->fd = f;
 }

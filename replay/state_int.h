@@ -106,9 +106,10 @@ struct kite_fdtable {
 #define KITE_NAME_MAX        512 /* longest fd.name (and directory) kept */
 
 struct name_slot {
-	char *raw;  /* kstr: the path as the call gave it (fd.nameraw); NULL for an empty slot */
-	char *dir;  /* kstr: what a relative raw was resolved against (a reference); NULL when absolute */
-	char *name; /* kstr: its resolution (fd.name), raw itself when that was already clean */
+	char *raw;     /* kstr: the path as the call gave it (fd.nameraw); NULL for an empty slot */
+	char *dir;     /* kstr: what a relative raw was resolved against (a reference); NULL when absolute */
+	char *name;    /* kstr: its resolution (fd.name), raw itself when that was already clean */
+	uint32_t plen; /* the param's length: raw's, or one more for a NUL after it; 0 for an empty slot */
 };
 
 /* ---- per-schema lookups, done once per distinct schema ---- */
