@@ -329,6 +329,7 @@ void kite_state_free(struct kite_state *s)
 	free(s->ifaces);
 	while (s->nspare_fds)
 		free(s->spare_fds[--s->nspare_fds]);
+	fd_names_free(s);
 	kmap_free(&s->threads);
 	kmap_free(&s->procs);
 	kmap_free(&s->users);
@@ -354,17 +355,12 @@ void kite_state_set_hooks(struct kite_state *s, const struct kite_state_hooks *h
 		memset(&s->hooks, 0, sizeof(s->hooks));
 }
 
-void kite_state_settle(struct kite_state *s)
+/*
+ * The rarer part of settle: threads and processes that ended, and a dead fd
+ * list grown long.  Kept out of line, so that settling after a close stays short.
+ */
+__attribute__((noinline)) static void settle_ends(struct kite_state *s)
 {
-	if (!s->pending)
-		return;
-	if (s->renamed) {
-		s->renamed->name_changed = 0;
-		s->renamed = NULL;
-	}
-	for (uint32_t i = 0; i < s->ndead_fds; i++)
-		fd_free(s, s->dead_fds[i]);
-	s->ndead_fds = 0;
 	while (s->dead_thr) {
 		struct thr *t = s->dead_thr;
 		s->dead_thr = t->dead_next;
@@ -388,6 +384,21 @@ void kite_state_settle(struct kite_state *s)
 		s->dead_fds = NULL;
 		s->dead_fds_cap = 0;
 	}
+}
+
+void kite_state_settle(struct kite_state *s)
+{
+	if (!s->pending)
+		return;
+	if (s->renamed) {
+		s->renamed->name_changed = 0;
+		s->renamed = NULL;
+	}
+	for (uint32_t i = 0; i < s->ndead_fds; i++)
+		fd_free(s, s->dead_fds[i]);
+	s->ndead_fds = 0;
+	if (s->dead_thr || s->dead_proc || s->dead_fds_cap > 1024)
+		settle_ends(s);
 	s->pending = 0;
 }
 
@@ -535,7 +546,7 @@ void kite_state_apply(struct kite_state *s, struct kite_ctx *c)
 		c->proc = c->thr->proc;
 		return;
 	}
-	const struct evinfo *ei = state_evinfo(s, c);
+	const struct evinfo *ei = evinfo_of(s, c);
 	if (!c->map)
 		c->map = c->e->type < s->cur->n ? &s->cur->maps[c->e->type] : &s->cur->maps[0];
 	if (apply_threadless(s, c, ei))

@@ -101,7 +101,10 @@ static void fdt_each(struct kite_fdtable *t, void (*fn)(void *ctx, struct kite_f
 			fn(ctx, t->far[i]);
 }
 
-/* Under AddressSanitizer freed fds are really freed, so that a use after free is caught, not reused. */
+/*
+ * Under AddressSanitizer freed fds and their names are really freed (no
+ * spare fds, no cache of names), so that a use after free is caught, not reused.
+ */
 #if defined(__SANITIZE_ADDRESS__)
 #define KITE_REUSE_FDS 0
 #elif defined(__has_feature)
@@ -115,16 +118,8 @@ static void fdt_each(struct kite_fdtable *t, void (*fn)(void *ctx, struct kite_f
 
 struct kite_fd *fd_alloc(struct kite_state *s, int64_t num, uint8_t type, uint64_t ts)
 {
-	struct kite_fd *f;
-	if (s->nspare_fds) {
-		f = s->spare_fds[--s->nspare_fds];
-		memset(f, 0, sizeof(*f));
-	} else {
-		f = state_alloc(sizeof(*f));
-	}
-	f->num = num;
-	f->type = type;
-	f->open_ts = ts;
+	struct kite_fd *f = s->nspare_fds ? s->spare_fds[--s->nspare_fds] : state_alloc(sizeof(*f));
+	*f = (struct kite_fd){.num = num, .type = type, .open_ts = ts};
 	return f;
 }
 
@@ -206,10 +201,16 @@ static void fd_retire(struct kite_state *s, struct proc *p, struct kite_fd *f, c
 
 int fd_install(struct kite_state *s, struct proc *p, struct kite_fd *f, const struct kite_ctx *c)
 {
-	struct kite_fd *old = fdt_take(p->pub.fdt, f->num);
-	if (old)
-		fd_retire(s, p, old, c); /* dup2 over it, or a close we did not see */
-	fdt_set(p->pub.fdt, f);
+	struct kite_fdtable *t = p->pub.fdt;
+	if (f->num >= 0 && f->num < t->cap && !t->dense[f->num]) { /* the common case: a free dense slot */
+		t->dense[f->num] = f;
+		t->count++;
+	} else {
+		struct kite_fd *old = fdt_take(t, f->num);
+		if (old)
+			fd_retire(s, p, old, c); /* dup2 over it, or a close we did not see */
+		fdt_set(t, f);
+	}
 	stats_fds(s, 1);
 	return 0;
 }
@@ -305,6 +306,101 @@ static const char *event_dir(const struct kite_ctx *c, const struct evinfo *ei)
 	return d ? d->name : NULL;
 }
 
+/* ---- names of opened files ---- */
+
+/* The slot of a path param (n bytes as recorded) and the directory it is relative to (NULL when absolute). */
+static struct name_slot *name_slot(struct kite_state *s, const char *dir, const char *p, size_t n)
+{
+	const uint64_t mul = 0x9e3779b97f4a7c15ull;
+	uint64_t h = (uint64_t)(uintptr_t)dir ^ n, w = 0;
+	if (n >= 8) { /* 8 bytes at a time; the last word overlaps the one before */
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&w, p + i, 8);
+			h = (h ^ w) * mul;
+			h ^= h >> 32;
+		}
+		memcpy(&w, p + n - 8, 8);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			w = w << 8 | (uint8_t)p[i];
+	}
+	h = (h ^ w) * mul;
+	return &s->names[h >> (64 - KITE_NAME_SLOTS_BITS)];
+}
+
+/* !memcmp(a, b, n) for the short strings of paths, without a call. */
+static int same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return 0;
+		return 1;
+	}
+	for (size_t i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return 0;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
+}
+
+static void name_slot_clear(struct name_slot *e)
+{
+	kstr_put(e->raw);
+	kstr_put(e->dir);
+	kstr_put(e->name);
+	e->raw = e->dir = e->name = NULL;
+	e->plen = 0;
+}
+
+void fd_names_free(struct kite_state *s)
+{
+	for (size_t i = 0; i < sizeof(s->names) / sizeof(s->names[0]); i++)
+		name_slot_clear(&s->names[i]);
+}
+
+/*
+ * fd.name and fd.nameraw of a file opened by the path param p (n bytes, the
+ * path up to a NUL) relative to dir (NULL for an absolute p).  They depend
+ * on the param's bytes and, for a relative path, on the directory: a slot
+ * holds a reference to that directory's string, so that while it is cached
+ * no other string can take its address, and the address alone identifies it.
+ * A slot keeps params that are the path or the path and a NUL (as recorded),
+ * so that the path's kstr holds every byte to compare.
+ */
+static void open_names(struct kite_state *s, struct kite_fd *f, const char *dir, const char *p, size_t n)
+{
+	struct name_slot *e = NULL;
+	if (KITE_REUSE_FDS && n <= KITE_NAME_MAX && (!dir || dir[0] == '/')) {
+		e = name_slot(s, dir, p, n);
+		if (e->plen == n && e->dir == dir && same_bytes(e->raw, p, n)) {
+			f->name = kstr_ref(e->name);
+			f->nameraw = kstr_ref(e->raw);
+			return;
+		}
+	}
+	size_t len = strnlen(p, n);
+	f->name = resolve_path(s, dir, p, len, 0);
+	/* a clean absolute path resolves to itself: one string for both (kstrs are shared, never changed) */
+	if (f->name && kstr_len(f->name) == len && !memcmp(f->name, p, len))
+		f->nameraw = kstr_ref(f->name);
+	else
+		f->nameraw = kstr_new(p, len);
+	if (!e || !f->name || n > len + 1 || kstr_len(f->name) > KITE_NAME_MAX ||
+	    kstr_len(dir) > KITE_NAME_MAX)
+		return;
+	name_slot_clear(e);
+	e->raw = kstr_ref(f->nameraw);
+	e->plen = (uint32_t)n;
+	e->dir = kstr_ref((char *)dir);
+	e->name = kstr_ref(f->name);
+}
+
 /* ---- files ---- */
 
 static struct proc *P(const struct kite_ctx *c)
@@ -331,15 +427,8 @@ static void on_open(struct kite_state *s, struct kite_ctx *c, const struct evinf
 	f->flags = (uint32_t)flags;
 	f->dev = dev;
 	f->ino = ino;
-	if (n) {
-		size_t raw = strnlen(path, n);
-		f->name = resolve_path(s, event_dir(c, ei), path, n, 0);
-		/* a clean absolute path resolves to itself: one string for both (kstrs are shared, never changed) */
-		if (f->name && kstr_len(f->name) == raw && !memcmp(f->name, path, raw))
-			f->nameraw = kstr_ref(f->name);
-		else
-			f->nameraw = kstr_new(path, raw);
-	}
+	if (n) /* the directory of an absolute path does not matter */
+		open_names(s, f, path[0] == '/' ? NULL : event_dir(c, ei), path, n);
 	fd_install(s, P(c), f, c);
 	c->fd = f;
 }

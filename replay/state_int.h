@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "state.h"
 
@@ -31,10 +32,34 @@ void kmap_free(struct kmap *m);
  * explicit length where the content has NULs); these point into a block with
  * a reference count just before the bytes.
  */
+struct kstr_hdr {
+	uint32_t refs;
+	uint32_t len;
+};
+
 char *kstr_new(const void *p, size_t len);
-char *kstr_ref(char *s);
-void kstr_put(char *s);
-size_t kstr_len(const char *s);
+
+/* Inline: an open and a close take and drop a few references each. */
+static inline char *kstr_ref(char *s)
+{
+	if (s)
+		((struct kstr_hdr *)s - 1)->refs++;
+	return s;
+}
+
+static inline void kstr_put(char *s)
+{
+	if (!s)
+		return;
+	struct kstr_hdr *h = (struct kstr_hdr *)s - 1;
+	if (--h->refs == 0)
+		free(h);
+}
+
+static inline size_t kstr_len(const char *s)
+{
+	return s ? ((const struct kstr_hdr *)s - 1)->len : 0;
+}
 
 /* ---- private records behind the public ones ---- */
 
@@ -70,6 +95,22 @@ struct kite_fdtable {
 
 /* fds numbered below this live in a direct array; the kernel's default nr_open is the same */
 #define KITE_FD_DENSE (1u << 20)
+
+/*
+ * The names of recently opened files, by the path as given (and the directory
+ * a relative one was resolved against): programs open the same few paths over
+ * and over, and a hit hands out the same strings without resolving or
+ * allocating.  Direct-mapped; short names only, so the memory it pins stays small.
+ */
+#define KITE_NAME_SLOTS_BITS 8
+#define KITE_NAME_MAX        512 /* longest fd.name (and directory) kept */
+
+struct name_slot {
+	char *raw;     /* kstr: the path as the call gave it (fd.nameraw); NULL for an empty slot */
+	char *dir;     /* kstr: what a relative raw was resolved against (a reference); NULL when absolute */
+	char *name;    /* kstr: its resolution (fd.name), raw itself when that was already clean */
+	uint32_t plen; /* the param's length: raw's, or one more for a NUL after it; 0 for an empty slot */
+};
 
 /* ---- per-schema lookups, done once per distinct schema ---- */
 
@@ -242,6 +283,7 @@ struct kite_state {
 	/* fds freed, kept for reuse (an open/close loop would otherwise malloc and free one each time) */
 	struct kite_fd *spare_fds[256];
 	uint32_t nspare_fds;
+	struct name_slot names[1u << KITE_NAME_SLOTS_BITS];
 	struct thr *dead_thr;
 	struct proc *dead_proc;
 	struct kite_fd *renamed; /* its name_changed is cleared at settle */
@@ -298,6 +340,14 @@ static inline uint16_t pget_s(const struct kite_ctx *c, int pos, const char **s)
 /* per-schema lookups (state_schema.c) */
 struct schema_cache *schema_cache(struct kite_state *s, const struct kite_schema *schema);
 const struct evinfo *state_evinfo(struct kite_state *s, const struct kite_ctx *c);
+/* state_evinfo, inline while the schema stays the one of the record before (every record but a few). */
+static inline const struct evinfo *evinfo_of(struct kite_state *s, const struct kite_ctx *c)
+{
+	const struct schema_cache *sc = s->cur;
+	if (!sc || sc->schema != c->schema)
+		return state_evinfo(s, c);
+	return c->e->type < sc->n ? &sc->info[c->e->type] : &s->none_info;
+}
 
 /* threads and processes (state.c) */
 void *state_alloc(size_t n); /* zeroed; aborts when memory is exhausted */
@@ -355,6 +405,8 @@ void proc_unshare_files(struct kite_state *s, struct proc *p);
  */
 char *resolve_path(struct kite_state *s, const char *dir, const char *path, size_t len, int slash);
 void fd_apply(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
+/* Empties the cache of opened files' names (kite_state_free). */
+void fd_names_free(struct kite_state *s);
 void state_fd_record(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
 
 /* sockets (state_sock.c) */

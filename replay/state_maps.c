@@ -109,11 +109,6 @@ void kmap_free(struct kmap *m)
 
 /* ---- kstr ---- */
 
-struct kstr_hdr {
-	uint32_t refs;
-	uint32_t len;
-};
-
 char *kstr_new(const void *p, size_t len)
 {
 	if (len > UINT32_MAX - 16)
@@ -130,27 +125,6 @@ char *kstr_new(const void *p, size_t len)
 		memcpy(s, p, len);
 	s[len] = '\0';
 	return s;
-}
-
-char *kstr_ref(char *s)
-{
-	if (s)
-		((struct kstr_hdr *)s - 1)->refs++;
-	return s;
-}
-
-void kstr_put(char *s)
-{
-	if (!s)
-		return;
-	struct kstr_hdr *h = (struct kstr_hdr *)s - 1;
-	if (--h->refs == 0)
-		free(h);
-}
-
-size_t kstr_len(const char *s)
-{
-	return s ? ((const struct kstr_hdr *)s - 1)->len : 0;
 }
 
 /* ---- containers ---- */

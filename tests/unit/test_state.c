@@ -596,6 +596,31 @@ static void relative_paths(void **state)
 	kite_state_free(s);
 }
 
+/* The same path opened again resolves the same way, and a relative one follows its directory. */
+static void names_again(void **state)
+{
+	(void)state;
+	struct kite_state *s = one_proc();
+	for (int i = 0; i < 3; i++) {
+		struct kite_ctx *c = do_openat(s, 100, 100, 3, AT_FDCWD, "/etc//hostname", O_RDONLY);
+		assert_string_equal(c->fd->name, "/etc/hostname");
+		assert_string_equal(c->fd->nameraw, "/etc//hostname");
+		c = do_openat(s, 100, 100, 4, AT_FDCWD, "data/f.txt", O_RDONLY);
+		assert_string_equal(c->fd->name, i < 2 ? "/home/u/data/f.txt" : "/tmp/data/f.txt");
+		assert_string_equal(c->fd->nameraw, "data/f.txt");
+		c = do_openat(s, 100, 100, 5, AT_FDCWD, i ? "/srv" : "/var", O_RDONLY | O_DIRECTORY);
+		c = do_openat(s, 100, 100, 6, 5, "../x", O_RDONLY);
+		assert_string_equal(c->fd->name, "/x");
+		c = do_openat(s, 100, 100, 7, 5, "y", O_RDONLY);
+		assert_string_equal(c->fd->name, i ? "/srv/y" : "/var/y");
+		for (int fd = 3; fd <= 7; fd++)
+			do_close(s, 100, 100, fd);
+		if (i == 1)
+			apply(s, Str(I(ev("chdir"), "res", 0), "path", "/tmp"), 100, 100);
+	}
+	kite_state_free(s);
+}
+
 static void chdir_fchdir(void **state)
 {
 	(void)state;
@@ -1148,6 +1173,7 @@ int main(void)
 	        cmocka_unit_test(clone_child_first),
 	        cmocka_unit_test(clone_files_shares),
 	        cmocka_unit_test(relative_paths),
+	        cmocka_unit_test(names_again),
 	        cmocka_unit_test(chdir_fchdir),
 	        cmocka_unit_test(uid_changes),
 	        cmocka_unit_test(inet_sockets),
