@@ -224,6 +224,14 @@ static void release(kite_scap_ahead *a)
 
 int kite_scap_ahead_next(kite_scap_ahead *a, const struct kite_evt **e, struct kite_scap_ahead_meta *m)
 {
+	/* the common case first: a record of the current batch with no warning before it */
+	struct batch *cur = a->cur;
+	if (cur && a->pos < cur->n && (a->wpos == cur->nwarn || cur->warns[a->wpos].at > a->pos)) {
+		const struct item *it = &cur->items[a->pos++];
+		*e = (const struct kite_evt *)(cur->rec + it->off);
+		*m = it->m;
+		return 1;
+	}
 	for (;;) {
 		if (a->ended)
 			return a->rc;

@@ -205,7 +205,7 @@ static int apply_record(struct kite_replay *rp, struct kite_source *s, const str
 
 int kite_replay_next(struct kite_replay *rp, struct kite_ctx **c)
 {
-	if (prime(rp) < 0)
+	if (rp->primed ? rp->failed : prime(rp) < 0) /* prime()'s answer, without the call */
 		return -1;
 	if (rp->pending) { /* the event handed out last time is done with: move its file on */
 		struct kite_source *p = rp->pending;
