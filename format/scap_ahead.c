@@ -2,6 +2,7 @@
 #include "scap_ahead.h"
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #define BATCH_RECORDS 4096u
 #define BATCH_BYTES   (512u << 10)
 #define BATCH_CAP     (BATCH_BYTES + 8 + KITE_EVT_MAX_LEN)
+#define CACHE_LINE    64
 
 struct item {
 	size_t off; /* of the record in rec */
@@ -30,8 +32,12 @@ struct warning {
 	char *msg;
 };
 
+/*
+ * The worker writes its batch as it fills it while the caller reads another:
+ * each batch has cache lines of its own, so that neither slows the other down.
+ */
 struct batch {
-	uint8_t *rec; /* BATCH_CAP bytes */
+	alignas(CACHE_LINE) uint8_t *rec; /* BATCH_CAP bytes */
 	size_t len;
 	struct item *items;
 	size_t n;
@@ -53,15 +59,16 @@ struct kite_scap_ahead {
 	pthread_cond_t filled, drained;
 	struct batch b[NBATCH];
 	unsigned head, tail, full;
-	atomic_int stopping;
 	int running; /* the worker was started */
-	/* the caller's side: the batch being drained, its next record and next warning */
-	struct batch *cur;
+	/* read by the worker for every record, written once: a line of its own */
+	alignas(CACHE_LINE) atomic_int stopping;
+	/* the caller's side, written for every record: the batch being drained, its next record and next warning */
+	alignas(CACHE_LINE) struct batch *cur;
 	size_t pos, wpos;
 	int ended, rc;
 	struct kite_scap_ahead_meta end;
 	/* set by the worker before it hands over the last batch */
-	char err[512];
+	alignas(CACHE_LINE) char err[512];
 	int truncated;
 };
 
@@ -165,9 +172,10 @@ void kite_scap_ahead_warn(kite_scap_ahead *a, const char *msg)
 
 kite_scap_ahead *kite_scap_ahead_new(kite_scap_import *im, scap_warn_fn warn, void *warn_ctx)
 {
-	kite_scap_ahead *a = calloc(1, sizeof(*a));
+	kite_scap_ahead *a = aligned_alloc(CACHE_LINE, sizeof(*a)); /* a multiple of CACHE_LINE */
 	if (!a)
 		return NULL;
+	memset(a, 0, sizeof(*a));
 	a->im = im;
 	a->warn = warn;
 	a->warn_ctx = warn_ctx;
