@@ -164,6 +164,7 @@ const char *kite_output_render(struct kite_output *o, struct kite_ctx *c, int fo
 {
 	size_t n = o->nseg < 256 ? o->nseg : 256;
 	o->len = 0;
+	*len = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct segment *s = &o->seg[i];
 		if (s->text) {
