@@ -299,7 +299,7 @@ static void print_alert(void *ctx, struct kite_rule *rule, struct kite_ctx *c)
 {
 	struct alert_sink *s = ctx;
 	size_t tlen, olen;
-	const char *t = kite_output_render(s->time_fmt, c, 1, &tlen); /* both live in c's arena */
+	const char *t = kite_output_render(s->time_fmt, c, 1, &tlen); /* each in its output until it renders again */
 	const char *out = kite_output_render(rule->out, c, 1, &olen);
 	s->alerts++;
 	if (s->o->fail_on >= 0 && rule->priority <= s->o->fail_on)

@@ -1344,19 +1344,39 @@ struct pumped {
 	char msg[160];
 };
 
-/* Reads fd (owned) through the pump in reads of odd sizes, on a second thread or on this one. */
-static void pump_fd(struct pumped *r, int fd, int thread)
+/* PUMP_LEND: on a second thread, taking buffers lent in place between reads of odd sizes. */
+enum { PUMP_HERE, PUMP_THREAD, PUMP_LEND, PUMP_MODES };
+
+/* One lent buffer copied out and given back; 0 at the end of the stream. */
+static size_t take_lent(struct kite_gzpump *p, uint8_t *dst, size_t room)
+{
+	size_t n = 0;
+	const uint8_t *lent = kite_gzpump_lend(p, &n);
+	if (!lent)
+		return 0;
+	assert_true(n > 0 && n <= room);
+	memcpy(dst, lent, n);
+	kite_gzpump_give_back(p);
+	return n;
+}
+
+/* Reads fd (owned) through the pump in reads of odd sizes, on this thread, a second one, or lent in place. */
+static void pump_fd(struct pumped *r, int fd, int mode)
 {
 	assert_true(fd >= 0);
-	struct kite_gzpump *p = kite_gzpump_start(fd, NULL, 0, thread);
+	struct kite_gzpump *p = kite_gzpump_start(fd, NULL, 0, mode != PUMP_HERE);
 	assert_non_null(p);
+	assert_int_equal(kite_gzpump_lends(p), mode != PUMP_HERE); /* only a pump with a thread lends */
 	size_t cap = 16u << 20, step = 1;
 	r->n = 0;
 	r->out = malloc(cap);
 	assert_non_null(r->out);
-	for (;;) {
+	for (unsigned i = 0;; i++) {
 		step = step * 7 % 300007 + 1; /* reads of varied sizes cross the pump's buffers anywhere */
-		size_t k = kite_gzpump_read(p, r->out + r->n, cap - r->n < step ? cap - r->n : step);
+		size_t k =
+		        mode == PUMP_LEND && i % 3
+		                ? take_lent(p, r->out + r->n, cap - r->n)
+		                : kite_gzpump_read(p, r->out + r->n, cap - r->n < step ? cap - r->n : step);
 		if (!k)
 			break;
 		r->n += k;
@@ -1367,9 +1387,9 @@ static void pump_fd(struct pumped *r, int fd, int thread)
 	kite_gzpump_stop(p);
 }
 
-static void pump_bytes(struct pumped *r, const uint8_t *gz, size_t gzlen, int thread)
+static void pump_bytes(struct pumped *r, const uint8_t *gz, size_t gzlen, int mode)
 {
-	pump_fd(r, kt_memfd_bytes(gz, gzlen), thread);
+	pump_fd(r, kt_memfd_bytes(gz, gzlen), mode);
 }
 
 /* 9 MiB, compressible but not trivially: several pump slots and many deflate blocks. */
@@ -1402,20 +1422,20 @@ static void gzpump_order_and_cuts(void **state)
 	size_t n, gzlen;
 	uint8_t *src = pump_source(&n);
 	uint8_t *gz = gzip_bytes(src, n, &gzlen);
-	for (int thread = 0; thread < 2; thread++) {
+	for (int mode = 0; mode < PUMP_MODES; mode++) {
 		struct pumped r;
-		pump_bytes(&r, gz, gzlen, thread);
+		pump_bytes(&r, gz, gzlen, mode);
 		assert_whole(&r, src, n);
 		free(r.out);
 		/* cut in the middle: what came before the cut, then an error */
-		pump_bytes(&r, gz, gzlen / 2, thread);
+		pump_bytes(&r, gz, gzlen / 2, mode);
 		assert_true(r.n > n / 4 && r.n < n);
 		assert_memory_equal(r.out, src, r.n);
 		assert_int_equal(r.err, -1);
 		assert_string_equal(r.msg, "unexpected end of file");
 		free(r.out);
 		/* cut inside the trailer: every byte, then the error */
-		pump_bytes(&r, gz, gzlen - 3, thread);
+		pump_bytes(&r, gz, gzlen - 3, mode);
 		assert_int_equal(r.n, n);
 		assert_memory_equal(r.out, src, n);
 		assert_string_equal(r.msg, "unexpected end of file");
@@ -1444,22 +1464,22 @@ static void gzpump_members_and_trailing(void **state)
 	size_t at = 0;
 	for (int i = 0; i < 3; i++)
 		memcpy(all + at, part[i], len[i]), at += len[i];
-	for (int thread = 0; thread < 2; thread++) {
+	for (int mode = 0; mode < PUMP_MODES; mode++) {
 		struct pumped r;
-		pump_bytes(&r, all, total, thread);
+		pump_bytes(&r, all, total, mode);
 		assert_whole(&r, src, n);
 		free(r.out);
 		memcpy(all + total, junk, sizeof(junk));
-		pump_bytes(&r, all, total + sizeof(junk), thread);
+		pump_bytes(&r, all, total + sizeof(junk), mode);
 		assert_whole(&r, src, n);
 		free(r.out);
 		all[total] = 0x1f; /* a lone first magic byte is not a member either */
-		pump_bytes(&r, all, total + 1, thread);
+		pump_bytes(&r, all, total + 1, mode);
 		assert_whole(&r, src, n);
 		free(r.out);
 		/* the magic then garbage is a bad member: every byte before it, then an error */
 		memcpy(all + total, "\x1f\x8b\x63junk and more junk", 21);
-		pump_bytes(&r, all, total + 21, thread);
+		pump_bytes(&r, all, total + 21, mode);
 		assert_int_equal(r.n, n);
 		assert_memory_equal(r.out, src, n);
 		assert_int_equal(r.err, -1);
@@ -1484,9 +1504,9 @@ static void gzpump_members_and_trailing(void **state)
 		at2++;
 	}
 	assert_true(at2 > 50);
-	for (int thread = 0; thread < 2; thread++) {
+	for (int mode = 0; mode < PUMP_MODES; mode++) {
 		struct pumped r;
-		pump_bytes(&r, many, many_len, thread);
+		pump_bytes(&r, many, many_len, mode);
 		assert_whole(&r, src, n);
 		free(r.out);
 	}
@@ -1526,11 +1546,11 @@ static void gzpump_damage(void **state)
 	size_t n, gzlen;
 	uint8_t *src = pump_source(&n);
 	uint8_t *gz = gzip_bytes(src, n, &gzlen);
-	for (int thread = 0; thread < 2; thread++) {
+	for (int mode = 0; mode < PUMP_MODES; mode++) {
 		struct pumped r;
 		/* in the middle: the bytes decoded before it (some of them wrong, perhaps), then an error */
 		gz[gzlen / 2] ^= 0x5a;
-		pump_bytes(&r, gz, gzlen, thread);
+		pump_bytes(&r, gz, gzlen, mode);
 		gz[gzlen / 2] ^= 0x5a;
 		assert_int_equal(r.err, -1);
 		assert_true(r.n > n / 4);
@@ -1540,7 +1560,7 @@ static void gzpump_damage(void **state)
 		/* the CRC (first trailer byte) and the size (last): every byte, then the failed check */
 		for (size_t at = gzlen - 8; at < gzlen; at += 7) {
 			gz[at] ^= 1;
-			pump_bytes(&r, gz, gzlen, thread);
+			pump_bytes(&r, gz, gzlen, mode);
 			gz[at] ^= 1;
 			assert_int_equal(r.n, n);
 			assert_memory_equal(r.out, src, n);
@@ -1550,7 +1570,7 @@ static void gzpump_damage(void **state)
 			free(r.out);
 		}
 		/* a read error (a directory cannot be read) is reported with errno's words */
-		pump_fd(&r, open(".", O_RDONLY | O_DIRECTORY), thread);
+		pump_fd(&r, open(".", O_RDONLY | O_DIRECTORY), mode);
 		assert_int_equal(r.n, 0);
 		assert_int_equal(r.err, -1);
 		assert_non_null(strstr(r.msg, "read error at compressed offset 0: Is a directory"));
