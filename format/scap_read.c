@@ -63,6 +63,8 @@ struct scap_file {
 	uint16_t major, minor;
 	int truncated, failed, done;
 	uint64_t skipped;
+	scap_move_fn on_move; /* told before the window moves (scap_file_on_move) */
+	void *move_ctx;
 	char err[320];
 	/* bytes per parameter length of each event code below scap_event_max (4 for large payloads) */
 	uint8_t lsz[];
@@ -276,6 +278,9 @@ static int unlend(scap_file *f)
  */
 static long long fill(scap_file *f, size_t need)
 {
+	/* what follows may move or give back the bytes earlier items point to */
+	if (avail(f) < need && !f->eof && f->on_move)
+		f->on_move(f->move_ctx);
 	while (avail(f) < need && !f->eof) {
 		if (f->lent) {
 			if (unlend(f))
@@ -1251,6 +1256,12 @@ int scap_sniff(const uint8_t *p, size_t n)
 		return 0;
 	/* what follows the SHB tells: scap's metadata or event blocks, or kite's IDB and HEADER */
 	return is_scap_block(rd32(p + total));
+}
+
+void scap_file_on_move(scap_file *f, scap_move_fn fn, void *ctx)
+{
+	f->on_move = fn;
+	f->move_ctx = ctx;
 }
 
 const char *scap_file_error(const scap_file *f)
