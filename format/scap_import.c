@@ -17,6 +17,10 @@
 #define CODE_EXIT          2u
 #define CODE_UNCOUNTED     4u /* sysdig 0.29.3 does not know it (kite_scap_import.uncounted) */
 #define CODE_LARGE         8u /* its parameter lengths are 4 bytes on disk (SCAP_EF_LARGE_PAYLOAD), else 2 */
+/* Whether its events are passed over (kite_scap_import_set_want), decided when the code is first met. */
+#define CODE_DECIDED 16u /* CODE_PASS says */
+#define CODE_PASS    32u
+_Static_assert(CODE_LARGE == 8, "remember_enter makes the length size from the bit");
 
 /*
  * The pending enter event of a thread: its nparams lengths (lsz bytes each,
@@ -111,7 +115,6 @@ struct kite_scap_import {
 	/* kite_scap_import_set_want: per kite id, 0 when its records may be passed over (NULL: all wanted) */
 	uint8_t *want;
 	uint32_t nwant;
-	int8_t *pass; /* per ppm code, decided once: 1 passed over, 0 converted, -1 not decided yet */
 	struct kite_tidset
 	        seen;   /* threads with a record handed out (their first event is never passed over) */
 	uint64_t until; /* no event later than this is passed over (0: no bound) */
@@ -295,9 +298,10 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev, unsi
 	struct pending *p = pending_of(im, ev->tid);
 	if (!p)
 		return;
-	p->lsz = kind & CODE_LARGE ? 4 : 2;
+	uint32_t lsz = 2 + ((kind & CODE_LARGE) >> 2); /* 4 for large payloads, else 2 */
+	p->lsz = (uint8_t)lsz;
 	/* the lengths are right before the values (struct scap_evt) */
-	p->raw = ev->nparams ? ev->param[0] - ev->nparams * p->lsz : NULL;
+	p->raw = ev->nparams ? ev->param[0] - ev->nparams * lsz : NULL;
 	p->nparams = ev->nparams;
 	p->type = ev->type;
 	if (p->lazy)
@@ -729,6 +733,7 @@ static int build_schema(kite_scap_import *im)
 			im->kind[c] |= CODE_UNCOUNTED;
 		if (ci && (ci->flags & SCAP_EF_LARGE_PAYLOAD))
 			im->kind[c] |= CODE_LARGE;
+		im->kind[c] |= CODE_DECIDED; /* no want yet: nothing is passed over */
 	}
 	im->extra = calloc((size_t)max + scap_sc_max, sizeof(*im->extra));
 	uint32_t cap = bi->max_event_id + 1 + max + scap_sc_max;
@@ -1150,12 +1155,9 @@ static int decide_pass(kite_scap_import *im, uint16_t code)
 /* 1 when ev (of a code below nmap, of kind bits `kind`) is passed over unconverted. */
 static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned kind)
 {
-	if (!im->pass)
-		return 0;
-	int8_t pass = im->pass[ev->type];
-	if (pass < 0)
-		pass = im->pass[ev->type] = (int8_t)decide_pass(im, ev->type);
-	if (!pass || (im->until && ev->ts > im->until))
+	if (!(kind & CODE_DECIDED)) /* only with a want: codes are all decided (not passed) without */
+		kind = im->kind[ev->type] |= CODE_DECIDED | (decide_pass(im, ev->type) ? CODE_PASS : 0);
+	if (!(kind & CODE_PASS) || (im->until && ev->ts > im->until))
 		return 0;
 	/*
 	 * A thread's first event is converted whatever its type: the replay creates
@@ -1261,28 +1263,29 @@ int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 	return 1;
 }
 
+/* Every code decided (nothing passed over: want NULL), or none (decided when first met). */
+static void reset_pass(kite_scap_import *im, int decided)
+{
+	for (uint16_t c = 0; c < im->nmap; c++)
+		im->kind[c] =
+		        (uint8_t)((im->kind[c] & ~(CODE_DECIDED | CODE_PASS)) | (decided ? CODE_DECIDED : 0));
+}
+
 int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32_t ntypes, uint64_t until)
 {
 	free(im->want);
-	free(im->pass);
 	im->want = NULL;
-	im->pass = NULL;
 	im->nwant = 0;
+	reset_pass(im, 1);
 	if (!types)
 		return 0;
 	im->want = malloc(ntypes ? ntypes : 1);
-	im->pass = malloc(im->nmap ? im->nmap : 1);
-	if (!im->want || !im->pass) {
-		free(im->want);
-		free(im->pass);
-		im->want = NULL;
-		im->pass = NULL;
+	if (!im->want)
 		return -1;
-	}
 	memcpy(im->want, types, ntypes);
 	im->nwant = ntypes;
 	im->until = until;
-	memset(im->pass, 0xff, im->nmap); /* -1: decided when the code is first met */
+	reset_pass(im, 0);
 	return 1;
 }
 
@@ -1334,7 +1337,6 @@ void kite_scap_import_close(kite_scap_import *im)
 	free(im->plans);
 	free(im->kind);
 	free(im->want);
-	free(im->pass);
 	kite_tidset_free(&im->seen);
 	for (size_t i = 0; i < im->npend; i++)
 		free(im->pend[i].buf);
