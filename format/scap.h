@@ -389,9 +389,9 @@ int scap_file_next(scap_file *f, struct scap_item *it);
 /*
  * The bytes items point to (an event's parameters) stay where they are after
  * the call that handed them out, until the reader moves its window: before it
- * does (inside a later scap_file_next), it calls fn(ctx), once per move, so
- * that a caller keeping pointers into earlier events can copy what it still
- * needs.  fn must not call the reader.  NULL: no call.
+ * may (inside a later scap_file_next, when it reads more input), it calls
+ * fn(ctx), so that a caller keeping pointers into earlier events can copy
+ * what it still needs.  fn must not call the reader.  NULL: no call.
  */
 typedef void (*scap_move_fn)(void *ctx);
 void scap_file_on_move(scap_file *f, scap_move_fn fn, void *ctx);
