@@ -308,8 +308,9 @@ struct scap_iface {
 /*
  * One event, v1 headers already converted (nparams inferred as libscap does; a
  * v1 event of a code beyond the table whose count cannot be inferred has 0).
- * Parameters point into the event as stored: lengths are u32 on disk for
- * SCAP_EF_LARGE_PAYLOAD codes, u16 otherwise.
+ * Parameters point into the event as stored: the values one after the other,
+ * right after their lengths (u32 on disk for SCAP_EF_LARGE_PAYLOAD codes, u16
+ * otherwise), so param[0] - nparams * that size is where the lengths start.
  */
 struct scap_evt {
 	uint64_t ts, tid;
@@ -385,6 +386,15 @@ scap_file *scap_file_open(int fd, const char *name, scap_warn_fn warn, void *war
  * handed out one at a time.
  */
 int scap_file_next(scap_file *f, struct scap_item *it);
+/*
+ * The bytes items point to (an event's parameters) stay where they are after
+ * the call that handed them out, until the reader moves its window: before it
+ * may (inside a later scap_file_next, when it reads more input), it calls
+ * fn(ctx), so that a caller keeping pointers into earlier events can copy
+ * what it still needs.  fn must not call the reader.  NULL: no call.
+ */
+typedef void (*scap_move_fn)(void *ctx);
+void scap_file_on_move(scap_file *f, scap_move_fn fn, void *ctx);
 const char *scap_file_error(const scap_file *f);
 /* Section header version (of the latest section), and counters for kite info. */
 void scap_file_version(const scap_file *f, uint16_t *major, uint16_t *minor);

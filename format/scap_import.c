@@ -16,17 +16,31 @@
 #define CODE_PAIRING_ENTER 1u /* an enter event that exits pair with (pairs_with_exit) */
 #define CODE_EXIT          2u
 #define CODE_UNCOUNTED     4u /* sysdig 0.29.3 does not know it (kite_scap_import.uncounted) */
+#define CODE_LARGE         8u /* its parameter lengths are 4 bytes on disk (SCAP_EF_LARGE_PAYLOAD), else 2 */
+/* Whether its events are passed over (kite_scap_import_set_want), decided when the code is first met. */
+#define CODE_DECIDED 16u /* CODE_PASS says */
+#define CODE_PASS    32u
+_Static_assert(CODE_LARGE == 8, "remember_enter makes the length size from the bit");
 
-/* The pending enter event of a thread, copied (params point into buf). */
+/*
+ * The pending enter event of a thread: its nparams lengths (lsz bytes each,
+ * as stored) and its values right after them start at raw.  While lazy, raw
+ * points into the reader's window, where the event still is (the slot is then
+ * in kite_scap_import.lazy, copied into buf before the reader moves its
+ * window: keep_pendings); else into buf.  Most enters are paired with their
+ * exit, the next event, before the window moves: they are never copied.
+ */
 struct pending {
 	uint64_t tid;
-	uint16_t type;
+	uint16_t type; /* 0: none */
+	uint8_t lsz, lazy;
 	int used;
 	uint32_t nparams;
-	uint8_t *buf; /* the values one after the other */
+	const uint8_t *raw;
+	uint8_t *buf;
 	size_t cap;
-	uint32_t len[SCAP_MAX_PARAMS];
 };
+#define LAZY_MAX 64 /* pending enters left in the window at most (more are copied at once) */
 
 /* tid -> pid, open addressing (tid 0 marks a free slot). */
 struct pidmap {
@@ -94,12 +108,13 @@ struct kite_scap_import {
 	int have_held, done;
 	struct pending *pend; /* per tid, open addressing by tid */
 	size_t npend;
-	struct pending *last_pend; /* the slot pending_of returned last */
+	struct pending *last_pend;      /* the slot pending_of returned last */
+	struct pending *lazy[LAZY_MAX]; /* the slots whose enter is still in the reader's window */
+	uint32_t nlazy;
 	struct pidmap pids;
 	/* kite_scap_import_set_want: per kite id, 0 when its records may be passed over (NULL: all wanted) */
 	uint8_t *want;
 	uint32_t nwant;
-	int8_t *pass; /* per ppm code, decided once: 1 passed over, 0 converted, -1 not decided yet */
 	struct kite_tidset
 	        seen;   /* threads with a record handed out (their first event is never passed over) */
 	uint64_t until; /* no event later than this is passed over (0: no bound) */
@@ -226,18 +241,31 @@ static inline struct pending *pending_of(kite_scap_import *im, uint64_t tid)
 	return p;
 }
 
-static void remember_enter(kite_scap_import *im, const struct scap_evt *ev)
+/* The length of value i of a pending enter. */
+static inline uint32_t pending_len(const struct pending *p, uint32_t i)
 {
-	struct pending *p = pending_of(im, ev->tid);
-	if (!p)
-		return;
-	size_t need = 0;
-	int contiguous = 1; /* the values lie one after the other, as the file has them: one copy does */
-	for (uint32_t i = 0; i < ev->nparams; i++) {
-		contiguous &= (uintptr_t)ev->param[i] == (uintptr_t)ev->param[0] + need;
-		p->len[i] = ev->len[i];
-		need += ev->len[i];
-	}
+	return (uint32_t)kite_get_u(p->raw + i * p->lsz, p->lsz);
+}
+
+/* Where value i of a pending enter starts, and its length in *n. */
+static const uint8_t *pending_value(const struct pending *p, uint32_t i, uint32_t *n)
+{
+	const uint8_t *v = p->raw + p->nparams * p->lsz;
+	for (uint32_t k = 0; k < i; k++)
+		v += pending_len(p, k);
+	*n = pending_len(p, i);
+	return v;
+}
+
+/* Copies a lazy pending enter out of the reader's window into its buf (out of memory: forgotten). */
+static void keep_pending(struct pending *p)
+{
+	p->lazy = 0;
+	if (!p->type)
+		return; /* paired or passed over since: nothing to keep */
+	size_t need = (size_t)p->nparams * p->lsz;
+	for (uint32_t i = 0; i < p->nparams; i++)
+		need += pending_len(p, i);
 	if (need > p->cap) {
 		uint8_t *b = realloc(p->buf, need);
 		if (!b) {
@@ -247,27 +275,43 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev)
 		p->buf = b;
 		p->cap = need;
 	}
-	if (need && contiguous) { /* an enter whose values are all empty leaves buf NULL */
-		if (need <= 16)   /* most enters: a few numbers */
-			kite_copy_small(p->buf, ev->param[0], (uint32_t)need);
-		else
-			memcpy(p->buf, ev->param[0], need);
-	} else {
-		for (uint32_t i = 0, off = 0; i < ev->nparams; off += ev->len[i++])
-			if (ev->len[i])
-				memcpy(p->buf + off, ev->param[i], ev->len[i]);
-	}
-	p->nparams = ev->nparams;
-	p->type = ev->type;
+	if (need)
+		memcpy(p->buf, p->raw, need);
+	p->raw = p->buf;
 }
 
-/* Where value i of a pending enter starts in its buf. */
-static uint32_t pending_off(const struct pending *p, uint32_t i)
+/* The reader is about to move its window (scap_file_on_move): the enters still in it are copied. */
+static void keep_pendings(void *ctx)
 {
-	uint32_t off = 0;
-	for (uint32_t k = 0; k < i; k++)
-		off += p->len[k];
-	return off;
+	kite_scap_import *im = ctx;
+	for (uint32_t i = 0; i < im->nlazy; i++)
+		keep_pending(im->lazy[i]);
+	im->nlazy = 0;
+}
+
+/*
+ * Remembers an enter event (of kind bits `kind`) for its thread's exit: where
+ * it lies in the window, copied only if it must be.
+ */
+static void remember_enter(kite_scap_import *im, const struct scap_evt *ev, unsigned kind)
+{
+	struct pending *p = pending_of(im, ev->tid);
+	if (!p)
+		return;
+	uint32_t lsz = 2 + ((kind & CODE_LARGE) >> 2); /* 4 for large payloads, else 2 */
+	p->lsz = (uint8_t)lsz;
+	/* the lengths are right before the values (struct scap_evt) */
+	p->raw = ev->nparams ? ev->param[0] - ev->nparams * lsz : NULL;
+	p->nparams = ev->nparams;
+	p->type = ev->type;
+	if (p->lazy)
+		return; /* listed already */
+	if (im->nlazy < LAZY_MAX) {
+		p->lazy = 1;
+		im->lazy[im->nlazy++] = p;
+	} else {
+		keep_pending(p);
+	}
 }
 
 /* ---- value translation: ppm numbers to Linux's where kite's tables decode them ---- */
@@ -494,7 +538,7 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 		if (x < xn)
 			v = ev->param[x], n = ev->len[x], op = pp->xop, set = pp->xset;
 		else if (e < enn)
-			v = en->buf + pending_off(en, e), n = en->len[e], op = pp->eop, set = pp->eset;
+			v = pending_value(en, e, &n), op = pp->eop, set = pp->eset;
 		if (add_value(&b, pp, op, set, v, n) < 0)
 			return NULL; /* as kite_evt_end would */
 	}
@@ -687,6 +731,9 @@ static int build_schema(kite_scap_import *im)
 			im->kind[c] |= CODE_EXIT;
 		if (c >= scap_event_max_0293)
 			im->kind[c] |= CODE_UNCOUNTED;
+		if (ci && (ci->flags & SCAP_EF_LARGE_PAYLOAD))
+			im->kind[c] |= CODE_LARGE;
+		im->kind[c] |= CODE_DECIDED; /* no want yet: nothing is passed over */
 	}
 	im->extra = calloc((size_t)max + scap_sc_max, sizeof(*im->extra));
 	uint32_t cap = bi->max_event_id + 1 + max + scap_sc_max;
@@ -1033,6 +1080,7 @@ kite_scap_import *kite_scap_import_open(int fd, const char *name, scap_warn_fn w
 		kite_scap_import_close(im);
 		return NULL;
 	}
+	scap_file_on_move(im->f, keep_pendings, im);
 	im->hdr.format_version = KITE_FORMAT_VERSION;
 	im->hdr.driver = strdup("scap");
 	im->hdr.recorder = strdup("sysdig/Falco (.scap)");
@@ -1107,12 +1155,9 @@ static int decide_pass(kite_scap_import *im, uint16_t code)
 /* 1 when ev (of a code below nmap, of kind bits `kind`) is passed over unconverted. */
 static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned kind)
 {
-	if (!im->pass)
-		return 0;
-	int8_t pass = im->pass[ev->type];
-	if (pass < 0)
-		pass = im->pass[ev->type] = (int8_t)decide_pass(im, ev->type);
-	if (!pass || (im->until && ev->ts > im->until))
+	if (!(kind & CODE_DECIDED)) /* only with a want: codes are all decided (not passed) without */
+		kind = im->kind[ev->type] |= CODE_DECIDED | (decide_pass(im, ev->type) ? CODE_PASS : 0);
+	if (!(kind & CODE_PASS) || (im->until && ev->ts > im->until))
 		return 0;
 	/*
 	 * A thread's first event is converted whatever its type: the replay creates
@@ -1152,7 +1197,7 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 	if (passed_over(im, ev, kind))
 		return NULL;
 	if (kind & CODE_PAIRING_ENTER)
-		remember_enter(im, ev);
+		remember_enter(im, ev, kind);
 	int16_t id = im->map[ev->type];
 	if (id < 0)
 		return NULL;
@@ -1189,56 +1234,58 @@ int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 		*e = s;
 		return 1;
 	}
-	for (;;) {
-		struct scap_item *it = &im->held;
-		if (!im->have_held) {
-			if (im->done)
-				return 0;
+	struct scap_item *it = &im->held;
+	int held = im->have_held; /* the first event, read while opening */
+	im->have_held = 0;
+	if (!held && im->done)
+		return 0;
+	/* the loop of most events: read, convert, until one makes a record */
+	const struct kite_evt *r;
+	do {
+		if (!held) {
 			int rc = scap_file_next(im->f, it);
-			if (rc < 0) {
-				ferr(im, "%s", scap_file_error(im->f));
-				return -1;
-			}
-			if (rc == 0) {
+			if (rc <= 0) {
+				if (rc < 0) {
+					ferr(im, "%s", scap_file_error(im->f));
+					return -1;
+				}
 				im->done = 1;
 				return 0;
 			}
 		}
-		im->have_held = 0;
-		if (it->kind != SCAP_ITEM_EVENT)
-			continue; /* a list after the first event (a second section): ignored */
-		const struct kite_evt *r = convert(im, &it->u.evt);
-		if (r) {
-			im->st.records++;
-			im->ordinal = im->st.scap_events - im->uncounted; /* those sysdig 0.29.3 reads */
-			*e = r;
-			return 1;
-		}
-	}
+		held = 0;
+		/* an item other than an event is a list after the first event (a second section): ignored */
+		r = it->kind == SCAP_ITEM_EVENT ? convert(im, &it->u.evt) : NULL;
+	} while (!r);
+	im->st.records++;
+	im->ordinal = im->st.scap_events - im->uncounted; /* those sysdig 0.29.3 reads */
+	*e = r;
+	return 1;
+}
+
+/* Every code decided (nothing passed over: want NULL), or none (decided when first met). */
+static void reset_pass(kite_scap_import *im, int decided)
+{
+	for (uint16_t c = 0; c < im->nmap; c++)
+		im->kind[c] =
+		        (uint8_t)((im->kind[c] & ~(CODE_DECIDED | CODE_PASS)) | (decided ? CODE_DECIDED : 0));
 }
 
 int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32_t ntypes, uint64_t until)
 {
 	free(im->want);
-	free(im->pass);
 	im->want = NULL;
-	im->pass = NULL;
 	im->nwant = 0;
+	reset_pass(im, 1);
 	if (!types)
 		return 0;
 	im->want = malloc(ntypes ? ntypes : 1);
-	im->pass = malloc(im->nmap ? im->nmap : 1);
-	if (!im->want || !im->pass) {
-		free(im->want);
-		free(im->pass);
-		im->want = NULL;
-		im->pass = NULL;
+	if (!im->want)
 		return -1;
-	}
 	memcpy(im->want, types, ntypes);
 	im->nwant = ntypes;
 	im->until = until;
-	memset(im->pass, 0xff, im->nmap); /* -1: decided when the code is first met */
+	reset_pass(im, 0);
 	return 1;
 }
 
@@ -1290,7 +1337,6 @@ void kite_scap_import_close(kite_scap_import *im)
 	free(im->plans);
 	free(im->kind);
 	free(im->want);
-	free(im->pass);
 	kite_tidset_free(&im->seen);
 	for (size_t i = 0; i < im->npend; i++)
 		free(im->pend[i].buf);

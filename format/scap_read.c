@@ -63,6 +63,8 @@ struct scap_file {
 	uint16_t major, minor;
 	int truncated, failed, done;
 	uint64_t skipped;
+	scap_move_fn on_move; /* told before the window moves (scap_file_on_move) */
+	void *move_ctx;
 	char err[320];
 	/* bytes per parameter length of each event code below scap_event_max (4 for large payloads) */
 	uint8_t lsz[];
@@ -276,6 +278,9 @@ static int unlend(scap_file *f)
  */
 static long long fill(scap_file *f, size_t need)
 {
+	/* what follows may move or give back the bytes earlier items point to */
+	if (avail(f) < need && !f->eof && f->on_move)
+		f->on_move(f->move_ctx);
 	while (avail(f) < need && !f->eof) {
 		if (f->lent) {
 			if (unlend(f))
@@ -839,16 +844,19 @@ static inline int split_lens(struct scap_evt *ev, const uint8_t *lens, size_t ls
 		return -1;
 	room -= n * lsz; /* now what the values have */
 	const uint8_t *v = lens + n * lsz;
+	/*
+	 * The lengths are checked once, after the loop: their sum only grows and
+	 * cannot wrap (at most 64 lengths of 32 bits), so a value running past
+	 * the event leaves the sum past it too.  On failure param[] is not used.
+	 */
+	const uint8_t *values = v;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t l = lsz == 4 ? rd32(lens + 4 * i) : rd16(lens + 2 * i);
-		if (l > room)
-			return -1;
-		room -= l;
 		ev->len[i] = l;
 		ev->param[i] = v;
 		v += l;
 	}
-	return 0;
+	return (size_t)(v - values) > room ? -1 : 0;
 }
 
 static inline int split_params(struct scap_evt *ev, const uint8_t *lens, size_t lsz, size_t room)
@@ -1251,6 +1259,12 @@ int scap_sniff(const uint8_t *p, size_t n)
 		return 0;
 	/* what follows the SHB tells: scap's metadata or event blocks, or kite's IDB and HEADER */
 	return is_scap_block(rd32(p + total));
+}
+
+void scap_file_on_move(scap_file *f, scap_move_fn fn, void *ctx)
+{
+	f->on_move = fn;
+	f->move_ctx = ctx;
 }
 
 const char *scap_file_error(const scap_file *f)
