@@ -60,6 +60,11 @@ static int want_types(struct kite_replay *rp, struct kite_source *s)
 			types[id] = (bits[id / 8] >> (id % 8)) & 1;
 			every &= types[id] || !s->schema->events[id];
 		}
+		/* the caller's types: events of the others only build the state, not handed out */
+		if (!every && (s->looked = malloc(n)) != NULL) {
+			memcpy(s->looked, types, n);
+			s->nlooked = n;
+		}
 		kite_state_mark_needed(rp->state, s->schema, types);
 		/*
 		 * Per event, not per chunk (an index's chunk summaries could skip whole
@@ -183,9 +188,9 @@ static int apply_record(struct kite_replay *rp, struct kite_source *s, const str
 		rp->malformed++;
 		return 0;
 	}
-	kite_state_settle(rp->state);
-	kite_arena_reset(&c->arena);
-	c->e = e;
+	if (c->arena.head) /* something was allocated (kite_arena_reset's own test, without the call) */
+		kite_arena_reset(&c->arena);
+	c->e = e; /* kite_state_apply settles what the event before left */
 	c->schema = s->schema;
 	c->map = map;
 	c->src = s;
@@ -200,6 +205,8 @@ static int apply_record(struct kite_replay *rp, struct kite_source *s, const str
 		return 0;
 	rp->last_ts = e->ts;
 	rp->events++;
+	if (e->type < s->nlooked && !s->looked[e->type])
+		return 0; /* of a type the caller never looks at (o.types_of) */
 	return !(rp->o.from && e->ts < rp->o.from);
 }
 
@@ -224,12 +231,13 @@ int kite_replay_next(struct kite_replay *rp, struct kite_ctx **c)
 			continue;
 		}
 		int out = apply_record(rp, s, e);
+		/* also at events not handed out: a filter may hand out few */
+		if (rp->o.progress && rp->events >= rp->progress_next) {
+			show_progress(rp);
+			rp->progress_next = rp->events + 1000000;
+		}
 		/* the record stays valid until the source advances: advance only after the caller is done */
 		if (out) {
-			if (rp->o.progress && rp->events >= rp->progress_next) {
-				show_progress(rp);
-				rp->progress_next = rp->events + 1000000;
-			}
 			*c = &rp->ctx;
 			rp->pending = s;
 			return 1;
@@ -303,6 +311,7 @@ void kite_replay_close(struct kite_replay *rp)
 		if (rp->src[i].r)
 			kite_reader_close(rp->src[i].r);
 		free(rp->src[i].path);
+		free(rp->src[i].looked);
 	}
 	free(rp->src);
 	kite_arena_free(&rp->ctx.arena);

@@ -25,6 +25,13 @@ struct kite_source {
 	 * The state never sees them.
 	 */
 	uint64_t skipped;
+	/*
+	 * By event id, whether the caller looks at events of that type (o.types_of);
+	 * NULL when it looks at every type.  Events of the others are applied to the
+	 * state and counted, but not handed out: the caller would pass over them.
+	 */
+	uint8_t *looked;
+	uint32_t nlooked;
 	int done;
 };
 

@@ -173,7 +173,7 @@ char *kite_arena_printf(struct kite_arena *a, size_t *len, const char *fmt, ...)
 {
 	va_list ap;
 	/* try the room left in the current block first: one vsnprintf in the common case */
-	struct kite_arena_block *b = a->head;
+	struct kite_arena_block *b = a->head ? a->head : a->all;
 	size_t room = b ? b->size - b->used : 0;
 	va_start(ap, fmt);
 	int n = vsnprintf(room ? (char *)b->data + b->used : NULL, room, fmt, ap);
@@ -186,6 +186,7 @@ char *kite_arena_printf(struct kite_arena *a, size_t *len, const char *fmt, ...)
 		b->used += align_up((size_t)n + 1);
 		if (b->used > b->size)
 			b->used = b->size;
+		a->head = b;
 	} else {
 		p = kite_arena_alloc(a, (size_t)n + 1);
 		if (!p)
@@ -201,9 +202,11 @@ char *kite_arena_printf(struct kite_arena *a, size_t *len, const char *fmt, ...)
 
 void kite_arena_reset(struct kite_arena *a)
 {
+	if (!a->head)
+		return; /* nothing allocated since the last reset */
 	for (struct kite_arena_block *b = a->all; b; b = b->next)
 		b->used = 0;
-	a->head = a->all;
+	a->head = NULL;
 }
 
 void kite_arena_free(struct kite_arena *a)
