@@ -22,7 +22,7 @@ static int source_advance(struct kite_replay *rp, struct kite_source *s)
 	}
 	int rc = kite_reader_next(s->r, &s->next);
 	s->next_num = kite_reader_scap_ordinal(s->r);
-	const struct kite_reader_stats *st = kite_reader_stats(s->r);
+	const struct kite_reader_stats *st = s->stats;
 	if (st->events_skipped != s->skipped) {
 		rp->events += st->events_skipped - s->skipped; /* evt.num goes on as if they had been read */
 		s->skipped = st->events_skipped;
@@ -92,6 +92,7 @@ static int source_open(struct kite_replay *rp, struct kite_source *s, const char
 		return -1;
 	const struct kite_header *h = kite_reader_header(s->r);
 	s->schema = kite_reader_schema(s->r);
+	s->stats = kite_reader_stats(s->r);
 	s->maps = kite_state_evmaps(rp->state, s->schema);
 	/* a .scap (read directly or converted) replays as sysdig 0.29.3 shows its threads and sockets */
 	if (h && h->driver && !strcmp(h->driver, "scap"))
@@ -152,6 +153,8 @@ int kite_replay_open(struct kite_replay *rp, char **paths, unsigned n, const str
  */
 static struct kite_source *earliest(struct kite_replay *rp)
 {
+	if (rp->nsrc == 1) /* the common case: no merge */
+		return rp->src->next ? rp->src : NULL;
 	struct kite_source *best = NULL;
 	for (unsigned i = 0; i < rp->nsrc; i++) {
 		struct kite_source *s = &rp->src[i];

@@ -12,7 +12,8 @@ struct kite_source {
 	char *path;
 	kite_reader *r;
 	const struct kite_schema *schema;
-	const struct kite_evmap *maps; /* per event id of this file's schema */
+	const struct kite_evmap *maps;         /* per event id of this file's schema */
+	const struct kite_reader_stats *stats; /* the reader's, kept up to date by it */
 	const char *hostname;
 	uint64_t start_ts;           /* the capture's start (header), for evt.reltime */
 	const struct kite_evt *next; /* the record waiting to be merged, NULL at the end */
