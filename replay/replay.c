@@ -13,8 +13,20 @@
 
 #include "cli.h"
 
-/* Reads the source's next record into s->next (NULL at the end). */
-static int source_advance(struct kite_replay *rp, struct kite_source *s)
+/* The source ended (rc 0) or failed (rc -1). */
+__attribute__((noinline)) static int source_end(struct kite_replay *rp, struct kite_source *s, int rc)
+{
+	if (rc < 0) {
+		cli_error("%s: %s", s->path, kite_reader_error(s->r));
+		rp->failed = 1;
+	}
+	s->next = NULL;
+	s->done = 1;
+	return rc;
+}
+
+/* Reads the source's next record into s->next (NULL at the end).  Inline: once per record. */
+static inline int source_advance(struct kite_replay *rp, struct kite_source *s)
 {
 	if (s->done) {
 		s->next = NULL;
@@ -30,15 +42,7 @@ static int source_advance(struct kite_replay *rp, struct kite_source *s)
 		if (rp->nsrc == 1)
 			rp->last_ts = st->skipped_last_ts;
 	}
-	if (rc == 1)
-		return 1;
-	if (rc < 0) {
-		cli_error("%s: %s", s->path, kite_reader_error(s->r));
-		rp->failed = 1;
-	}
-	s->next = NULL;
-	s->done = 1;
-	return rc;
+	return rc == 1 ? 1 : source_end(rp, s, rc);
 }
 
 /*
@@ -180,8 +184,8 @@ static void show_progress(struct kite_replay *rp)
 		fprintf(stderr, "\rkite: %" PRIu64 " events", rp->events);
 }
 
-/* Applies one record to the state; 1 if it is an event to hand out. */
-static int apply_record(struct kite_replay *rp, struct kite_source *s, const struct kite_evt *e)
+/* Applies one record to the state; 1 if it is an event to hand out.  Inline: once per record. */
+static inline int apply_record(struct kite_replay *rp, struct kite_source *s, const struct kite_evt *e)
 {
 	struct kite_ctx *c = &rp->ctx;
 	const struct kite_evmap *map = &s->maps[e->type <= s->schema->max_event_id ? e->type : 0];
