@@ -307,7 +307,7 @@ struct kite_state {
 /* Param reading: 0 when absent or of a length that is not an integer's (malformed). */
 static inline int pget_i(const struct kite_ctx *c, int pos, int64_t *v)
 {
-	if (pos < 0 || (uint32_t)pos >= c->p.n)
+	if ((uint32_t)pos >= c->p.n) /* a negative pos (absent) is past every n too */
 		return 0;
 	uint16_t n = c->p.len[pos];
 	if (n != 1 && n != 2 && n != 4 && n != 8)
@@ -318,7 +318,7 @@ static inline int pget_i(const struct kite_ctx *c, int pos, int64_t *v)
 
 static inline int pget_u(const struct kite_ctx *c, int pos, uint64_t *v)
 {
-	if (pos < 0 || (uint32_t)pos >= c->p.n)
+	if ((uint32_t)pos >= c->p.n)
 		return 0;
 	uint16_t n = c->p.len[pos];
 	if (n != 1 && n != 2 && n != 4 && n != 8)
@@ -331,7 +331,7 @@ static inline int pget_u(const struct kite_ctx *c, int pos, uint64_t *v)
 static inline uint16_t pget_s(const struct kite_ctx *c, int pos, const char **s)
 {
 	*s = "";
-	if (pos < 0 || (uint32_t)pos >= c->p.n || !c->p.len[pos])
+	if ((uint32_t)pos >= c->p.n || !c->p.len[pos])
 		return 0;
 	*s = (const char *)c->p.val[pos];
 	return c->p.len[pos];
