@@ -204,19 +204,33 @@ static void fd_retire(struct kite_state *s, struct proc *p, struct kite_fd *f, c
 	s->pending = 1;
 }
 
-int fd_install(struct kite_state *s, struct proc *p, struct kite_fd *f, const struct kite_ctx *c)
+/* fd_install when f's slot is taken or not in the dense array yet. */
+__attribute__((noinline)) static void install_slow(struct kite_state *s, struct proc *p, struct kite_fd *f,
+                                                   const struct kite_ctx *c)
+{
+	struct kite_fdtable *t = p->pub.fdt;
+	struct kite_fd *old = fdt_take(t, f->num);
+	if (old)
+		fd_retire(s, p, old, c); /* dup2 over it, or a close we did not see */
+	fdt_set(t, f);
+}
+
+/* fd_install, inline for the opens of this file (one per open event). */
+static inline void install(struct kite_state *s, struct proc *p, struct kite_fd *f, const struct kite_ctx *c)
 {
 	struct kite_fdtable *t = p->pub.fdt;
 	if (f->num >= 0 && f->num < t->cap && !t->dense[f->num]) { /* the common case: a free dense slot */
 		t->dense[f->num] = f;
 		t->count++;
 	} else {
-		struct kite_fd *old = fdt_take(t, f->num);
-		if (old)
-			fd_retire(s, p, old, c); /* dup2 over it, or a close we did not see */
-		fdt_set(t, f);
+		install_slow(s, p, f, c);
 	}
 	stats_fds(s, 1);
+}
+
+int fd_install(struct kite_state *s, struct proc *p, struct kite_fd *f, const struct kite_ctx *c)
+{
+	install(s, p, f, c);
 	return 0;
 }
 
@@ -434,7 +448,7 @@ static void on_open(struct kite_state *s, struct kite_ctx *c, const struct evinf
 	f->ino = ino;
 	if (n) /* the directory of an absolute path does not matter */
 		open_names(s, f, path[0] == '/' ? NULL : event_dir(c, ei), path, n);
-	fd_install(s, P(c), f, c);
+	install(s, P(c), f, c);
 	c->fd = f;
 }
 

@@ -91,12 +91,20 @@ static char *decimal_before(char *end, uint64_t v)
 	static const char pairs[] = "000102030405060708091011121314151617181920212223242526272829303132333435"
 	                            "363738394041424344454647484950515253545556575859606162636465666768697071"
 	                            "72737475767778798081828384858687888990919293949596979899";
-	while (v >= 100) {
+	while (v > UINT32_MAX) {
 		unsigned r = (unsigned)(v % 100);
 		v /= 100;
 		end -= 2;
 		memcpy(end, pairs + 2 * r, 2);
 	}
+	uint32_t w = (uint32_t)v; /* the rest in 32 bits: cheaper divisions */
+	while (w >= 100) {
+		unsigned r = w % 100;
+		w /= 100;
+		end -= 2;
+		memcpy(end, pairs + 2 * r, 2);
+	}
+	v = w;
 	if (v >= 10) {
 		end -= 2;
 		memcpy(end, pairs + 2 * v, 2);
