@@ -36,7 +36,7 @@ struct kite_fd *fdt_get(const struct kite_fdtable *t, int64_t num)
 }
 
 /* Takes fd num out of the table: the fd itself is left to the caller. */
-static struct kite_fd *fdt_take(struct kite_fdtable *t, int64_t num)
+static inline struct kite_fd *fdt_take(struct kite_fdtable *t, int64_t num)
 {
 	struct kite_fd *f = NULL;
 	if (num < 0)
@@ -185,21 +185,30 @@ void fdt_release(struct kite_state *s, struct kite_fdtable *t)
 
 /* ---- opening and closing ---- */
 
-/* f has left p's table: the hook sees it, and it lives on until settle (ctx->fd of a close). */
-static void fd_retire(struct kite_state *s, struct proc *p, struct kite_fd *f, const struct kite_ctx *c)
+/* Room for more fds in the list freed at settle. */
+__attribute__((noinline)) static void dead_fds_grow(struct kite_state *s)
+{
+	uint32_t cap = s->dead_fds_cap ? s->dead_fds_cap * 2 : 16;
+	struct kite_fd **d = state_alloc(cap * sizeof(*d));
+	if (s->ndead_fds)
+		memcpy(d, s->dead_fds, s->ndead_fds * sizeof(*d));
+	free(s->dead_fds);
+	s->dead_fds = d;
+	s->dead_fds_cap = cap;
+}
+
+/*
+ * f has left p's table: the hook sees it, and it lives on until settle (ctx->fd
+ * of a close).  Inline: once per close.
+ */
+static inline void fd_retire(struct kite_state *s, struct proc *p, struct kite_fd *f,
+                             const struct kite_ctx *c)
 {
 	stats_fds(s, -1);
 	if (s->hooks.fd_close)
 		s->hooks.fd_close(s->hooks.ctx, &p->pub, f, c);
-	if (s->ndead_fds == s->dead_fds_cap) {
-		uint32_t cap = s->dead_fds_cap ? s->dead_fds_cap * 2 : 16;
-		struct kite_fd **d = state_alloc(cap * sizeof(*d));
-		if (s->ndead_fds)
-			memcpy(d, s->dead_fds, s->ndead_fds * sizeof(*d));
-		free(s->dead_fds);
-		s->dead_fds = d;
-		s->dead_fds_cap = cap;
-	}
+	if (s->ndead_fds == s->dead_fds_cap)
+		dead_fds_grow(s);
 	s->dead_fds[s->ndead_fds++] = f;
 	s->pending = 1;
 }
@@ -234,12 +243,19 @@ int fd_install(struct kite_state *s, struct proc *p, struct kite_fd *f, const st
 	return 0;
 }
 
-struct kite_fd *fd_close(struct kite_state *s, struct proc *p, int64_t num, const struct kite_ctx *c)
+/* fd_close, inline for the close events (fd_apply). */
+static inline struct kite_fd *close_fd(struct kite_state *s, struct proc *p, int64_t num,
+                                       const struct kite_ctx *c)
 {
 	struct kite_fd *f = fdt_take(p->pub.fdt, num);
 	if (f)
 		fd_retire(s, p, f, c);
 	return f;
+}
+
+struct kite_fd *fd_close(struct kite_state *s, struct proc *p, int64_t num, const struct kite_ctx *c)
+{
+	return close_fd(s, p, num, c);
 }
 
 struct each_ctx {
@@ -457,7 +473,7 @@ static void on_close(struct kite_state *s, struct kite_ctx *c, const struct evin
 	int64_t res;
 	/* a failed close leaves the table as it was (Falco's rule) */
 	if (c->fdnum >= 0 && pget_i(c, ei->pos[P_RES], &res) && res >= 0)
-		c->fd = fd_close(s, P(c), c->fdnum, c);
+		c->fd = close_fd(s, P(c), c->fdnum, c);
 }
 
 static void range_one(void *ctx, struct kite_fd *f)
