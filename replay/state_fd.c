@@ -101,21 +101,6 @@ static void fdt_each(struct kite_fdtable *t, void (*fn)(void *ctx, struct kite_f
 			fn(ctx, t->far[i]);
 }
 
-/*
- * Under AddressSanitizer freed fds and their names are really freed (no
- * spare fds, no cache of names), so that a use after free is caught, not reused.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define KITE_REUSE_FDS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KITE_REUSE_FDS 0
-#endif
-#endif
-#ifndef KITE_REUSE_FDS
-#define KITE_REUSE_FDS 1
-#endif
-
 struct kite_fd *fd_alloc(struct kite_state *s, int64_t num, uint8_t type, uint64_t ts)
 {
 	/* copied from a blank one: gcc turns zeroing the struct in place into a slow `rep stos` */
@@ -137,16 +122,6 @@ struct kite_fd *fd_dup(struct kite_state *s, const struct kite_fd *o, int64_t nu
 	f->nameraw = kstr_ref(o->nameraw);
 	f->name_changed = 0;
 	return f;
-}
-
-void fd_free(struct kite_state *s, struct kite_fd *f)
-{
-	kstr_put(f->name);
-	kstr_put(f->nameraw);
-	if (KITE_REUSE_FDS && s->nspare_fds < sizeof(s->spare_fds) / sizeof(s->spare_fds[0]))
-		s->spare_fds[s->nspare_fds++] = f;
-	else
-		free(f);
 }
 
 static void stats_fds(struct kite_state *s, int64_t delta)
