@@ -546,10 +546,22 @@ __attribute__((noinline)) static void apply_unthreaded(struct kite_state *s, str
 		state_fd_record(s, c, ei);
 }
 
+/* What settle does after a close, the common case: the one fd it retired is freed. */
+static inline void settle_close(struct kite_state *s)
+{
+	if (s->ndead_fds == 1 && !s->renamed && !s->dead_thr && !s->dead_proc && s->dead_fds_cap <= 1024) {
+		fd_free(s, s->dead_fds[0]);
+		s->ndead_fds = 0;
+		s->pending = 0;
+	} else {
+		kite_state_settle(s);
+	}
+}
+
 void kite_state_apply(struct kite_state *s, struct kite_ctx *c)
 {
 	if (s->pending)
-		kite_state_settle(s);
+		settle_close(s);
 	c->state = s;
 	c->fd = NULL;
 	c->fdnum = -1;
