@@ -671,36 +671,10 @@ int kite_reader_next_block(kite_reader *r, struct kite_block *b)
 	}
 }
 
-/* The importer's next record, from the worker when there is one. */
-static int scap_import_next(kite_reader *r, const struct kite_evt **e)
+/* After the worker's last record: its end (rc 0) or failure (rc -1), and the events passed over before. */
+__attribute__((noinline)) static int ahead_end(kite_reader *r, int rc)
 {
-	if (!r->ahead_tried && !r->o.one_thread) {
-		/* r->ahead is set before the worker runs: the warnings it gives find it */
-		r->ahead = kite_scap_ahead_new(r->scap, scap_warn_now, r);
-		if (r->ahead && kite_scap_ahead_run(r->ahead) < 0) {
-			kite_scap_ahead_free(r->ahead);
-			r->ahead = NULL; /* no thread: read here */
-		}
-	}
-	r->ahead_tried = 1;
-	if (!r->ahead) {
-		int rc = kite_scap_import_next(r->scap, e);
-		r->scap_ordinal = kite_scap_import_ordinal(r->scap);
-		r->st.events_skipped = kite_scap_import_passed(r->scap, &r->st.skipped_last_ts);
-		if (rc < 0)
-			snprintf(r->err, sizeof(r->err), "%s", kite_scap_import_error(r->scap));
-		if (rc == 0 && kite_scap_import_truncated(r->scap))
-			r->st.truncated = 1;
-		return rc;
-	}
-	struct kite_scap_ahead_meta m = {0};
-	int rc = kite_scap_ahead_next(r->ahead, e, &m);
-	if (rc == 1) {
-		r->scap_ordinal = m.ordinal;
-		r->st.events_skipped = m.passed;
-		r->st.skipped_last_ts = m.passed_ts;
-		return 1;
-	}
+	struct kite_scap_ahead_meta m;
 	kite_scap_ahead_end(r->ahead, &m);
 	r->st.events_skipped = m.passed;
 	r->st.skipped_last_ts = m.passed_ts;
@@ -711,10 +685,48 @@ static int scap_import_next(kite_reader *r, const struct kite_evt **e)
 	return rc;
 }
 
+/* The worker's next record (see scap_import_next): inline, as it is the one call per record. */
+static inline int ahead_next(kite_reader *r, const struct kite_evt **e)
+{
+	struct kite_scap_ahead_meta m;
+	int rc = kite_scap_ahead_next(r->ahead, e, &m);
+	if (rc != 1)
+		return ahead_end(r, rc);
+	r->scap_ordinal = m.ordinal;
+	r->st.events_skipped = m.passed;
+	r->st.skipped_last_ts = m.passed_ts;
+	return 1;
+}
+
+/* The importer's next record, from the worker when there is one (started at the first call). */
+__attribute__((noinline)) static int scap_import_next(kite_reader *r, const struct kite_evt **e)
+{
+	if (!r->ahead_tried && !r->o.one_thread) {
+		/* r->ahead is set before the worker runs: the warnings it gives find it */
+		r->ahead = kite_scap_ahead_new(r->scap, scap_warn_now, r);
+		if (r->ahead && kite_scap_ahead_run(r->ahead) < 0) {
+			kite_scap_ahead_free(r->ahead);
+			r->ahead = NULL; /* no thread: read here */
+		}
+	}
+	r->ahead_tried = 1;
+	if (r->ahead)
+		return ahead_next(r, e);
+	int rc = kite_scap_import_next(r->scap, e);
+	r->scap_ordinal = kite_scap_import_ordinal(r->scap);
+	r->st.events_skipped = kite_scap_import_passed(r->scap, &r->st.skipped_last_ts);
+	if (rc < 0)
+		snprintf(r->err, sizeof(r->err), "%s", kite_scap_import_error(r->scap));
+	if (rc == 0 && kite_scap_import_truncated(r->scap))
+		r->st.truncated = 1;
+	return rc;
+}
+
 static int scap_next(kite_reader *r, const struct kite_evt **e)
 {
 	for (;;) {
-		int rc = scap_import_next(r, e);
+		/* once the worker runs, straight to it */
+		int rc = r->ahead ? ahead_next(r, e) : scap_import_next(r, e);
 		if (rc <= 0)
 			return rc;
 		r->st.records++;
@@ -859,10 +871,9 @@ int kite_reader_set_record_want(kite_reader *r, const uint8_t *types, uint32_t n
 	return 1;
 }
 
-int kite_reader_next(kite_reader *r, const struct kite_evt **e)
+/* The next record of a kite capture. */
+__attribute__((noinline)) static int kcap_next(kite_reader *r, const struct kite_evt **e)
 {
-	if (r->scap)
-		return scap_next(r, e);
 	for (;;) {
 		while (r->raw_pos < r->raw_len) {
 			const struct kite_evt *ev = kite_reader_block_record(r);
@@ -890,6 +901,11 @@ int kite_reader_next(kite_reader *r, const struct kite_evt **e)
 			r->st.keyframes_passed++;
 		}
 	}
+}
+
+int kite_reader_next(kite_reader *r, const struct kite_evt **e)
+{
+	return r->scap ? scap_next(r, e) : kcap_next(r, e);
 }
 
 /* Goes on reading at offset off, where the next chunk should have sequence number seq. */

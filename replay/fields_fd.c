@@ -239,15 +239,21 @@ static char null_fd_typechar(const char *type)
 }
 
 /* fd.name of a connect that failed: the tuple the call reported, as sysdig names it. */
-static unsigned failed_connect_name(struct kite_ctx *c, struct kite_val *o)
+__attribute__((noinline)) static unsigned connect_name(struct kite_ctx *c, struct kite_val *o)
 {
-	const struct kite_event_desc *d = c->map->d;
 	int64_t res;
-	if (!d || d->id != KITE_EVT_CONNECT || !kite_evt_res(c, &res) || res >= 0 || res == -EINPROGRESS)
+	if (!kite_evt_res(c, &res) || res >= 0 || res == -EINPROGRESS)
 		return 0;
 	char *buf = kite_arena_alloc(&c->arena, 320);
 	size_t n = kite_tuple_name(c, c->map->tuple, buf, 320);
 	return n ? put_str(o, buf, n) : 0;
+}
+
+/* The same, with the test of the event's type inline (fd.name is asked for at every open). */
+static inline unsigned failed_connect_name(struct kite_ctx *c, struct kite_val *o)
+{
+	const struct kite_event_desc *d = c->map->d;
+	return d && d->id == KITE_EVT_CONNECT ? connect_name(c, o) : 0;
 }
 
 /*

@@ -864,9 +864,26 @@ kite_filter *kite_filter_new(const char *text, const struct kite_filter_opts *o,
 
 /* ---- matching ---- */
 
+/* !memcmp(a, b, n); constants are short (a path prefix, a name): up to 16 bytes without a call. */
 static int mem_eq(const void *a, const void *b, size_t n)
 {
-	return n == 0 || memcmp(a, b, n) == 0;
+	const unsigned char *x = a, *y = b;
+	uint64_t u, v, u2, v2;
+	if (n > 16)
+		return memcmp(a, b, n) == 0;
+	if (n >= 8) { /* two words that overlap in the middle */
+		memcpy(&u, x, 8), memcpy(&v, y, 8), memcpy(&u2, x + n - 8, 8), memcpy(&v2, y + n - 8, 8);
+		return u == v && u2 == v2;
+	}
+	if (n >= 4) {
+		uint32_t p, q, p2, q2;
+		memcpy(&p, x, 4), memcpy(&q, y, 4), memcpy(&p2, x + n - 4, 4), memcpy(&q2, y + n - 4, 4);
+		return p == q && p2 == q2;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return 0;
+	return 1;
 }
 
 static int text_cmp(const char *a, size_t alen, const char *b, size_t blen)
@@ -1135,12 +1152,10 @@ static void xf_apply(unsigned xf, struct kite_val *v, int *keep, struct kite_ctx
 	v->s = p;
 }
 
-/* The field's values for this event, transformed; 0 when missing. */
-static unsigned fetch(const kite_filter *f, const struct xfield *x, struct kite_ctx *c, struct kite_val *v)
+/* The n values of a field with transformers, transformed: how many are left. */
+__attribute__((noinline)) static unsigned transform(const struct xfield *x, struct kite_ctx *c,
+                                                    struct kite_val *v, unsigned n)
 {
-	unsigned n = f->fp->extract(&x->f, c, v, MAXV);
-	if (n > MAXV)
-		n = MAXV;
 	for (unsigned t = 0; t < x->nxf; t++) {
 		if (t == 0 && x->count) {
 			v[0] = (struct kite_val){.type = KITE_VT_UINT, .u = n};
@@ -1157,6 +1172,16 @@ static unsigned fetch(const kite_filter *f, const struct xfield *x, struct kite_
 		n = kept;
 	}
 	return n;
+}
+
+/* The field's values for this event, transformed; 0 when missing.  Inline: one per check evaluated. */
+static inline unsigned fetch(const kite_filter *f, const struct xfield *x, struct kite_ctx *c,
+                             struct kite_val *v)
+{
+	unsigned n = f->fp->extract(&x->f, c, v, MAXV);
+	if (n > MAXV)
+		n = MAXV;
+	return x->nxf ? transform(x, c, v, n) : n;
 }
 
 /* A value of a val() field as a constant. */

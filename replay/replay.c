@@ -13,25 +13,9 @@
 
 #include "cli.h"
 
-/* Reads the source's next record into s->next (NULL at the end). */
-static int source_advance(struct kite_replay *rp, struct kite_source *s)
+/* The source ended (rc 0) or failed (rc -1). */
+__attribute__((noinline)) static int source_end(struct kite_replay *rp, struct kite_source *s, int rc)
 {
-	if (s->done) {
-		s->next = NULL;
-		return 0;
-	}
-	int rc = kite_reader_next(s->r, &s->next);
-	s->next_num = kite_reader_scap_ordinal(s->r);
-	const struct kite_reader_stats *st = kite_reader_stats(s->r);
-	if (st->events_skipped != s->skipped) {
-		rp->events += st->events_skipped - s->skipped; /* evt.num goes on as if they had been read */
-		s->skipped = st->events_skipped;
-		/* evt.deltatime too, with one file (with several, those events were interleaved with others) */
-		if (rp->nsrc == 1)
-			rp->last_ts = st->skipped_last_ts;
-	}
-	if (rc == 1)
-		return 1;
 	if (rc < 0) {
 		cli_error("%s: %s", s->path, kite_reader_error(s->r));
 		rp->failed = 1;
@@ -39,6 +23,26 @@ static int source_advance(struct kite_replay *rp, struct kite_source *s)
 	s->next = NULL;
 	s->done = 1;
 	return rc;
+}
+
+/* Reads the source's next record into s->next (NULL at the end).  Inline: once per record. */
+static inline int source_advance(struct kite_replay *rp, struct kite_source *s)
+{
+	if (s->done) {
+		s->next = NULL;
+		return 0;
+	}
+	int rc = kite_reader_next(s->r, &s->next);
+	s->next_num = kite_reader_scap_ordinal(s->r);
+	const struct kite_reader_stats *st = s->stats;
+	if (st->events_skipped != s->skipped) {
+		rp->events += st->events_skipped - s->skipped; /* evt.num goes on as if they had been read */
+		s->skipped = st->events_skipped;
+		/* evt.deltatime too, with one file (with several, those events were interleaved with others) */
+		if (rp->nsrc == 1)
+			rp->last_ts = st->skipped_last_ts;
+	}
+	return rc == 1 ? 1 : source_end(rp, s, rc);
 }
 
 /*
@@ -59,6 +63,11 @@ static int want_types(struct kite_replay *rp, struct kite_source *s)
 		for (uint32_t id = 0; id < n; id++) {
 			types[id] = (bits[id / 8] >> (id % 8)) & 1;
 			every &= types[id] || !s->schema->events[id];
+		}
+		/* the caller's types: events of the others only build the state, not handed out */
+		if (!every && (s->looked = malloc(n)) != NULL) {
+			memcpy(s->looked, types, n);
+			s->nlooked = n;
 		}
 		kite_state_mark_needed(rp->state, s->schema, types);
 		/*
@@ -87,6 +96,7 @@ static int source_open(struct kite_replay *rp, struct kite_source *s, const char
 		return -1;
 	const struct kite_header *h = kite_reader_header(s->r);
 	s->schema = kite_reader_schema(s->r);
+	s->stats = kite_reader_stats(s->r);
 	s->maps = kite_state_evmaps(rp->state, s->schema);
 	/* a .scap (read directly or converted) replays as sysdig 0.29.3 shows its threads and sockets */
 	if (h && h->driver && !strcmp(h->driver, "scap"))
@@ -147,6 +157,8 @@ int kite_replay_open(struct kite_replay *rp, char **paths, unsigned n, const str
  */
 static struct kite_source *earliest(struct kite_replay *rp)
 {
+	if (rp->nsrc == 1) /* the common case: no merge */
+		return rp->src->next ? rp->src : NULL;
 	struct kite_source *best = NULL;
 	for (unsigned i = 0; i < rp->nsrc; i++) {
 		struct kite_source *s = &rp->src[i];
@@ -172,8 +184,8 @@ static void show_progress(struct kite_replay *rp)
 		fprintf(stderr, "\rkite: %" PRIu64 " events", rp->events);
 }
 
-/* Applies one record to the state; 1 if it is an event to hand out. */
-static int apply_record(struct kite_replay *rp, struct kite_source *s, const struct kite_evt *e)
+/* Applies one record to the state; 1 if it is an event to hand out.  Inline: once per record. */
+static inline int apply_record(struct kite_replay *rp, struct kite_source *s, const struct kite_evt *e)
 {
 	struct kite_ctx *c = &rp->ctx;
 	const struct kite_evmap *map = &s->maps[e->type <= s->schema->max_event_id ? e->type : 0];
@@ -183,9 +195,9 @@ static int apply_record(struct kite_replay *rp, struct kite_source *s, const str
 		rp->malformed++;
 		return 0;
 	}
-	kite_state_settle(rp->state);
-	kite_arena_reset(&c->arena);
-	c->e = e;
+	if (c->arena.head) /* something was allocated (kite_arena_reset's own test, without the call) */
+		kite_arena_reset(&c->arena);
+	c->e = e; /* kite_state_apply settles what the event before left */
 	c->schema = s->schema;
 	c->map = map;
 	c->src = s;
@@ -200,6 +212,8 @@ static int apply_record(struct kite_replay *rp, struct kite_source *s, const str
 		return 0;
 	rp->last_ts = e->ts;
 	rp->events++;
+	if (e->type < s->nlooked && !s->looked[e->type])
+		return 0; /* of a type the caller never looks at (o.types_of) */
 	return !(rp->o.from && e->ts < rp->o.from);
 }
 
@@ -224,12 +238,13 @@ int kite_replay_next(struct kite_replay *rp, struct kite_ctx **c)
 			continue;
 		}
 		int out = apply_record(rp, s, e);
+		/* also at events not handed out: a filter may hand out few */
+		if (rp->o.progress && rp->events >= rp->progress_next) {
+			show_progress(rp);
+			rp->progress_next = rp->events + 1000000;
+		}
 		/* the record stays valid until the source advances: advance only after the caller is done */
 		if (out) {
-			if (rp->o.progress && rp->events >= rp->progress_next) {
-				show_progress(rp);
-				rp->progress_next = rp->events + 1000000;
-			}
 			*c = &rp->ctx;
 			rp->pending = s;
 			return 1;
@@ -303,6 +318,7 @@ void kite_replay_close(struct kite_replay *rp)
 		if (rp->src[i].r)
 			kite_reader_close(rp->src[i].r);
 		free(rp->src[i].path);
+		free(rp->src[i].looked);
 	}
 	free(rp->src);
 	kite_arena_free(&rp->ctx.arena);

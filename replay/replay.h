@@ -12,7 +12,8 @@ struct kite_source {
 	char *path;
 	kite_reader *r;
 	const struct kite_schema *schema;
-	const struct kite_evmap *maps; /* per event id of this file's schema */
+	const struct kite_evmap *maps;         /* per event id of this file's schema */
+	const struct kite_reader_stats *stats; /* the reader's, kept up to date by it */
 	const char *hostname;
 	uint64_t start_ts;           /* the capture's start (header), for evt.reltime */
 	const struct kite_evt *next; /* the record waiting to be merged, NULL at the end */
@@ -25,6 +26,13 @@ struct kite_source {
 	 * The state never sees them.
 	 */
 	uint64_t skipped;
+	/*
+	 * By event id, whether the caller looks at events of that type (o.types_of);
+	 * NULL when it looks at every type.  Events of the others are applied to the
+	 * state and counted, but not handed out: the caller would pass over them.
+	 */
+	uint8_t *looked;
+	uint32_t nlooked;
 	int done;
 };
 

@@ -534,10 +534,34 @@ static int is_proc_handler(unsigned h)
 	}
 }
 
+/* Records of the handlers from H_DROP on: about no thread, or snapshot records. */
+__attribute__((noinline)) static void apply_unthreaded(struct kite_state *s, struct kite_ctx *c,
+                                                       const struct evinfo *ei)
+{
+	if (apply_threadless(s, c, ei))
+		return;
+	if (ei->handler == H_STATE_PROC)
+		state_proc_record(s, c, ei);
+	else if (ei->handler == H_STATE_FD)
+		state_fd_record(s, c, ei);
+}
+
+/* What settle does after a close, the common case: the one fd it retired is freed. */
+static inline void settle_close(struct kite_state *s)
+{
+	if (s->ndead_fds == 1 && !s->renamed && !s->dead_thr && !s->dead_proc && s->dead_fds_cap <= 1024) {
+		fd_free(s, s->dead_fds[0]);
+		s->ndead_fds = 0;
+		s->pending = 0;
+	} else {
+		kite_state_settle(s);
+	}
+}
+
 void kite_state_apply(struct kite_state *s, struct kite_ctx *c)
 {
 	if (s->pending)
-		kite_state_settle(s);
+		settle_close(s);
 	c->state = s;
 	c->fd = NULL;
 	c->fdnum = -1;
@@ -549,14 +573,12 @@ void kite_state_apply(struct kite_state *s, struct kite_ctx *c)
 	const struct evinfo *ei = evinfo_of(s, c);
 	if (!c->map)
 		c->map = c->e->type < s->cur->n ? &s->cur->maps[c->e->type] : &s->cur->maps[0];
-	if (apply_threadless(s, c, ei))
-		return;
-	if (ei->handler == H_STATE_PROC) {
-		state_proc_record(s, c, ei);
-		return;
-	}
-	if (ei->handler == H_STATE_FD) {
-		state_fd_record(s, c, ei);
+	_Static_assert(H_DROP < H_STATE_PROC && H_STATE_PROC < H_STATE_FD && H_STATE_FD < H_STATE_USER &&
+	                       H_STATE_USER < H_STATE_GROUP && H_STATE_GROUP < H_STATE_IFACE &&
+	                       H_STATE_IFACE < H_CONTAINER && H_CONTAINER + 1 == H_COUNT,
+	               "the handlers of records about no thread come last");
+	if (ei->handler >= H_DROP) {
+		apply_unthreaded(s, c, ei);
 		return;
 	}
 	event_fdnum(c);

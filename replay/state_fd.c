@@ -36,7 +36,7 @@ struct kite_fd *fdt_get(const struct kite_fdtable *t, int64_t num)
 }
 
 /* Takes fd num out of the table: the fd itself is left to the caller. */
-static struct kite_fd *fdt_take(struct kite_fdtable *t, int64_t num)
+static inline struct kite_fd *fdt_take(struct kite_fdtable *t, int64_t num)
 {
 	struct kite_fd *f = NULL;
 	if (num < 0)
@@ -101,21 +101,6 @@ static void fdt_each(struct kite_fdtable *t, void (*fn)(void *ctx, struct kite_f
 			fn(ctx, t->far[i]);
 }
 
-/*
- * Under AddressSanitizer freed fds and their names are really freed (no
- * spare fds, no cache of names), so that a use after free is caught, not reused.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define KITE_REUSE_FDS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KITE_REUSE_FDS 0
-#endif
-#endif
-#ifndef KITE_REUSE_FDS
-#define KITE_REUSE_FDS 1
-#endif
-
 struct kite_fd *fd_alloc(struct kite_state *s, int64_t num, uint8_t type, uint64_t ts)
 {
 	/* copied from a blank one: gcc turns zeroing the struct in place into a slow `rep stos` */
@@ -137,16 +122,6 @@ struct kite_fd *fd_dup(struct kite_state *s, const struct kite_fd *o, int64_t nu
 	f->nameraw = kstr_ref(o->nameraw);
 	f->name_changed = 0;
 	return f;
-}
-
-void fd_free(struct kite_state *s, struct kite_fd *f)
-{
-	kstr_put(f->name);
-	kstr_put(f->nameraw);
-	if (KITE_REUSE_FDS && s->nspare_fds < sizeof(s->spare_fds) / sizeof(s->spare_fds[0]))
-		s->spare_fds[s->nspare_fds++] = f;
-	else
-		free(f);
 }
 
 static void stats_fds(struct kite_state *s, int64_t delta)
@@ -185,47 +160,77 @@ void fdt_release(struct kite_state *s, struct kite_fdtable *t)
 
 /* ---- opening and closing ---- */
 
-/* f has left p's table: the hook sees it, and it lives on until settle (ctx->fd of a close). */
-static void fd_retire(struct kite_state *s, struct proc *p, struct kite_fd *f, const struct kite_ctx *c)
+/* Room for more fds in the list freed at settle. */
+__attribute__((noinline)) static void dead_fds_grow(struct kite_state *s)
+{
+	uint32_t cap = s->dead_fds_cap ? s->dead_fds_cap * 2 : 16;
+	struct kite_fd **d = state_alloc(cap * sizeof(*d));
+	if (s->ndead_fds)
+		memcpy(d, s->dead_fds, s->ndead_fds * sizeof(*d));
+	free(s->dead_fds);
+	s->dead_fds = d;
+	s->dead_fds_cap = cap;
+}
+
+/*
+ * f has left p's table: the hook sees it, and it lives on until settle (ctx->fd
+ * of a close).  Inline: once per close.
+ */
+static inline void fd_retire(struct kite_state *s, struct proc *p, struct kite_fd *f,
+                             const struct kite_ctx *c)
 {
 	stats_fds(s, -1);
 	if (s->hooks.fd_close)
 		s->hooks.fd_close(s->hooks.ctx, &p->pub, f, c);
-	if (s->ndead_fds == s->dead_fds_cap) {
-		uint32_t cap = s->dead_fds_cap ? s->dead_fds_cap * 2 : 16;
-		struct kite_fd **d = state_alloc(cap * sizeof(*d));
-		if (s->ndead_fds)
-			memcpy(d, s->dead_fds, s->ndead_fds * sizeof(*d));
-		free(s->dead_fds);
-		s->dead_fds = d;
-		s->dead_fds_cap = cap;
-	}
+	if (s->ndead_fds == s->dead_fds_cap)
+		dead_fds_grow(s);
 	s->dead_fds[s->ndead_fds++] = f;
 	s->pending = 1;
 }
 
-int fd_install(struct kite_state *s, struct proc *p, struct kite_fd *f, const struct kite_ctx *c)
+/* fd_install when f's slot is taken or not in the dense array yet. */
+__attribute__((noinline)) static void install_slow(struct kite_state *s, struct proc *p, struct kite_fd *f,
+                                                   const struct kite_ctx *c)
+{
+	struct kite_fdtable *t = p->pub.fdt;
+	struct kite_fd *old = fdt_take(t, f->num);
+	if (old)
+		fd_retire(s, p, old, c); /* dup2 over it, or a close we did not see */
+	fdt_set(t, f);
+}
+
+/* fd_install, inline for the opens of this file (one per open event). */
+static inline void install(struct kite_state *s, struct proc *p, struct kite_fd *f, const struct kite_ctx *c)
 {
 	struct kite_fdtable *t = p->pub.fdt;
 	if (f->num >= 0 && f->num < t->cap && !t->dense[f->num]) { /* the common case: a free dense slot */
 		t->dense[f->num] = f;
 		t->count++;
 	} else {
-		struct kite_fd *old = fdt_take(t, f->num);
-		if (old)
-			fd_retire(s, p, old, c); /* dup2 over it, or a close we did not see */
-		fdt_set(t, f);
+		install_slow(s, p, f, c);
 	}
 	stats_fds(s, 1);
+}
+
+int fd_install(struct kite_state *s, struct proc *p, struct kite_fd *f, const struct kite_ctx *c)
+{
+	install(s, p, f, c);
 	return 0;
 }
 
-struct kite_fd *fd_close(struct kite_state *s, struct proc *p, int64_t num, const struct kite_ctx *c)
+/* fd_close, inline for the close events (fd_apply). */
+static inline struct kite_fd *close_fd(struct kite_state *s, struct proc *p, int64_t num,
+                                       const struct kite_ctx *c)
 {
 	struct kite_fd *f = fdt_take(p->pub.fdt, num);
 	if (f)
 		fd_retire(s, p, f, c);
 	return f;
+}
+
+struct kite_fd *fd_close(struct kite_state *s, struct proc *p, int64_t num, const struct kite_ctx *c)
+{
+	return close_fd(s, p, num, c);
 }
 
 struct each_ctx {
@@ -434,7 +439,7 @@ static void on_open(struct kite_state *s, struct kite_ctx *c, const struct evinf
 	f->ino = ino;
 	if (n) /* the directory of an absolute path does not matter */
 		open_names(s, f, path[0] == '/' ? NULL : event_dir(c, ei), path, n);
-	fd_install(s, P(c), f, c);
+	install(s, P(c), f, c);
 	c->fd = f;
 }
 
@@ -443,7 +448,7 @@ static void on_close(struct kite_state *s, struct kite_ctx *c, const struct evin
 	int64_t res;
 	/* a failed close leaves the table as it was (Falco's rule) */
 	if (c->fdnum >= 0 && pget_i(c, ei->pos[P_RES], &res) && res >= 0)
-		c->fd = fd_close(s, P(c), c->fdnum, c);
+		c->fd = close_fd(s, P(c), c->fdnum, c);
 }
 
 static void range_one(void *ctx, struct kite_fd *f)

@@ -302,12 +302,27 @@ struct kite_state {
 	char path[2 * 4096 + 64];
 };
 
+/*
+ * Under AddressSanitizer freed fds and their names are really freed (no
+ * spare fds, no cache of names), so that a use after free is caught, not reused.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define KITE_REUSE_FDS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KITE_REUSE_FDS 0
+#endif
+#endif
+#ifndef KITE_REUSE_FDS
+#define KITE_REUSE_FDS 1
+#endif
+
 /* ---- shared between the files ---- */
 
 /* Param reading: 0 when absent or of a length that is not an integer's (malformed). */
 static inline int pget_i(const struct kite_ctx *c, int pos, int64_t *v)
 {
-	if (pos < 0 || (uint32_t)pos >= c->p.n)
+	if ((uint32_t)pos >= c->p.n) /* a negative pos (absent) is past every n too */
 		return 0;
 	uint16_t n = c->p.len[pos];
 	if (n != 1 && n != 2 && n != 4 && n != 8)
@@ -318,7 +333,7 @@ static inline int pget_i(const struct kite_ctx *c, int pos, int64_t *v)
 
 static inline int pget_u(const struct kite_ctx *c, int pos, uint64_t *v)
 {
-	if (pos < 0 || (uint32_t)pos >= c->p.n)
+	if ((uint32_t)pos >= c->p.n)
 		return 0;
 	uint16_t n = c->p.len[pos];
 	if (n != 1 && n != 2 && n != 4 && n != 8)
@@ -331,7 +346,7 @@ static inline int pget_u(const struct kite_ctx *c, int pos, uint64_t *v)
 static inline uint16_t pget_s(const struct kite_ctx *c, int pos, const char **s)
 {
 	*s = "";
-	if (pos < 0 || (uint32_t)pos >= c->p.n || !c->p.len[pos])
+	if ((uint32_t)pos >= c->p.n || !c->p.len[pos])
 		return 0;
 	*s = (const char *)c->p.val[pos];
 	return c->p.len[pos];
@@ -389,7 +404,16 @@ struct kite_fd *fdt_get(const struct kite_fdtable *t, int64_t num);
 struct kite_fd *fd_alloc(struct kite_state *s, int64_t num, uint8_t type, uint64_t ts);
 /* A copy of o at number num (names shared by reference). */
 struct kite_fd *fd_dup(struct kite_state *s, const struct kite_fd *o, int64_t num);
-void fd_free(struct kite_state *s, struct kite_fd *f);
+/* Frees f (to the spare fds, for the next open); inline: settle frees one per close. */
+static inline void fd_free(struct kite_state *s, struct kite_fd *f)
+{
+	kstr_put(f->name);
+	kstr_put(f->nameraw);
+	if (KITE_REUSE_FDS && s->nspare_fds < sizeof(s->spare_fds) / sizeof(s->spare_fds[0]))
+		s->spare_fds[s->nspare_fds++] = f;
+	else
+		free(f);
+}
 /* Puts f at its number in p's table; an fd already there is closed (hook, freed at settle). */
 int fd_install(struct kite_state *s, struct proc *p, struct kite_fd *f, const struct kite_ctx *c);
 /* Removes fd num from p's table; it stays valid until settle.  NULL when not open. */

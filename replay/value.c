@@ -91,12 +91,20 @@ static char *decimal_before(char *end, uint64_t v)
 	static const char pairs[] = "000102030405060708091011121314151617181920212223242526272829303132333435"
 	                            "363738394041424344454647484950515253545556575859606162636465666768697071"
 	                            "72737475767778798081828384858687888990919293949596979899";
-	while (v >= 100) {
+	while (v > UINT32_MAX) {
 		unsigned r = (unsigned)(v % 100);
 		v /= 100;
 		end -= 2;
 		memcpy(end, pairs + 2 * r, 2);
 	}
+	uint32_t w = (uint32_t)v; /* the rest in 32 bits: cheaper divisions */
+	while (w >= 100) {
+		unsigned r = w % 100;
+		w /= 100;
+		end -= 2;
+		memcpy(end, pairs + 2 * r, 2);
+	}
+	v = w;
 	if (v >= 10) {
 		end -= 2;
 		memcpy(end, pairs + 2 * v, 2);
@@ -173,7 +181,7 @@ char *kite_arena_printf(struct kite_arena *a, size_t *len, const char *fmt, ...)
 {
 	va_list ap;
 	/* try the room left in the current block first: one vsnprintf in the common case */
-	struct kite_arena_block *b = a->head;
+	struct kite_arena_block *b = a->head ? a->head : a->all;
 	size_t room = b ? b->size - b->used : 0;
 	va_start(ap, fmt);
 	int n = vsnprintf(room ? (char *)b->data + b->used : NULL, room, fmt, ap);
@@ -186,6 +194,7 @@ char *kite_arena_printf(struct kite_arena *a, size_t *len, const char *fmt, ...)
 		b->used += align_up((size_t)n + 1);
 		if (b->used > b->size)
 			b->used = b->size;
+		a->head = b;
 	} else {
 		p = kite_arena_alloc(a, (size_t)n + 1);
 		if (!p)
@@ -201,9 +210,11 @@ char *kite_arena_printf(struct kite_arena *a, size_t *len, const char *fmt, ...)
 
 void kite_arena_reset(struct kite_arena *a)
 {
+	if (!a->head)
+		return; /* nothing allocated since the last reset */
 	for (struct kite_arena_block *b = a->all; b; b = b->next)
 		b->used = 0;
-	a->head = a->all;
+	a->head = NULL;
 }
 
 void kite_arena_free(struct kite_arena *a)

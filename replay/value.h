@@ -51,8 +51,9 @@ struct kite_val {
  */
 struct kite_arena_block;
 struct kite_arena {
-	struct kite_arena_block *head; /* current block */
-	struct kite_arena_block *all;  /* every block, for reset and free */
+	/* current block; NULL when nothing was allocated since the last reset (then: the first) */
+	struct kite_arena_block *head;
+	struct kite_arena_block *all; /* every block, for reset and free */
 };
 
 void *kite_arena_alloc(struct kite_arena *a, size_t n);
