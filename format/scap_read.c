@@ -844,19 +844,16 @@ static inline int split_lens(struct scap_evt *ev, const uint8_t *lens, size_t ls
 		return -1;
 	room -= n * lsz; /* now what the values have */
 	const uint8_t *v = lens + n * lsz;
-	/*
-	 * The lengths are checked once, after the loop: their sum only grows and
-	 * cannot wrap (at most 64 lengths of 32 bits), so a value running past
-	 * the event leaves the sum past it too.  On failure param[] is not used.
-	 */
-	const uint8_t *values = v;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t l = lsz == 4 ? rd32(lens + 4 * i) : rd16(lens + 2 * i);
+		if (l > room)
+			return -1;
+		room -= l;
 		ev->len[i] = l;
 		ev->param[i] = v;
 		v += l;
 	}
-	return (size_t)(v - values) > room ? -1 : 0;
+	return 0;
 }
 
 static inline int split_params(struct scap_evt *ev, const uint8_t *lens, size_t lsz, size_t room)
