@@ -15,21 +15,19 @@ int kite_evt_split(const struct kite_evt *e, uint32_t avail, const struct kite_e
 		return -1;
 	const uint8_t *base = (const uint8_t *)e;
 	const uint8_t *lens = base + KITE_EVT_HDR_LEN;
-	/*
-	 * The lengths are checked once, after the loop: off only grows (and
-	 * cannot wrap: at most 64 lengths of 16 bits), so a value running past
-	 * the record leaves it past the end too.  On failure out->n stays 0.
-	 */
+	/* each value within the record (a pointer past it is never formed) */
 	uint32_t off = KITE_EVT_HDR_LEN + 2 * n;
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t l;
 		memcpy(&l, lens + 2 * i, 2);
+		if (l > e->len - off)
+			return -1;
 		out->val[i] = base + off;
 		out->len[i] = l;
 		off += l;
 	}
-	/* All within the record, and what remains is padding: less than the alignment. */
-	if (off > e->len || e->len - off >= KITE_EVT_ALIGN)
+	/* What remains is padding: less than the alignment. */
+	if (e->len - off >= KITE_EVT_ALIGN)
 		return -1;
 	out->n = n;
 	return 0;
