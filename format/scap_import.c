@@ -778,6 +778,7 @@ static int build_schema(kite_scap_import *im)
 		return -1;
 	im->schema = *bi;
 	im->schema.owned = NULL;
+	im->schema.serial = kite_schema_serial();
 	im->schema.events = im->events;
 	im->schema.max_event_id = next - 1;
 	return 0;

@@ -1,6 +1,7 @@
 /* schema.c - the schema object: built-in table lookup, (de)serialisation of the SCHEMA block, flag rendering. */
 #include "schema.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,10 +84,17 @@ static struct kite_schema builtin;
 static const struct kite_event_desc *builtin_events[KITE_EVT_MAX_BUILTIN];
 static const struct kite_flag_table *builtin_tables[KITE_TBL_MAX_BUILTIN];
 
+uint64_t kite_schema_serial(void)
+{
+	static atomic_uint_fast64_t next = 1; /* 0: none yet */
+	return atomic_fetch_add(&next, 1);
+}
+
 const struct kite_schema *kite_schema_builtin(void)
 {
 	if (builtin.events)
 		return &builtin;
+	builtin.serial = kite_schema_serial();
 	for (size_t i = 0; i < kite_event_table_len; i++)
 		builtin_events[kite_event_table[i].id] = &kite_event_table[i];
 	for (size_t i = 0; i < kite_flag_tables_len; i++)
@@ -335,6 +343,7 @@ struct kite_schema *kite_schema_parse(const uint8_t *buf, size_t len, char *err,
 		return NULL;
 	}
 	s->owned = a;
+	s->serial = kite_schema_serial();
 	kcur_init(&c, buf, len);
 	uint16_t version = kcur_u16(&c);
 	kcur_u16(&c);

@@ -135,7 +135,15 @@ struct kite_schema {
 	const struct kite_flag_table **tables; /* indexed by table id, may hold NULLs */
 	uint32_t max_table_id;
 	void *owned; /* storage of a deserialised schema */
+	/*
+	 * Unique in the process (kite_schema_serial): what caches keyed by schema
+	 * compare, since a freed schema's address can come back for another one.
+	 */
+	uint64_t serial;
 };
+
+/* A new serial for a schema being made. */
+uint64_t kite_schema_serial(void);
 
 /* The schema compiled into this kite. */
 const struct kite_schema *kite_schema_builtin(void);

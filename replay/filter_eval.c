@@ -78,7 +78,7 @@ enum { V_FALSE = 0, V_TRUE = 1, V_EVAL = 2 };
 #define RESID_NEG 0x80000000u
 
 struct typecache {
-	const struct kite_schema *schema;     /* by address, as the rules' type index */
+	uint64_t serial;                      /* of the schema it is for (kite_schema_serial) */
 	const struct kite_event_desc **descs; /* per id: the description the results are for (a copy) */
 	uint32_t n;                           /* schema->max_event_id + 1 */
 	uint8_t *verdict; /* per id: V_FALSE, V_TRUE, or V_EVAL (the result depends on more than the type) */
@@ -1373,7 +1373,7 @@ static struct typecache *typecache_new(kite_filter *f, const struct kite_schema 
 	        1, sizeof(*tc) + n * (sizeof(*tc->descs) + sizeof(*tc->start) + 1 + (size_t)f->ntyped));
 	if (!tc)
 		return NULL;
-	tc->schema = s;
+	tc->serial = s->serial;
 	tc->n = (uint32_t)n;
 	tc->descs = (const struct kite_event_desc **)(tc + 1);
 	memcpy(tc->descs, s->events, n * sizeof(*tc->descs));
@@ -1404,12 +1404,12 @@ static struct typecache *typecache_new(kite_filter *f, const struct kite_schema 
 /*
  * The type cache for schema s, made the current one; built on first sight.
  * NULL when out of memory (or a tree too big for RESID_NEG).  Caches are told
- * apart by the schema's address, as the rules' index by type is.
+ * apart by the schema's serial, as the rules' index by type is.
  */
 static const struct typecache *typecache_switch(kite_filter *f, const struct kite_schema *s)
 {
 	struct typecache *tc = f->tcache;
-	while (tc && tc->schema != s)
+	while (tc && tc->serial != s->serial)
 		tc = tc->next;
 	if (!tc && f->nnodes < RESID_NEG && (tc = typecache_new(f, s))) {
 		tc->next = f->tcache;
@@ -1426,7 +1426,7 @@ int kite_filter_match(kite_filter *f, struct kite_ctx *c)
 		return 0;
 	if (f->ntyped && c->schema && c->e) {
 		const struct typecache *tc = f->tcur;
-		if (!tc || tc->schema != c->schema)
+		if (!tc || tc->serial != c->schema->serial)
 			tc = typecache_switch(f, c->schema);
 		/* ids past the schema's: the replay gives them id 0's map */
 		uint32_t id = tc && c->e->type < tc->n ? c->e->type : 0;

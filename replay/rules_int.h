@@ -65,7 +65,7 @@ struct rl_rule {
 
 /* The per-schema index: for each event id, the active rules that can match it, in order. */
 struct rl_index {
-	const struct kite_schema *schema;
+	uint64_t serial; /* of the schema it is for (kite_schema_serial) */
 	uint32_t nids;
 	uint32_t *start; /* nids+1 offsets into rules */
 	struct rl_rule **rules;

@@ -10,7 +10,7 @@ static struct rl_index *build_index(kite_rules *r, const struct kite_schema *s)
 	r->idx = rl_grow(r->idx, (r->nidx + 1) * sizeof(*r->idx));
 	struct rl_index *x = &r->idx[r->nidx++];
 	memset(x, 0, sizeof(*x));
-	x->schema = s;
+	x->serial = s->serial;
 	x->nids = s->max_event_id + 1;
 	size_t bytes = (x->nids + 7) / 8;
 	uint8_t *bits = rl_alloc(bytes * (r->nactive ? r->nactive : 1));
@@ -44,7 +44,7 @@ static struct rl_index *build_index(kite_rules *r, const struct kite_schema *s)
 static struct rl_index *index_for(kite_rules *r, const struct kite_schema *s)
 {
 	for (size_t i = 0; i < r->nidx; i++)
-		if (r->idx[i].schema == s)
+		if (r->idx[i].serial == s->serial)
 			return &r->idx[i];
 	return build_index(r, s);
 }
@@ -64,7 +64,8 @@ unsigned kite_rules_match(kite_rules *r, struct kite_ctx *c, kite_alert_fn fn, v
 {
 	if (!r->nactive)
 		return 0;
-	struct rl_index *x = r->nidx && r->idx[0].schema == c->schema ? &r->idx[0] : index_for(r, c->schema);
+	struct rl_index *x =
+	        r->nidx && r->idx[0].serial == c->schema->serial ? &r->idx[0] : index_for(r, c->schema);
 	uint32_t t = c->e->type;
 	if (t >= x->nids)
 		return 0;

@@ -689,6 +689,42 @@ static void several_files(void **state)
 	kite_rules_free(r);
 }
 
+/*
+ * The rules' index by event type is per schema: a schema made where a freed
+ * one was (the same address, other events) gets its own index, not the old one's.
+ */
+static void index_per_schema(void **state)
+{
+	(void)state;
+	int rc;
+	kite_rules *r = load("- rule: R\n  desc: d\n  condition: evt.type=execve\n  output: o\n"
+	                     "  priority: notice\n",
+	                     &rc);
+	assert_int_equal(rc, 0);
+	const struct kite_schema *bi = kite_schema_builtin();
+	const struct kite_event_desc *exec = kite_schema_find(bi, "execve");
+	assert_non_null(exec);
+	uint32_t n = bi->max_event_id + 1, id = exec->id;
+	uint8_t *bits = calloc((n + 7) / 8, 1);
+	struct kite_schema *s = malloc(sizeof(*s));
+	assert_non_null(bits);
+	assert_non_null(s);
+	/* first a schema that stops before execve */
+	*s = *bi;
+	s->max_event_id = id - 1;
+	s->serial = kite_schema_serial();
+	kite_rules_evttypes(r, s, bits, n);
+	assert_false((bits[id / 8] >> (id % 8)) & 1);
+	/* then, in the same memory, one that has it (a schema freed, another allocated there) */
+	*s = *bi;
+	s->serial = kite_schema_serial();
+	kite_rules_evttypes(r, s, bits, n);
+	assert_true((bits[id / 8] >> (id % 8)) & 1);
+	free(s);
+	free(bits);
+	kite_rules_free(r);
+}
+
 static void selection(void **state)
 {
 	(void)state;
@@ -785,6 +821,7 @@ int main(void)
 	        cmocka_unit_test(fields_of_other_falco_versions),
 	        cmocka_unit_test(yaml_errors),
 	        cmocka_unit_test(several_files),
+	        cmocka_unit_test(index_per_schema),
 	        cmocka_unit_test(selection),
 	        cmocka_unit_test(official_files),
 	};
