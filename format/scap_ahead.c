@@ -230,16 +230,29 @@ static void release(kite_scap_ahead *a)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* Records this far ahead are fetched early: the worker wrote them on another CPU. */
+#define PREFETCH_AHEAD 8
+
+static int next_slow(kite_scap_ahead *a, const struct kite_evt **e, struct kite_scap_ahead_meta *m);
+
 int kite_scap_ahead_next(kite_scap_ahead *a, const struct kite_evt **e, struct kite_scap_ahead_meta *m)
 {
 	/* the common case first: a record of the current batch with no warning before it */
 	struct batch *cur = a->cur;
 	if (cur && a->pos < cur->n && (a->wpos == cur->nwarn || cur->warns[a->wpos].at > a->pos)) {
 		const struct item *it = &cur->items[a->pos++];
+		if (a->pos + PREFETCH_AHEAD < cur->n)
+			__builtin_prefetch(cur->rec + it[PREFETCH_AHEAD].off);
 		*e = (const struct kite_evt *)(cur->rec + it->off);
 		*m = it->m;
 		return 1;
 	}
+	return next_slow(a, e, m);
+}
+
+/* The batch's end, a warning to give first, the capture's end: the general loop. */
+static int next_slow(kite_scap_ahead *a, const struct kite_evt **e, struct kite_scap_ahead_meta *m)
+{
 	for (;;) {
 		if (a->ended)
 			return a->rc;
