@@ -154,11 +154,13 @@ static int resolve_range(struct kite_replay *rp, const struct show_opts *o)
 
 /*
  * Text lines gathered before they go to stdout, so that a line costs a copy
- * rather than a call into stdio (which locks the stream each time).
+ * rather than a call into stdio (which locks the stream each time).  Not on a
+ * terminal: there each line shows as soon as it is made (stdio's line buffering).
  */
 struct lines {
 	char buf[1 << 16];
 	size_t n;
+	int direct;
 };
 
 static void lines_flush(struct lines *l)
@@ -173,7 +175,7 @@ static void lines_put(struct lines *l, const char *s, size_t len)
 {
 	if (l->n + len + 1 > sizeof(l->buf))
 		lines_flush(l);
-	if (len + 1 > sizeof(l->buf)) {
+	if (l->direct || len + 1 > sizeof(l->buf)) {
 		fwrite(s, 1, len, stdout);
 		fputc('\n', stdout);
 		return;
@@ -192,6 +194,7 @@ static int show_events(struct kite_replay *rp, kite_filter *flt, struct kite_out
 	uint64_t printed = 0;
 	int rc;
 	json_init(&j, stdout);
+	lines.direct = isatty(STDOUT_FILENO);
 	while ((rc = kite_replay_next(rp, &c)) == 1) {
 		if (flt && !kite_filter_match(flt, c))
 			continue;
