@@ -386,10 +386,12 @@ __attribute__((noinline)) static void settle_ends(struct kite_state *s)
 	}
 }
 
-void kite_state_settle(struct kite_state *s)
+/*
+ * Settling what the record before left (s->pending).  Inline: kite_state_apply
+ * runs it for every record (a close leaves one fd to free).
+ */
+static inline void settle(struct kite_state *s)
 {
-	if (!s->pending)
-		return;
 	if (s->renamed) {
 		s->renamed->name_changed = 0;
 		s->renamed = NULL;
@@ -400,6 +402,12 @@ void kite_state_settle(struct kite_state *s)
 	if (s->dead_thr || s->dead_proc || s->dead_fds_cap > 1024)
 		settle_ends(s);
 	s->pending = 0;
+}
+
+void kite_state_settle(struct kite_state *s)
+{
+	if (s->pending)
+		settle(s);
 }
 
 /* ---- applying one record ---- */
@@ -546,22 +554,10 @@ __attribute__((noinline)) static void apply_unthreaded(struct kite_state *s, str
 		state_fd_record(s, c, ei);
 }
 
-/* What settle does after a close, the common case: the one fd it retired is freed. */
-static inline void settle_close(struct kite_state *s)
-{
-	if (s->ndead_fds == 1 && !s->renamed && !s->dead_thr && !s->dead_proc && s->dead_fds_cap <= 1024) {
-		fd_free(s, s->dead_fds[0]);
-		s->ndead_fds = 0;
-		s->pending = 0;
-	} else {
-		kite_state_settle(s);
-	}
-}
-
 void kite_state_apply(struct kite_state *s, struct kite_ctx *c)
 {
 	if (s->pending)
-		settle_close(s);
+		settle(s);
 	c->state = s;
 	c->fd = NULL;
 	c->fdnum = -1;

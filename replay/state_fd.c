@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "buf.h"
 #include "events.h"
 #include "path.h"
 
@@ -56,6 +57,16 @@ static inline struct kite_fd *fdt_take(struct kite_fdtable *t, int64_t num)
 	return f;
 }
 
+/* An array of fd pointers grown to cap: the used ones moved over, the rest NULL (the old array freed). */
+static struct kite_fd **fds_grow(struct kite_fd **old, uint32_t used, uint32_t cap)
+{
+	struct kite_fd **d = state_alloc(cap * sizeof(*d));
+	if (used)
+		memcpy(d, old, used * sizeof(*d));
+	free(old);
+	return d;
+}
+
 /* Puts f at its number; the slot must be free. */
 static void fdt_set(struct kite_fdtable *t, struct kite_fd *f)
 {
@@ -67,22 +78,14 @@ static void fdt_set(struct kite_fdtable *t, struct kite_fd *f)
 				cap *= 2;
 			if (cap > KITE_FD_DENSE)
 				cap = KITE_FD_DENSE;
-			struct kite_fd **d = state_alloc(cap * sizeof(*d));
-			if (t->cap)
-				memcpy(d, t->dense, t->cap * sizeof(*d));
-			free(t->dense);
-			t->dense = d;
+			t->dense = fds_grow(t->dense, t->cap, cap);
 			t->cap = cap;
 		}
 		t->dense[num] = f;
 	} else {
 		if (t->nfar == t->farcap) {
 			uint32_t cap = t->farcap ? t->farcap * 2 : 8;
-			struct kite_fd **far = state_alloc(cap * sizeof(*far));
-			if (t->nfar)
-				memcpy(far, t->far, t->nfar * sizeof(*far));
-			free(t->far);
-			t->far = far;
+			t->far = fds_grow(t->far, t->nfar, cap);
 			t->farcap = cap;
 		}
 		t->far[t->nfar++] = f;
@@ -164,11 +167,7 @@ void fdt_release(struct kite_state *s, struct kite_fdtable *t)
 __attribute__((noinline)) static void dead_fds_grow(struct kite_state *s)
 {
 	uint32_t cap = s->dead_fds_cap ? s->dead_fds_cap * 2 : 16;
-	struct kite_fd **d = state_alloc(cap * sizeof(*d));
-	if (s->ndead_fds)
-		memcpy(d, s->dead_fds, s->ndead_fds * sizeof(*d));
-	free(s->dead_fds);
-	s->dead_fds = d;
+	s->dead_fds = fds_grow(s->dead_fds, s->ndead_fds, cap);
 	s->dead_fds_cap = cap;
 }
 
@@ -338,27 +337,6 @@ static struct name_slot *name_slot(struct kite_state *s, const char *dir, const 
 	return &s->names[h >> (64 - KITE_NAME_SLOTS_BITS)];
 }
 
-/* !memcmp(a, b, n) for the short strings of paths, without a call. */
-static int same_bytes(const char *a, const char *b, size_t n)
-{
-	uint64_t x, y;
-	if (n < 8) {
-		for (size_t i = 0; i < n; i++)
-			if (a[i] != b[i])
-				return 0;
-		return 1;
-	}
-	for (size_t i = 0; i + 8 < n; i += 8) {
-		memcpy(&x, a + i, 8);
-		memcpy(&y, b + i, 8);
-		if (x != y)
-			return 0;
-	}
-	memcpy(&x, a + n - 8, 8);
-	memcpy(&y, b + n - 8, 8);
-	return x == y;
-}
-
 static void name_slot_clear(struct name_slot *e)
 {
 	kstr_put(e->raw);
@@ -388,7 +366,7 @@ static void open_names(struct kite_state *s, struct kite_fd *f, const char *dir,
 	struct name_slot *e = NULL;
 	if (KITE_REUSE_FDS && n <= KITE_NAME_MAX && (!dir || dir[0] == '/')) {
 		e = name_slot(s, dir, p, n);
-		if (e->plen == n && e->dir == dir && same_bytes(e->raw, p, n)) {
+		if (e->plen == n && e->dir == dir && kite_bytes_eq(e->raw, p, n)) {
 			f->name = kstr_ref(e->name);
 			f->nameraw = kstr_ref(e->raw);
 			return;
