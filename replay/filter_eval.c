@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "decode.h"
 #include "filter_int.h"
 
@@ -864,28 +865,6 @@ kite_filter *kite_filter_new(const char *text, const struct kite_filter_opts *o,
 
 /* ---- matching ---- */
 
-/* !memcmp(a, b, n); constants are short (a path prefix, a name): up to 16 bytes without a call. */
-static int mem_eq(const void *a, const void *b, size_t n)
-{
-	const unsigned char *x = a, *y = b;
-	uint64_t u, v, u2, v2;
-	if (n > 16)
-		return memcmp(a, b, n) == 0;
-	if (n >= 8) { /* two words that overlap in the middle */
-		memcpy(&u, x, 8), memcpy(&v, y, 8), memcpy(&u2, x + n - 8, 8), memcpy(&v2, y + n - 8, 8);
-		return u == v && u2 == v2;
-	}
-	if (n >= 4) {
-		uint32_t p, q, p2, q2;
-		memcpy(&p, x, 4), memcpy(&q, y, 4), memcpy(&p2, x + n - 4, 4), memcpy(&q2, y + n - 4, 4);
-		return p == q && p2 == q2;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (x[i] != y[i])
-			return 0;
-	return 1;
-}
-
 static int text_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
 	size_t n = alen < blen ? alen : blen;
@@ -931,7 +910,7 @@ static int glob_match(const char *pat, const char *s, size_t len, int flags, str
 static int match_text(unsigned op, const char *s, size_t len, const struct cval *cv, struct kite_ctx *c)
 {
 	switch (op) {
-	case KOP_EQ: return len == cv->len && mem_eq(s, cv->s, len);
+	case KOP_EQ: return len == cv->len && kite_bytes_eq(s, cv->s, len);
 	case KOP_LT: return text_cmp(s, len, cv->s, cv->len) < 0;
 	case KOP_LE: return text_cmp(s, len, cv->s, cv->len) <= 0;
 	case KOP_GT: return text_cmp(s, len, cv->s, cv->len) > 0;
@@ -940,8 +919,8 @@ static int match_text(unsigned op, const char *s, size_t len, const struct cval 
 	case KOP_BCONTAINS: return contains(s, len, cv->s, cv->len);
 	case KOP_ICONTAINS: return icontains(s, len, cv->s, cv->len);
 	case KOP_STARTSWITH:
-	case KOP_BSTARTSWITH: return len >= cv->len && mem_eq(s, cv->s, cv->len);
-	case KOP_ENDSWITH: return len >= cv->len && mem_eq(s + len - cv->len, cv->s, cv->len);
+	case KOP_BSTARTSWITH: return len >= cv->len && kite_bytes_eq(s, cv->s, cv->len);
+	case KOP_ENDSWITH: return len >= cv->len && kite_bytes_eq(s + len - cv->len, cv->s, cv->len);
 	case KOP_GLOB: return glob_match(cv->s, s, len, 0, c);
 	case KOP_IGLOB: return glob_match(cv->s, s, len, FNM_CASEFOLD, c);
 	default: return 0;
@@ -1044,7 +1023,7 @@ static int pmatch1(const char *s, size_t len, const char *e, size_t elen)
 	if (elen == 1 && e[0] == '/')
 		return len && s[0] == '/';
 	len = path_trim(s, (uint32_t)len);
-	return len >= elen && mem_eq(s, e, elen) && (len == elen || s[elen] == '/');
+	return len >= elen && kite_bytes_eq(s, e, elen) && (len == elen || s[elen] == '/');
 }
 
 static int match_const(const struct check *k, unsigned op, const struct kite_val *v, struct kite_ctx *c)
