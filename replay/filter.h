@@ -97,8 +97,8 @@ void kite_filter_free(kite_filter *f);
  * (proc.aname) passes when any value does; `!=` when none equals.  Transformers,
  * glob and regex put copies in c->arena, which the caller resets per event.
  * Checks on fields that depend on the event type alone (evt.type, evt.dir,
- * ...: kite_field_by_type) are worked out once per schema (told apart by
- * address, as the rules' index by type) and type id, and used for events whose
+ * ...: kite_field_by_type) are worked out once per schema (told apart by its
+ * serial, as the rules' index by type) and type id, and used for events whose
  * description is the one they were worked out for.
  */
 int kite_filter_match(kite_filter *f, struct kite_ctx *c);

@@ -114,8 +114,8 @@ static char *decimal_before(char *end, uint64_t v)
 	return end;
 }
 
-/* Writes v's digits so that they end at `end`; returns where they start. */
-static char *digits_before(char *end, uint64_t v, unsigned base)
+/* Writes v's digits so that they end at `end`; returns where they start (value.h). */
+char *kite_u64_digits(char *end, uint64_t v, unsigned base)
 {
 	if (base == 10)
 		return decimal_before(end, v);
@@ -134,15 +134,10 @@ static char *arena_text(struct kite_arena *a, const char *s, size_t n, size_t *l
 	return p;
 }
 
-char *kite_u64_digits(char *end, uint64_t v, unsigned base)
-{
-	return digits_before(end, v, base);
-}
-
 /* v in decimal, or with hex "0x" and lowercase hex digits, ending at `end`. */
 static char *u64_before(char *end, uint64_t v, int hex)
 {
-	char *p = digits_before(end, v, hex ? 16 : 10);
+	char *p = kite_u64_digits(end, v, hex ? 16 : 10);
 	if (hex) {
 		*--p = 'x';
 		*--p = '0';
@@ -156,24 +151,19 @@ char *kite_arena_u64(struct kite_arena *a, uint64_t v, int hex, size_t *len)
 	return arena_text(a, p, (size_t)(end - p), len);
 }
 
-/* A signed number's text ending at `end`; returns where it starts. */
-static char *i64_before(char *end, int64_t v)
+/* A signed number's text ending at `end`; returns where it starts (value.h). */
+char *kite_i64_digits(char *end, int64_t v)
 {
 	/* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
-	char *p = digits_before(end, v < 0 ? -(uint64_t)v : (uint64_t)v, 10);
+	char *p = kite_u64_digits(end, v < 0 ? -(uint64_t)v : (uint64_t)v, 10);
 	if (v < 0)
 		*--p = '-';
 	return p;
 }
 
-char *kite_i64_digits(char *end, int64_t v)
-{
-	return i64_before(end, v);
-}
-
 char *kite_arena_i64(struct kite_arena *a, int64_t v, size_t *len)
 {
-	char buf[24], *end = buf + sizeof(buf), *p = i64_before(end, v);
+	char buf[24], *end = buf + sizeof(buf), *p = kite_i64_digits(end, v);
 	return arena_text(a, p, (size_t)(end - p), len);
 }
 
@@ -277,10 +267,10 @@ const char *kite_val_view(struct kite_arena *a, const struct kite_val *v, char t
 	char *end = tmp + KITE_VAL_TMP, *p;
 	switch (v->type) {
 	case KITE_VT_STR: *len = v->len; return v->len ? v->s : "";
-	case KITE_VT_INT: p = i64_before(end, v->i); break;
+	case KITE_VT_INT: p = kite_i64_digits(end, v->i); break;
 	case KITE_VT_UINT:
 	case KITE_VT_RELTIME:
-	case KITE_VT_ABSTIME: p = digits_before(end, v->u, 10); break;
+	case KITE_VT_ABSTIME: p = kite_u64_digits(end, v->u, 10); break;
 	default: return kite_val_text(a, v, len);
 	}
 	*len = (size_t)(end - p);
