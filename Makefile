@@ -30,6 +30,14 @@ ifeq ($(SAN),)
     LTO ?= -flto=auto -ffat-lto-objects
   endif
 endif
+# The flags objects are built with, kept in $(O): when they change (CFLAGS=..., LTO=, another
+# compiler), every object is rebuilt, rather than linked with objects built the other way.
+BUILD_FLAGS := $(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LTO) $(LDFLAGS)
+FLAGS_FILE  := $(O)/.build-flags
+ifneq ($(BUILD_FLAGS),$(file <$(FLAGS_FILE)))
+  $(shell mkdir -p $(O))
+  $(file >$(FLAGS_FILE),$(BUILD_FLAGS))
+endif
 LIBS     := -lzstd -lz -lisal
 BPF_LIBS := -lbpf -lelf -lz
 # kite (not kite-record) reads rules files
@@ -78,7 +86,7 @@ help:
 	@echo "make install PREFIX=/usr/local"
 	@echo "make deps         install the Debian packages kite needs (or print the command)"
 
-$(O)/%.o: %.c
+$(O)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LTO) -MMD -MP -c $< -o $@
 
@@ -102,7 +110,7 @@ $(BIN)/kite: $(O)/replay/main.o $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LTO) $(LDFLAGS) -o $@ $^ $(LIBS) $(KITE_LIBS) $(SQL_LIBS)
 
-$(O)/pic/%.o: %.c
+$(O)/pic/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Ireplay -Iquery -DKQ_EXTENSION $(WFLAGS) $(PIC_CFLAGS) -MMD -MP -c $< -o $@
 

@@ -7,8 +7,8 @@
 # /tmp, and 2000 fork+exec (bench/orc.c, bench/forkexec.c), then converted with `kite convert` to a
 # gzip .scap (enter + exit events, as sysdig writes them).  Without root or BPF, kt-synth's simulated
 # host writes the .kcap instead (said in the report).  Both readers then read that .scap with the
-# filter below and print one field per match to /dev/null; each is run BENCH_RUNS times (default 3)
-# and the median wall time is kept.  Then the same filter with each reader's default output line, and
+# filter below and print one field per match to a file; each is run BENCH_RUNS times (default 3),
+# the two readers taking turns, and the median wall time (and CPU time) is kept.  Then the same filter with each reader's default output line, and
 # a filter that matches little (evt.type=execve).  Rates are the capture's kite events (exit-only, as kite shows
 # them) per second of each reader.  Also kite on the .kcap itself, for comparison.  A Markdown report
 # goes to stdout.  Exit status 1 only when the benchmark is broken (a reader fails, or the two
@@ -55,44 +55,66 @@ events=$("$KITE" info --scan "$kcap" | sed -n 's/^Events: *\([0-9]*\).*/\1/p')
 [ -n "$events" ] && [ "$events" -gt 0 ] || die "cannot count the events of $kcap"
 
 now() { date +%s.%N; }
-# median of the wall time of RUNS runs of a command (its stdout counted as matches into $dir/matches)
-timeit() {
-	times=""
+# the CPU seconds (user + system) of the children in a file `times` wrote (its second line)
+cpu_of() { tail -n 1 "$1" | sed 's/[ms]/ /g' | awk '{ printf "%.6f\n", $1 * 60 + $2 + $3 * 60 + $4 }'; }
+fmt() { awk -v d="$1" '{ printf "%.*f\n", d, $1 }'; }
+median() { tr ' ' '\n' | sed '/^$/d' | sort -n | sed -n "$(((RUNS + 1) / 2))p"; }
+# one run of a command: "WALL CPU" seconds, its stdout into $dir/out.$1 (1 or 2).  `times` is run
+# right before and after the command, in the same shell, so the CPU is that of the command alone.
+once() {
+	n=$1
+	shift
+	t0=$(now)
+	times >"$dir/times.0"
+	"$@" >"$dir/out.$n" 2>/dev/null || return 1
+	times >"$dir/times.1"
+	t1=$(now)
+	echo "$(echo "$t1 - $t0" | bc -l) $(echo "$(cpu_of "$dir/times.1") - $(cpu_of "$dir/times.0")" | bc -l)"
+}
+# Runs the commands `one` and `two` (shell functions) RUNS times each, taking turns, so that a
+# noisy moment of a shared machine falls on both alike.  Sets w1 c1 m1 and w2 c2 m2: the median
+# wall and CPU seconds of each, and the lines its last run printed (matches).
+race() {
+	ws1="" cs1="" ws2="" cs2=""
 	for _ in $(seq "$RUNS"); do
-		t0=$(now)
-		"$@" >"$dir/out" 2>/dev/null || return 1
-		t1=$(now)
-		times="$times $(echo "$t1 - $t0" | bc -l)"
+		r=$(once 1 one) || return 1
+		ws1="$ws1 ${r% *}" cs1="$cs1 ${r#* }"
+		r=$(once 2 two) || return 1
+		ws2="$ws2 ${r% *}" cs2="$cs2 ${r#* }"
 	done
-	wc -l <"$dir/out" >"$dir/matches"
-	echo $times | tr ' ' '\n' | sort -n | sed -n "$(((RUNS + 1) / 2))p"
+	w1=$(echo "$ws1" | median | fmt 3) c1=$(echo "$cs1" | median | fmt 2) m1=$(wc -l <"$dir/out.1")
+	w2=$(echo "$ws2" | median | fmt 3) c2=$(echo "$cs2" | median | fmt 2) m2=$(wc -l <"$dir/out.2")
 }
 
-say "kite show on the .scap"
-tk=$(timeit "$KITE" show --no-progress -p '%evt.num' "$scap" "$FILTER") || die "kite show failed"
-mk=$(cat "$dir/matches")
-say "sysdig -r on the .scap"
-ts=$(timeit sysdig -r "$scap" -p '%evt.num' "$FILTER and evt.dir=<") || die "sysdig -r failed"
-ms=$(cat "$dir/matches")
+say "kite show and sysdig -r on the .scap, in turns"
+one() { "$KITE" show --no-progress -p '%evt.num' "$scap" "$FILTER"; }
+two() { sysdig -r "$scap" -p '%evt.num' "$FILTER and evt.dir=<"; }
+race || die "a reader failed (run it by hand to see why)"
+tk=$w1 ck=$c1 mk=$m1 ts=$w2 cs=$c2 ms=$m2
 say "kite show on the .kcap"
-tc=$(timeit "$KITE" show --no-progress -p '%evt.num' "$kcap" "$FILTER") || die "kite show failed"
+one() { "$KITE" show --no-progress -p '%evt.num' "$kcap" "$FILTER"; }
+two() { true; }
+race || die "kite show failed"
+tc=$w1 cc=$c1
 # the same filter with each reader's default output line, and a filter that matches little
 say "default output: kite show, sysdig -r"
-tkd=$(timeit "$KITE" show --no-progress "$scap" "$FILTER") || die "kite show failed"
-tsd=$(timeit sysdig -r "$scap" "$FILTER and evt.dir=<") || die "sysdig -r failed"
+one() { "$KITE" show --no-progress "$scap" "$FILTER"; }
+two() { sysdig -r "$scap" "$FILTER and evt.dir=<"; }
+race || die "a reader failed"
+tkd=$w1 tsd=$w2
 SEL='evt.type=execve'
 say "$SEL: kite show, sysdig -r"
-tks=$(timeit "$KITE" show --no-progress -p '%evt.num %proc.name' "$scap" "$SEL") || die "kite show failed"
-mks=$(cat "$dir/matches")
-tss=$(timeit sysdig -r "$scap" -p '%evt.num %proc.name' "$SEL and evt.dir=<") || die "sysdig -r failed"
-mss=$(cat "$dir/matches")
+one() { "$KITE" show --no-progress -p '%evt.num %proc.name' "$scap" "$SEL"; }
+two() { sysdig -r "$scap" -p '%evt.num %proc.name' "$SEL and evt.dir=<"; }
+race || die "a reader failed"
+tks=$w1 mks=$m1 tss=$w2 mss=$m2
 
 rate() { echo "scale=2; $events / $1 / 1000000" | bc -l; }
-echo "| reader (filter: \`$FILTER\`) | input | time (s, median of $RUNS) | Mevents/s | matches |"
-echo "|---|---|---:|---:|---:|"
-echo "| sysdig -r (0.29.3) | .scap, gzip | $ts | $(rate "$ts") | $ms |"
-echo "| kite show | same .scap | $tk | $(rate "$tk") | $mk |"
-echo "| kite show | the .kcap it came from | $tc | $(rate "$tc") | |"
+echo "| reader (filter: \`$FILTER\`) | input | time (s, median of $RUNS) | CPU (s, user+sys) | Mevents/s | matches |"
+echo "|---|---|---:|---:|---:|---:|"
+echo "| sysdig -r (0.29.3) | .scap, gzip | $ts | $cs | $(rate "$ts") | $ms |"
+echo "| kite show | same .scap | $tk | $ck | $(rate "$tk") | $mk |"
+echo "| kite show | the .kcap it came from | $tc | $cc | $(rate "$tc") | |"
 echo
 echo "| on the .scap | sysdig -r (s) | kite show (s) | kite's speed-up |"
 echo "|---|---:|---:|---:|"
