@@ -3,6 +3,8 @@
 #include "state_int.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <linux/sched.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -155,6 +157,68 @@ static const char *const pnames[P_COUNT] = {
  *    (cwd, exepath, trusted_exepath): open's name, mkdir's path, execve's
  *    filename.  dirfd: the ref of the first relpath.
  */
+/* ---- names looked up by binary search: built once, shared by every schema ---- */
+
+struct name_index {
+	const char *name;
+	int value;
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct name_index *)a)->name, ((const struct name_index *)b)->name);
+}
+
+/* The value of name in a table sorted by by_name, or -1. */
+static int name_find(const struct name_index *t, size_t n, const char *name)
+{
+	struct name_index key = {name, 0};
+	const struct name_index *hit = t ? bsearch(&key, t, n, sizeof(*t), by_name) : NULL;
+	return hit ? hit->value : -1;
+}
+
+static struct name_index pname_index[P_COUNT]; /* pnames: name -> P_* */
+/*
+ * The ppm table's exit events by name (several codes may share one): 1 when
+ * one of them has EF_CREATES_FD, EF_USES_FD or EF_DESTROYS_FD, else 0.
+ */
+static struct name_index *fd_events;
+static size_t nfd_events;
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void index_fd_events(void)
+{
+	fd_events = malloc((scap_event_max / 2 + 1) * sizeof(*fd_events));
+	if (!fd_events)
+		return; /* then every type keeps its fd.* fields (falco_uses_fd) */
+	size_t n = 0;
+	for (uint16_t c = 1; c < scap_event_max; c += 2) {
+		const struct scap_event_info *x = scap_event_info(c);
+		if (!x || !x->name || (x->flags & SCAP_EF_UNUSED))
+			continue;
+		int uses = (x->flags & (SCAP_EF_CREATES_FD | SCAP_EF_USES_FD | SCAP_EF_DESTROYS_FD)) != 0;
+		fd_events[n++] = (struct name_index){x->name, uses};
+	}
+	qsort(fd_events, n, sizeof(*fd_events), by_name);
+	/* one entry per name: a name uses fds when any of its codes does */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k && !strcmp(fd_events[k - 1].name, fd_events[i].name))
+			fd_events[k - 1].value |= fd_events[i].value;
+		else
+			fd_events[k++] = fd_events[i];
+	}
+	nfd_events = k;
+}
+
+static void index_names(void)
+{
+	for (int i = 0; i < P_COUNT; i++)
+		pname_index[i] = (struct name_index){pnames[i], i};
+	qsort(pname_index, P_COUNT, sizeof(*pname_index), by_name);
+	index_fd_events();
+}
+
 /*
  * Whether Falco gives an event type fd.* fields: its exit event (by name) in
  * the ppm table has EF_CREATES_FD, EF_USES_FD or EF_DESTROYS_FD.  Types the
@@ -162,16 +226,7 @@ static const char *const pnames[P_COUNT] = {
  */
 static int falco_uses_fd(const char *name)
 {
-	int known = 0;
-	for (uint16_t c = 1; c < scap_event_max; c += 2) {
-		const struct scap_event_info *x = scap_event_info(c);
-		if (!x || !x->name || strcmp(x->name, name) != 0 || (x->flags & SCAP_EF_UNUSED))
-			continue;
-		known = 1;
-		if (x->flags & (SCAP_EF_CREATES_FD | SCAP_EF_USES_FD | SCAP_EF_DESTROYS_FD))
-			return 1;
-	}
-	return !known;
+	return name_find(fd_events, nfd_events, name) != 0; /* -1: not in the table */
 }
 
 static void build_evmap(struct kite_evmap *m, const struct kite_event_desc *d)
@@ -221,8 +276,13 @@ static void build_evinfo(struct evinfo *ei, const struct kite_evmap *m, const st
 	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
 		if (!strcmp(d->name, handlers[i].name))
 			ei->handler = handlers[i].handler;
-	for (int i = 0; i < P_COUNT; i++)
-		ei->pos[i] = (int8_t)kite_param_index(d, pnames[i]);
+	/* each parameter's name looked up once (the first of a name counts, as kite_param_index's) */
+	memset(ei->pos, -1, sizeof(ei->pos));
+	for (int i = d->nparams - 1; i >= 0; i--) {
+		int k = name_find(pname_index, P_COUNT, d->params[i].name);
+		if (k >= 0)
+			ei->pos[k] = (int8_t)i;
+	}
 	ei->pos[P_RES] = m->res;
 	int name = ei->pos[P_NAME];
 	ei->relpath = name >= 0 && d->params[name].kind == KITE_K_RELPATH;
@@ -286,6 +346,7 @@ struct schema_cache *schema_cache(struct kite_state *s, const struct kite_schema
 	for (struct schema_cache *sc = s->schemas; sc; sc = sc->next)
 		if (sc->schema == schema)
 			return sc;
+	pthread_once(&names_once, index_names);
 	struct schema_cache *sc = state_alloc(sizeof(*sc));
 	sc->schema = schema;
 	sc->n = schema->max_event_id + 1;
