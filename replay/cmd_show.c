@@ -270,7 +270,10 @@ int cmd_show(int argc, char **argv)
 	struct kite_replay_opts ro = {.progress = !o.no_progress && isatty(STDERR_FILENO),
 	                              /* --seek numbers events from where it lands: nothing is passed over */
 	                              .types_of = flt && !o.seek ? filter_types : NULL,
-	                              .types_ctx = flt};
+	                              .types_ctx = flt,
+	                              /* the default JSON object has fd.* members */
+	                              .no_fds = !kite_filter_reads_fds(flt) && !kite_output_reads_fds(out) &&
+	                                        (out || !o.json)};
 	int rc = KITE_EXIT_ERROR;
 	if (kite_replay_open(&rp, argv + optind, (unsigned)nfiles, &ro) == 0) {
 		int r = resolve_range(&rp, &o);

@@ -16,6 +16,12 @@
 #define KITE_FF_NO_FILTER 0x10 /* output only (evt.info, evt.args) */
 #define KITE_FF_ARG_LABEL                                                                                    \
 	0x20 /* a .key argument may hold '/' and '-' too (k8s.pod.label.app.kubernetes.io/name) */
+/*
+ * Its values never depend on the fd tables (the event, the process and its
+ * lineage, users, containers): a replay whose fields all have it may pass over
+ * the events that only change fd tables (kite_state_mark_needed).
+ */
+#define KITE_FF_NO_FDS 0x40
 
 struct kite_field;
 
@@ -65,6 +71,9 @@ unsigned kite_field_extract(const struct kite_field *f, struct kite_ctx *c, stru
  * filter may work a check on it out once per event type.
  */
 int kite_field_by_type(const struct kite_field *f);
+
+/* 1 when the field's values may depend on the fd tables (no KITE_FF_NO_FDS). */
+int kite_field_reads_fds(const struct kite_field *f);
 
 /*
  * The field's text as Falco prints it in an output (-p, rule outputs): NULL

@@ -111,4 +111,7 @@ int kite_filter_match(kite_filter *f, struct kite_ctx *c);
  */
 void kite_filter_evttypes(const kite_filter *f, const struct kite_schema *s, uint8_t *bitmap, size_t nbits);
 
+/* 1 when a field the filter reads may depend on the fd tables (kite_field_reads_fds); 0 for NULL. */
+int kite_filter_reads_fds(const kite_filter *f);
+
 #endif

@@ -1477,6 +1477,21 @@ static void evt_node(const kite_filter *f, uint32_t i, const struct kite_schema 
 	free(tmp);
 }
 
+int kite_filter_reads_fds(const kite_filter *f)
+{
+	if (!f)
+		return 0;
+	if (f->fp != &default_fields)
+		return 1; /* another provider's fields: nothing is known of them */
+	for (uint32_t i = 0; i < f->nchecks; i++) {
+		const struct check *k = f->checks[i];
+		if ((k->lhs.live && kite_field_reads_fds(&k->lhs.f)) ||
+		    (k->has_rhs && k->rhs.live && kite_field_reads_fds(&k->rhs.f)))
+			return 1;
+	}
+	return 0;
+}
+
 void kite_filter_evttypes(const kite_filter *f, const struct kite_schema *s, uint8_t *bitmap, size_t nbits)
 {
 	if (!bitmap || !nbits)

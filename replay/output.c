@@ -97,6 +97,14 @@ oom:
 	return NULL;
 }
 
+int kite_output_reads_fds(const struct kite_output *o)
+{
+	for (size_t i = 0; o && i < o->nseg; i++)
+		if (!o->seg[i].text && kite_field_reads_fds(&o->seg[i].field))
+			return 1;
+	return 0;
+}
+
 void kite_output_free(struct kite_output *o)
 {
 	if (!o)

@@ -21,6 +21,8 @@ struct kite_output;
  */
 struct kite_output *kite_output_new(const char *fmt, char *err, size_t errlen);
 void kite_output_free(struct kite_output *o);
+/* 1 when a field of the format may depend on the fd tables (kite_field_reads_fds); 0 for NULL. */
+int kite_output_reads_fds(const struct kite_output *o);
 
 /*
  * The line for the event c (without newline, NUL-terminated), in o's own

@@ -69,7 +69,7 @@ static int want_types(struct kite_replay *rp, struct kite_source *s)
 			memcpy(s->looked, types, n);
 			s->nlooked = n;
 		}
-		kite_state_mark_needed(rp->state, s->schema, types);
+		kite_state_mark_needed(rp->state, s->schema, types, !rp->o.no_fds);
 		/*
 		 * Per event, not per chunk (an index's chunk summaries could skip whole
 		 * chunks, but not keep each thread's first event, nor tell the time of a

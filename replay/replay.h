@@ -54,6 +54,13 @@ struct kite_replay_opts {
 	 */
 	kite_types_fn types_of;
 	void *types_ctx;
+	/*
+	 * The caller reads nothing that depends on the fd tables (no field without
+	 * KITE_FF_NO_FDS): with types_of, the events that only change fd tables
+	 * (open, close, dup, socket, ...) are passed over as well, unless the
+	 * caller looks at their types.  The fd tables are then not kept.
+	 */
+	int no_fds;
 };
 
 struct kite_replay {

@@ -197,8 +197,10 @@ const struct kite_evmap *kite_state_evmaps(struct kite_state *s, const struct ki
  * creates an unknown thread at its first event and where that is matters.
  * A record the state attaches to no thread (drops, users, groups, containers,
  * snapshot fds) gets 3: wanted, but its tid says nothing of a thread.
+ * Without fds, a caller that reads nothing of the fd tables leaves the types
+ * whose events only change them (open, close, dup, socket, ...) as they are.
  */
-void kite_state_mark_needed(struct kite_state *s, const struct kite_schema *schema, uint8_t *types);
+void kite_state_mark_needed(struct kite_state *s, const struct kite_schema *schema, uint8_t *types, int fds);
 
 /*
  * Applies one record (an event or a snapshot record) that c describes: c->e,

@@ -180,6 +180,7 @@ struct shown {
 	size_t n;
 	char **line;
 	uint64_t malformed; /* records whose parameters did not parse */
+	uint64_t passed;    /* events the reader passed over */
 };
 
 static void filter_types(void *flt, const struct kite_schema *schema, uint8_t *bits, size_t nbits)
@@ -187,7 +188,13 @@ static void filter_types(void *flt, const struct kite_schema *schema, uint8_t *b
 	kite_filter_evttypes(flt, schema, bits, nbits);
 }
 
-static void show(const char *path, const char *filter, int want, struct shown *out)
+/*
+ * The events filter matches, as lines of what the replay knows of them; want:
+ * the reader may pass over the types the filter never matches; fds 0: the
+ * caller reads nothing of the fd tables (kite_replay_opts.no_fds), and the
+ * lines leave the fd out.
+ */
+static void show_some(const char *path, const char *filter, int want, int fds, struct shown *out)
 {
 	char err[256];
 	kite_filter *f = kite_filter_new(filter, NULL, err, sizeof(err));
@@ -195,7 +202,7 @@ static void show(const char *path, const char *filter, int want, struct shown *o
 		fail_msg("%s", err);
 	struct kite_replay rp;
 	char *paths[] = {(char *)path};
-	struct kite_replay_opts o = {.types_of = want ? filter_types : NULL, .types_ctx = f};
+	struct kite_replay_opts o = {.types_of = want ? filter_types : NULL, .types_ctx = f, .no_fds = !fds};
 	assert_int_equal(kite_replay_open(&rp, paths, 1, &o), 0);
 	memset(out, 0, sizeof(*out));
 	size_t cap = 0;
@@ -216,14 +223,20 @@ static void show(const char *path, const char *filter, int want, struct shown *o
 		fprintf(m, "%llu %llu %lld %lld", (unsigned long long)c->num, (unsigned long long)c->delta_ns,
 		        (long long)c->thr->tid, (long long)c->proc->pid);
 		fprintf(m, " %s %s", c->proc->comm[0] ? c->proc->comm : "-",
-		        c->fd && c->fd->name ? c->fd->name : "-");
+		        fds && c->fd && c->fd->name ? c->fd->name : "-");
 		fclose(m);
 		out->line[out->n++] = line;
 	}
 	assert_int_equal(rc, 0);
 	out->malformed = rp.malformed;
+	out->passed = kite_reader_stats(rp.src[0].r)->events_skipped;
 	kite_replay_close(&rp);
 	kite_filter_free(f);
+}
+
+static void show(const char *path, const char *filter, int want, struct shown *out)
+{
+	show_some(path, filter, want, 1, out);
 }
 
 static void shown_free(struct shown *s)
@@ -278,6 +291,34 @@ struct craft {
 	uint8_t num[KITE_MAX_PARAMS][8];
 };
 
+/*
+ * A caller that reads no fd state (process fields only) has the events that
+ * only change fd tables passed over too: the same events, the same process
+ * fields and numbers as a full read, and more events passed over than with
+ * fds kept.
+ */
+static void replay_without_fds(void **state)
+{
+	(void)state;
+	const char *filters[] = {"evt.type=execve", "evt.type in (clone, execve, procexit)",
+	                         "proc.name=sh and evt.type!=close"};
+	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
+		struct shown all, nofds, fds;
+		show_some("samples/attacks.kcap", filters[i], 0, 0, &all);
+		show_some("samples/attacks.kcap", filters[i], 1, 0, &nofds);
+		show_some("samples/attacks.kcap", filters[i], 1, 1, &fds);
+		assert_true(all.n > 0);
+		assert_int_equal(all.n, nofds.n);
+		for (size_t k = 0; k < all.n; k++)
+			assert_string_equal(all.line[k], nofds.line[k]);
+		assert_int_equal(all.passed, 0);
+		if (i < 2) /* these never look at opens or closes, which the capture has plenty of */
+			assert_true(nofds.passed > fds.passed);
+		shown_free(&all);
+		shown_free(&nofds);
+		shown_free(&fds);
+	}
+}
 static struct craft *craft(struct craft *r, const char *type)
 {
 	memset(r, 0, sizeof(*r));
@@ -406,9 +447,8 @@ static void crafted_threads_and_damage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(scap_record_want),
-	        cmocka_unit_test(kcap_record_want),
-	        cmocka_unit_test(replay_want_types),
+	        cmocka_unit_test(scap_record_want),           cmocka_unit_test(kcap_record_want),
+	        cmocka_unit_test(replay_want_types),          cmocka_unit_test(replay_without_fds),
 	        cmocka_unit_test(crafted_threads_and_damage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
