@@ -56,6 +56,7 @@ struct kite_reader {
 	char err[512];
 	kite_scap_import *scap; /* a .scap capture, converted as it is read */
 	kite_scap_ahead *ahead; /* converting it on a second thread (from the first kite_reader_next) */
+	struct kite_scap_ahead_run run; /* its records not handed out yet, of the batch being read */
 	int ahead_tried;
 	uint64_t scap_ordinal; /* of the last record handed out */
 };
@@ -685,16 +686,24 @@ __attribute__((noinline)) static int ahead_end(kite_reader *r, int rc)
 	return rc;
 }
 
+/* Records this far ahead are fetched early: the worker wrote them on another CPU. */
+#define PREFETCH_AHEAD 8
+
 /* The worker's next record (see scap_import_next): inline, as it is the one call per record. */
 static inline int ahead_next(kite_reader *r, const struct kite_evt **e)
 {
-	struct kite_scap_ahead_meta m;
-	int rc = kite_scap_ahead_next(r->ahead, e, &m);
-	if (rc != 1)
-		return ahead_end(r, rc);
-	r->scap_ordinal = m.ordinal;
-	r->st.events_skipped = m.passed;
-	r->st.skipped_last_ts = m.passed_ts;
+	if (r->run.it == r->run.end) {
+		int rc = kite_scap_ahead_take(r->ahead, &r->run);
+		if (rc != 1)
+			return ahead_end(r, rc);
+	}
+	const struct kite_scap_ahead_item *it = r->run.it++;
+	if (r->run.end - it > PREFETCH_AHEAD)
+		__builtin_prefetch(r->run.rec + it[PREFETCH_AHEAD].off);
+	*e = (const struct kite_evt *)(r->run.rec + it->off);
+	r->scap_ordinal = it->m.ordinal;
+	r->st.events_skipped = it->m.passed;
+	r->st.skipped_last_ts = it->m.passed_ts;
 	return 1;
 }
 
