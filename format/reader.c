@@ -689,7 +689,19 @@ __attribute__((noinline)) static int ahead_end(kite_reader *r, int rc)
 /* Records this far ahead are fetched early: the worker wrote them on another CPU. */
 #define PREFETCH_AHEAD 8
 
-/* The worker's next record (see scap_import_next): inline, as it is the one call per record. */
+/* The next record of the worker's current run (there is one), and what came with it. */
+static inline const struct kite_evt *run_next(kite_reader *r)
+{
+	const struct kite_scap_ahead_item *it = r->run.it++;
+	if (r->run.end - it > PREFETCH_AHEAD)
+		__builtin_prefetch(r->run.rec + it[PREFETCH_AHEAD].off);
+	r->scap_ordinal = it->m.ordinal;
+	r->st.events_skipped = it->m.passed;
+	r->st.skipped_last_ts = it->m.passed_ts;
+	return (const struct kite_evt *)(r->run.rec + it->off);
+}
+
+/* The worker's next record (see scap_import_next). */
 static inline int ahead_next(kite_reader *r, const struct kite_evt **e)
 {
 	if (r->run.it == r->run.end) {
@@ -697,13 +709,7 @@ static inline int ahead_next(kite_reader *r, const struct kite_evt **e)
 		if (rc != 1)
 			return ahead_end(r, rc);
 	}
-	const struct kite_scap_ahead_item *it = r->run.it++;
-	if (r->run.end - it > PREFETCH_AHEAD)
-		__builtin_prefetch(r->run.rec + it[PREFETCH_AHEAD].off);
-	*e = (const struct kite_evt *)(r->run.rec + it->off);
-	r->scap_ordinal = it->m.ordinal;
-	r->st.events_skipped = it->m.passed;
-	r->st.skipped_last_ts = it->m.passed_ts;
+	*e = run_next(r);
 	return 1;
 }
 
@@ -731,7 +737,7 @@ __attribute__((noinline)) static int scap_import_next(kite_reader *r, const stru
 	return rc;
 }
 
-static int scap_next(kite_reader *r, const struct kite_evt **e)
+__attribute__((noinline)) static int scap_next(kite_reader *r, const struct kite_evt **e)
 {
 	for (;;) {
 		/* once the worker runs, straight to it */
@@ -914,6 +920,15 @@ __attribute__((noinline)) static int kcap_next(kite_reader *r, const struct kite
 
 int kite_reader_next(kite_reader *r, const struct kite_evt **e)
 {
+	/* first, and with nothing else to test: a .scap's record from the worker's run (scap_next's loop) */
+	if (r->run.it != r->run.end) {
+		const struct kite_evt *ev = run_next(r);
+		r->st.records++;
+		if (ev->ts >= r->skip_before) {
+			*e = ev;
+			return 1;
+		}
+	}
 	return r->scap ? scap_next(r, e) : kcap_next(r, e);
 }
 
