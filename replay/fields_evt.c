@@ -704,7 +704,7 @@ unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct 
 	case EF_RELTIME: return put_typed_u(o, KITE_VT_RELTIME, c->e->ts - capture_start(c));
 	case EF_RELTIME_S: return put_u(o, (c->e->ts - capture_start(c)) / 1000000000ull);
 	case EF_RELTIME_NS: return put_u(o, (c->e->ts - capture_start(c)) % 1000000000ull);
-	case EF_DELTATIME: return put_typed_u(o, KITE_VT_RELTIME, c->delta_ns);
+	case EF_DELTATIME: return put_typed_u(o, KITE_VT_RELTIME, kite_ctx_delta(c));
 	case EF_DIR: /* events Falco has only as enter events (procexit, container, useradded...): '>' */
 		return put_str(o, d && (d->id == KITE_EVT_PROCEXIT || (d->flags & KITE_EF_ENTER)) ? ">" : "<",
 		               1);
@@ -737,8 +737,8 @@ unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct 
 	case EF_SOURCE: return put_str(o, "syscall", 7);
 	case EF_IS_ASYNC: return put_bool(o, 0);
 	case EF_SYSCALL_TYPE: return d && (d->flags & KITE_EF_SYSCALL) ? put_cstr(o, d->name) : 0;
-	case EF_DELTATIME_S: return put_typed_u(o, KITE_VT_RELTIME, c->delta_ns / 1000000000ull);
-	case EF_DELTATIME_NS: return put_typed_u(o, KITE_VT_RELTIME, c->delta_ns % 1000000000ull);
+	case EF_DELTATIME_S: return put_typed_u(o, KITE_VT_RELTIME, kite_ctx_delta(c) / 1000000000ull);
+	case EF_DELTATIME_NS: return put_typed_u(o, KITE_VT_RELTIME, kite_ctx_delta(c) % 1000000000ull);
 	case EF_IS_SYSLOG: return syslog_field(c, o);
 	case EF_COUNT_ERROR:
 	case EF_COUNT_ERROR_FILE:

@@ -189,10 +189,9 @@ static void show_progress(struct kite_replay *rp)
 static inline int apply_record(struct kite_replay *rp, struct kite_source *s, const struct kite_evt *e)
 {
 	struct kite_ctx *c = &rp->ctx;
+	/* id 0 is never used: its map has d == NULL */
 	const struct kite_evmap *map = &s->maps[e->type <= s->schema->max_event_id ? e->type : 0];
-	if (e->type > s->schema->max_event_id)
-		map = &s->maps[0]; /* id 0 is never used: its map has d == NULL */
-	if (s->trusted)            /* built in this process against this schema: nothing to check */
+	if (s->trusted) /* built in this process against this schema: nothing to check */
 		kite_evt_split_trusted(e, map->d, &c->p);
 	else if (kite_evt_split(e, e->len, map->d, &c->p) < 0) {
 		rp->malformed++;
@@ -208,7 +207,7 @@ static inline int apply_record(struct kite_replay *rp, struct kite_source *s, co
 	if (!is_state) {
 		/* one .scap alone: sysdig's numbers, so that its output and kite's can be compared line by line */
 		c->num = rp->nsrc == 1 && s->next_num ? s->next_num : rp->events + 1;
-		c->delta_ns = rp->last_ts && e->ts > rp->last_ts ? e->ts - rp->last_ts : 0;
+		c->prev_ts = rp->last_ts;
 	}
 	kite_state_apply(rp->state, c);
 	if (is_state)
