@@ -256,11 +256,11 @@ static inline unsigned failed_connect_name(struct kite_ctx *c, struct kite_val *
 	return d && d->id == KITE_EVT_CONNECT ? connect_name(c, o) : 0;
 }
 
-/* fd.name of an event with an fd. */
+/* fd.name of an event with an fd (the state's: its name's length is known). */
 static inline unsigned fd_name(struct kite_ctx *c, const struct kite_fd *fd, struct kite_val *o)
 {
 	unsigned n = failed_connect_name(c, o);
-	return n ? n : put_cstr(o, fd->name ? fd->name : "");
+	return n ? n : put_str(o, fd->name ? fd->name : "", kite_fd_name_len(fd));
 }
 
 /*

@@ -224,6 +224,8 @@ void kite_state_settle(struct kite_state *s);
 struct kite_thread *kite_state_thread(const struct kite_state *s, int64_t tid);
 struct kite_proc *kite_state_proc(const struct kite_state *s, int64_t pid);
 struct kite_fd *kite_proc_fd(const struct kite_proc *p, int64_t fd);
+/* strlen(f->name) of an fd of the state, kept with the name (0 without one). */
+size_t kite_fd_name_len(const struct kite_fd *f);
 /* Parent process (by ppid), or NULL. */
 struct kite_proc *kite_proc_parent(const struct kite_state *s, const struct kite_proc *p);
 const struct kite_user *kite_state_user(const struct kite_state *s, uint32_t uid);

@@ -669,3 +669,8 @@ struct kite_fd *kite_proc_fd(const struct kite_proc *p, int64_t fd)
 {
 	return p && p->fdt ? fdt_get(p->fdt, fd) : NULL;
 }
+
+size_t kite_fd_name_len(const struct kite_fd *f)
+{
+	return kstr_clen(f->name);
+}

@@ -35,6 +35,7 @@ void kmap_free(struct kmap *m);
 struct kstr_hdr {
 	uint32_t refs;
 	uint32_t len;
+	uint32_t clen; /* strlen(): the bytes before the first NUL (fd.name is printed as a C string) */
 };
 
 char *kstr_new(const void *p, size_t len);
@@ -59,6 +60,11 @@ static inline void kstr_put(char *s)
 static inline size_t kstr_len(const char *s)
 {
 	return s ? ((const struct kstr_hdr *)s - 1)->len : 0;
+}
+
+static inline size_t kstr_clen(const char *s)
+{
+	return s ? ((const struct kstr_hdr *)s - 1)->clen : 0;
 }
 
 /* ---- private records behind the public ones ---- */
