@@ -434,7 +434,8 @@ void proc_unshare_files(struct kite_state *s, struct proc *p);
  * kstr; with slash, ending in '/' (a cwd).
  */
 char *resolve_path(struct kite_state *s, const char *dir, const char *path, size_t len, int slash);
-void fd_apply(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
+/* Applies an event of the fd and socket handlers: 1, or 0 for another handler (proc_apply's). */
+int fd_apply(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
 /* Empties the cache of opened files' names (kite_state_free). */
 void fd_names_free(struct kite_state *s);
 void state_fd_record(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
