@@ -4,32 +4,35 @@
 int kite_evt_split(const struct kite_evt *e, uint32_t avail, const struct kite_event_desc *d,
                    struct kite_params *out)
 {
-	uint32_t len = e->len;
-	if (avail < KITE_EVT_HDR_LEN || len < KITE_EVT_HDR_LEN || len > avail || len % KITE_EVT_ALIGN)
+	if (avail < KITE_EVT_HDR_LEN || e->len < KITE_EVT_HDR_LEN || e->len > avail ||
+	    e->len % KITE_EVT_ALIGN)
 		return -1;
 	out->n = 0;
 	if (!d)
 		return 0;
 	uint32_t n = d->nparams;
-	if (n > KITE_MAX_PARAMS || KITE_EVT_HDR_LEN + 2 * n > len)
+	if (n > KITE_MAX_PARAMS || KITE_EVT_HDR_LEN + 2 * n > e->len)
 		return -1;
+	const uint8_t *base = (const uint8_t *)e;
+	const uint8_t *lens = base + KITE_EVT_HDR_LEN;
 	/*
-	 * The values' lengths must add up to what follows the length table, less
-	 * the padding (under the alignment): then each value lies within the
-	 * record, and kite_evt_split_trusted forms no pointer past it.  The sum
-	 * cannot wrap: at most KITE_MAX_PARAMS lengths of 16 bits.
+	 * each value within the record (a pointer past it is never formed);
+	 * kite_evt_split_trusted is this loop without the checks
 	 */
-	const uint8_t *lens = (const uint8_t *)e + KITE_EVT_HDR_LEN;
-	uint32_t sum = 0;
+	uint32_t off = KITE_EVT_HDR_LEN + 2 * n;
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t l;
 		memcpy(&l, lens + 2 * i, 2);
-		sum += l;
+		if (l > e->len - off)
+			return -1;
+		out->val[i] = base + off;
+		out->len[i] = l;
+		off += l;
 	}
-	uint32_t room = len - (KITE_EVT_HDR_LEN + 2 * n);
-	if (sum > room || room - sum >= KITE_EVT_ALIGN)
+	/* What remains is padding: less than the alignment. */
+	if (e->len - off >= KITE_EVT_ALIGN)
 		return -1;
-	kite_evt_split_trusted(e, d, out);
+	out->n = n;
 	return 0;
 }
 
