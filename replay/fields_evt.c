@@ -296,14 +296,15 @@ static void append_arg(struct kite_ctx *c, char **buf, size_t *n, size_t *cap, i
 	char *o = *buf + *n;
 	if (*n)
 		*o++ = ' ';
-	memcpy(o, p->name, nlen);
+	/* names and values are mostly short: copied inline, not by calls into the C library */
+	kite_copy_small((uint8_t *)o, (const uint8_t *)p->name, (uint32_t)nlen);
 	o += nlen;
 	*o++ = '=';
-	memcpy(o, plain, plen);
+	kite_copy_small((uint8_t *)o, (const uint8_t *)plain, (uint32_t)plen);
 	o += plen;
 	if (res) {
 		*o++ = '(';
-		memcpy(o, res, rlen);
+		kite_copy_small((uint8_t *)o, (const uint8_t *)res, (uint32_t)rlen);
 		o += rlen;
 		*o++ = ')';
 	}
