@@ -144,6 +144,13 @@ size_t kite_reader_prologue(const kite_reader *r, const struct kite_block **bloc
 const char *kite_block_name(uint32_t type);
 /* 1 when the file is a sysdig/Falco .scap capture (converted while read; no blocks, no index). */
 int kite_reader_is_scap(const kite_reader *r);
+/*
+ * 1 when the records handed out are well formed by construction, so that
+ * kite_evt_split_trusted may split them: a .scap's, built in this process by
+ * its importer with kite's record builder, each for its own entry of
+ * kite_reader_schema.  A kite capture's records are bytes from a file: 0.
+ */
+int kite_reader_records_trusted(const kite_reader *r);
 /* For a .scap: sysdig's number (evt.num) of the event the last record came from; 0 otherwise. */
 uint64_t kite_reader_scap_ordinal(const kite_reader *r);
 

@@ -21,11 +21,6 @@
 #define BATCH_CAP     (BATCH_BYTES + 8 + KITE_EVT_MAX_LEN)
 #define CACHE_LINE    64
 
-struct item {
-	size_t off; /* of the record in rec */
-	struct kite_scap_ahead_meta m;
-};
-
 /* A warning, given to the caller before record `at` of its batch (at == n: after the last). */
 struct warning {
 	size_t at;
@@ -39,7 +34,7 @@ struct warning {
 struct batch {
 	alignas(CACHE_LINE) uint8_t *rec; /* BATCH_CAP bytes */
 	size_t len;
-	struct item *items;
+	struct kite_scap_ahead_item *items;
 	size_t n;
 	struct warning *warns;
 	size_t nwarn, capwarn;
@@ -230,28 +225,7 @@ static void release(kite_scap_ahead *a)
 	pthread_mutex_unlock(&a->lock);
 }
 
-/* Records this far ahead are fetched early: the worker wrote them on another CPU. */
-#define PREFETCH_AHEAD 8
-
-static int next_slow(kite_scap_ahead *a, const struct kite_evt **e, struct kite_scap_ahead_meta *m);
-
-int kite_scap_ahead_next(kite_scap_ahead *a, const struct kite_evt **e, struct kite_scap_ahead_meta *m)
-{
-	/* the common case first: a record of the current batch with no warning before it */
-	struct batch *cur = a->cur;
-	if (cur && a->pos < cur->n && (a->wpos == cur->nwarn || cur->warns[a->wpos].at > a->pos)) {
-		const struct item *it = &cur->items[a->pos++];
-		if (a->pos + PREFETCH_AHEAD < cur->n)
-			__builtin_prefetch(cur->rec + it[PREFETCH_AHEAD].off);
-		*e = (const struct kite_evt *)(cur->rec + it->off);
-		*m = it->m;
-		return 1;
-	}
-	return next_slow(a, e, m);
-}
-
-/* The batch's end, a warning to give first, the capture's end: the general loop. */
-static int next_slow(kite_scap_ahead *a, const struct kite_evt **e, struct kite_scap_ahead_meta *m)
+int kite_scap_ahead_take(kite_scap_ahead *a, struct kite_scap_ahead_run *run)
 {
 	for (;;) {
 		if (a->ended)
@@ -267,9 +241,12 @@ static int next_slow(kite_scap_ahead *a, const struct kite_evt **e, struct kite_
 		struct batch *b = a->cur;
 		give_warnings(a, a->pos);
 		if (a->pos < b->n) {
-			const struct item *it = &b->items[a->pos++];
-			*e = (const struct kite_evt *)(b->rec + it->off);
-			*m = it->m;
+			/* up to the record the next warning comes before (given here at the next call) */
+			size_t end = a->wpos < b->nwarn ? b->warns[a->wpos].at : b->n;
+			run->rec = b->rec;
+			run->it = &b->items[a->pos];
+			run->end = &b->items[end];
+			a->pos = end;
 			return 1;
 		}
 		if (b->last) {

@@ -35,17 +35,33 @@ kite_scap_ahead *kite_scap_ahead_new(kite_scap_import *im, scap_warn_fn warn, vo
 /* Starts the worker: 0, or -1 when the thread cannot be made (then free it, and read on your own). */
 int kite_scap_ahead_run(kite_scap_ahead *a);
 
+/* A record in a batch, and what came with it. */
+struct kite_scap_ahead_item {
+	size_t off; /* of the record, from the run's rec */
+	struct kite_scap_ahead_meta m;
+};
+
 /*
- * The next record (valid until the next call) and its meta: 1; 0 at the end,
- * -1 after a fatal error (kite_scap_ahead_error).  Warnings met before the
- * record are given to the warn callback of start, on this thread, first.
+ * Records that follow one another with no warning between them: the caller
+ * takes them in order, it up to end, without a call for each (one call per
+ * run instead of one per record).  Valid until the next kite_scap_ahead_take.
  */
-int kite_scap_ahead_next(kite_scap_ahead *a, const struct kite_evt **e, struct kite_scap_ahead_meta *m);
+struct kite_scap_ahead_run {
+	const uint8_t *rec;
+	const struct kite_scap_ahead_item *it, *end;
+};
+
+/*
+ * The next run, of one record or more: 1; 0 at the end, -1 after a fatal
+ * error (kite_scap_ahead_error).  Warnings met before its first record are
+ * given to the warn callback of start, on this thread, first.
+ */
+int kite_scap_ahead_take(kite_scap_ahead *a, struct kite_scap_ahead_run *run);
 
 /* From the importer's warn callback, on the worker: keeps msg for the caller. */
 void kite_scap_ahead_warn(kite_scap_ahead *a, const char *msg);
 
-/* After kite_scap_ahead_next returned -1 or 0: the importer's error and whether the file was cut. */
+/* After kite_scap_ahead_take returned -1 or 0: the importer's error and whether the file was cut. */
 const char *kite_scap_ahead_error(const kite_scap_ahead *a);
 int kite_scap_ahead_truncated(const kite_scap_ahead *a);
 /* And the meta there: the events passed over after the last record are counted in it. */

@@ -180,7 +180,8 @@ static void lines_put(struct lines *l, const char *s, size_t len)
 		fputc('\n', stdout);
 		return;
 	}
-	memcpy(l->buf + l->n, s, len);
+	kite_copy_small((uint8_t *)l->buf + l->n, (const uint8_t *)s,
+	                (uint32_t)len); /* short lines: inline */
 	l->buf[l->n + len] = '\n';
 	l->n += len + 1;
 }

@@ -296,14 +296,15 @@ static void append_arg(struct kite_ctx *c, char **buf, size_t *n, size_t *cap, i
 	char *o = *buf + *n;
 	if (*n)
 		*o++ = ' ';
-	memcpy(o, p->name, nlen);
+	/* names and values are mostly short: copied inline, not by calls into the C library */
+	kite_copy_small((uint8_t *)o, (const uint8_t *)p->name, (uint32_t)nlen);
 	o += nlen;
 	*o++ = '=';
-	memcpy(o, plain, plen);
+	kite_copy_small((uint8_t *)o, (const uint8_t *)plain, (uint32_t)plen);
 	o += plen;
 	if (res) {
 		*o++ = '(';
-		memcpy(o, res, rlen);
+		kite_copy_small((uint8_t *)o, (const uint8_t *)res, (uint32_t)rlen);
 		o += rlen;
 		*o++ = ')';
 	}
@@ -685,32 +686,27 @@ int kite_field_by_type(const struct kite_field *f)
 	}
 }
 
-unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct kite_val *o, unsigned max)
+/* kite_evt_fields but for the fields read straight from the ctx: a call of its own, with its large frame. */
+__attribute__((noinline)) static unsigned evt_fields(const struct kite_field *f, struct kite_ctx *c,
+                                                     struct kite_val *o)
 {
-	(void)max;
 	const struct kite_source *src = c->src;
 	const struct kite_event_desc *d = c->map->d;
 	switch (f->def->id) {
-	case EF_NUM: return put_u(o, c->num);
 	case EF_TIME:
 	case EF_TIME_S:
 	case EF_TIME_ISO:
 	case EF_DATETIME:
 	case EF_DATETIME_S:
 	case EF_OUTPUTTIME: return time_field(f, c, o);
-	case EF_RAWTIME: return put_typed_u(o, KITE_VT_ABSTIME, c->e->ts);
-	case EF_RAWTIME_S: return put_u(o, c->e->ts / 1000000000ull);
-	case EF_RAWTIME_NS: return put_u(o, c->e->ts % UINT64_C(1000000000));
 	case EF_RELTIME: return put_typed_u(o, KITE_VT_RELTIME, c->e->ts - capture_start(c));
 	case EF_RELTIME_S: return put_u(o, (c->e->ts - capture_start(c)) / 1000000000ull);
 	case EF_RELTIME_NS: return put_u(o, (c->e->ts - capture_start(c)) % 1000000000ull);
-	case EF_DELTATIME: return put_typed_u(o, KITE_VT_RELTIME, c->delta_ns);
 	case EF_DIR: /* events Falco has only as enter events (procexit, container, useradded...): '>' */
 		return put_str(o, d && (d->id == KITE_EVT_PROCEXIT || (d->flags & KITE_EF_ENTER)) ? ">" : "<",
 		               1);
 	case EF_TYPE: return d ? put_cstr(o, d->name) : put_str(o, "unknown", 7);
 	case EF_TYPE_IS: return put_bool(o, d && !strcmp(d->name, f->argstr));
-	case EF_CPU: return put_u(o, c->e->cpu);
 	case EF_ARGS:
 	case EF_INFO: return args_text(c, o);
 	case EF_ARG:
@@ -737,8 +733,6 @@ unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct 
 	case EF_SOURCE: return put_str(o, "syscall", 7);
 	case EF_IS_ASYNC: return put_bool(o, 0);
 	case EF_SYSCALL_TYPE: return d && (d->flags & KITE_EF_SYSCALL) ? put_cstr(o, d->name) : 0;
-	case EF_DELTATIME_S: return put_typed_u(o, KITE_VT_RELTIME, c->delta_ns / 1000000000ull);
-	case EF_DELTATIME_NS: return put_typed_u(o, KITE_VT_RELTIME, c->delta_ns % 1000000000ull);
 	case EF_IS_SYSLOG: return syslog_field(c, o);
 	case EF_COUNT_ERROR:
 	case EF_COUNT_ERROR_FILE:
@@ -754,5 +748,22 @@ unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct 
 	case FS_TARGET:
 	case FS_TARGETRAW: return fspath_field(f->def->id, c, o);
 	default: return 0; /* evt.latency, evt.pluginname: nothing in an exit-only syscall capture */
+	}
+}
+
+unsigned kite_evt_fields(const struct kite_field *f, struct kite_ctx *c, struct kite_val *o, unsigned max)
+{
+	(void)max;
+	/* the numbers of the record and the ctx: asked for at every line printed, they need no frame */
+	switch (f->def->id) {
+	case EF_NUM: return put_u(o, c->num);
+	case EF_RAWTIME: return put_typed_u(o, KITE_VT_ABSTIME, c->e->ts);
+	case EF_RAWTIME_S: return put_u(o, c->e->ts / 1000000000ull);
+	case EF_RAWTIME_NS: return put_u(o, c->e->ts % UINT64_C(1000000000));
+	case EF_DELTATIME: return put_typed_u(o, KITE_VT_RELTIME, kite_ctx_delta(c));
+	case EF_DELTATIME_S: return put_typed_u(o, KITE_VT_RELTIME, kite_ctx_delta(c) / 1000000000ull);
+	case EF_DELTATIME_NS: return put_typed_u(o, KITE_VT_RELTIME, kite_ctx_delta(c) % 1000000000ull);
+	case EF_CPU: return put_u(o, c->e->cpu);
+	default: return evt_fields(f, c, o);
 	}
 }

@@ -120,11 +120,9 @@ void kite_output_free(struct kite_output *o)
 	free(o);
 }
 
-/* Room for n more bytes in the line (and its NUL); 0 when out of memory. */
-static int line_room(struct kite_output *o, size_t n)
+/* line_room when the buffer must grow (once the longest line has been seen, never). */
+__attribute__((noinline)) static int line_grow(struct kite_output *o, size_t n)
 {
-	if (o->len + n < o->cap)
-		return 1;
 	size_t cap = o->cap ? o->cap : 256;
 	while (cap <= o->len + n)
 		cap *= 2;
@@ -136,12 +134,18 @@ static int line_room(struct kite_output *o, size_t n)
 	return 1;
 }
 
-static int line_put(struct kite_output *o, const char *s, size_t n)
+/* Room for n more bytes in the line (and its NUL); 0 when out of memory.  Inline: per piece of a line. */
+static inline int line_room(struct kite_output *o, size_t n)
+{
+	return o->len + n < o->cap ? 1 : line_grow(o, n);
+}
+
+static inline int line_put(struct kite_output *o, const char *s, size_t n)
 {
 	if (!line_room(o, n))
 		return 0;
-	if (n)
-		memcpy(o->buf + o->len, s, n);
+	/* most pieces of a line are short: copied inline, not by a call into the C library */
+	kite_copy_small((uint8_t *)o->buf + o->len, (const uint8_t *)s, (uint32_t)n);
 	o->len += n;
 	return 1;
 }

@@ -33,6 +33,7 @@ struct kite_source {
 	 */
 	uint8_t *looked;
 	uint32_t nlooked;
+	int trusted; /* its records are well formed by construction (kite_reader_records_trusted) */
 	int done;
 };
 

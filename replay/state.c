@@ -520,28 +520,6 @@ static int apply_threadless(struct kite_state *s, struct kite_ctx *c, const stru
 	return 1;
 }
 
-static int is_proc_handler(unsigned h)
-{
-	switch (h) {
-	case H_EXECVE:
-	case H_CLONE:
-	case H_PROCEXIT:
-	case H_CHDIR:
-	case H_FCHDIR:
-	case H_CHROOT:
-	case H_SETUID:
-	case H_SETGID:
-	case H_SETREUID:
-	case H_SETREGID:
-	case H_SETRESUID:
-	case H_SETRESGID:
-	case H_CAPSET:
-	case H_PRCTL:
-	case H_UNSHARE: return 1;
-	default: return 0;
-	}
-}
-
 /* Records of the handlers from H_DROP on: about no thread, or snapshot records. */
 __attribute__((noinline)) static void apply_unthreaded(struct kite_state *s, struct kite_ctx *c,
                                                        const struct evinfo *ei)
@@ -587,12 +565,9 @@ void kite_state_apply(struct kite_state *s, struct kite_ctx *c)
 	struct thr *t = event_thread(s, c, ei->handler == H_EXECVE);
 	c->thr = &t->pub;
 	c->proc = t->pub.proc;
-	if (t != &s->none_thr && ei->handler) {
-		if (is_proc_handler(ei->handler))
-			proc_apply(s, c, ei);
-		else
-			fd_apply(s, c, ei);
-	}
+	/* one dispatch on the handler: fd_apply's switch, which leaves the others to proc_apply */
+	if (t != &s->none_thr && ei->handler && !fd_apply(s, c, ei))
+		proc_apply(s, c, ei);
 	if (!c->fd && c->fdnum >= 0)
 		c->fd = fdt_get(c->proc->fdt, c->fdnum);
 }

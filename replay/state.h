@@ -149,7 +149,7 @@ struct kite_ctx {
 	const struct kite_evmap *map; /* never NULL: unknown types get an empty map with d == NULL */
 	struct kite_params p;         /* the record split into params */
 	uint64_t num;                 /* evt.num: 1-based position in the replay */
-	uint64_t delta_ns;            /* ns since the previous event (evt.deltatime) */
+	uint64_t prev_ts;             /* the time of the event before (0: none): see kite_ctx_delta */
 	struct kite_thread *thr;      /* never NULL for events; unknown threads are created empty */
 	struct kite_proc *proc;       /* thr->proc */
 	struct kite_fd *fd;           /* the fd the event works on, when known; for close: the closed one */
@@ -158,6 +158,15 @@ struct kite_ctx {
 	const struct kite_source *src; /* the file the event came from (hostname, boot time) */
 	struct kite_arena arena;       /* reset per event */
 };
+
+/*
+ * evt.deltatime: ns since the event before, 0 at the first (or when time went
+ * back).  Worked out when asked for, not for every event.
+ */
+static inline uint64_t kite_ctx_delta(const struct kite_ctx *c)
+{
+	return c->prev_ts && c->e->ts > c->prev_ts ? c->e->ts - c->prev_ts : 0;
+}
 
 /* Optional callbacks for consumers that keep history (kite tree, SQL): called during apply. */
 struct kite_state_hooks {
@@ -217,6 +226,8 @@ void kite_state_settle(struct kite_state *s);
 struct kite_thread *kite_state_thread(const struct kite_state *s, int64_t tid);
 struct kite_proc *kite_state_proc(const struct kite_state *s, int64_t pid);
 struct kite_fd *kite_proc_fd(const struct kite_proc *p, int64_t fd);
+/* strlen(f->name) of an fd of the state, kept with the name (0 without one). */
+size_t kite_fd_name_len(const struct kite_fd *f);
 /* Parent process (by ppid), or NULL. */
 struct kite_proc *kite_proc_parent(const struct kite_state *s, const struct kite_proc *p);
 const struct kite_user *kite_state_user(const struct kite_state *s, uint32_t uid);

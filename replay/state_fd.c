@@ -578,7 +578,7 @@ static void on_typed_fd(struct kite_state *s, struct kite_ctx *c, const struct e
 	c->fd = f;
 }
 
-void fd_apply(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei)
+int fd_apply(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei)
 {
 	switch (ei->handler) {
 	case H_OPEN: on_open(s, c, ei); break;
@@ -591,8 +591,16 @@ void fd_apply(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei)
 	case H_USERFAULTFD:
 	case H_IO_URING:
 	case H_BPF: on_typed_fd(s, c, ei); break;
-	default: sock_apply(s, c, ei); break;
+	case H_SOCKET:
+	case H_SOCKETPAIR:
+	case H_CONNECT:
+	case H_ACCEPT:
+	case H_BIND:
+	case H_SEND:
+	case H_RECV: sock_apply(s, c, ei); break;
+	default: return 0;
 	}
+	return 1;
 }
 
 /* ---- snapshot ---- */
@@ -668,4 +676,9 @@ int kite_proc_foreach_fd(const struct kite_proc *p, int (*fn)(void *ctx, struct 
 struct kite_fd *kite_proc_fd(const struct kite_proc *p, int64_t fd)
 {
 	return p && p->fdt ? fdt_get(p->fdt, fd) : NULL;
+}
+
+size_t kite_fd_name_len(const struct kite_fd *f)
+{
+	return kstr_clen(f->name);
 }

@@ -35,6 +35,7 @@ void kmap_free(struct kmap *m);
 struct kstr_hdr {
 	uint32_t refs;
 	uint32_t len;
+	uint32_t clen; /* strlen(): the bytes before the first NUL (fd.name is printed as a C string) */
 };
 
 char *kstr_new(const void *p, size_t len);
@@ -59,6 +60,11 @@ static inline void kstr_put(char *s)
 static inline size_t kstr_len(const char *s)
 {
 	return s ? ((const struct kstr_hdr *)s - 1)->len : 0;
+}
+
+static inline size_t kstr_clen(const char *s)
+{
+	return s ? ((const struct kstr_hdr *)s - 1)->clen : 0;
 }
 
 /* ---- private records behind the public ones ---- */
@@ -428,7 +434,8 @@ void proc_unshare_files(struct kite_state *s, struct proc *p);
  * kstr; with slash, ending in '/' (a cwd).
  */
 char *resolve_path(struct kite_state *s, const char *dir, const char *path, size_t len, int slash);
-void fd_apply(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
+/* Applies an event of the fd and socket handlers: 1, or 0 for another handler (proc_apply's). */
+int fd_apply(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);
 /* Empties the cache of opened files' names (kite_state_free). */
 void fd_names_free(struct kite_state *s);
 void state_fd_record(struct kite_state *s, struct kite_ctx *c, const struct evinfo *ei);

@@ -124,6 +124,8 @@ char *kstr_new(const void *p, size_t len)
 	if (len)
 		memcpy(s, p, len);
 	s[len] = '\0';
+	const char *nul = memchr(s, '\0', len);
+	h->clen = nul ? (uint32_t)(nul - s) : (uint32_t)len;
 	return s;
 }
 

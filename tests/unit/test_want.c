@@ -220,8 +220,9 @@ static void show_some(const char *path, const char *filter, int want, int fds, s
 		size_t len = 0;
 		FILE *m = open_memstream(&line, &len);
 		assert_non_null(m);
-		fprintf(m, "%llu %llu %lld %lld", (unsigned long long)c->num, (unsigned long long)c->delta_ns,
-		        (long long)c->thr->tid, (long long)c->proc->pid);
+		fprintf(m, "%llu %llu %lld %lld", (unsigned long long)c->num,
+		        (unsigned long long)kite_ctx_delta(c), (long long)c->thr->tid,
+		        (long long)c->proc->pid);
 		fprintf(m, " %s %s", c->proc->comm[0] ? c->proc->comm : "-",
 		        fds && c->fd && c->fd->name ? c->fd->name : "-");
 		fclose(m);
