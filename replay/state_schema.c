@@ -267,7 +267,7 @@ static void build_evmap(struct kite_evmap *m, const struct kite_event_desc *d)
 	m->flags = (int8_t)kite_param_index(d, "flags");
 	m->tuple = (int8_t)kite_param_index(d, "tuple");
 	/* fd.* exist only for events Falco's table says create, use or close an fd (not mmap, say) */
-	if (m->fd >= 0 && !falco_uses_fd(d->name)) /* a scan of the ppm table: only when it matters */
+	if (m->fd >= 0 && !falco_uses_fd(d->name))
 		m->fd = -1;
 }
 
