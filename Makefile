@@ -18,9 +18,12 @@ endif
 CFLAGS   ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -DKITE_VERSION='"$(VERSION)"' -Iformat
 WFLAGS   := -std=c11 -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
+# CFLAGS and LDFLAGS stay the caller's (a sub-make gets them as given); the build adds its own to them
+KCFLAGS  := $(CFLAGS)
+KLDFLAGS := $(LDFLAGS)
 ifeq ($(SAN),1)
-  CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-  LDFLAGS += -fsanitize=address,undefined
+  KCFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  KLDFLAGS += -fsanitize=address,undefined
 endif
 # Link-time optimisation of kite and kite-record (about 20% less CPU reading a capture), with gcc and
 # not under sanitizers.  Objects are "fat" (ordinary code as well as gcc's IR), so tests, benchmarks
@@ -32,12 +35,15 @@ ifeq ($(SAN),)
 endif
 # The flags objects are built with, kept in $(O): when they change (CFLAGS=..., LTO=, another
 # compiler), every object is rebuilt, rather than linked with objects built the other way.
-BUILD_FLAGS := $(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LTO) $(LDFLAGS)
+BUILD_FLAGS := $(CC) $(CPPFLAGS) $(WFLAGS) $(KCFLAGS) $(LTO) $(KLDFLAGS)
 FLAGS_FILE  := $(O)/.build-flags
 ifneq ($(BUILD_FLAGS),$(file <$(FLAGS_FILE)))
   $(shell mkdir -p $(O))
   $(file >$(FLAGS_FILE),$(BUILD_FLAGS))
 endif
+# and made again when it is gone (make clean all)
+$(FLAGS_FILE):
+	$(shell mkdir -p $(@D))$(file >$@,$(BUILD_FLAGS))
 LIBS     := -lzstd -lz -lisal
 BPF_LIBS := -lbpf -lelf -lz
 # kite (not kite-record) reads rules files
@@ -88,7 +94,7 @@ help:
 
 $(O)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LTO) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(KCFLAGS) $(LTO) -MMD -MP -c $< -o $@
 
 $(LIBFORMAT): $(FORMAT_OBJ)
 	@mkdir -p $(dir $@)
@@ -108,7 +114,7 @@ $(QUERY_OBJ) $(O)/replay/main.o: CPPFLAGS += -Ireplay -Iquery
 # static libraries after the objects, each before the ones it uses
 $(BIN)/kite: $(O)/replay/main.o $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LTO) $(LDFLAGS) -o $@ $^ $(LIBS) $(KITE_LIBS) $(SQL_LIBS)
+	$(CC) $(KCFLAGS) $(LTO) $(KLDFLAGS) -o $@ $^ $(LIBS) $(KITE_LIBS) $(SQL_LIBS)
 
 $(O)/pic/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
@@ -136,51 +142,51 @@ $(DRIVER_OBJ) $(RECORD_OBJ): $(O)/ebpf/kite.skel.h
 # kite-record links the format library and the drivers only: never replay or query (see DESIGN.md)
 $(BIN)/kite-record: $(RECORD_OBJ) $(DRIVER_OBJ) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LTO) $(LDFLAGS) -o $@ $^ $(LIBS) $(BPF_LIBS)
+	$(CC) $(KCFLAGS) $(LTO) $(KLDFLAGS) -o $@ $^ $(LIBS) $(BPF_LIBS)
 
 $(O)/tests/%: tests/unit/%.c tests/unit/testlib.c $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit -Ireplay -Iquery $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c \
+	$(CC) $(CPPFLAGS) -Itests/unit -Ireplay -Iquery $(WFLAGS) $(KCFLAGS) $(KLDFLAGS) -o $@ $< tests/unit/testlib.c \
 	    $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT) -lcmocka -lpcap $(LIBS) $(KITE_LIBS) $(SQL_LIBS)
 
 # test_ebpf includes the drivers' spec.c (the table-to-spec compiler) to check it directly
 $(O)/tests/test_ebpf: drivers/spec.c drivers/spec.h drivers/ebpf/kite_bpf.h
 
-$(O)/tests/kt-workload: tests/e2e/workload.c
+$(O)/tests/kt-workload: tests/e2e/workload.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -pthread
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(KCFLAGS) $(KLDFLAGS) -o $@ $< -pthread
 
-$(O)/tests/kt-ptrace-cases: tests/e2e/ptrace_cases.c
+$(O)/tests/kt-ptrace-cases: tests/e2e/ptrace_cases.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -pthread
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(KCFLAGS) $(KLDFLAGS) -o $@ $< -pthread
 
 # test_ptrace runs test_ebpf's checks on a ptrace recording (it includes test_ebpf.c)
 $(O)/tests/test_ptrace: tests/unit/test_ebpf.c drivers/spec.c drivers/spec.h
 
-$(O)/tests/kt-state-scenarios: tests/e2e/state_scenarios.c
+$(O)/tests/kt-state-scenarios: tests/e2e/state_scenarios.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -pthread
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(KCFLAGS) $(KLDFLAGS) -o $@ $< -pthread
 
 $(O)/bench/%: bench/%.c tests/unit/testlib.c $(LIBFORMAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/unit/testlib.c $(LIBFORMAT) $(LIBS)
+	$(CC) $(CPPFLAGS) -Itests/unit $(WFLAGS) $(KCFLAGS) $(KLDFLAGS) -o $@ $< tests/unit/testlib.c $(LIBFORMAT) $(LIBS)
 
 # bench/replay: the replay library and the simulated host that writes its captures (bench/gen.c)
 $(O)/bench/replay: bench/replay.c bench/gen.c bench/gen.h $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Ireplay -Ibench $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/replay.c bench/gen.c \
+	$(CC) $(CPPFLAGS) -Ireplay -Ibench $(WFLAGS) $(KCFLAGS) $(KLDFLAGS) -o $@ bench/replay.c bench/gen.c \
 	    $(LIBREPLAY) $(LIBFORMAT) $(LIBS) $(KITE_LIBS)
 
 # bench/rules: replay with Falco rules loaded, over bench/replay's cached captures (bench/gen.c)
 $(O)/bench/rules: bench/rules.c bench/gen.c bench/gen.h $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Ireplay -Ibench $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/rules.c bench/gen.c \
+	$(CC) $(CPPFLAGS) -Ireplay -Ibench $(WFLAGS) $(KCFLAGS) $(KLDFLAGS) -o $@ bench/rules.c bench/gen.c \
 	    $(LIBREPLAY) $(LIBFORMAT) $(LIBS) $(KITE_LIBS)
 
 # bench/sql: the kite_* vtabs versus kite export + the exported database, over bench/replay's cached captures
 $(O)/bench/sql: bench/sql.c bench/gen.c bench/gen.h $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Ireplay -Iquery -Ibench $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/sql.c bench/gen.c \
+	$(CC) $(CPPFLAGS) -Ireplay -Iquery -Ibench $(WFLAGS) $(KCFLAGS) $(KLDFLAGS) -o $@ bench/sql.c bench/gen.c \
 	    $(LIBQUERY) $(LIBREPLAY) $(LIBFORMAT) $(LIBS) $(KITE_LIBS) $(SQL_LIBS)
 
 # The demo records a scripted attack-like scenario with the eBPF driver where it can (root and
