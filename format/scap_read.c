@@ -62,6 +62,7 @@ struct scap_file {
 	size_t arena_cap;
 	uint16_t major, minor;
 	int truncated, failed, done;
+	int fast; /* !active && !done && !failed, kept by next_item: scap_file_next tests one flag */
 	uint64_t skipped;
 	scap_move_fn on_move; /* told before the window moves (scap_file_on_move) */
 	void *move_ctx;
@@ -1093,7 +1094,7 @@ static int load_block(scap_file *f)
  * evt_entry would; 0 (nothing consumed) leaves every other case to them, so
  * that damage is reported exactly as they do.
  */
-static int next_event_fast(scap_file *f, struct scap_item *it)
+static inline __attribute__((always_inline)) int next_event_fast(scap_file *f, struct scap_item *it)
 {
 	size_t have = avail(f);
 	if (have < 8)
@@ -1112,8 +1113,8 @@ static int next_event_fast(scap_file *f, struct scap_item *it)
 	return 1;
 }
 
-/* Everything but the common case, out of line so that it costs that case no register saves. */
-static __attribute__((noinline)) int next_item(scap_file *f, struct scap_item *it)
+/* The next item the careful way (scap_file_next): every case next_event_fast leaves. */
+static int next_item_careful(scap_file *f, struct scap_item *it)
 {
 	if (f->failed)
 		return -1;
@@ -1137,9 +1138,18 @@ static __attribute__((noinline)) int next_item(scap_file *f, struct scap_item *i
 	}
 }
 
+/* Everything but the common case, out of line so that it costs that case no register saves. */
+static __attribute__((noinline)) int next_item(scap_file *f, struct scap_item *it)
+{
+	int r = next_item_careful(f, it);
+	/* only a call that got here changes these (a scap_move_fn may not call the reader) */
+	f->fast = !f->active && !f->done && !f->failed;
+	return r;
+}
+
 int scap_file_next(scap_file *f, struct scap_item *it)
 {
-	if (!f->active && !f->done && !f->failed && next_event_fast(f, it))
+	if (f->fast && next_event_fast(f, it))
 		return 1;
 	return next_item(f, it);
 }
@@ -1241,6 +1251,7 @@ scap_file *scap_file_open(int fd, const char *name, scap_warn_fn warn, void *war
 	}
 	if (read_first_shb(f, err, errlen))
 		return NULL;
+	f->fast = 1; /* no block current yet */
 	return f;
 }
 
