@@ -179,6 +179,21 @@ static inline void kite_evt_start(struct kite_evt_builder *b, void *buf, uint16_
 }
 
 /*
+ * kite_evt_slot_fast for a caller that made sure beforehand that len fits 16
+ * bits and that off + len + KITE_EVT_ALIGN stays within KITE_EVT_MAX_LEN (one
+ * check for a whole record, where its values' sizes are bounded).
+ */
+static inline uint8_t *kite_evt_slot_unchecked(struct kite_evt_builder *b, uint32_t len)
+{
+	uint16_t l = (uint16_t)len;
+	memcpy(b->buf + KITE_EVT_HDR_LEN + 2 * b->next, &l, 2);
+	uint8_t *at = b->buf + b->off;
+	b->off += len;
+	b->next++;
+	return at;
+}
+
+/*
  * kite_evt_slot for a record built in one go: the caller adds at most
  * nparams values and gives up at the first NULL.
  */
@@ -189,12 +204,7 @@ static inline uint8_t *kite_evt_slot_fast(struct kite_evt_builder *b, uint32_t l
 		b->overflow = 1;
 		return NULL;
 	}
-	uint16_t l = (uint16_t)len;
-	memcpy(b->buf + KITE_EVT_HDR_LEN + 2 * b->next, &l, 2);
-	uint8_t *at = b->buf + b->off;
-	b->off += len;
-	b->next++;
-	return at;
+	return kite_evt_slot_unchecked(b, len);
 }
 
 /*

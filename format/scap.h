@@ -318,6 +318,7 @@ struct scap_evt {
 	uint32_t flags; /* EVF blocks: SCAP_DF_* (1: state only, do not show) */
 	/* as in the event; an event claiming more than SCAP_MAX_PARAMS is skipped (warned) */
 	uint32_t nparams;
+	uint32_t size; /* the event's length, header included: its values add up to less */
 	const uint8_t *param[SCAP_MAX_PARAMS];
 	uint32_t len[SCAP_MAX_PARAMS];
 };

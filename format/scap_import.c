@@ -36,6 +36,7 @@ struct pending {
 	uint8_t lsz, lazy;
 	int used;
 	uint32_t nparams;
+	uint32_t size; /* the event's (struct scap_evt): its values add up to less */
 	const uint8_t *raw;
 	uint8_t *buf;
 	size_t cap;
@@ -81,6 +82,7 @@ struct plan {
 	int16_t kid;   /* the kite event type it was made for */
 	int32_t ecode; /* the enter code it was made for, -1: none */
 	uint8_t ready, pairs, inbound;
+	uint8_t distinct;      /* no ppm value is taken twice (record_fits) */
 	int8_t tid_at, pid_at; /* where the exit event says which process a thread is in */
 	struct plan_param p[KITE_MAX_PARAMS];
 };
@@ -177,7 +179,7 @@ static void pidmap_set(struct pidmap *m, uint64_t tid, uint64_t pid)
 	m->pid[j] = pid;
 }
 
-static uint64_t pidmap_find(const struct pidmap *m, uint64_t tid)
+static __attribute__((noinline)) uint64_t pidmap_find(const struct pidmap *m, uint64_t tid)
 {
 	if (!m->cap)
 		return tid;
@@ -190,7 +192,8 @@ static uint64_t pidmap_find(const struct pidmap *m, uint64_t tid)
 	return tid; /* as sysdig: an unknown thread is its own process */
 }
 
-static uint64_t pidmap_get(struct pidmap *m, uint64_t tid)
+/* pidmap_find, first trying the last lookup (inline: once per record, mostly the same thread) */
+static inline __attribute__((always_inline)) uint64_t pidmap_get(struct pidmap *m, uint64_t tid)
 {
 	if (!m->has_last || m->last_tid != tid) {
 		m->last_pid = pidmap_find(m, tid);
@@ -303,6 +306,7 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev, unsi
 	/* the lengths are right before the values (struct scap_evt) */
 	p->raw = ev->nparams ? ev->param[0] - ev->nparams * lsz : NULL;
 	p->nparams = ev->nparams;
+	p->size = ev->size;
 	p->type = ev->type;
 	if (p->lazy)
 		return; /* listed already */
@@ -408,10 +412,12 @@ static uint64_t translate(struct plan_param *pp, int8_t set, uint64_t x)
 
 /*
  * Adds one parameter's value (n bytes at v; none: not available), converted
- * from its ppm encoding as op says.  -1 when it does not fit: the record fails.
+ * from its ppm encoding as op says.  -1 when it does not fit: the record
+ * fails.  checked 0: the caller knows it fits (record_fits).
  */
-static inline int add_value(struct kite_evt_builder *b, struct plan_param *pp, uint8_t op, int8_t set,
-                            const uint8_t *v, uint32_t n)
+static inline __attribute__((always_inline)) int add_value(struct kite_evt_builder *b, struct plan_param *pp,
+                                                           uint8_t op, int8_t set, const uint8_t *v,
+                                                           uint32_t n, int checked)
 {
 	uint8_t tmp[64]; /* a translated integer or a swapped tuple */
 	/* most values are copied as they are */
@@ -447,9 +453,14 @@ static inline int add_value(struct kite_evt_builder *b, struct plan_param *pp, u
 		break;
 	default: break;
 	}
-	uint8_t *at = kite_evt_slot_fast(b, n);
-	if (!at)
-		return -1;
+	uint8_t *at;
+	if (checked) {
+		at = kite_evt_slot_fast(b, n);
+		if (!at)
+			return -1;
+	} else {
+		at = kite_evt_slot_unchecked(b, n);
+	}
 	kite_copy_small(at, v, n);
 	return 0;
 }
@@ -495,6 +506,7 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
 	pl->inbound = (uint8_t)scap_tuple_inbound(d->name);
 	pl->tid_at = (int8_t)param_at(xi, xi->nparams, "tid");
 	pl->pid_at = (int8_t)param_at(xi, xi->nparams, "pid");
+	pl->distinct = 1;
 	for (uint32_t i = 0; i < d->nparams && i < KITE_MAX_PARAMS; i++) {
 		struct plan_param *pp = &pl->p[i];
 		const struct kite_param_desc *kd = &d->params[i];
@@ -506,27 +518,40 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
 		pp->eop = pp->e >= 0 ? value_op(ei->params[pp->e].type, pp->eset, pl->inbound) : OP_COPY;
 		pp->width = (uint8_t)kite_param_width(kd);
 		pp->memo_set = SCAP_FLAGS_NONE;
+		for (uint32_t k = 0; k < i; k++)
+			if ((pp->x >= 0 && pl->p[k].x == pp->x) || (pp->e >= 0 && pl->p[k].e == pp->e))
+				pl->distinct = 0;
 	}
 	pl->ready = 1;
 	return pl;
 }
 
 /*
- * Builds the kite record for an event of kite type d: each parameter by name
- * from the event, else from the thread's pending enter event (en, when the
- * plan pairs them).
+ * Whether no value of a record of np parameters can fail, so that it is built
+ * without a check per value: each kite value is a distinct ppm value (of the
+ * event or of its enter en) with a 16-bit length (no large payload), at most
+ * 8 bytes longer once converted (a translation widens a flag to at most 8
+ * bytes), and the event's and the enter's sizes bound what they add up to.
  */
-static const struct kite_evt *build_event(kite_scap_import *im, const struct kite_event_desc *d,
-                                          struct plan *pl, const struct scap_evt *ev,
-                                          const struct pending *en)
+static int record_fits(const struct plan *pl, uint32_t np, const struct scap_evt *ev,
+                       const struct pending *en, unsigned kind)
 {
-	struct kite_evt_builder b;
-	uint64_t pid = pidmap_get(&im->pids, ev->tid);
-	kite_evt_start(&b, im->out ? im->out : im->rec, d->id, d->nparams, ev->ts, (uint32_t)ev->tid,
-	               (uint32_t)pid, ev->cpu);
-	const uint32_t np = d->nparams, xn = ev->nparams, enn = en ? en->nparams : 0;
-	if (np > KITE_MAX_PARAMS) /* no plan for it: kite_evt_end would fail */
-		return NULL;
+	if (!pl->distinct || (kind & CODE_LARGE) || (en && en->lsz != 2))
+		return 0;
+	uint64_t most = KITE_EVT_HDR_LEN + 2 * np + 8 * np + (uint64_t)ev->size + (en ? en->size : 0);
+	return most + KITE_EVT_ALIGN <= KITE_EVT_MAX_LEN;
+}
+
+/*
+ * The values of a record (build_event): each parameter by name from the
+ * event, else from the thread's pending enter event (en, when the plan pairs
+ * them).  -1 when one does not fit; checked 0: they are known to (record_fits).
+ */
+static inline __attribute__((always_inline)) int add_values(struct kite_evt_builder *b, struct plan *pl,
+                                                            uint32_t np, const struct scap_evt *ev,
+                                                            const struct pending *en, int checked)
+{
+	const uint32_t xn = ev->nparams, enn = en ? en->nparams : 0;
 	for (uint32_t i = 0; i < np; i++) {
 		struct plan_param *pp = &pl->p[i];
 		/* -1 (not there) becomes the largest unsigned: never below a count */
@@ -539,9 +564,28 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 			v = ev->param[x], n = ev->len[x], op = pp->xop, set = pp->xset;
 		else if (e < enn)
 			v = pending_value(en, e, &n), op = pp->eop, set = pp->eset;
-		if (add_value(&b, pp, op, set, v, n) < 0)
-			return NULL; /* as kite_evt_end would */
+		if (add_value(b, pp, op, set, v, n, checked) < 0)
+			return -1;
 	}
+	return 0;
+}
+
+/* Builds the kite record for an event of kite type d, of kind bits `kind`, as pl says. */
+static const struct kite_evt *build_event(kite_scap_import *im, const struct kite_event_desc *d,
+                                          struct plan *pl, const struct scap_evt *ev,
+                                          const struct pending *en, unsigned kind)
+{
+	struct kite_evt_builder b;
+	uint64_t pid = pidmap_get(&im->pids, ev->tid);
+	kite_evt_start(&b, im->out ? im->out : im->rec, d->id, d->nparams, ev->ts, (uint32_t)ev->tid,
+	               (uint32_t)pid, ev->cpu);
+	const uint32_t np = d->nparams;
+	if (np > KITE_MAX_PARAMS) /* no plan for it: kite_evt_end would fail */
+		return NULL;
+	if (record_fits(pl, np, ev, en, kind))
+		add_values(&b, pl, np, ev, en, 0);
+	else if (add_values(&b, pl, np, ev, en, 1) < 0)
+		return NULL;      /* as kite_evt_end would */
 	return kite_evt_seal(&b); /* every value added, none failed */
 }
 
@@ -1217,7 +1261,7 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 	learn_pids(im, ev, pl);
 	if ((kind & CODE_EXIT) && !en)
 		im->st.unpaired_exits++;
-	const struct kite_evt *rec = build_event(im, d, pl, ev, en);
+	const struct kite_evt *rec = build_event(im, d, pl, ev, en, kind);
 	if (en)
 		((struct pending *)en)->type = 0;
 	if (rec && im->want) /* what the thread's first events are from now on */

@@ -888,6 +888,7 @@ parse_event(const scap_file *f, int form, const uint8_t *body, size_t blen, stru
 		len -= 3;
 	if (len < hdr || len > blen - pre)
 		return "the event length does not fit the block";
+	ev->size = len;
 	size_t lsz = len_size(f, ev->type);
 	if (!v2) {
 		int n = infer_nparams(ev->type, e, len, lsz);
