@@ -886,7 +886,7 @@ parse_event(const scap_file *f, int form, const uint8_t *body, size_t blen, stru
 	ev->nparams = v2 ? rd32(e + 22) : 0;
 	if (!v2 && (ev->type == PPME_NOTIF_E || ev->type == PPME_INFRA_E) && len >= hdr + 3)
 		len -= 3;
-	if (len < hdr || len > blen - pre)
+	if ((size_t)len - hdr > blen - pre - hdr) /* len < hdr wraps: one compare for both ends */
 		return "the event length does not fit the block";
 	ev->size = len;
 	size_t lsz = len_size(f, ev->type);
@@ -1098,15 +1098,26 @@ static int load_block(scap_file *f)
 static inline __attribute__((always_inline)) int next_event_fast(scap_file *f, struct scap_item *it)
 {
 	size_t have = avail(f);
-	if (have < 8)
+	if (have < 12) /* no well-framed block is shorter */
 		return 0;
 	const uint8_t *b = f->buf + f->pos;
 	int form = evt_form(rd32(b));
 	uint32_t total = rd32(b + 4);
-	if (form < 0 || !(form & EVT_V2) || total > have || total < 12 || total % 4 ||
-	    total > SCAP_MAX_BLOCK || rd32(b + total - 4) != total)
+	size_t lim = have < SCAP_MAX_BLOCK ? have : SCAP_MAX_BLOCK;
+	/*
+	 * A v2 form (1 or 3: not -1, 0 or 2), and 12 <= total <= lim (one
+	 * unsigned compare: a smaller total wraps), total a multiple of 4: all
+	 * tested at once (| rather than ||) before the trailer is read.
+	 */
+	if ((((unsigned)form & ~(unsigned)EVT_FLAGS) != EVT_V2) | ((size_t)total - 12 > lim - 12) |
+	    (total % 4 != 0))
 		return 0;
-	if (parse_event(f, form, b + 8, total - 12, &it->u.evt))
+	if (rd32(b + total - 4) != total)
+		return 0;
+	/* a copy of parse_event for each v2 form (the compiler's): no test of the form inside */
+	struct scap_evt *ev = &it->u.evt;
+	if (form & EVT_FLAGS ? parse_event(f, EVT_V2 | EVT_FLAGS, b + 8, total - 12, ev)
+	                     : parse_event(f, EVT_V2, b + 8, total - 12, ev))
 		return 0;
 	it->kind = SCAP_ITEM_EVENT;
 	it->offset = f->base + f->pos; /* f->offset is only read while a block is current */
