@@ -251,7 +251,8 @@ static inline uint32_t pending_len(const struct pending *p, uint32_t i)
 }
 
 /* Where value i of a pending enter starts, and its length in *n. */
-static const uint8_t *pending_value(const struct pending *p, uint32_t i, uint32_t *n)
+static inline __attribute__((always_inline)) const uint8_t *pending_value(const struct pending *p, uint32_t i,
+                                                                          uint32_t *n)
 {
 	const uint8_t *v = p->raw + p->nparams * p->lsz;
 	for (uint32_t k = 0; k < i; k++)
