@@ -12,7 +12,7 @@
 
 #define STATE_CAP_INIT (1u << 16)
 
-/* What a ppm code is, looked up once per event (kite_scap_import.kind). */
+/* What a ppm code is, looked up once per event (struct code). */
 #define CODE_PAIRING_ENTER 1u /* an enter event that exits pair with (pairs_with_exit) */
 #define CODE_EXIT          2u
 #define CODE_UNCOUNTED     4u /* sysdig 0.29.3 does not know it (kite_scap_import.uncounted) */
@@ -52,6 +52,13 @@ struct pidmap {
 	int has_last;
 };
 
+/* What convert looks up of a ppm code, in one place: one load of each per event. */
+struct code {
+	uint8_t kind;                    /* CODE_* bits */
+	int16_t id;                      /* the kite event id of its records, -1: none */
+	const struct kite_event_desc *d; /* that event's desc (set once the schema is complete) */
+};
+
 /* How a ppm value becomes a kite value, decided once per parameter from its ppm type (add_value). */
 enum value_op {
 	OP_COPY,     /* the same bytes */
@@ -82,7 +89,7 @@ struct plan {
 	int16_t kid;   /* the kite event type it was made for */
 	int32_t ecode; /* the enter code it was made for, -1: none */
 	uint8_t ready, pairs, inbound;
-	uint8_t distinct;      /* no ppm value is taken twice (record_fits) */
+	uint8_t fits;          /* no ppm value is taken twice, their lengths are 2 bytes (record_fits) */
 	int8_t tid_at, pid_at; /* where the exit event says which process a thread is in */
 	struct plan_param p[KITE_MAX_PARAMS];
 };
@@ -96,11 +103,10 @@ struct kite_scap_import {
 	const struct kite_event_desc **events;
 	struct kite_event_desc *extra;
 	uint32_t nextra;
-	int16_t *map;       /* ppm code -> kite event id, -1: none */
+	struct code *codes; /* per ppm code */
 	struct plan *plans; /* per ppm code */
-	uint8_t *kind;      /* per ppm code: CODE_* bits */
-	uint16_t nmap;
-	int16_t *sc_map; /* generic events: PPM_SC code -> kite event id, named after the syscall */
+	uint16_t nmap;      /* how many codes (scap_event_max) */
+	int16_t *sc_map;    /* generic events: PPM_SC code -> kite event id, named after the syscall */
 	struct kite_param_desc generic_params[2];
 	struct kite_header hdr;
 	/* state records built before the first event, handed out first */
@@ -507,7 +513,7 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
 	pl->inbound = (uint8_t)scap_tuple_inbound(d->name);
 	pl->tid_at = (int8_t)param_at(xi, xi->nparams, "tid");
 	pl->pid_at = (int8_t)param_at(xi, xi->nparams, "pid");
-	pl->distinct = 1;
+	pl->fits = !(xi->flags & SCAP_EF_LARGE_PAYLOAD);
 	for (uint32_t i = 0; i < d->nparams && i < KITE_MAX_PARAMS; i++) {
 		struct plan_param *pp = &pl->p[i];
 		const struct kite_param_desc *kd = &d->params[i];
@@ -521,7 +527,7 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
 		pp->memo_set = SCAP_FLAGS_NONE;
 		for (uint32_t k = 0; k < i; k++)
 			if ((pp->x >= 0 && pl->p[k].x == pp->x) || (pp->e >= 0 && pl->p[k].e == pp->e))
-				pl->distinct = 0;
+				pl->fits = 0;
 	}
 	pl->ready = 1;
 	return pl;
@@ -530,14 +536,15 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
 /*
  * Whether no value of a record of np parameters can fail, so that it is built
  * without a check per value: each kite value is a distinct ppm value (of the
- * event or of its enter en) with a 16-bit length (no large payload), at most
- * 8 bytes longer once converted (a translation widens a flag to at most 8
- * bytes), and the event's and the enter's sizes bound what they add up to.
+ * event or of its enter en) with a 16-bit length (pl->fits; the enter's
+ * lengths are 2 bytes too), at most 8 bytes longer once converted (a
+ * translation widens a flag to at most 8 bytes), and the event's and the
+ * enter's sizes bound what they add up to.
  */
 static int record_fits(const struct plan *pl, uint32_t np, const struct scap_evt *ev,
-                       const struct pending *en, unsigned kind)
+                       const struct pending *en)
 {
-	if (!pl->distinct || (kind & CODE_LARGE) || (en && en->lsz != 2))
+	if (!pl->fits || (en && en->lsz != 2))
 		return 0;
 	uint64_t most = KITE_EVT_HDR_LEN + 2 * np + 8 * np + (uint64_t)ev->size + (en ? en->size : 0);
 	return most + KITE_EVT_ALIGN <= KITE_EVT_MAX_LEN;
@@ -571,10 +578,10 @@ static inline __attribute__((always_inline)) int add_values(struct kite_evt_buil
 	return 0;
 }
 
-/* Builds the kite record for an event of kite type d, of kind bits `kind`, as pl says. */
+/* Builds the kite record for an event of kite type d as pl says. */
 static const struct kite_evt *build_event(kite_scap_import *im, const struct kite_event_desc *d,
                                           struct plan *pl, const struct scap_evt *ev,
-                                          const struct pending *en, unsigned kind)
+                                          const struct pending *en)
 {
 	struct kite_evt_builder b;
 	uint64_t pid = pidmap_get(&im->pids, ev->tid);
@@ -583,7 +590,7 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 	const uint32_t np = d->nparams;
 	if (np > KITE_MAX_PARAMS) /* no plan for it: kite_evt_end would fail */
 		return NULL;
-	if (record_fits(pl, np, ev, en, kind))
+	if (record_fits(pl, np, ev, en))
 		add_values(&b, pl, np, ev, en, 0);
 	else if (add_values(&b, pl, np, ev, en, 1) < 0)
 		return NULL;      /* as kite_evt_end would */
@@ -763,32 +770,31 @@ static int build_schema(kite_scap_import *im)
 	const struct kite_schema *bi = kite_schema_builtin();
 	uint16_t max = scap_event_max;
 	im->nmap = max;
-	im->map = malloc(max * sizeof(*im->map));
+	im->codes = calloc(max, sizeof(*im->codes));
 	im->plans = calloc(max, sizeof(*im->plans));
-	im->kind = calloc(max, 1);
-	if (!im->plans || !im->kind)
+	if (!im->plans || !im->codes)
 		return -1;
 	for (uint16_t c = 0; c < max; c++) {
 		const struct scap_event_info *ci = scap_event_info(c);
 		if (ci && ci->dir == 'E' && ci->name && pairs_with_exit(ci))
-			im->kind[c] |= CODE_PAIRING_ENTER;
+			im->codes[c].kind |= CODE_PAIRING_ENTER;
 		if (ci && ci->dir == 'X')
-			im->kind[c] |= CODE_EXIT;
+			im->codes[c].kind |= CODE_EXIT;
 		if (c >= scap_event_max_0293)
-			im->kind[c] |= CODE_UNCOUNTED;
+			im->codes[c].kind |= CODE_UNCOUNTED;
 		if (ci && (ci->flags & SCAP_EF_LARGE_PAYLOAD))
-			im->kind[c] |= CODE_LARGE;
-		im->kind[c] |= CODE_DECIDED; /* no want yet: nothing is passed over */
+			im->codes[c].kind |= CODE_LARGE;
+		im->codes[c].kind |= CODE_DECIDED; /* no want yet: nothing is passed over */
 	}
 	im->extra = calloc((size_t)max + scap_sc_max, sizeof(*im->extra));
 	uint32_t cap = bi->max_event_id + 1 + max + scap_sc_max;
 	im->events = calloc(cap, sizeof(*im->events));
-	if (!im->map || !im->extra || !im->events)
+	if (!im->extra || !im->events)
 		return -1;
 	memcpy(im->events, bi->events, (bi->max_event_id + 1) * sizeof(*im->events));
 	uint32_t next = bi->max_event_id + 1;
 	for (uint16_t c = 0; c < max; c++) {
-		im->map[c] = -1;
+		im->codes[c].id = -1;
 		const struct scap_event_info *xi = scap_event_info(c);
 		if (!xi || !xi->name || (xi->flags & SCAP_EF_UNUSED) || !strcmp(xi->name, "NA"))
 			continue;
@@ -799,7 +805,7 @@ static int build_schema(kite_scap_import *im)
 		                 (!pair || (pair->flags & SCAP_EF_UNUSED) || strcmp(pair->name, xi->name));
 		if (kd && !(kd->flags & KITE_EF_STATE)) {
 			if (xi->dir == 'X' || enter_only)
-				im->map[c] = (int16_t)kd->id;
+				im->codes[c].id = (int16_t)kd->id;
 			continue;
 		}
 		if ((xi->dir != 'X' && !enter_only) || kd)
@@ -809,18 +815,20 @@ static int build_schema(kite_scap_import *im)
 			if (!strcmp(im->extra[k].name, xi->name)) {
 				struct kite_event_desc *d = &im->extra[k];
 				add_params((struct kite_param_desc *)d->params, &d->nparams, xi);
-				im->map[c] = (int16_t)d->id;
+				im->codes[c].id = (int16_t)d->id;
 				break;
 			}
-		if (im->map[c] >= 0)
+		if (im->codes[c].id >= 0)
 			continue;
 		if (make_extra(im, c, (uint16_t)next) < 0)
 			return -1;
 		im->events[next] = &im->extra[im->nextra - 1];
-		im->map[c] = (int16_t)next++;
+		im->codes[c].id = (int16_t)next++;
 	}
 	if (build_sc_map(im, &next) < 0)
 		return -1;
+	for (uint16_t c = 0; c < max; c++)
+		im->codes[c].d = im->codes[c].id >= 0 ? im->events[im->codes[c].id] : NULL;
 	im->schema = *bi;
 	im->schema.owned = NULL;
 	im->schema.serial = kite_schema_serial();
@@ -1184,7 +1192,7 @@ static int decide_pass(kite_scap_import *im, uint16_t code)
 	if (code <= 1 || !xi)
 		return 0;
 	uint16_t exit_code = code;
-	if (im->kind[code] & CODE_PAIRING_ENTER) {
+	if (im->codes[code].kind & CODE_PAIRING_ENTER) {
 		/* ppm numbers each enter event and its exit consecutively */
 		const struct scap_event_info *x = scap_event_info((uint16_t)(code + 1));
 		if (!x || x->dir != 'X' || !x->name || !xi->name || strcmp(x->name, xi->name))
@@ -1192,7 +1200,7 @@ static int decide_pass(kite_scap_import *im, uint16_t code)
 		exit_code = (uint16_t)(code + 1);
 		xi = x;
 	}
-	int16_t id = exit_code < im->nmap ? im->map[exit_code] : -1;
+	int16_t id = exit_code < im->nmap ? im->codes[exit_code].id : -1;
 	if (id < 0 || (uint32_t)id >= im->nwant || im->want[id])
 		return 0;
 	return param_at(xi, xi->nparams, "tid") < 0 && param_at(xi, xi->nparams, "pid") < 0;
@@ -1202,7 +1210,7 @@ static int decide_pass(kite_scap_import *im, uint16_t code)
 static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned kind)
 {
 	if (!(kind & CODE_DECIDED)) /* only with a want: codes are all decided (not passed) without */
-		kind = im->kind[ev->type] |= CODE_DECIDED | (decide_pass(im, ev->type) ? CODE_PASS : 0);
+		kind = im->codes[ev->type].kind |= CODE_DECIDED | (decide_pass(im, ev->type) ? CODE_PASS : 0);
 	if (!(kind & CODE_PASS) || (im->until && ev->ts > im->until))
 		return 0;
 	/*
@@ -1237,15 +1245,16 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 		im->uncounted += ev->type >= scap_event_max_0293;
 		return NULL;
 	}
-	unsigned kind = im->kind[ev->type];
+	const struct code *c = &im->codes[ev->type];
+	unsigned kind = c->kind;
 	if (kind & CODE_UNCOUNTED)
 		im->uncounted++;
 	if (passed_over(im, ev, kind))
 		return NULL;
 	if (kind & CODE_PAIRING_ENTER)
 		remember_enter(im, ev, kind);
-	int16_t id = im->map[ev->type];
-	if (id < 0)
+	const struct kite_event_desc *d = c->d;
+	if (!d)
 		return NULL;
 	if (ev->flags & 1) { /* SCAP_DF_STATE_ONLY: sysdig parses it but does not show it */
 		im->st.skipped++;
@@ -1254,15 +1263,14 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 	if (ev->type <= 1 && ev->nparams > 0 && ev->len[0] == 2) {
 		uint16_t sc = (uint16_t)get_le(ev->param[0], 2);
 		if (sc < scap_sc_max)
-			id = im->sc_map[sc];
+			d = kite_schema_event(&im->schema, (uint32_t)im->sc_map[sc]);
 	}
-	const struct kite_event_desc *d = kite_schema_event(&im->schema, (uint32_t)id);
 	struct plan *pl = plan_for(im, ev->type, d, p && p->type ? p->type : -1);
 	const struct pending *en = pl->pairs ? p : NULL;
 	learn_pids(im, ev, pl);
 	if ((kind & CODE_EXIT) && !en)
 		im->st.unpaired_exits++;
-	const struct kite_evt *rec = build_event(im, d, pl, ev, en, kind);
+	const struct kite_evt *rec = build_event(im, d, pl, ev, en);
 	if (en)
 		((struct pending *)en)->type = 0;
 	if (rec && im->want) /* what the thread's first events are from now on */
@@ -1313,8 +1321,8 @@ int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 static void reset_pass(kite_scap_import *im, int decided)
 {
 	for (uint16_t c = 0; c < im->nmap; c++)
-		im->kind[c] =
-		        (uint8_t)((im->kind[c] & ~(CODE_DECIDED | CODE_PASS)) | (decided ? CODE_DECIDED : 0));
+		im->codes[c].kind = (uint8_t)((im->codes[c].kind & ~(CODE_DECIDED | CODE_PASS)) |
+		                              (decided ? CODE_DECIDED : 0));
 }
 
 int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32_t ntypes, uint64_t until)
@@ -1379,9 +1387,8 @@ void kite_scap_import_close(kite_scap_import *im)
 	free(im->sc_map);
 	free(im->extra);
 	free(im->events);
-	free(im->map);
+	free(im->codes);
 	free(im->plans);
-	free(im->kind);
 	free(im->want);
 	kite_tidset_free(&im->seen);
 	for (size_t i = 0; i < im->npend; i++)
