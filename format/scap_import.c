@@ -311,7 +311,7 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev, unsi
 	uint32_t lsz = 2 + ((kind & CODE_LARGE) >> 2); /* 4 for large payloads, else 2 */
 	p->lsz = (uint8_t)lsz;
 	/* the lengths are right before the values (struct scap_evt) */
-	p->raw = ev->nparams ? ev->param[0] - ev->nparams * lsz : NULL;
+	p->raw = ev->lens;
 	p->nparams = ev->nparams;
 	p->size = ev->size;
 	p->type = ev->type;
@@ -1135,6 +1135,10 @@ kite_scap_import *kite_scap_import_open(int fd, const char *name, scap_warn_fn w
 		return NULL;
 	}
 	scap_file_on_move(im->f, keep_pendings, im);
+	/* enters are remembered from their lengths (remember_enter): no need to split them */
+	for (uint16_t c = 0; c < im->nmap; c++)
+		if (im->codes[c].kind & CODE_PAIRING_ENTER)
+			scap_file_set_lazy(im->f, c);
 	im->hdr.format_version = KITE_FORMAT_VERSION;
 	im->hdr.driver = strdup("scap");
 	im->hdr.recorder = strdup("sysdig/Falco (.scap)");
@@ -1238,7 +1242,7 @@ static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned
 }
 
 /* Converts one event; NULL when it yields no record. */
-static const struct kite_evt *convert(kite_scap_import *im, const struct scap_evt *ev)
+static const struct kite_evt *convert(kite_scap_import *im, struct scap_evt *ev)
 {
 	im->st.scap_events++;
 	if (ev->type >= im->nmap) { /* a code beyond ppm's table */
@@ -1256,6 +1260,8 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 	const struct kite_event_desc *d = c->d;
 	if (!d)
 		return NULL;
+	if (!ev->split) /* an enter (scap_file_set_lazy) whose values are needed after all */
+		scap_file_split(im->f, ev);
 	if (ev->flags & 1) { /* SCAP_DF_STATE_ONLY: sysdig parses it but does not show it */
 		im->st.skipped++;
 	}

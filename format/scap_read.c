@@ -67,7 +67,10 @@ struct scap_file {
 	scap_move_fn on_move; /* told before the window moves (scap_file_on_move) */
 	void *move_ctx;
 	char err[320];
-	/* bytes per parameter length of each event code below scap_event_max (4 for large payloads) */
+	/*
+	 * bytes per parameter length of each event code below scap_event_max (4
+	 * for large payloads), or-ed with LSZ_LAZY for codes scap_file_set_lazy named
+	 */
 	uint8_t lsz[];
 };
 
@@ -796,8 +799,10 @@ static int large_payload(uint16_t type)
 	return e && (e->flags & SCAP_EF_LARGE_PAYLOAD);
 }
 
-/* The size of an event's parameter lengths, from the table built at open. */
-static size_t len_size(const scap_file *f, uint16_t type)
+#define LSZ_LAZY 0x80u
+
+/* The size of an event's parameter lengths, or-ed with LSZ_LAZY if it is split lazily. */
+static unsigned len_code(const scap_file *f, uint16_t type)
 {
 	return type < scap_event_max ? f->lsz[type] : 2;
 }
@@ -857,19 +862,58 @@ static inline int split_lens(struct scap_evt *ev, const uint8_t *lens, size_t ls
 	return 0;
 }
 
-static inline int split_params(struct scap_evt *ev, const uint8_t *lens, size_t lsz, size_t room)
+/*
+ * split_lens' checks without its stores (2-byte lengths): the lengths are not
+ * negative, so some value runs past the event exactly when their sum does.
+ */
+static inline int check_lens16(const struct scap_evt *ev, const uint8_t *lens, size_t room)
 {
-	return lsz == 4 ? split_lens(ev, lens, 4, room) : split_lens(ev, lens, 2, room);
+	size_t n = ev->nparams;
+	if (room < 2 * n)
+		return -1;
+	uint32_t sum = 0; /* at most SCAP_MAX_PARAMS 16-bit lengths: no overflow */
+	for (size_t i = 0; i < n; i++)
+		sum += rd16(lens + 2 * i);
+	return sum > room - 2 * n ? -1 : 0;
+}
+
+/*
+ * Checks the lengths at lens, of the size len_code says, and splits the
+ * values unless it says lazy (a loop for each length size, inlined).
+ */
+static inline int split_params(struct scap_evt *ev, const uint8_t *lens, unsigned code, size_t room)
+{
+	ev->lens = lens;
+	if (code & LSZ_LAZY) { /* set for 2-byte lengths only */
+		ev->split = 0;
+		return check_lens16(ev, lens, room);
+	}
+	ev->split = 1;
+	return code == 4 ? split_lens(ev, lens, 4, room) : split_lens(ev, lens, 2, room);
+}
+
+void scap_file_split(const scap_file *f, struct scap_evt *ev)
+{
+	if (!ev->split)
+		split_lens(ev, ev->lens, len_code(f, ev->type) & ~LSZ_LAZY, SIZE_MAX); /* checked: fits */
+	ev->split = 1;
+}
+
+void scap_file_set_lazy(scap_file *f, uint16_t code)
+{
+	if (code < scap_event_max && f->lsz[code] == 2)
+		f->lsz[code] |= LSZ_LAZY;
 }
 
 /*
  * Parses the event in the body of an event block of form evt_form(its type)
- * into ev: NULL, or why the block is malformed.  Every field is read at a
- * fixed offset after one check that the block holds the whole header.  Always
- * inlined, so that next_event_fast (its other caller) makes no call at all.
+ * into ev (lazily split if its code says and lazy_ok): NULL, or why the block
+ * is malformed.  Every field is read at a fixed offset after one check that
+ * the block holds the whole header.  Always inlined, so that next_event_fast
+ * (its other caller) makes no call at all.
  */
 static inline __attribute__((always_inline)) const char *
-parse_event(const scap_file *f, int form, const uint8_t *body, size_t blen, struct scap_evt *ev)
+parse_event(const scap_file *f, int form, const uint8_t *body, size_t blen, struct scap_evt *ev, int lazy_ok)
 {
 	int v2 = form & EVT_V2, evf = form & EVT_FLAGS;
 	size_t pre = evf ? 6 : 2; /* cpu, and the flags of EVF blocks */
@@ -889,7 +933,8 @@ parse_event(const scap_file *f, int form, const uint8_t *body, size_t blen, stru
 	if ((size_t)len - hdr > blen - pre - hdr) /* len < hdr wraps: one compare for both ends */
 		return "the event length does not fit the block";
 	ev->size = len;
-	size_t lsz = len_size(f, ev->type);
+	unsigned code = len_code(f, ev->type) & (lazy_ok ? ~0u : ~LSZ_LAZY);
+	size_t lsz = code & ~LSZ_LAZY;
 	if (!v2) {
 		int n = infer_nparams(ev->type, e, len, lsz);
 		if (n < 0 && scap_event_info(ev->type))
@@ -898,7 +943,7 @@ parse_event(const scap_file *f, int form, const uint8_t *body, size_t blen, stru
 	}
 	if (ev->nparams > SCAP_MAX_PARAMS)
 		return "more parameters than any event has";
-	if (split_params(ev, e + hdr, lsz, len - hdr))
+	if (split_params(ev, e + hdr, code, len - hdr))
 		return "the parameter lengths run past the event";
 	return NULL;
 }
@@ -907,7 +952,7 @@ static int evt_entry(scap_file *f, struct scap_item *it)
 {
 	if (single_done(f))
 		return ENTRY_END;
-	const char *why = parse_event(f, evt_form(f->type), f->body, f->blen, &it->u.evt);
+	const char *why = parse_event(f, evt_form(f->type), f->body, f->blen, &it->u.evt, 0);
 	if (why)
 		return bad_block(f, "event", why);
 	it->kind = SCAP_ITEM_EVENT;
@@ -1116,8 +1161,8 @@ static inline __attribute__((always_inline)) int next_event_fast(scap_file *f, s
 		return 0;
 	/* a copy of parse_event for each v2 form (the compiler's): no test of the form inside */
 	struct scap_evt *ev = &it->u.evt;
-	if (form & EVT_FLAGS ? parse_event(f, EVT_V2 | EVT_FLAGS, b + 8, total - 12, ev)
-	                     : parse_event(f, EVT_V2, b + 8, total - 12, ev))
+	if (form & EVT_FLAGS ? parse_event(f, EVT_V2 | EVT_FLAGS, b + 8, total - 12, ev, 1)
+	                     : parse_event(f, EVT_V2, b + 8, total - 12, ev, 1))
 		return 0;
 	it->kind = SCAP_ITEM_EVENT;
 	it->offset = f->base + f->pos; /* f->offset is only read while a block is current */
