@@ -89,7 +89,13 @@ struct plan {
 	int16_t kid;   /* the kite event type it was made for */
 	int32_t ecode; /* the enter code it was made for, -1: none */
 	uint8_t ready, pairs, inbound;
-	uint8_t fits;          /* no ppm value is taken twice, their lengths are 2 bytes (record_fits) */
+	/*
+	 * record_fits: no ppm value is taken twice, their lengths are 2 bytes
+	 * (the exit's and the enter's), and fits_size is what the sizes of the
+	 * event and its enter may add up to.
+	 */
+	uint8_t fits;
+	uint32_t fits_size;
 	int8_t tid_at, pid_at; /* where the exit event says which process a thread is in */
 	struct plan_param p[KITE_MAX_PARAMS];
 };
@@ -513,7 +519,11 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
 	pl->inbound = (uint8_t)scap_tuple_inbound(d->name);
 	pl->tid_at = (int8_t)param_at(xi, xi->nparams, "tid");
 	pl->pid_at = (int8_t)param_at(xi, xi->nparams, "pid");
-	pl->fits = !(xi->flags & SCAP_EF_LARGE_PAYLOAD);
+	pl->fits =
+	        !(xi->flags & SCAP_EF_LARGE_PAYLOAD) && !(pl->pairs && (ei->flags & SCAP_EF_LARGE_PAYLOAD));
+	/* the header, the lengths, and at most 8 more bytes per value (record_fits), and the padding */
+	uint32_t fixed = KITE_EVT_HDR_LEN + 2 * d->nparams + 8 * d->nparams + KITE_EVT_ALIGN;
+	pl->fits_size = fixed < KITE_EVT_MAX_LEN ? KITE_EVT_MAX_LEN - fixed : 0;
 	for (uint32_t i = 0; i < d->nparams && i < KITE_MAX_PARAMS; i++) {
 		struct plan_param *pp = &pl->p[i];
 		const struct kite_param_desc *kd = &d->params[i];
@@ -534,20 +544,15 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
 }
 
 /*
- * Whether no value of a record of np parameters can fail, so that it is built
- * without a check per value: each kite value is a distinct ppm value (of the
- * event or of its enter en) with a 16-bit length (pl->fits; the enter's
- * lengths are 2 bytes too), at most 8 bytes longer once converted (a
+ * Whether no value of a record can fail, so that it is built without a check
+ * per value: each kite value is a distinct ppm value (of the event or of its
+ * enter en) with a 16-bit length, at most 8 bytes longer once converted (a
  * translation widens a flag to at most 8 bytes), and the event's and the
- * enter's sizes bound what they add up to.
+ * enter's sizes bound what they add up to (plan_for's pl->fits, fits_size).
  */
-static int record_fits(const struct plan *pl, uint32_t np, const struct scap_evt *ev,
-                       const struct pending *en)
+static int record_fits(const struct plan *pl, const struct scap_evt *ev, const struct pending *en)
 {
-	if (!pl->fits || (en && en->lsz != 2))
-		return 0;
-	uint64_t most = KITE_EVT_HDR_LEN + 2 * np + 8 * np + (uint64_t)ev->size + (en ? en->size : 0);
-	return most + KITE_EVT_ALIGN <= KITE_EVT_MAX_LEN;
+	return pl->fits && (uint64_t)ev->size + (en ? en->size : 0) <= pl->fits_size;
 }
 
 /*
@@ -590,7 +595,7 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 	const uint32_t np = d->nparams;
 	if (np > KITE_MAX_PARAMS) /* no plan for it: kite_evt_end would fail */
 		return NULL;
-	if (record_fits(pl, np, ev, en))
+	if (record_fits(pl, ev, en))
 		add_values(&b, pl, np, ev, en, 0);
 	else if (add_values(&b, pl, np, ev, en, 1) < 0)
 		return NULL;      /* as kite_evt_end would */
@@ -1213,6 +1218,8 @@ static int decide_pass(kite_scap_import *im, uint16_t code)
 /* 1 when ev (of a code below nmap, of kind bits `kind`) is passed over unconverted. */
 static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned kind)
 {
+	if ((kind & (CODE_DECIDED | CODE_PASS)) == CODE_DECIDED)
+		return 0;           /* the common case, one test */
 	if (!(kind & CODE_DECIDED)) /* only with a want: codes are all decided (not passed) without */
 		kind = im->codes[ev->type].kind |= CODE_DECIDED | (decide_pass(im, ev->type) ? CODE_PASS : 0);
 	if (!(kind & CODE_PASS) || (im->until && ev->ts > im->until))
