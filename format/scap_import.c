@@ -433,8 +433,8 @@ static inline __attribute__((always_inline)) int add_value(struct kite_evt_build
                                                            uint32_t n, int checked)
 {
 	uint8_t tmp[64]; /* a translated integer or a swapped tuple */
-	/* most values are copied as they are */
-	switch (n && op != OP_COPY ? op : OP_COPY) {
+	/* most values are copied as they are; none (n 0, v NULL) is too: each case tests n before v */
+	switch (op) {
 	case OP_FLAGS:
 		if (n == 1 || n == 2 || n == 4 || n == 8) {
 			uint64_t x = kite_get_u(v, (uint16_t)n), t = translate(pp, set, x);
@@ -447,7 +447,7 @@ static inline __attribute__((always_inline)) int add_value(struct kite_evt_build
 		}
 		break;
 	case OP_STR: /* kite strings carry no NUL */
-		if (v[n - 1] == 0)
+		if (n && v[n - 1] == 0)
 			n--;
 		break;
 	case OP_SOCKADDR: /* unix paths: no NUL either */
