@@ -1143,18 +1143,20 @@ static int load_block(scap_file *f)
 static inline __attribute__((always_inline)) int next_event_fast(scap_file *f, struct scap_item *it)
 {
 	size_t have = avail(f);
-	if (have < 12) /* no well-framed block is shorter */
+	/* no block that holds a v2 event header is shorter (parse_event need not test it for EV_V2) */
+	const size_t least = 12 + 2 + EVT_HDR_V2;
+	if (have < least)
 		return 0;
 	const uint8_t *b = f->buf + f->pos;
 	int form = evt_form(rd32(b));
 	uint32_t total = rd32(b + 4);
 	size_t lim = have < SCAP_MAX_BLOCK ? have : SCAP_MAX_BLOCK;
 	/*
-	 * A v2 form (1 or 3: not -1, 0 or 2), and 12 <= total <= lim (one
+	 * A v2 form (1 or 3: not -1, 0 or 2), and least <= total <= lim (one
 	 * unsigned compare: a smaller total wraps), total a multiple of 4: all
 	 * tested at once (| rather than ||) before the trailer is read.
 	 */
-	if ((((unsigned)form & ~(unsigned)EVT_FLAGS) != EVT_V2) | ((size_t)total - 12 > lim - 12) |
+	if ((((unsigned)form & ~(unsigned)EVT_FLAGS) != EVT_V2) | ((size_t)total - least > lim - least) |
 	    (total % 4 != 0))
 		return 0;
 	if (rd32(b + total - 4) != total)
