@@ -401,13 +401,13 @@ int scap_file_next(scap_file *f, struct scap_item *it);
 typedef void (*scap_move_fn)(void *ctx);
 void scap_file_on_move(scap_file *f, scap_move_fn fn, void *ctx);
 /*
- * From now on the events of ppm code `code` (one with 2-byte lengths; others
- * are ignored) may be handed out unsplit (split 0): their lengths are
+ * lazy 1: from now on the events of ppm code `code` (one with 2-byte lengths;
+ * others are ignored) may be handed out unsplit (split 0): their lengths are
  * checked as always (damage is reported the same), but param[] and len[] are
  * only filled by scap_file_split.  For a caller that needs the values of only
- * some of them: splitting costs more than checking.
+ * some of them: splitting costs more than checking.  lazy 0: split again.
  */
-void scap_file_set_lazy(scap_file *f, uint16_t code);
+void scap_file_set_lazy(scap_file *f, uint16_t code, int lazy);
 /* Fills param[] and len[] of an event f handed out unsplit (split 0); nothing for one split. */
 void scap_file_split(const scap_file *f, struct scap_evt *ev);
 const char *scap_file_error(const scap_file *f);

@@ -1122,6 +1122,8 @@ static int take_state(kite_scap_import *im, const struct scap_item *it)
 
 /* ---- the public side ---- */
 
+static void reset_lazy(kite_scap_import *im);
+
 kite_scap_import *kite_scap_import_open(int fd, const char *name, scap_warn_fn warn, void *warn_ctx,
                                         char *err, size_t errlen)
 {
@@ -1140,10 +1142,7 @@ kite_scap_import *kite_scap_import_open(int fd, const char *name, scap_warn_fn w
 		return NULL;
 	}
 	scap_file_on_move(im->f, keep_pendings, im);
-	/* enters are remembered from their lengths (remember_enter): no need to split them */
-	for (uint16_t c = 0; c < im->nmap; c++)
-		if (im->codes[c].kind & CODE_PAIRING_ENTER)
-			scap_file_set_lazy(im->f, c);
+	reset_lazy(im);
 	im->hdr.format_version = KITE_FORMAT_VERSION;
 	im->hdr.driver = strdup("scap");
 	im->hdr.recorder = strdup("sysdig/Falco (.scap)");
@@ -1221,7 +1220,11 @@ static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned
 	if ((kind & (CODE_DECIDED | CODE_PASS)) == CODE_DECIDED)
 		return 0;           /* the common case, one test */
 	if (!(kind & CODE_DECIDED)) /* only with a want: codes are all decided (not passed) without */
+	{
 		kind = im->codes[ev->type].kind |= CODE_DECIDED | (decide_pass(im, ev->type) ? CODE_PASS : 0);
+		if (kind & CODE_PASS) /* mostly passed over: split only when converted after all */
+			scap_file_set_lazy(im->f, ev->type, 1);
+	}
 	if (!(kind & CODE_PASS) || (im->until && ev->ts > im->until))
 		return 0;
 	/*
@@ -1330,6 +1333,18 @@ int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 	return 1;
 }
 
+/*
+ * The codes whose events the reader need not split (scap_file_set_lazy):
+ * enters, remembered from their lengths (remember_enter), and the codes
+ * passed over (passed_over names them as it decides).  convert splits one
+ * when it makes a record of it after all.
+ */
+static void reset_lazy(kite_scap_import *im)
+{
+	for (uint16_t c = 0; c < im->nmap; c++)
+		scap_file_set_lazy(im->f, c, (im->codes[c].kind & (CODE_PAIRING_ENTER | CODE_PASS)) != 0);
+}
+
 /* Every code decided (nothing passed over: want NULL), or none (decided when first met). */
 static void reset_pass(kite_scap_import *im, int decided)
 {
@@ -1344,6 +1359,7 @@ int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32
 	im->want = NULL;
 	im->nwant = 0;
 	reset_pass(im, 1);
+	reset_lazy(im);
 	if (!types)
 		return 0;
 	im->want = malloc(ntypes ? ntypes : 1);
@@ -1353,6 +1369,7 @@ int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32
 	im->nwant = ntypes;
 	im->until = until;
 	reset_pass(im, 0);
+	reset_lazy(im);
 	return 1;
 }
 

@@ -899,10 +899,10 @@ void scap_file_split(const scap_file *f, struct scap_evt *ev)
 	ev->split = 1;
 }
 
-void scap_file_set_lazy(scap_file *f, uint16_t code)
+void scap_file_set_lazy(scap_file *f, uint16_t code, int lazy)
 {
-	if (code < scap_event_max && f->lsz[code] == 2)
-		f->lsz[code] |= LSZ_LAZY;
+	if (code < scap_event_max && (f->lsz[code] & ~LSZ_LAZY) == 2)
+		f->lsz[code] = (uint8_t)(lazy ? 2 | LSZ_LAZY : 2);
 }
 
 /*
