@@ -433,38 +433,43 @@ static inline __attribute__((always_inline)) int add_value(struct kite_evt_build
                                                            uint32_t n, int checked)
 {
 	uint8_t tmp[64]; /* a translated integer or a swapped tuple */
-	/* most values are copied as they are; none (n 0, v NULL) is too: each case tests n before v */
-	switch (op) {
-	case OP_FLAGS:
-		if (n == 1 || n == 2 || n == 4 || n == 8) {
-			uint64_t x = kite_get_u(v, (uint16_t)n), t = translate(pp, set, x);
-			/* at kite's width: Linux's F_DUPFD_CLOEXEC (1030) needs more than ppm's byte */
-			if (t != x) {
-				memcpy(tmp, &t, sizeof(t)); /* little-endian: the low bytes first */
-				v = tmp;
-				n = pp->width > n ? pp->width : n; /* kite widths are at most 8 */
+	/*
+	 * Most values are copied as they are (tested first: no jump through the
+	 * switch's table); none (n 0, v NULL) is too: each case tests n before v.
+	 */
+	if (op != OP_COPY) {
+		switch (op) {
+		case OP_FLAGS:
+			if (n == 1 || n == 2 || n == 4 || n == 8) {
+				uint64_t x = kite_get_u(v, (uint16_t)n), t = translate(pp, set, x);
+				/* at kite's width: Linux's F_DUPFD_CLOEXEC (1030) needs more than ppm's byte */
+				if (t != x) {
+					memcpy(tmp, &t, sizeof(t)); /* little-endian: the low bytes first */
+					v = tmp;
+					n = pp->width > n ? pp->width : n; /* kite widths are at most 8 */
+				}
 			}
-		}
-		break;
-	case OP_STR: /* kite strings carry no NUL */
-		if (n && v[n - 1] == 0)
-			n--;
-		break;
-	case OP_SOCKADDR: /* unix paths: no NUL either */
-		if (n > 1 && v[0] == 1 && v[n - 1] == 0)
-			n--;
-		break;
-	case OP_TUPLE_IN:
-		if (scap_tuple_swap(v, n, tmp)) {
-			v = tmp;
 			break;
+		case OP_STR: /* kite strings carry no NUL */
+			if (n && v[n - 1] == 0)
+				n--;
+			break;
+		case OP_SOCKADDR: /* unix paths: no NUL either */
+			if (n > 1 && v[0] == 1 && v[n - 1] == 0)
+				n--;
+			break;
+		case OP_TUPLE_IN:
+			if (scap_tuple_swap(v, n, tmp)) {
+				v = tmp;
+				break;
+			}
+			/* fall through */
+		case OP_TUPLE:
+			if (n > 17 && v[0] == 1 && v[n - 1] == 0)
+				n--;
+			break;
+		default: break;
 		}
-		/* fall through */
-	case OP_TUPLE:
-		if (n > 17 && v[0] == 1 && v[n - 1] == 0)
-			n--;
-		break;
-	default: break;
 	}
 	uint8_t *at;
 	if (checked) {
