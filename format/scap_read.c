@@ -850,6 +850,7 @@ static inline int split_lens(struct scap_evt *ev, const uint8_t *lens, size_t ls
 		return -1;
 	room -= n * lsz; /* now what the values have */
 	const uint8_t *v = lens + n * lsz;
+#pragma GCC unroll 2 /* most events have a few parameters: half the loop's tests */
 	for (size_t i = 0; i < n; i++) {
 		uint32_t l = lsz == 4 ? rd32(lens + 4 * i) : rd16(lens + 2 * i);
 		if (l > room)
@@ -872,6 +873,7 @@ static inline int check_lens16(const struct scap_evt *ev, const uint8_t *lens, s
 	if (room < 2 * n)
 		return -1;
 	uint32_t sum = 0; /* at most SCAP_MAX_PARAMS 16-bit lengths: no overflow */
+#pragma GCC unroll 2      /* the same */
 	for (size_t i = 0; i < n; i++)
 		sum += rd16(lens + 2 * i);
 	return sum > room - 2 * n ? -1 : 0;
