@@ -89,6 +89,7 @@ struct plan {
 	int16_t kid;   /* the kite event type it was made for */
 	int32_t ecode; /* the enter code it was made for, -1: none */
 	uint8_t ready, pairs, inbound;
+	uint8_t note; /* what kite_tidset_note is told of its records (want_note), kept by set_want */
 	/*
 	 * record_fits: no ppm value is taken twice, their lengths are 2 bytes
 	 * (the exit's and the enter's), and fits_size is what the sizes of the
@@ -511,6 +512,14 @@ static int param_in(const struct scap_event_info *info, const char *event, const
 	return alias ? param_at(info, info->nparams, alias) : at;
 }
 
+/* What the seen set is told of a record of kite type id (kite_tidset_note): 0, nothing, without a want. */
+static uint8_t want_note(const kite_scap_import *im, int16_t id)
+{
+	if (!im->want)
+		return 0;
+	return (uint32_t)id < im->nwant ? im->want[id] : 1;
+}
+
 /* The plan for exit (or enter-only) code xcode as kite type d, after an enter of code ecode (-1: none). */
 static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct kite_event_desc *d,
                              int32_t ecode)
@@ -522,6 +531,7 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
 	const struct scap_event_info *ei = ecode >= 0 ? scap_event_info((uint16_t)ecode) : NULL;
 	pl->kid = (int16_t)d->id;
 	pl->ecode = ecode;
+	pl->note = want_note(im, pl->kid);
 	pl->pairs = ei && ei->name && xi->name && !strcmp(ei->name, xi->name);
 	pl->inbound = (uint8_t)scap_tuple_inbound(d->name);
 	pl->tid_at = (int8_t)param_at(xi, xi->nparams, "tid");
@@ -1296,8 +1306,8 @@ static const struct kite_evt *convert(kite_scap_import *im, struct scap_evt *ev)
 	const struct kite_evt *rec = build_event(im, d, pl, ev, en);
 	if (en)
 		((struct pending *)en)->type = 0;
-	if (rec && im->want) /* what the thread's first events are from now on */
-		kite_tidset_note(&im->seen, (uint32_t)d->id < im->nwant ? im->want[d->id] : 1, ev->tid);
+	if (rec) /* what the thread's first events are from now on */
+		kite_tidset_note(&im->seen, pl->note, ev->tid);
 	return rec;
 }
 
@@ -1352,9 +1362,11 @@ static void reset_lazy(kite_scap_import *im)
 		scap_file_set_lazy(im->f, c, (im->codes[c].kind & (CODE_PAIRING_ENTER | CODE_PASS)) != 0);
 }
 
-/* Every code decided (nothing passed over: want NULL), or none (decided when first met). */
+/* Every code decided (nothing passed over: want NULL), or none (decided when first met); notes anew. */
 static void reset_pass(kite_scap_import *im, int decided)
 {
+	for (uint16_t c = 0; c < im->nmap; c++)
+		im->plans[c].note = want_note(im, im->plans[c].kid);
 	for (uint16_t c = 0; c < im->nmap; c++)
 		im->codes[c].kind = (uint8_t)((im->codes[c].kind & ~(CODE_DECIDED | CODE_PASS)) |
 		                              (decided ? CODE_DECIDED : 0));
