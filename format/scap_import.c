@@ -121,6 +121,7 @@ struct kite_scap_import {
 	size_t state_len, state_cap, state_pos;
 	struct scap_item held; /* the first event, read while opening */
 	int have_held, done;
+	int special; /* state records left, an event held, or done: kite_scap_import_next tests this only */
 	struct pending *pend; /* per tid, open addressing by tid */
 	size_t npend;
 	struct pending *last_pend;      /* the slot pending_of returned last */
@@ -1153,6 +1154,7 @@ kite_scap_import *kite_scap_import_open(int fd, const char *name, scap_warn_fn w
 		kite_scap_import_close(im);
 		return NULL;
 	}
+	im->special = 1;
 	im->f = scap_file_open(fd, name, warn, warn_ctx, err, errlen);
 	if (!im->f) {
 		kite_scap_import_close(im);
@@ -1313,19 +1315,23 @@ static const struct kite_evt *convert(kite_scap_import *im, struct scap_evt *ev)
 
 int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 {
-	if (im->state_pos < im->state_len) {
-		const struct kite_evt *s = (const struct kite_evt *)(im->state + im->state_pos);
-		im->state_pos += s->len;
-		im->st.records++;
-		im->ordinal = 0;
-		*e = s;
-		return 1;
-	}
 	struct scap_item *it = &im->held;
-	int held = im->have_held; /* the first event, read while opening */
-	im->have_held = 0;
-	if (!held && im->done)
-		return 0;
+	int held = 0;
+	if (im->special) {
+		if (im->state_pos < im->state_len) {
+			const struct kite_evt *s = (const struct kite_evt *)(im->state + im->state_pos);
+			im->state_pos += s->len;
+			im->st.records++;
+			im->ordinal = 0;
+			*e = s;
+			return 1;
+		}
+		if (im->done)
+			return 0;
+		held = im->have_held; /* the first event, read while opening */
+		im->have_held = 0;
+		im->special = 0;
+	}
 	/* the loop of most events: read, convert, until one makes a record */
 	const struct kite_evt *r;
 	do {
@@ -1336,7 +1342,7 @@ int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 					ferr(im, "%s", scap_file_error(im->f));
 					return -1;
 				}
-				im->done = 1;
+				im->done = im->special = 1;
 				return 0;
 			}
 		}
