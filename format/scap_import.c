@@ -17,9 +17,13 @@
 #define CODE_EXIT          2u
 #define CODE_UNCOUNTED     4u /* sysdig 0.29.3 does not know it (kite_scap_import.uncounted) */
 #define CODE_LARGE         8u /* its parameter lengths are 4 bytes on disk (SCAP_EF_LARGE_PAYLOAD), else 2 */
-/* Whether its events are passed over (kite_scap_import_set_want), decided when the code is first met. */
-#define CODE_DECIDED 16u /* CODE_PASS says */
-#define CODE_PASS    32u
+/*
+ * Whether its events are passed over (kite_scap_import_set_want): decided when
+ * the code is first met (CODE_UNDECIDED until then), then CODE_PASS says.  Most
+ * codes have neither bit: passed_over tests both at once.
+ */
+#define CODE_UNDECIDED 16u
+#define CODE_PASS      32u
 _Static_assert(CODE_LARGE == 8, "remember_enter makes the length size from the bit");
 
 /*
@@ -807,7 +811,7 @@ static int build_schema(kite_scap_import *im)
 			im->codes[c].kind |= CODE_UNCOUNTED;
 		if (ci && (ci->flags & SCAP_EF_LARGE_PAYLOAD))
 			im->codes[c].kind |= CODE_LARGE;
-		im->codes[c].kind |= CODE_DECIDED; /* no want yet: nothing is passed over */
+		/* no want yet: nothing is passed over (neither CODE_UNDECIDED nor CODE_PASS) */
 	}
 	im->extra = calloc((size_t)max + scap_sc_max, sizeof(*im->extra));
 	uint32_t cap = bi->max_event_id + 1 + max + scap_sc_max;
@@ -1236,11 +1240,13 @@ static int decide_pass(kite_scap_import *im, uint16_t code)
 /* 1 when ev (of a code below nmap, of kind bits `kind`) is passed over unconverted. */
 static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned kind)
 {
-	if ((kind & (CODE_DECIDED | CODE_PASS)) == CODE_DECIDED)
-		return 0;           /* the common case, one test */
-	if (!(kind & CODE_DECIDED)) /* only with a want: codes are all decided (not passed) without */
-	{
-		kind = im->codes[ev->type].kind |= CODE_DECIDED | (decide_pass(im, ev->type) ? CODE_PASS : 0);
+	if (!(kind & (CODE_UNDECIDED | CODE_PASS)))
+		return 0;            /* the common case (decided: converted), one test */
+	if (kind & CODE_UNDECIDED) { /* only with a want: without, every code is decided (not passed) */
+		struct code *c = &im->codes[ev->type];
+		c->kind =
+		        (uint8_t)((c->kind & ~CODE_UNDECIDED) | (decide_pass(im, ev->type) ? CODE_PASS : 0));
+		kind = c->kind;
 		if (kind & CODE_PASS) /* mostly passed over: split only when converted after all */
 			scap_file_set_lazy(im->f, ev->type, 1);
 	}
@@ -1274,7 +1280,7 @@ static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned
 static const struct kite_evt *convert(kite_scap_import *im, struct scap_evt *ev)
 {
 	im->st.scap_events++;
-	if (ev->type >= im->nmap) { /* a code beyond ppm's table */
+	if (ev->type >= scap_event_max) { /* a code beyond ppm's table (nmap: a constant once linked) */
 		im->uncounted += ev->type >= scap_event_max_0293;
 		return NULL;
 	}
@@ -1374,8 +1380,8 @@ static void reset_pass(kite_scap_import *im, int decided)
 	for (uint16_t c = 0; c < im->nmap; c++)
 		im->plans[c].note = want_note(im, im->plans[c].kid);
 	for (uint16_t c = 0; c < im->nmap; c++)
-		im->codes[c].kind = (uint8_t)((im->codes[c].kind & ~(CODE_DECIDED | CODE_PASS)) |
-		                              (decided ? CODE_DECIDED : 0));
+		im->codes[c].kind = (uint8_t)((im->codes[c].kind & ~(CODE_UNDECIDED | CODE_PASS)) |
+		                              (decided ? 0 : CODE_UNDECIDED));
 }
 
 int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32_t ntypes, uint64_t until)
