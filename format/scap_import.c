@@ -1307,13 +1307,13 @@ static const struct kite_evt *convert(kite_scap_import *im, struct scap_evt *ev)
 			d = kite_schema_event(&im->schema, (uint32_t)im->sc_map[sc]);
 	}
 	struct plan *pl = plan_for(im, ev->type, d, p && p->type ? p->type : -1);
-	const struct pending *en = pl->pairs ? p : NULL;
+	struct pending *en = pl->pairs ? p : NULL;
 	learn_pids(im, ev, pl);
-	if ((kind & CODE_EXIT) && !en)
-		im->st.unpaired_exits++;
 	const struct kite_evt *rec = build_event(im, d, pl, ev, en);
 	if (en)
-		((struct pending *)en)->type = 0;
+		en->type = 0; /* paired: no later exit pairs with it */
+	else if (kind & CODE_EXIT)
+		im->st.unpaired_exits++;
 	if (rec) /* what the thread's first events are from now on */
 		kite_tidset_note(&im->seen, pl->note, ev->tid);
 	return rec;
