@@ -324,7 +324,7 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev, unsi
 		return;
 	uint32_t lsz = 2 + ((kind & CODE_LARGE) >> 2); /* 4 for large payloads, else 2 */
 	p->lsz = (uint8_t)lsz;
-	/* the lengths are right before the values (struct scap_evt) */
+	/* its lengths, the values right after them (struct scap_evt): an enter need not be split */
 	p->raw = ev->lens;
 	p->nparams = ev->nparams;
 	p->size = ev->size;
@@ -1295,7 +1295,7 @@ static const struct kite_evt *convert(kite_scap_import *im, struct scap_evt *ev)
 	const struct kite_event_desc *d = c->d;
 	if (!d)
 		return NULL;
-	if (!ev->split) /* an enter (scap_file_set_lazy) whose values are needed after all */
+	if (!ev->split) /* of a code read lazily (reset_lazy): its values are needed after all */
 		scap_file_split(im->f, ev);
 	if (ev->flags & 1) { /* SCAP_DF_STATE_ONLY: sysdig parses it but does not show it */
 		im->st.skipped++;
