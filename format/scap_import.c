@@ -95,11 +95,10 @@ struct plan {
 	uint8_t ready, pairs, inbound;
 	uint8_t note; /* what kite_tidset_note is told of its records (want_note), kept by set_want */
 	/*
-	 * record_fits: no ppm value is taken twice, their lengths are 2 bytes
-	 * (the exit's and the enter's), and fits_size is what the sizes of the
-	 * event and its enter may add up to.
+	 * record_fits: what the sizes of the event and its enter may add up to;
+	 * 0 (no event is that short) unless no ppm value is taken twice and their
+	 * lengths are 2 bytes (the exit's and the enter's).
 	 */
-	uint8_t fits;
 	uint32_t fits_size;
 	int8_t tid_at, pid_at; /* where the exit event says which process a thread is in */
 	struct plan_param p[KITE_MAX_PARAMS];
@@ -541,11 +540,8 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
 	pl->inbound = (uint8_t)scap_tuple_inbound(d->name);
 	pl->tid_at = (int8_t)param_at(xi, xi->nparams, "tid");
 	pl->pid_at = (int8_t)param_at(xi, xi->nparams, "pid");
-	pl->fits =
+	int fits =
 	        !(xi->flags & SCAP_EF_LARGE_PAYLOAD) && !(pl->pairs && (ei->flags & SCAP_EF_LARGE_PAYLOAD));
-	/* the header, the lengths, and at most 8 more bytes per value (record_fits), and the padding */
-	uint32_t fixed = KITE_EVT_HDR_LEN + 2 * d->nparams + 8 * d->nparams + KITE_EVT_ALIGN;
-	pl->fits_size = fixed < KITE_EVT_MAX_LEN ? KITE_EVT_MAX_LEN - fixed : 0;
 	for (uint32_t i = 0; i < d->nparams && i < KITE_MAX_PARAMS; i++) {
 		struct plan_param *pp = &pl->p[i];
 		const struct kite_param_desc *kd = &d->params[i];
@@ -559,8 +555,11 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
 		pp->memo_set = SCAP_FLAGS_NONE;
 		for (uint32_t k = 0; k < i; k++)
 			if ((pp->x >= 0 && pl->p[k].x == pp->x) || (pp->e >= 0 && pl->p[k].e == pp->e))
-				pl->fits = 0;
+				fits = 0;
 	}
+	/* the header, the lengths, and at most 8 more bytes per value (record_fits), and the padding */
+	uint32_t fixed = KITE_EVT_HDR_LEN + 2 * d->nparams + 8 * d->nparams + KITE_EVT_ALIGN;
+	pl->fits_size = fits && fixed < KITE_EVT_MAX_LEN ? KITE_EVT_MAX_LEN - fixed : 0;
 	pl->ready = 1;
 	return pl;
 }
@@ -570,11 +569,11 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
  * per value: each kite value is a distinct ppm value (of the event or of its
  * enter en) with a 16-bit length, at most 8 bytes longer once converted (a
  * translation widens a flag to at most 8 bytes), and the event's and the
- * enter's sizes bound what they add up to (plan_for's pl->fits, fits_size).
+ * enter's sizes bound what they add up to (plan_for's pl->fits_size).
  */
 static int record_fits(const struct plan *pl, const struct scap_evt *ev, const struct pending *en)
 {
-	return pl->fits && (uint64_t)ev->size + (en ? en->size : 0) <= pl->fits_size;
+	return (uint64_t)ev->size + (en ? en->size : 0) <= pl->fits_size;
 }
 
 /*
