@@ -90,9 +90,10 @@ struct plan_param {
  * event compares no strings and looks at no ppm types.
  */
 struct plan {
-	int16_t kid;   /* the kite event type it was made for */
-	int32_t ecode; /* the enter code it was made for, -1: none */
-	uint8_t ready, pairs, inbound;
+	int16_t kid; /* the kite event type it was made for */
+	/* what it was made for (plan_key); PLAN_NONE until made */
+	uint32_t key;
+	uint8_t pairs, inbound;
 	uint8_t note; /* what kite_tidset_note is told of its records (want_note), kept by set_want */
 	/*
 	 * record_fits: what the sizes of the event and its enter may add up to;
@@ -524,17 +525,28 @@ static uint8_t want_note(const kite_scap_import *im, int16_t id)
 	return (uint32_t)id < im->nwant ? im->want[id] : 1;
 }
 
+/*
+ * A plan's kite type and enter code (-1: none, as 0xffff) in one word, so that
+ * plan_for tests them with one compare.  PLAN_NONE is no pair of them: kite
+ * ids fit an int16_t here (struct code), so none is 0xffff.
+ */
+#define PLAN_NONE UINT32_MAX
+static inline uint32_t plan_key(uint16_t kid, int32_t ecode)
+{
+	return (uint32_t)kid << 16 | (uint16_t)ecode;
+}
+
 /* The plan for exit (or enter-only) code xcode as kite type d, after an enter of code ecode (-1: none). */
 static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct kite_event_desc *d,
                              int32_t ecode)
 {
 	struct plan *pl = &im->plans[xcode];
-	if (pl->ready && pl->kid == (int16_t)d->id && pl->ecode == ecode)
+	if (pl->key == plan_key(d->id, ecode))
 		return pl;
 	const struct scap_event_info *xi = scap_event_info(xcode);
 	const struct scap_event_info *ei = ecode >= 0 ? scap_event_info((uint16_t)ecode) : NULL;
 	pl->kid = (int16_t)d->id;
-	pl->ecode = ecode;
+	pl->key = plan_key(d->id, ecode);
 	pl->note = want_note(im, pl->kid);
 	pl->pairs = ei && ei->name && xi->name && !strcmp(ei->name, xi->name);
 	pl->inbound = (uint8_t)scap_tuple_inbound(d->name);
@@ -560,7 +572,6 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
 	/* the header, the lengths, and at most 8 more bytes per value (record_fits), and the padding */
 	uint32_t fixed = KITE_EVT_HDR_LEN + 2 * d->nparams + 8 * d->nparams + KITE_EVT_ALIGN;
 	pl->fits_size = fits && fixed < KITE_EVT_MAX_LEN ? KITE_EVT_MAX_LEN - fixed : 0;
-	pl->ready = 1;
 	return pl;
 }
 
@@ -800,6 +811,8 @@ static int build_schema(kite_scap_import *im)
 	im->plans = calloc(max, sizeof(*im->plans));
 	if (!im->plans || !im->codes)
 		return -1;
+	for (uint16_t c = 0; c < max; c++)
+		im->plans[c].key = PLAN_NONE;
 	for (uint16_t c = 0; c < max; c++) {
 		const struct scap_event_info *ci = scap_event_info(c);
 		if (ci && ci->dir == 'E' && ci->name && pairs_with_exit(ci))
