@@ -150,21 +150,30 @@ struct kite_evt *kite_evt_end(struct kite_evt_builder *b);
  * kite_evt_slot_fast says, and gives up on the record at the first NULL.
  */
 
-/* Copies n bytes that do not overlap; small copies without a call into the C library. */
+/*
+ * Copies n bytes that do not overlap; copies of up to 32 bytes (paths often
+ * are 17 to 32) without a call into the C library: two moves of the largest
+ * size that fits, overlapping in the middle.
+ */
 static inline void kite_copy_small(uint8_t *d, const uint8_t *s, uint32_t n)
 {
-	if (n > 16) {
+	if (n <= 16) {
+		if (n >= 8) {
+			memcpy(d, s, 8);
+			memcpy(d + n - 8, s + n - 8, 8);
+		} else if (n >= 4) {
+			memcpy(d, s, 4);
+			memcpy(d + n - 4, s + n - 4, 4);
+		} else if (n) {
+			d[0] = s[0];
+			d[n / 2] = s[n / 2];
+			d[n - 1] = s[n - 1];
+		}
+	} else if (n <= 32) {
+		memcpy(d, s, 16);
+		memcpy(d + n - 16, s + n - 16, 16);
+	} else {
 		memcpy(d, s, n);
-	} else if (n >= 8) { /* two 8-byte moves that overlap in the middle */
-		memcpy(d, s, 8);
-		memcpy(d + n - 8, s + n - 8, 8);
-	} else if (n >= 4) {
-		memcpy(d, s, 4);
-		memcpy(d + n - 4, s + n - 4, 4);
-	} else if (n) {
-		d[0] = s[0];
-		d[n / 2] = s[n / 2];
-		d[n - 1] = s[n - 1];
 	}
 }
 
@@ -187,6 +196,21 @@ static inline void kite_evt_start(struct kite_evt_builder *b, void *buf, uint16_
 }
 
 /*
+ * kite_evt_slot_fast for a caller that made sure beforehand that len fits 16
+ * bits and that off + len + KITE_EVT_ALIGN stays within KITE_EVT_MAX_LEN (one
+ * check for a whole record, where its values' sizes are bounded).
+ */
+static inline uint8_t *kite_evt_slot_unchecked(struct kite_evt_builder *b, uint32_t len)
+{
+	uint16_t l = (uint16_t)len;
+	memcpy(b->buf + KITE_EVT_HDR_LEN + 2 * b->next, &l, 2);
+	uint8_t *at = b->buf + b->off;
+	b->off += len;
+	b->next++;
+	return at;
+}
+
+/*
  * kite_evt_slot for a record built in one go: the caller adds at most
  * nparams values and gives up at the first NULL.
  */
@@ -197,12 +221,7 @@ static inline uint8_t *kite_evt_slot_fast(struct kite_evt_builder *b, uint32_t l
 		b->overflow = 1;
 		return NULL;
 	}
-	uint16_t l = (uint16_t)len;
-	memcpy(b->buf + KITE_EVT_HDR_LEN + 2 * b->next, &l, 2);
-	uint8_t *at = b->buf + b->off;
-	b->off += len;
-	b->next++;
-	return at;
+	return kite_evt_slot_unchecked(b, len);
 }
 
 /*

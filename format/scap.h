@@ -318,6 +318,11 @@ struct scap_evt {
 	uint32_t flags; /* EVF blocks: SCAP_DF_* (1: state only, do not show) */
 	/* as in the event; an event claiming more than SCAP_MAX_PARAMS is skipped (warned) */
 	uint32_t nparams;
+	uint32_t size; /* the event's length, header included: its values add up to less */
+	/* where the lengths start (as stored: u32 for SCAP_EF_LARGE_PAYLOAD codes, u16 otherwise) */
+	const uint8_t *lens;
+	/* param[] and len[] are filled (always, but for codes named to scap_file_set_lazy) */
+	int split;
 	const uint8_t *param[SCAP_MAX_PARAMS];
 	uint32_t len[SCAP_MAX_PARAMS];
 };
@@ -395,6 +400,16 @@ int scap_file_next(scap_file *f, struct scap_item *it);
  */
 typedef void (*scap_move_fn)(void *ctx);
 void scap_file_on_move(scap_file *f, scap_move_fn fn, void *ctx);
+/*
+ * lazy 1: from now on the events of ppm code `code` (one with 2-byte lengths;
+ * others are ignored) may be handed out unsplit (split 0): their lengths are
+ * checked as always (damage is reported the same), but param[] and len[] are
+ * only filled by scap_file_split.  For a caller that needs the values of only
+ * some of them: splitting costs more than checking.  lazy 0: split again.
+ */
+void scap_file_set_lazy(scap_file *f, uint16_t code, int lazy);
+/* Fills param[] and len[] of an event f handed out unsplit (split 0); nothing for one split. */
+void scap_file_split(const scap_file *f, struct scap_evt *ev);
 const char *scap_file_error(const scap_file *f);
 /* Section header version (of the latest section), and counters for kite info. */
 void scap_file_version(const scap_file *f, uint16_t *major, uint16_t *minor);

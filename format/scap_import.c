@@ -12,14 +12,18 @@
 
 #define STATE_CAP_INIT (1u << 16)
 
-/* What a ppm code is, looked up once per event (kite_scap_import.kind). */
+/* What a ppm code is, looked up once per event (struct code). */
 #define CODE_PAIRING_ENTER 1u /* an enter event that exits pair with (pairs_with_exit) */
 #define CODE_EXIT          2u
 #define CODE_UNCOUNTED     4u /* sysdig 0.29.3 does not know it (kite_scap_import.uncounted) */
 #define CODE_LARGE         8u /* its parameter lengths are 4 bytes on disk (SCAP_EF_LARGE_PAYLOAD), else 2 */
-/* Whether its events are passed over (kite_scap_import_set_want), decided when the code is first met. */
-#define CODE_DECIDED 16u /* CODE_PASS says */
-#define CODE_PASS    32u
+/*
+ * Whether its events are passed over (kite_scap_import_set_want): decided when
+ * the code is first met (CODE_UNDECIDED until then), then CODE_PASS says.  Most
+ * codes have neither bit: passed_over tests both at once.
+ */
+#define CODE_UNDECIDED 16u
+#define CODE_PASS      32u
 _Static_assert(CODE_LARGE == 8, "remember_enter makes the length size from the bit");
 
 /*
@@ -36,6 +40,7 @@ struct pending {
 	uint8_t lsz, lazy;
 	int used;
 	uint32_t nparams;
+	uint32_t size; /* the event's (struct scap_evt): its values add up to less */
 	const uint8_t *raw;
 	uint8_t *buf;
 	size_t cap;
@@ -49,6 +54,13 @@ struct pidmap {
 	size_t cap, n;
 	uint64_t last_tid, last_pid; /* the last lookup (has_last): events come in runs of one thread */
 	int has_last;
+};
+
+/* What convert looks up of a ppm code, in one place: one load of each per event. */
+struct code {
+	uint8_t kind;                    /* CODE_* bits */
+	int16_t id;                      /* the kite event id of its records, -1: none */
+	const struct kite_event_desc *d; /* that event's desc (set once the schema is complete) */
 };
 
 /* How a ppm value becomes a kite value, decided once per parameter from its ppm type (add_value). */
@@ -78,9 +90,17 @@ struct plan_param {
  * event compares no strings and looks at no ppm types.
  */
 struct plan {
-	int16_t kid;   /* the kite event type it was made for */
-	int32_t ecode; /* the enter code it was made for, -1: none */
-	uint8_t ready, pairs, inbound;
+	int16_t kid; /* the kite event type it was made for */
+	/* what it was made for (plan_key); PLAN_NONE until made */
+	uint32_t key;
+	uint8_t pairs, inbound;
+	uint8_t note; /* what kite_tidset_note is told of its records (want_note), kept by set_want */
+	/*
+	 * record_fits: what the sizes of the event and its enter may add up to;
+	 * 0 (no event is that short) unless no ppm value is taken twice and their
+	 * lengths are 2 bytes (the exit's and the enter's).
+	 */
+	uint32_t fits_size;
 	int8_t tid_at, pid_at; /* where the exit event says which process a thread is in */
 	struct plan_param p[KITE_MAX_PARAMS];
 };
@@ -94,11 +114,10 @@ struct kite_scap_import {
 	const struct kite_event_desc **events;
 	struct kite_event_desc *extra;
 	uint32_t nextra;
-	int16_t *map;       /* ppm code -> kite event id, -1: none */
+	struct code *codes; /* per ppm code */
 	struct plan *plans; /* per ppm code */
-	uint8_t *kind;      /* per ppm code: CODE_* bits */
-	uint16_t nmap;
-	int16_t *sc_map; /* generic events: PPM_SC code -> kite event id, named after the syscall */
+	uint16_t nmap;      /* how many codes (scap_event_max) */
+	int16_t *sc_map;    /* generic events: PPM_SC code -> kite event id, named after the syscall */
 	struct kite_param_desc generic_params[2];
 	struct kite_header hdr;
 	/* state records built before the first event, handed out first */
@@ -106,6 +125,7 @@ struct kite_scap_import {
 	size_t state_len, state_cap, state_pos;
 	struct scap_item held; /* the first event, read while opening */
 	int have_held, done;
+	int special; /* state records left, an event held, or done: kite_scap_import_next tests this only */
 	struct pending *pend; /* per tid, open addressing by tid */
 	size_t npend;
 	struct pending *last_pend;      /* the slot pending_of returned last */
@@ -177,7 +197,7 @@ static void pidmap_set(struct pidmap *m, uint64_t tid, uint64_t pid)
 	m->pid[j] = pid;
 }
 
-static uint64_t pidmap_find(const struct pidmap *m, uint64_t tid)
+static __attribute__((noinline)) uint64_t pidmap_find(const struct pidmap *m, uint64_t tid)
 {
 	if (!m->cap)
 		return tid;
@@ -190,7 +210,8 @@ static uint64_t pidmap_find(const struct pidmap *m, uint64_t tid)
 	return tid; /* as sysdig: an unknown thread is its own process */
 }
 
-static uint64_t pidmap_get(struct pidmap *m, uint64_t tid)
+/* pidmap_find, first trying the last lookup (inline: once per record, mostly the same thread) */
+static inline __attribute__((always_inline)) uint64_t pidmap_get(struct pidmap *m, uint64_t tid)
 {
 	if (!m->has_last || m->last_tid != tid) {
 		m->last_pid = pidmap_find(m, tid);
@@ -244,11 +265,14 @@ static inline struct pending *pending_of(kite_scap_import *im, uint64_t tid)
 /* The length of value i of a pending enter. */
 static inline uint32_t pending_len(const struct pending *p, uint32_t i)
 {
-	return (uint32_t)kite_get_u(p->raw + i * p->lsz, p->lsz);
+	const uint8_t *l = p->raw + i * p->lsz;
+	/* lsz is 2 or 4: one test rather than kite_get_u's switch */
+	return p->lsz == 4 ? (uint32_t)kite_get_u(l, 4) : (uint32_t)kite_get_u(l, 2);
 }
 
 /* Where value i of a pending enter starts, and its length in *n. */
-static const uint8_t *pending_value(const struct pending *p, uint32_t i, uint32_t *n)
+static inline __attribute__((always_inline)) const uint8_t *pending_value(const struct pending *p, uint32_t i,
+                                                                          uint32_t *n)
 {
 	const uint8_t *v = p->raw + p->nparams * p->lsz;
 	for (uint32_t k = 0; k < i; k++)
@@ -300,9 +324,10 @@ static void remember_enter(kite_scap_import *im, const struct scap_evt *ev, unsi
 		return;
 	uint32_t lsz = 2 + ((kind & CODE_LARGE) >> 2); /* 4 for large payloads, else 2 */
 	p->lsz = (uint8_t)lsz;
-	/* the lengths are right before the values (struct scap_evt) */
-	p->raw = ev->nparams ? ev->param[0] - ev->nparams * lsz : NULL;
+	/* its lengths, the values right after them (struct scap_evt): an enter need not be split */
+	p->raw = ev->lens;
 	p->nparams = ev->nparams;
+	p->size = ev->size;
 	p->type = ev->type;
 	if (p->lazy)
 		return; /* listed already */
@@ -408,48 +433,60 @@ static uint64_t translate(struct plan_param *pp, int8_t set, uint64_t x)
 
 /*
  * Adds one parameter's value (n bytes at v; none: not available), converted
- * from its ppm encoding as op says.  -1 when it does not fit: the record fails.
+ * from its ppm encoding as op says.  -1 when it does not fit: the record
+ * fails.  checked 0: the caller knows it fits (record_fits).
  */
-static inline int add_value(struct kite_evt_builder *b, struct plan_param *pp, uint8_t op, int8_t set,
-                            const uint8_t *v, uint32_t n)
+static inline __attribute__((always_inline)) int add_value(struct kite_evt_builder *b, struct plan_param *pp,
+                                                           uint8_t op, int8_t set, const uint8_t *v,
+                                                           uint32_t n, int checked)
 {
 	uint8_t tmp[64]; /* a translated integer or a swapped tuple */
-	/* most values are copied as they are */
-	switch (n && op != OP_COPY ? op : OP_COPY) {
-	case OP_FLAGS:
-		if (n == 1 || n == 2 || n == 4 || n == 8) {
-			uint64_t x = kite_get_u(v, (uint16_t)n), t = translate(pp, set, x);
-			/* at kite's width: Linux's F_DUPFD_CLOEXEC (1030) needs more than ppm's byte */
-			if (t != x) {
-				memcpy(tmp, &t, sizeof(t)); /* little-endian: the low bytes first */
-				v = tmp;
-				n = pp->width > n ? pp->width : n; /* kite widths are at most 8 */
+	/*
+	 * Most values are copied as they are (tested first: no jump through the
+	 * switch's table); none (n 0, v NULL) is too: each case tests n before v.
+	 */
+	if (op != OP_COPY) {
+		switch (op) {
+		case OP_FLAGS:
+			if (n == 1 || n == 2 || n == 4 || n == 8) {
+				uint64_t x = kite_get_u(v, (uint16_t)n), t = translate(pp, set, x);
+				/* at kite's width: Linux's F_DUPFD_CLOEXEC (1030) needs more than ppm's byte */
+				if (t != x) {
+					memcpy(tmp, &t, sizeof(t)); /* little-endian: the low bytes first */
+					v = tmp;
+					n = pp->width > n ? pp->width : n; /* kite widths are at most 8 */
+				}
 			}
-		}
-		break;
-	case OP_STR: /* kite strings carry no NUL */
-		if (v[n - 1] == 0)
-			n--;
-		break;
-	case OP_SOCKADDR: /* unix paths: no NUL either */
-		if (n > 1 && v[0] == 1 && v[n - 1] == 0)
-			n--;
-		break;
-	case OP_TUPLE_IN:
-		if (scap_tuple_swap(v, n, tmp)) {
-			v = tmp;
 			break;
+		case OP_STR: /* kite strings carry no NUL */
+			if (n && v[n - 1] == 0)
+				n--;
+			break;
+		case OP_SOCKADDR: /* unix paths: no NUL either */
+			if (n > 1 && v[0] == 1 && v[n - 1] == 0)
+				n--;
+			break;
+		case OP_TUPLE_IN:
+			if (scap_tuple_swap(v, n, tmp)) {
+				v = tmp;
+				break;
+			}
+			/* fall through */
+		case OP_TUPLE:
+			if (n > 17 && v[0] == 1 && v[n - 1] == 0)
+				n--;
+			break;
+		default: break;
 		}
-		/* fall through */
-	case OP_TUPLE:
-		if (n > 17 && v[0] == 1 && v[n - 1] == 0)
-			n--;
-		break;
-	default: break;
 	}
-	uint8_t *at = kite_evt_slot_fast(b, n);
-	if (!at)
-		return -1;
+	uint8_t *at;
+	if (checked) {
+		at = kite_evt_slot_fast(b, n);
+		if (!at)
+			return -1;
+	} else {
+		at = kite_evt_slot_unchecked(b, n);
+	}
 	kite_copy_small(at, v, n);
 	return 0;
 }
@@ -480,21 +517,43 @@ static int param_in(const struct scap_event_info *info, const char *event, const
 	return alias ? param_at(info, info->nparams, alias) : at;
 }
 
+/* What the seen set is told of a record of kite type id (kite_tidset_note): 0, nothing, without a want. */
+static uint8_t want_note(const kite_scap_import *im, int16_t id)
+{
+	if (!im->want)
+		return 0;
+	return (uint32_t)id < im->nwant ? im->want[id] : 1;
+}
+
+/*
+ * A plan's kite type and enter code (-1: none, as 0xffff) in one word, so that
+ * plan_for tests them with one compare.  PLAN_NONE is no pair of them: kite
+ * ids fit an int16_t here (struct code), so none is 0xffff.
+ */
+#define PLAN_NONE UINT32_MAX
+static inline uint32_t plan_key(uint16_t kid, int32_t ecode)
+{
+	return (uint32_t)kid << 16 | (uint16_t)ecode;
+}
+
 /* The plan for exit (or enter-only) code xcode as kite type d, after an enter of code ecode (-1: none). */
 static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct kite_event_desc *d,
                              int32_t ecode)
 {
 	struct plan *pl = &im->plans[xcode];
-	if (pl->ready && pl->kid == (int16_t)d->id && pl->ecode == ecode)
+	if (pl->key == plan_key(d->id, ecode))
 		return pl;
 	const struct scap_event_info *xi = scap_event_info(xcode);
 	const struct scap_event_info *ei = ecode >= 0 ? scap_event_info((uint16_t)ecode) : NULL;
 	pl->kid = (int16_t)d->id;
-	pl->ecode = ecode;
+	pl->key = plan_key(d->id, ecode);
+	pl->note = want_note(im, pl->kid);
 	pl->pairs = ei && ei->name && xi->name && !strcmp(ei->name, xi->name);
 	pl->inbound = (uint8_t)scap_tuple_inbound(d->name);
 	pl->tid_at = (int8_t)param_at(xi, xi->nparams, "tid");
 	pl->pid_at = (int8_t)param_at(xi, xi->nparams, "pid");
+	int fits =
+	        !(xi->flags & SCAP_EF_LARGE_PAYLOAD) && !(pl->pairs && (ei->flags & SCAP_EF_LARGE_PAYLOAD));
 	for (uint32_t i = 0; i < d->nparams && i < KITE_MAX_PARAMS; i++) {
 		struct plan_param *pp = &pl->p[i];
 		const struct kite_param_desc *kd = &d->params[i];
@@ -506,27 +565,38 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
 		pp->eop = pp->e >= 0 ? value_op(ei->params[pp->e].type, pp->eset, pl->inbound) : OP_COPY;
 		pp->width = (uint8_t)kite_param_width(kd);
 		pp->memo_set = SCAP_FLAGS_NONE;
+		for (uint32_t k = 0; k < i; k++)
+			if ((pp->x >= 0 && pl->p[k].x == pp->x) || (pp->e >= 0 && pl->p[k].e == pp->e))
+				fits = 0;
 	}
-	pl->ready = 1;
+	/* the header, the lengths, and at most 8 more bytes per value (record_fits), and the padding */
+	uint32_t fixed = KITE_EVT_HDR_LEN + 2 * d->nparams + 8 * d->nparams + KITE_EVT_ALIGN;
+	pl->fits_size = fits && fixed < KITE_EVT_MAX_LEN ? KITE_EVT_MAX_LEN - fixed : 0;
 	return pl;
 }
 
 /*
- * Builds the kite record for an event of kite type d: each parameter by name
- * from the event, else from the thread's pending enter event (en, when the
- * plan pairs them).
+ * Whether no value of a record can fail, so that it is built without a check
+ * per value: each kite value is a distinct ppm value (of the event or of its
+ * enter en) with a 16-bit length, at most 8 bytes longer once converted (a
+ * translation widens a flag to at most 8 bytes), and the event's and the
+ * enter's sizes bound what they add up to (plan_for's pl->fits_size).
  */
-static const struct kite_evt *build_event(kite_scap_import *im, const struct kite_event_desc *d,
-                                          struct plan *pl, const struct scap_evt *ev,
-                                          const struct pending *en)
+static int record_fits(const struct plan *pl, const struct scap_evt *ev, const struct pending *en)
 {
-	struct kite_evt_builder b;
-	uint64_t pid = pidmap_get(&im->pids, ev->tid);
-	kite_evt_start(&b, im->out ? im->out : im->rec, d->id, d->nparams, ev->ts, (uint32_t)ev->tid,
-	               (uint32_t)pid, ev->cpu);
-	const uint32_t np = d->nparams, xn = ev->nparams, enn = en ? en->nparams : 0;
-	if (np > KITE_MAX_PARAMS) /* no plan for it: kite_evt_end would fail */
-		return NULL;
+	return (uint64_t)ev->size + (en ? en->size : 0) <= pl->fits_size;
+}
+
+/*
+ * The values of a record (build_event): each parameter by name from the
+ * event, else from the thread's pending enter event (en, when the plan pairs
+ * them).  -1 when one does not fit; checked 0: they are known to (record_fits).
+ */
+static inline __attribute__((always_inline)) int add_values(struct kite_evt_builder *b, struct plan *pl,
+                                                            uint32_t np, const struct scap_evt *ev,
+                                                            const struct pending *en, int checked)
+{
+	const uint32_t xn = ev->nparams, enn = en ? en->nparams : 0;
 	for (uint32_t i = 0; i < np; i++) {
 		struct plan_param *pp = &pl->p[i];
 		/* -1 (not there) becomes the largest unsigned: never below a count */
@@ -539,9 +609,28 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 			v = ev->param[x], n = ev->len[x], op = pp->xop, set = pp->xset;
 		else if (e < enn)
 			v = pending_value(en, e, &n), op = pp->eop, set = pp->eset;
-		if (add_value(&b, pp, op, set, v, n) < 0)
-			return NULL; /* as kite_evt_end would */
+		if (add_value(b, pp, op, set, v, n, checked) < 0)
+			return -1;
 	}
+	return 0;
+}
+
+/* Builds the kite record for an event of kite type d as pl says. */
+static const struct kite_evt *build_event(kite_scap_import *im, const struct kite_event_desc *d,
+                                          struct plan *pl, const struct scap_evt *ev,
+                                          const struct pending *en)
+{
+	struct kite_evt_builder b;
+	uint64_t pid = pidmap_get(&im->pids, ev->tid);
+	kite_evt_start(&b, im->out ? im->out : im->rec, d->id, d->nparams, ev->ts, (uint32_t)ev->tid,
+	               (uint32_t)pid, ev->cpu);
+	const uint32_t np = d->nparams;
+	if (np > KITE_MAX_PARAMS) /* no plan for it: kite_evt_end would fail */
+		return NULL;
+	if (record_fits(pl, ev, en))
+		add_values(&b, pl, np, ev, en, 0);
+	else if (add_values(&b, pl, np, ev, en, 1) < 0)
+		return NULL;      /* as kite_evt_end would */
 	return kite_evt_seal(&b); /* every value added, none failed */
 }
 
@@ -718,32 +807,33 @@ static int build_schema(kite_scap_import *im)
 	const struct kite_schema *bi = kite_schema_builtin();
 	uint16_t max = scap_event_max;
 	im->nmap = max;
-	im->map = malloc(max * sizeof(*im->map));
+	im->codes = calloc(max, sizeof(*im->codes));
 	im->plans = calloc(max, sizeof(*im->plans));
-	im->kind = calloc(max, 1);
-	if (!im->plans || !im->kind)
+	if (!im->plans || !im->codes)
 		return -1;
+	for (uint16_t c = 0; c < max; c++)
+		im->plans[c].key = PLAN_NONE;
 	for (uint16_t c = 0; c < max; c++) {
 		const struct scap_event_info *ci = scap_event_info(c);
 		if (ci && ci->dir == 'E' && ci->name && pairs_with_exit(ci))
-			im->kind[c] |= CODE_PAIRING_ENTER;
+			im->codes[c].kind |= CODE_PAIRING_ENTER;
 		if (ci && ci->dir == 'X')
-			im->kind[c] |= CODE_EXIT;
+			im->codes[c].kind |= CODE_EXIT;
 		if (c >= scap_event_max_0293)
-			im->kind[c] |= CODE_UNCOUNTED;
+			im->codes[c].kind |= CODE_UNCOUNTED;
 		if (ci && (ci->flags & SCAP_EF_LARGE_PAYLOAD))
-			im->kind[c] |= CODE_LARGE;
-		im->kind[c] |= CODE_DECIDED; /* no want yet: nothing is passed over */
+			im->codes[c].kind |= CODE_LARGE;
+		/* no want yet: nothing is passed over (neither CODE_UNDECIDED nor CODE_PASS) */
 	}
 	im->extra = calloc((size_t)max + scap_sc_max, sizeof(*im->extra));
 	uint32_t cap = bi->max_event_id + 1 + max + scap_sc_max;
 	im->events = calloc(cap, sizeof(*im->events));
-	if (!im->map || !im->extra || !im->events)
+	if (!im->extra || !im->events)
 		return -1;
 	memcpy(im->events, bi->events, (bi->max_event_id + 1) * sizeof(*im->events));
 	uint32_t next = bi->max_event_id + 1;
 	for (uint16_t c = 0; c < max; c++) {
-		im->map[c] = -1;
+		im->codes[c].id = -1;
 		const struct scap_event_info *xi = scap_event_info(c);
 		if (!xi || !xi->name || (xi->flags & SCAP_EF_UNUSED) || !strcmp(xi->name, "NA"))
 			continue;
@@ -754,7 +844,7 @@ static int build_schema(kite_scap_import *im)
 		                 (!pair || (pair->flags & SCAP_EF_UNUSED) || strcmp(pair->name, xi->name));
 		if (kd && !(kd->flags & KITE_EF_STATE)) {
 			if (xi->dir == 'X' || enter_only)
-				im->map[c] = (int16_t)kd->id;
+				im->codes[c].id = (int16_t)kd->id;
 			continue;
 		}
 		if ((xi->dir != 'X' && !enter_only) || kd)
@@ -764,18 +854,20 @@ static int build_schema(kite_scap_import *im)
 			if (!strcmp(im->extra[k].name, xi->name)) {
 				struct kite_event_desc *d = &im->extra[k];
 				add_params((struct kite_param_desc *)d->params, &d->nparams, xi);
-				im->map[c] = (int16_t)d->id;
+				im->codes[c].id = (int16_t)d->id;
 				break;
 			}
-		if (im->map[c] >= 0)
+		if (im->codes[c].id >= 0)
 			continue;
 		if (make_extra(im, c, (uint16_t)next) < 0)
 			return -1;
 		im->events[next] = &im->extra[im->nextra - 1];
-		im->map[c] = (int16_t)next++;
+		im->codes[c].id = (int16_t)next++;
 	}
 	if (build_sc_map(im, &next) < 0)
 		return -1;
+	for (uint16_t c = 0; c < max; c++)
+		im->codes[c].d = im->codes[c].id >= 0 ? im->events[im->codes[c].id] : NULL;
 	im->schema = *bi;
 	im->schema.owned = NULL;
 	im->schema.serial = kite_schema_serial();
@@ -1064,6 +1156,8 @@ static int take_state(kite_scap_import *im, const struct scap_item *it)
 
 /* ---- the public side ---- */
 
+static void reset_lazy(kite_scap_import *im);
+
 kite_scap_import *kite_scap_import_open(int fd, const char *name, scap_warn_fn warn, void *warn_ctx,
                                         char *err, size_t errlen)
 {
@@ -1076,12 +1170,14 @@ kite_scap_import *kite_scap_import_open(int fd, const char *name, scap_warn_fn w
 		kite_scap_import_close(im);
 		return NULL;
 	}
+	im->special = 1;
 	im->f = scap_file_open(fd, name, warn, warn_ctx, err, errlen);
 	if (!im->f) {
 		kite_scap_import_close(im);
 		return NULL;
 	}
 	scap_file_on_move(im->f, keep_pendings, im);
+	reset_lazy(im);
 	im->hdr.format_version = KITE_FORMAT_VERSION;
 	im->hdr.driver = strdup("scap");
 	im->hdr.recorder = strdup("sysdig/Falco (.scap)");
@@ -1139,7 +1235,7 @@ static int decide_pass(kite_scap_import *im, uint16_t code)
 	if (code <= 1 || !xi)
 		return 0;
 	uint16_t exit_code = code;
-	if (im->kind[code] & CODE_PAIRING_ENTER) {
+	if (im->codes[code].kind & CODE_PAIRING_ENTER) {
 		/* ppm numbers each enter event and its exit consecutively */
 		const struct scap_event_info *x = scap_event_info((uint16_t)(code + 1));
 		if (!x || x->dir != 'X' || !x->name || !xi->name || strcmp(x->name, xi->name))
@@ -1147,7 +1243,7 @@ static int decide_pass(kite_scap_import *im, uint16_t code)
 		exit_code = (uint16_t)(code + 1);
 		xi = x;
 	}
-	int16_t id = exit_code < im->nmap ? im->map[exit_code] : -1;
+	int16_t id = exit_code < im->nmap ? im->codes[exit_code].id : -1;
 	if (id < 0 || (uint32_t)id >= im->nwant || im->want[id])
 		return 0;
 	return param_at(xi, xi->nparams, "tid") < 0 && param_at(xi, xi->nparams, "pid") < 0;
@@ -1156,8 +1252,16 @@ static int decide_pass(kite_scap_import *im, uint16_t code)
 /* 1 when ev (of a code below nmap, of kind bits `kind`) is passed over unconverted. */
 static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned kind)
 {
-	if (!(kind & CODE_DECIDED)) /* only with a want: codes are all decided (not passed) without */
-		kind = im->kind[ev->type] |= CODE_DECIDED | (decide_pass(im, ev->type) ? CODE_PASS : 0);
+	if (!(kind & (CODE_UNDECIDED | CODE_PASS)))
+		return 0;            /* the common case (decided: converted), one test */
+	if (kind & CODE_UNDECIDED) { /* only with a want: without, every code is decided (not passed) */
+		struct code *c = &im->codes[ev->type];
+		c->kind =
+		        (uint8_t)((c->kind & ~CODE_UNDECIDED) | (decide_pass(im, ev->type) ? CODE_PASS : 0));
+		kind = c->kind;
+		if (kind & CODE_PASS) /* mostly passed over: split only when converted after all */
+			scap_file_set_lazy(im->f, ev->type, 1);
+	}
 	if (!(kind & CODE_PASS) || (im->until && ev->ts > im->until))
 		return 0;
 	/*
@@ -1185,23 +1289,26 @@ static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned
 }
 
 /* Converts one event; NULL when it yields no record. */
-static const struct kite_evt *convert(kite_scap_import *im, const struct scap_evt *ev)
+static const struct kite_evt *convert(kite_scap_import *im, struct scap_evt *ev)
 {
 	im->st.scap_events++;
-	if (ev->type >= im->nmap) { /* a code beyond ppm's table */
+	if (ev->type >= scap_event_max) { /* a code beyond ppm's table (nmap: a constant once linked) */
 		im->uncounted += ev->type >= scap_event_max_0293;
 		return NULL;
 	}
-	unsigned kind = im->kind[ev->type];
+	const struct code *c = &im->codes[ev->type];
+	unsigned kind = c->kind;
 	if (kind & CODE_UNCOUNTED)
 		im->uncounted++;
 	if (passed_over(im, ev, kind))
 		return NULL;
 	if (kind & CODE_PAIRING_ENTER)
 		remember_enter(im, ev, kind);
-	int16_t id = im->map[ev->type];
-	if (id < 0)
+	const struct kite_event_desc *d = c->d;
+	if (!d)
 		return NULL;
+	if (!ev->split) /* of a code read lazily (reset_lazy): its values are needed after all */
+		scap_file_split(im->f, ev);
 	if (ev->flags & 1) { /* SCAP_DF_STATE_ONLY: sysdig parses it but does not show it */
 		im->st.skipped++;
 	}
@@ -1209,37 +1316,40 @@ static const struct kite_evt *convert(kite_scap_import *im, const struct scap_ev
 	if (ev->type <= 1 && ev->nparams > 0 && ev->len[0] == 2) {
 		uint16_t sc = (uint16_t)get_le(ev->param[0], 2);
 		if (sc < scap_sc_max)
-			id = im->sc_map[sc];
+			d = kite_schema_event(&im->schema, (uint32_t)im->sc_map[sc]);
 	}
-	const struct kite_event_desc *d = kite_schema_event(&im->schema, (uint32_t)id);
 	struct plan *pl = plan_for(im, ev->type, d, p && p->type ? p->type : -1);
-	const struct pending *en = pl->pairs ? p : NULL;
+	struct pending *en = pl->pairs ? p : NULL;
 	learn_pids(im, ev, pl);
-	if ((kind & CODE_EXIT) && !en)
-		im->st.unpaired_exits++;
 	const struct kite_evt *rec = build_event(im, d, pl, ev, en);
 	if (en)
-		((struct pending *)en)->type = 0;
-	if (rec && im->want) /* what the thread's first events are from now on */
-		kite_tidset_note(&im->seen, (uint32_t)d->id < im->nwant ? im->want[d->id] : 1, ev->tid);
+		en->type = 0; /* paired: no later exit pairs with it */
+	else if (kind & CODE_EXIT)
+		im->st.unpaired_exits++;
+	if (rec) /* what the thread's first events are from now on */
+		kite_tidset_note(&im->seen, pl->note, ev->tid);
 	return rec;
 }
 
 int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 {
-	if (im->state_pos < im->state_len) {
-		const struct kite_evt *s = (const struct kite_evt *)(im->state + im->state_pos);
-		im->state_pos += s->len;
-		im->st.records++;
-		im->ordinal = 0;
-		*e = s;
-		return 1;
-	}
 	struct scap_item *it = &im->held;
-	int held = im->have_held; /* the first event, read while opening */
-	im->have_held = 0;
-	if (!held && im->done)
-		return 0;
+	int held = 0;
+	if (im->special) {
+		if (im->state_pos < im->state_len) {
+			const struct kite_evt *s = (const struct kite_evt *)(im->state + im->state_pos);
+			im->state_pos += s->len;
+			im->st.records++;
+			im->ordinal = 0;
+			*e = s;
+			return 1;
+		}
+		if (im->done)
+			return 0;
+		held = im->have_held; /* the first event, read while opening */
+		im->have_held = 0;
+		im->special = 0;
+	}
 	/* the loop of most events: read, convert, until one makes a record */
 	const struct kite_evt *r;
 	do {
@@ -1250,7 +1360,7 @@ int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 					ferr(im, "%s", scap_file_error(im->f));
 					return -1;
 				}
-				im->done = 1;
+				im->done = im->special = 1;
 				return 0;
 			}
 		}
@@ -1264,12 +1374,26 @@ int kite_scap_import_next(kite_scap_import *im, const struct kite_evt **e)
 	return 1;
 }
 
-/* Every code decided (nothing passed over: want NULL), or none (decided when first met). */
+/*
+ * The codes whose events the reader need not split (scap_file_set_lazy):
+ * enters, remembered from their lengths (remember_enter), and the codes
+ * passed over (passed_over names them as it decides).  convert splits one
+ * when it makes a record of it after all.
+ */
+static void reset_lazy(kite_scap_import *im)
+{
+	for (uint16_t c = 0; c < im->nmap; c++)
+		scap_file_set_lazy(im->f, c, (im->codes[c].kind & (CODE_PAIRING_ENTER | CODE_PASS)) != 0);
+}
+
+/* Every code decided (nothing passed over: want NULL), or none (decided when first met); notes anew. */
 static void reset_pass(kite_scap_import *im, int decided)
 {
 	for (uint16_t c = 0; c < im->nmap; c++)
-		im->kind[c] =
-		        (uint8_t)((im->kind[c] & ~(CODE_DECIDED | CODE_PASS)) | (decided ? CODE_DECIDED : 0));
+		im->plans[c].note = want_note(im, im->plans[c].kid);
+	for (uint16_t c = 0; c < im->nmap; c++)
+		im->codes[c].kind = (uint8_t)((im->codes[c].kind & ~(CODE_UNDECIDED | CODE_PASS)) |
+		                              (decided ? 0 : CODE_UNDECIDED));
 }
 
 int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32_t ntypes, uint64_t until)
@@ -1278,6 +1402,7 @@ int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32
 	im->want = NULL;
 	im->nwant = 0;
 	reset_pass(im, 1);
+	reset_lazy(im);
 	if (!types)
 		return 0;
 	im->want = malloc(ntypes ? ntypes : 1);
@@ -1287,6 +1412,7 @@ int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32
 	im->nwant = ntypes;
 	im->until = until;
 	reset_pass(im, 0);
+	reset_lazy(im);
 	return 1;
 }
 
@@ -1334,9 +1460,8 @@ void kite_scap_import_close(kite_scap_import *im)
 	free(im->sc_map);
 	free(im->extra);
 	free(im->events);
-	free(im->map);
+	free(im->codes);
 	free(im->plans);
-	free(im->kind);
 	free(im->want);
 	kite_tidset_free(&im->seen);
 	for (size_t i = 0; i < im->npend; i++)

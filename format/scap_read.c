@@ -62,11 +62,15 @@ struct scap_file {
 	size_t arena_cap;
 	uint16_t major, minor;
 	int truncated, failed, done;
+	int fast; /* !active && !done && !failed, kept by next_item: scap_file_next tests one flag */
 	uint64_t skipped;
 	scap_move_fn on_move; /* told before the window moves (scap_file_on_move) */
 	void *move_ctx;
 	char err[320];
-	/* bytes per parameter length of each event code below scap_event_max (4 for large payloads) */
+	/*
+	 * bytes per parameter length of each event code below scap_event_max (4
+	 * for large payloads), or-ed with LSZ_LAZY for codes scap_file_set_lazy named
+	 */
 	uint8_t lsz[];
 };
 
@@ -795,8 +799,10 @@ static int large_payload(uint16_t type)
 	return e && (e->flags & SCAP_EF_LARGE_PAYLOAD);
 }
 
-/* The size of an event's parameter lengths, from the table built at open. */
-static size_t len_size(const scap_file *f, uint16_t type)
+#define LSZ_LAZY 0x80u
+
+/* The size of an event's parameter lengths, or-ed with LSZ_LAZY if it is split lazily. */
+static unsigned len_code(const scap_file *f, uint16_t type)
 {
 	return type < scap_event_max ? f->lsz[type] : 2;
 }
@@ -844,6 +850,7 @@ static inline int split_lens(struct scap_evt *ev, const uint8_t *lens, size_t ls
 		return -1;
 	room -= n * lsz; /* now what the values have */
 	const uint8_t *v = lens + n * lsz;
+#pragma GCC unroll 2 /* most events have a few parameters: half the loop's tests */
 	for (size_t i = 0; i < n; i++) {
 		uint32_t l = lsz == 4 ? rd32(lens + 4 * i) : rd16(lens + 2 * i);
 		if (l > room)
@@ -856,19 +863,59 @@ static inline int split_lens(struct scap_evt *ev, const uint8_t *lens, size_t ls
 	return 0;
 }
 
-static inline int split_params(struct scap_evt *ev, const uint8_t *lens, size_t lsz, size_t room)
+/*
+ * split_lens' checks without its stores (2-byte lengths): the lengths are not
+ * negative, so some value runs past the event exactly when their sum does.
+ */
+static inline int check_lens16(const struct scap_evt *ev, const uint8_t *lens, size_t room)
 {
-	return lsz == 4 ? split_lens(ev, lens, 4, room) : split_lens(ev, lens, 2, room);
+	size_t n = ev->nparams;
+	if (room < 2 * n)
+		return -1;
+	uint32_t sum = 0; /* at most SCAP_MAX_PARAMS 16-bit lengths: no overflow */
+#pragma GCC unroll 2      /* the same */
+	for (size_t i = 0; i < n; i++)
+		sum += rd16(lens + 2 * i);
+	return sum > room - 2 * n ? -1 : 0;
+}
+
+/*
+ * Checks the lengths at lens, of the size len_code says, and splits the
+ * values unless it says lazy (a loop for each length size, inlined).
+ */
+static inline int split_params(struct scap_evt *ev, const uint8_t *lens, unsigned code, size_t room)
+{
+	ev->lens = lens;
+	if (code & LSZ_LAZY) { /* set for 2-byte lengths only */
+		ev->split = 0;
+		return check_lens16(ev, lens, room);
+	}
+	ev->split = 1;
+	return code == 4 ? split_lens(ev, lens, 4, room) : split_lens(ev, lens, 2, room);
+}
+
+void scap_file_split(const scap_file *f, struct scap_evt *ev)
+{
+	if (!ev->split)
+		split_lens(ev, ev->lens, len_code(f, ev->type) & ~LSZ_LAZY, SIZE_MAX); /* checked: fits */
+	ev->split = 1;
+}
+
+void scap_file_set_lazy(scap_file *f, uint16_t code, int lazy)
+{
+	if (code < scap_event_max && (f->lsz[code] & ~LSZ_LAZY) == 2)
+		f->lsz[code] = (uint8_t)(lazy ? 2 | LSZ_LAZY : 2);
 }
 
 /*
  * Parses the event in the body of an event block of form evt_form(its type)
- * into ev: NULL, or why the block is malformed.  Every field is read at a
- * fixed offset after one check that the block holds the whole header.  Always
- * inlined, so that next_event_fast (its other caller) makes no call at all.
+ * into ev (lazily split if its code says and lazy_ok): NULL, or why the block
+ * is malformed.  Every field is read at a fixed offset after one check that
+ * the block holds the whole header.  Always inlined, so that next_event_fast
+ * (its other caller) makes no call at all.
  */
 static inline __attribute__((always_inline)) const char *
-parse_event(const scap_file *f, int form, const uint8_t *body, size_t blen, struct scap_evt *ev)
+parse_event(const scap_file *f, int form, const uint8_t *body, size_t blen, struct scap_evt *ev, int lazy_ok)
 {
 	int v2 = form & EVT_V2, evf = form & EVT_FLAGS;
 	size_t pre = evf ? 6 : 2; /* cpu, and the flags of EVF blocks */
@@ -885,9 +932,11 @@ parse_event(const scap_file *f, int form, const uint8_t *body, size_t blen, stru
 	ev->nparams = v2 ? rd32(e + 22) : 0;
 	if (!v2 && (ev->type == PPME_NOTIF_E || ev->type == PPME_INFRA_E) && len >= hdr + 3)
 		len -= 3;
-	if (len < hdr || len > blen - pre)
+	if ((size_t)len - hdr > blen - pre - hdr) /* len < hdr wraps: one compare for both ends */
 		return "the event length does not fit the block";
-	size_t lsz = len_size(f, ev->type);
+	ev->size = len;
+	unsigned code = len_code(f, ev->type) & (lazy_ok ? ~0u : ~LSZ_LAZY);
+	size_t lsz = code & ~LSZ_LAZY;
 	if (!v2) {
 		int n = infer_nparams(ev->type, e, len, lsz);
 		if (n < 0 && scap_event_info(ev->type))
@@ -896,7 +945,7 @@ parse_event(const scap_file *f, int form, const uint8_t *body, size_t blen, stru
 	}
 	if (ev->nparams > SCAP_MAX_PARAMS)
 		return "more parameters than any event has";
-	if (split_params(ev, e + hdr, lsz, len - hdr))
+	if (split_params(ev, e + hdr, code, len - hdr))
 		return "the parameter lengths run past the event";
 	return NULL;
 }
@@ -905,7 +954,7 @@ static int evt_entry(scap_file *f, struct scap_item *it)
 {
 	if (single_done(f))
 		return ENTRY_END;
-	const char *why = parse_event(f, evt_form(f->type), f->body, f->blen, &it->u.evt);
+	const char *why = parse_event(f, evt_form(f->type), f->body, f->blen, &it->u.evt, 0);
 	if (why)
 		return bad_block(f, "event", why);
 	it->kind = SCAP_ITEM_EVENT;
@@ -1093,18 +1142,31 @@ static int load_block(scap_file *f)
  * evt_entry would; 0 (nothing consumed) leaves every other case to them, so
  * that damage is reported exactly as they do.
  */
-static int next_event_fast(scap_file *f, struct scap_item *it)
+static inline __attribute__((always_inline)) int next_event_fast(scap_file *f, struct scap_item *it)
 {
 	size_t have = avail(f);
-	if (have < 8)
+	/* no block that holds a v2 event header is shorter (parse_event need not test it for EV_V2) */
+	const size_t least = 12 + 2 + EVT_HDR_V2;
+	if (have < least)
 		return 0;
 	const uint8_t *b = f->buf + f->pos;
 	int form = evt_form(rd32(b));
 	uint32_t total = rd32(b + 4);
-	if (form < 0 || !(form & EVT_V2) || total > have || total < 12 || total % 4 ||
-	    total > SCAP_MAX_BLOCK || rd32(b + total - 4) != total)
+	size_t lim = have < SCAP_MAX_BLOCK ? have : SCAP_MAX_BLOCK;
+	/*
+	 * A v2 form (1 or 3: not -1, 0 or 2), and least <= total <= lim (one
+	 * unsigned compare: a smaller total wraps), total a multiple of 4: all
+	 * tested at once (| rather than ||) before the trailer is read.
+	 */
+	if ((((unsigned)form & ~(unsigned)EVT_FLAGS) != EVT_V2) | ((size_t)total - least > lim - least) |
+	    (total % 4 != 0))
 		return 0;
-	if (parse_event(f, form, b + 8, total - 12, &it->u.evt))
+	if (rd32(b + total - 4) != total)
+		return 0;
+	/* a copy of parse_event for each v2 form (the compiler's): no test of the form inside */
+	struct scap_evt *ev = &it->u.evt;
+	if (form & EVT_FLAGS ? parse_event(f, EVT_V2 | EVT_FLAGS, b + 8, total - 12, ev, 1)
+	                     : parse_event(f, EVT_V2, b + 8, total - 12, ev, 1))
 		return 0;
 	it->kind = SCAP_ITEM_EVENT;
 	it->offset = f->base + f->pos; /* f->offset is only read while a block is current */
@@ -1112,8 +1174,8 @@ static int next_event_fast(scap_file *f, struct scap_item *it)
 	return 1;
 }
 
-/* Everything but the common case, out of line so that it costs that case no register saves. */
-static __attribute__((noinline)) int next_item(scap_file *f, struct scap_item *it)
+/* The next item the careful way (scap_file_next): every case next_event_fast leaves. */
+static int next_item_careful(scap_file *f, struct scap_item *it)
 {
 	if (f->failed)
 		return -1;
@@ -1137,9 +1199,18 @@ static __attribute__((noinline)) int next_item(scap_file *f, struct scap_item *i
 	}
 }
 
+/* Everything but the common case, out of line so that it costs that case no register saves. */
+static __attribute__((noinline)) int next_item(scap_file *f, struct scap_item *it)
+{
+	int r = next_item_careful(f, it);
+	/* only a call that got here changes these (a scap_move_fn may not call the reader) */
+	f->fast = !f->active && !f->done && !f->failed;
+	return r;
+}
+
 int scap_file_next(scap_file *f, struct scap_item *it)
 {
-	if (!f->active && !f->done && !f->failed && next_event_fast(f, it))
+	if (f->fast && next_event_fast(f, it))
 		return 1;
 	return next_item(f, it);
 }
@@ -1241,6 +1312,7 @@ scap_file *scap_file_open(int fd, const char *name, scap_warn_fn warn, void *war
 	}
 	if (read_first_shb(f, err, errlen))
 		return NULL;
+	f->fast = 1; /* no block current yet */
 	return f;
 }
 
