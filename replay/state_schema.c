@@ -177,7 +177,9 @@ static int name_find(const struct name_index *t, size_t n, const char *name)
 	return hit ? hit->value : -1;
 }
 
-static struct name_index pname_index[P_COUNT]; /* pnames: name -> P_* */
+#define NHANDLERS (sizeof(handlers) / sizeof(handlers[0]))
+static struct name_index handler_index[NHANDLERS]; /* handlers: event name -> H_* */
+static struct name_index pname_index[P_COUNT];     /* pnames: name -> P_* */
 /*
  * The ppm table's exit events by name (several codes may share one): 1 when
  * one of them has EF_CREATES_FD, EF_USES_FD or EF_DESTROYS_FD, else 0.
@@ -213,6 +215,9 @@ static void index_fd_events(void)
 
 static void index_names(void)
 {
+	for (size_t i = 0; i < NHANDLERS; i++)
+		handler_index[i] = (struct name_index){handlers[i].name, handlers[i].handler};
+	qsort(handler_index, NHANDLERS, sizeof(*handler_index), by_name);
 	for (int i = 0; i < P_COUNT; i++)
 		pname_index[i] = (struct name_index){pnames[i], i};
 	qsort(pname_index, P_COUNT, sizeof(*pname_index), by_name);
@@ -273,9 +278,9 @@ static void build_evmap(struct kite_evmap *m, const struct kite_event_desc *d)
 
 static void build_evinfo(struct evinfo *ei, const struct kite_evmap *m, const struct kite_event_desc *d)
 {
-	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-		if (!strcmp(d->name, handlers[i].name))
-			ei->handler = handlers[i].handler;
+	int h = name_find(handler_index, NHANDLERS, d->name);
+	if (h >= 0)
+		ei->handler = (uint8_t)h;
 	/* each parameter's name looked up once (the first of a name counts, as kite_param_index's) */
 	memset(ei->pos, -1, sizeof(ei->pos));
 	for (int i = d->nparams - 1; i >= 0; i--) {
