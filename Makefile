@@ -243,7 +243,7 @@ bench: all $(O)/bench/format $(O)/bench/replay $(O)/tests/kt-synth $(O)/bench/ru
 	$(O)/bench/sql
 	sh bench/record.sh $(O) $(BIN)
 	sh bench/ptrace.sh $(O) $(BIN)
-	sh bench/scap.sh $(O) $(BIN)
+	bash bench/scap.sh $(O) $(BIN)
 
 format:
 	clang-format -i $(FORMAT_SRC) $(wildcard format/*.h) $(KITE_SRC) $(wildcard replay/*.h) \

@@ -1,6 +1,6 @@
-#!/bin/sh
+#!/bin/bash
 # scap.sh - kite show against sysdig -r on the same .scap capture with the same filter: events/s of each, in one run.
-#   sh bench/scap.sh [BUILD_DIR [BIN_DIR]]          (make bench: sh bench/scap.sh $(O) $(BIN))
+#   bash bench/scap.sh [BUILD_DIR [BIN_DIR]]        (make bench: bash bench/scap.sh $(O) $(BIN))
 #
 # The capture is recorded by kite-record (root and BPF; --io, so reads count too) from a workload of
 # BENCH_SCAP_ITERS (default 400000) open/read/close iterations on /etc/hostname, as many on a file in
@@ -14,6 +14,7 @@
 # goes to stdout.  Exit status 1 only when the benchmark is broken (a reader fails, or the two
 # disagree on the number of matches).
 set -u
+export LC_ALL=C # one decimal point for the clock and bc
 O=${1:-build}
 BIN=${2:-bin}
 ITERS=${BENCH_SCAP_ITERS:-400000}
@@ -54,7 +55,6 @@ fi
 events=$("$KITE" info --scan "$kcap" | sed -n 's/^Events: *\([0-9]*\).*/\1/p')
 [ -n "$events" ] && [ "$events" -gt 0 ] || die "cannot count the events of $kcap"
 
-now() { date +%s.%N; }
 # the CPU seconds (user + system) of the children in a file `times` wrote (its second line)
 cpu_of() { tail -n 1 "$1" | sed 's/[ms]/ /g' | awk '{ printf "%.6f\n", $1 * 60 + $2 + $3 * 60 + $4 }'; }
 fmt() { awk -v d="$1" '{ printf "%.*f\n", d, $1 }'; }
@@ -64,11 +64,12 @@ median() { tr ' ' '\n' | sed '/^$/d' | sort -n | sed -n "$(((RUNS + 1) / 2))p"; 
 once() {
 	n=$1
 	shift
-	t0=$(now)
+	# bash's clock costs no process (date's fork and exec would add a millisecond to each run)
+	t0=${EPOCHREALTIME:-$(date +%s.%N)}
 	times >"$dir/times.0"
 	"$@" >"$dir/out.$n" 2>/dev/null || return 1
 	times >"$dir/times.1"
-	t1=$(now)
+	t1=${EPOCHREALTIME:-$(date +%s.%N)}
 	echo "$(echo "$t1 - $t0" | bc -l) $(echo "$(cpu_of "$dir/times.1") - $(cpu_of "$dir/times.0")" | bc -l)"
 }
 # Runs the commands `one` and `two` (shell functions) RUNS times each, taking turns, so that a
