@@ -1208,7 +1208,11 @@ static __attribute__((noinline)) int next_item(scap_file *f, struct scap_item *i
 	return r;
 }
 
-int scap_file_next(scap_file *f, struct scap_item *it)
+/*
+ * Inline in the callers too, with link-time optimisation: the importer calls it
+ * for every event, and the call cost it a register save and restore each time.
+ */
+__attribute__((always_inline)) inline int scap_file_next(scap_file *f, struct scap_item *it)
 {
 	if (f->fast && next_event_fast(f, it))
 		return 1;
