@@ -102,6 +102,7 @@ struct plan {
 	 */
 	uint32_t fits_size;
 	int8_t tid_at, pid_at; /* where the exit event says which process a thread is in */
+	uint8_t learns;        /* both are there (most events have neither): learn_pids tests this first */
 	struct plan_param p[KITE_MAX_PARAMS];
 };
 
@@ -552,6 +553,7 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
 	pl->inbound = (uint8_t)scap_tuple_inbound(d->name);
 	pl->tid_at = (int8_t)param_at(xi, xi->nparams, "tid");
 	pl->pid_at = (int8_t)param_at(xi, xi->nparams, "pid");
+	pl->learns = pl->tid_at >= 0 && pl->pid_at >= 0;
 	int fits =
 	        !(xi->flags & SCAP_EF_LARGE_PAYLOAD) && !(pl->pairs && (ei->flags & SCAP_EF_LARGE_PAYLOAD));
 	for (uint32_t i = 0; i < d->nparams && i < KITE_MAX_PARAMS; i++) {
@@ -637,9 +639,10 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 /* Keeps the tid -> pid map current from the events that say which process a thread is in. */
 static void learn_pids(kite_scap_import *im, const struct scap_evt *ev, const struct plan *pl)
 {
-	int tid = pl->tid_at, pid = pl->pid_at;
-	if (tid >= 0 && pid >= 0 && (uint32_t)tid < ev->nparams && (uint32_t)pid < ev->nparams &&
-	    ev->len[tid] == 8 && ev->len[pid] == 8)
+	if (!pl->learns)
+		return;
+	uint32_t tid = (uint32_t)pl->tid_at, pid = (uint32_t)pl->pid_at;
+	if (tid < ev->nparams && pid < ev->nparams && ev->len[tid] == 8 && ev->len[pid] == 8)
 		pidmap_set(&im->pids, get_le(ev->param[tid], 8), get_le(ev->param[pid], 8));
 }
 
