@@ -68,10 +68,12 @@ struct scap_file {
 	void *move_ctx;
 	char err[320];
 	/*
-	 * bytes per parameter length of each event code below scap_event_max (4
-	 * for large payloads), or-ed with LSZ_LAZY for codes scap_file_set_lazy named
+	 * bytes per parameter length of each event code (4 for large payloads, 2
+	 * beyond scap_event_max), or-ed with LSZ_LAZY for codes scap_file_set_lazy
+	 * named: one for every 16-bit code, so that len_code needs no bound test
+	 * (only the codes met are ever read: a few cache lines)
 	 */
-	uint8_t lsz[];
+	uint8_t lsz[UINT16_MAX + 1];
 };
 
 /* ---- little-endian helpers and a bounds-checked cursor ---- */
@@ -804,7 +806,7 @@ static int large_payload(uint16_t type)
 /* The size of an event's parameter lengths, or-ed with LSZ_LAZY if it is split lazily. */
 static unsigned len_code(const scap_file *f, uint16_t type)
 {
-	return type < scap_event_max ? f->lsz[type] : 2;
+	return f->lsz[type];
 }
 
 /* Sum of the first n parameter lengths (lsz bytes each) at lens; UINT64_MAX past end. */
@@ -1311,7 +1313,7 @@ static int start_input(scap_file *f)
 scap_file *scap_file_open(int fd, const char *name, scap_warn_fn warn, void *warn_ctx, char *err,
                           size_t errlen)
 {
-	scap_file *f = calloc(1, sizeof(*f) + scap_event_max);
+	scap_file *f = calloc(1, sizeof(*f));
 	if (!f) {
 		close(fd);
 		if (err && errlen)
@@ -1319,8 +1321,10 @@ scap_file *scap_file_open(int fd, const char *name, scap_warn_fn warn, void *war
 		return NULL;
 	}
 	snprintf(f->name, sizeof(f->name), "%s", name ? name : "scap");
+	memset(f->lsz, 2, sizeof(f->lsz));
 	for (uint16_t t = 0; t < scap_event_max; t++)
-		f->lsz[t] = large_payload(t) ? 4 : 2;
+		if (large_payload(t))
+			f->lsz[t] = 4;
 	f->warn = warn;
 	f->warn_ctx = warn_ctx;
 	f->fd = fd;
