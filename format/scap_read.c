@@ -1153,21 +1153,20 @@ static inline __attribute__((always_inline)) int next_event_fast(scap_file *f, s
 		return 0;
 	const uint8_t *b = f->buf + f->pos;
 	/*
-	 * The v2 event block types lie within 32 of SCAP_BLK_EV_V2: a bit each in
-	 * V2_BLOCKS, those with flags in V2_FLAGS, by their distance from it (evt_form's
-	 * switch cost a compare per case).  A type below it wraps to a large distance.
+	 * The v2 event block types lie within 16 of SCAP_BLK_EV_V2: their forms
+	 * by their distance from it (evt_form's switch cost a compare per case),
+	 * 0 for the other types.  A type below it wraps to a large distance.
 	 */
-	enum {
-		V2_BLOCKS = 1u << (SCAP_BLK_EV_V2 - SCAP_BLK_EV_V2) |
-		            1u << (SCAP_BLK_EVF_V2 - SCAP_BLK_EV_V2) |
-		            1u << (SCAP_BLK_EV_V2_LARGE - SCAP_BLK_EV_V2) |
-		            1u << (SCAP_BLK_EVF_V2_LARGE - SCAP_BLK_EV_V2),
-		V2_FLAGS = 1u << (SCAP_BLK_EVF_V2 - SCAP_BLK_EV_V2) |
-		           1u << (SCAP_BLK_EVF_V2_LARGE - SCAP_BLK_EV_V2),
+	static const uint8_t v2_form[16] = {
+	        [SCAP_BLK_EV_V2 - SCAP_BLK_EV_V2] = EVT_V2,
+	        [SCAP_BLK_EVF_V2 - SCAP_BLK_EV_V2] = EVT_V2 | EVT_FLAGS,
+	        [SCAP_BLK_EV_V2_LARGE - SCAP_BLK_EV_V2] = EVT_V2,
+	        [SCAP_BLK_EVF_V2_LARGE - SCAP_BLK_EV_V2] = EVT_V2 | EVT_FLAGS,
 	};
-	_Static_assert(SCAP_BLK_EVF_V2_LARGE - SCAP_BLK_EV_V2 < 32, "the v2 event block types fit V2_BLOCKS");
 	uint32_t dist = rd32(b) - SCAP_BLK_EV_V2;
-	uint32_t bit = dist < 32 ? 1u << dist : 0;
+	if (dist >= sizeof(v2_form))
+		return 0;
+	unsigned form = v2_form[dist];
 	uint32_t total = rd32(b + 4);
 	size_t lim = have < SCAP_MAX_BLOCK ? have : SCAP_MAX_BLOCK;
 	/*
@@ -1175,14 +1174,14 @@ static inline __attribute__((always_inline)) int next_event_fast(scap_file *f, s
 	 * total wraps), total a multiple of 4: all tested at once (| rather than
 	 * ||) before the trailer is read.
 	 */
-	if (!(bit & V2_BLOCKS) | ((size_t)total - least > lim - least) | (total % 4 != 0))
+	if (!form | ((size_t)total - least > lim - least) | (total % 4 != 0))
 		return 0;
 	if (rd32(b + total - 4) != total)
 		return 0;
 	/* a copy of parse_event for each v2 form (the compiler's): no test of the form inside */
 	struct scap_evt *ev = &it->u.evt;
-	if (bit & V2_FLAGS ? parse_event(f, EVT_V2 | EVT_FLAGS, b + 8, total - 12, ev, 1)
-	                   : parse_event(f, EVT_V2, b + 8, total - 12, ev, 1))
+	if (form & EVT_FLAGS ? parse_event(f, EVT_V2 | EVT_FLAGS, b + 8, total - 12, ev, 1)
+	                     : parse_event(f, EVT_V2, b + 8, total - 12, ev, 1))
 		return 0;
 	it->kind = SCAP_ITEM_EVENT;
 	it->offset = f->base + f->pos; /* f->offset is only read while a block is current */
