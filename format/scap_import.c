@@ -52,8 +52,11 @@ struct pidmap {
 	uint64_t *tid;
 	uint64_t *pid;
 	size_t cap, n;
-	uint64_t last_tid, last_pid; /* the last lookup (has_last): events come in runs of one thread */
-	int has_last;
+	/*
+	 * The last lookup: events come in runs of one thread.  0 and 0 (as zeroed)
+	 * when there is none: tid 0 is never in the map, so it is its own process.
+	 */
+	uint64_t last_tid, last_pid;
 };
 
 /* What convert looks up of a ppm code, in one place: one load of each per event. */
@@ -186,7 +189,7 @@ static void pidmap_set(struct pidmap *m, uint64_t tid, uint64_t pid)
 {
 	if (!tid || tid == (uint64_t)-1)
 		return;
-	m->has_last = 0;
+	m->last_tid = m->last_pid = 0; /* no last lookup (it may be tid's) */
 	if ((m->n + 1) * 2 > m->cap && pidmap_grow(m) < 0)
 		return;
 	size_t j = mix(tid) & (m->cap - 1);
@@ -214,10 +217,9 @@ static __attribute__((noinline)) uint64_t pidmap_find(const struct pidmap *m, ui
 /* pidmap_find, first trying the last lookup (inline: once per record, mostly the same thread) */
 static inline __attribute__((always_inline)) uint64_t pidmap_get(struct pidmap *m, uint64_t tid)
 {
-	if (!m->has_last || m->last_tid != tid) {
+	if (m->last_tid != tid) {
 		m->last_pid = pidmap_find(m, tid);
 		m->last_tid = tid;
-		m->has_last = 1;
 	}
 	return m->last_pid;
 }
