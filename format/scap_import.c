@@ -141,7 +141,7 @@ struct kite_scap_import {
 	uint32_t nwant;
 	struct kite_tidset
 	        seen;   /* threads with a record handed out (their first event is never passed over) */
-	uint64_t until; /* no event later than this is passed over (0: no bound) */
+	uint64_t until; /* no event later than this is passed over (UINT64_MAX: no bound, so one compare) */
 	uint64_t passed, passed_ts;
 	uint8_t *rec; /* KITE_EVT_MAX_LEN */
 	uint8_t *out; /* kite_scap_import_set_out: where the next event's record is built, else rec */
@@ -1267,7 +1267,7 @@ static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned
 		if (kind & CODE_PASS) /* mostly passed over: split only when converted after all */
 			scap_file_set_lazy(im->f, ev->type, 1);
 	}
-	if (!(kind & CODE_PASS) || (im->until && ev->ts > im->until))
+	if (!(kind & CODE_PASS) || ev->ts > im->until)
 		return 0;
 	/*
 	 * A thread's first event is converted whatever its type: the replay creates
@@ -1415,7 +1415,7 @@ int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32
 		return -1;
 	memcpy(im->want, types, ntypes);
 	im->nwant = ntypes;
-	im->until = until;
+	im->until = until ? until : UINT64_MAX; /* the caller's 0: no bound */
 	reset_pass(im, 0);
 	reset_lazy(im);
 	return 1;
