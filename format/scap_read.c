@@ -1168,13 +1168,15 @@ static inline __attribute__((always_inline)) int next_event_fast(scap_file *f, s
 		return 0;
 	unsigned form = v2_form[dist];
 	uint32_t total = rd32(b + 4);
-	size_t lim = have < SCAP_MAX_BLOCK ? have : SCAP_MAX_BLOCK;
 	/*
-	 * A v2 form, and least <= total <= lim (one unsigned compare: a smaller
-	 * total wraps), total a multiple of 4: all tested at once (| rather than
-	 * ||) before the trailer is read.
+	 * A v2 form; least <= total <= have (one unsigned compare: a smaller total
+	 * wraps); total a multiple of 4 and below SCAP_MAX_BLOCK (a power of two:
+	 * one mask for both; a block of exactly that size is left to load_block):
+	 * all tested at once (| rather than ||) before the trailer is read.
 	 */
-	if (!form | ((size_t)total - least > lim - least) | (total % 4 != 0))
+	_Static_assert((SCAP_MAX_BLOCK & (SCAP_MAX_BLOCK - 1)) == 0, "SCAP_MAX_BLOCK is a power of two");
+	const uint32_t too_big_or_unaligned = ~(uint32_t)(SCAP_MAX_BLOCK - 1) | 3u;
+	if (!form | ((size_t)total - least > have - least) | ((total & too_big_or_unaligned) != 0))
 		return 0;
 	if (rd32(b + total - 4) != total)
 		return 0;
