@@ -78,31 +78,26 @@ static void batch_clear(struct batch *b)
 	b->last = b->rc = 0;
 }
 
-/* Where the next record goes: 8-byte aligned, like records in a chunk. */
-static size_t next_off(const struct batch *b)
+/* Where the next record goes after len bytes: 8-byte aligned, like records in a chunk. */
+static size_t next_off(size_t len)
 {
-	return (b->len + 7) & ~(size_t)7;
+	return (len + 7) & ~(size_t)7;
 }
 
-/* Adds e (already in place when the importer built it at next_off) with its meta. */
-static void batch_add(struct batch *b, const struct kite_evt *e, const struct kite_scap_ahead_meta *m)
-{
-	size_t at = next_off(b);
-	if ((const uint8_t *)e != b->rec + at)
-		memcpy(b->rec + at, e, e->len); /* a state record: built in the importer's buffer */
-	b->items[b->n].off = at;
-	b->items[b->n].m = *m;
-	b->n++;
-	b->len = at + e->len;
-}
-
-/* Fills b from the importer; 1 when the capture ended in it. */
+/*
+ * Fills b from the importer; 1 when the capture ended in it.  The batch's
+ * length is kept in a local (nothing else reads it meanwhile); its count is
+ * stored at each record, since kite_scap_ahead_warn reads it in the importer's
+ * calls, but never read back.
+ */
 static int fill_batch(kite_scap_ahead *a, struct batch *b)
 {
-	while (b->n < BATCH_RECORDS && b->len < BATCH_BYTES && !atomic_load(&a->stopping)) {
+	size_t n = b->n, len = b->len;
+	while (n < BATCH_RECORDS && len < BATCH_BYTES && !atomic_load(&a->stopping)) {
 		const struct kite_evt *e;
 		/* BATCH_CAP leaves room for the largest record past BATCH_BYTES: it is built in place */
-		kite_scap_import_set_out(a->im, b->rec + next_off(b));
+		size_t at = next_off(len);
+		kite_scap_import_set_out(a->im, b->rec + at);
 		int rc = kite_scap_import_next(a->im, &e);
 		if (rc <= 0) {
 			snprintf(a->err, sizeof(a->err), "%s", rc < 0 ? kite_scap_import_error(a->im) : "");
@@ -111,12 +106,20 @@ static int fill_batch(kite_scap_ahead *a, struct batch *b)
 			b->end.passed = kite_scap_import_passed(a->im, &b->end.passed_ts);
 			b->last = 1;
 			b->rc = rc;
+			b->len = len;
 			return 1;
 		}
-		struct kite_scap_ahead_meta m = {.ordinal = kite_scap_import_ordinal(a->im)};
-		m.passed = kite_scap_import_passed(a->im, &m.passed_ts);
-		batch_add(b, e, &m);
+		if ((const uint8_t *)e != b->rec + at)
+			memcpy(b->rec + at, e, e->len); /* a state record: built in the importer's buffer */
+		/* the record's item, with the importer's meta after it */
+		struct kite_scap_ahead_item *it = &b->items[n];
+		it->off = at;
+		it->m.ordinal = kite_scap_import_ordinal(a->im);
+		it->m.passed = kite_scap_import_passed(a->im, &it->m.passed_ts);
+		b->n = ++n;
+		len = at + e->len;
 	}
+	b->len = len;
 	return 0;
 }
 

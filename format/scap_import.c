@@ -52,8 +52,11 @@ struct pidmap {
 	uint64_t *tid;
 	uint64_t *pid;
 	size_t cap, n;
-	uint64_t last_tid, last_pid; /* the last lookup (has_last): events come in runs of one thread */
-	int has_last;
+	/*
+	 * The last lookup: events come in runs of one thread.  0 and 0 (as zeroed)
+	 * when there is none: tid 0 is never in the map, so it is its own process.
+	 */
+	uint64_t last_tid, last_pid;
 };
 
 /* What convert looks up of a ppm code, in one place: one load of each per event. */
@@ -102,6 +105,7 @@ struct plan {
 	 */
 	uint32_t fits_size;
 	int8_t tid_at, pid_at; /* where the exit event says which process a thread is in */
+	uint8_t learns;        /* both are there (most events have neither): learn_pids tests this first */
 	struct plan_param p[KITE_MAX_PARAMS];
 };
 
@@ -137,7 +141,7 @@ struct kite_scap_import {
 	uint32_t nwant;
 	struct kite_tidset
 	        seen;   /* threads with a record handed out (their first event is never passed over) */
-	uint64_t until; /* no event later than this is passed over (0: no bound) */
+	uint64_t until; /* no event later than this is passed over (UINT64_MAX: no bound, so one compare) */
 	uint64_t passed, passed_ts;
 	uint8_t *rec; /* KITE_EVT_MAX_LEN */
 	uint8_t *out; /* kite_scap_import_set_out: where the next event's record is built, else rec */
@@ -185,7 +189,7 @@ static void pidmap_set(struct pidmap *m, uint64_t tid, uint64_t pid)
 {
 	if (!tid || tid == (uint64_t)-1)
 		return;
-	m->has_last = 0;
+	m->last_tid = m->last_pid = 0; /* no last lookup (it may be tid's) */
 	if ((m->n + 1) * 2 > m->cap && pidmap_grow(m) < 0)
 		return;
 	size_t j = mix(tid) & (m->cap - 1);
@@ -213,10 +217,9 @@ static __attribute__((noinline)) uint64_t pidmap_find(const struct pidmap *m, ui
 /* pidmap_find, first trying the last lookup (inline: once per record, mostly the same thread) */
 static inline __attribute__((always_inline)) uint64_t pidmap_get(struct pidmap *m, uint64_t tid)
 {
-	if (!m->has_last || m->last_tid != tid) {
+	if (m->last_tid != tid) {
 		m->last_pid = pidmap_find(m, tid);
 		m->last_tid = tid;
-		m->has_last = 1;
 	}
 	return m->last_pid;
 }
@@ -552,6 +555,7 @@ static struct plan *plan_for(kite_scap_import *im, uint16_t xcode, const struct 
 	pl->inbound = (uint8_t)scap_tuple_inbound(d->name);
 	pl->tid_at = (int8_t)param_at(xi, xi->nparams, "tid");
 	pl->pid_at = (int8_t)param_at(xi, xi->nparams, "pid");
+	pl->learns = pl->tid_at >= 0 && pl->pid_at >= 0;
 	int fits =
 	        !(xi->flags & SCAP_EF_LARGE_PAYLOAD) && !(pl->pairs && (ei->flags & SCAP_EF_LARGE_PAYLOAD));
 	for (uint32_t i = 0; i < d->nparams && i < KITE_MAX_PARAMS; i++) {
@@ -637,9 +641,10 @@ static const struct kite_evt *build_event(kite_scap_import *im, const struct kit
 /* Keeps the tid -> pid map current from the events that say which process a thread is in. */
 static void learn_pids(kite_scap_import *im, const struct scap_evt *ev, const struct plan *pl)
 {
-	int tid = pl->tid_at, pid = pl->pid_at;
-	if (tid >= 0 && pid >= 0 && (uint32_t)tid < ev->nparams && (uint32_t)pid < ev->nparams &&
-	    ev->len[tid] == 8 && ev->len[pid] == 8)
+	if (!pl->learns)
+		return;
+	uint32_t tid = (uint32_t)pl->tid_at, pid = (uint32_t)pl->pid_at;
+	if (tid < ev->nparams && pid < ev->nparams && ev->len[tid] == 8 && ev->len[pid] == 8)
 		pidmap_set(&im->pids, get_le(ev->param[tid], 8), get_le(ev->param[pid], 8));
 }
 
@@ -1262,7 +1267,7 @@ static int passed_over(kite_scap_import *im, const struct scap_evt *ev, unsigned
 		if (kind & CODE_PASS) /* mostly passed over: split only when converted after all */
 			scap_file_set_lazy(im->f, ev->type, 1);
 	}
-	if (!(kind & CODE_PASS) || (im->until && ev->ts > im->until))
+	if (!(kind & CODE_PASS) || ev->ts > im->until)
 		return 0;
 	/*
 	 * A thread's first event is converted whatever its type: the replay creates
@@ -1410,7 +1415,7 @@ int kite_scap_import_set_want(kite_scap_import *im, const uint8_t *types, uint32
 		return -1;
 	memcpy(im->want, types, ntypes);
 	im->nwant = ntypes;
-	im->until = until;
+	im->until = until ? until : UINT64_MAX; /* the caller's 0: no bound */
 	reset_pass(im, 0);
 	reset_lazy(im);
 	return 1;

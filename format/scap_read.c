@@ -68,10 +68,12 @@ struct scap_file {
 	void *move_ctx;
 	char err[320];
 	/*
-	 * bytes per parameter length of each event code below scap_event_max (4
-	 * for large payloads), or-ed with LSZ_LAZY for codes scap_file_set_lazy named
+	 * bytes per parameter length of each event code (4 for large payloads, 2
+	 * beyond scap_event_max), or-ed with LSZ_LAZY for codes scap_file_set_lazy
+	 * named: one for every 16-bit code, so that len_code needs no bound test
+	 * (only the codes met are ever read: a few cache lines)
 	 */
-	uint8_t lsz[];
+	uint8_t lsz[UINT16_MAX + 1];
 };
 
 /* ---- little-endian helpers and a bounds-checked cursor ---- */
@@ -804,7 +806,7 @@ static int large_payload(uint16_t type)
 /* The size of an event's parameter lengths, or-ed with LSZ_LAZY if it is split lazily. */
 static unsigned len_code(const scap_file *f, uint16_t type)
 {
-	return type < scap_event_max ? f->lsz[type] : 2;
+	return f->lsz[type];
 }
 
 /* Sum of the first n parameter lengths (lsz bytes each) at lens; UINT64_MAX past end. */
@@ -1150,16 +1152,31 @@ static inline __attribute__((always_inline)) int next_event_fast(scap_file *f, s
 	if (have < least)
 		return 0;
 	const uint8_t *b = f->buf + f->pos;
-	int form = evt_form(rd32(b));
-	uint32_t total = rd32(b + 4);
-	size_t lim = have < SCAP_MAX_BLOCK ? have : SCAP_MAX_BLOCK;
 	/*
-	 * A v2 form (1 or 3: not -1, 0 or 2), and least <= total <= lim (one
-	 * unsigned compare: a smaller total wraps), total a multiple of 4: all
-	 * tested at once (| rather than ||) before the trailer is read.
+	 * The v2 event block types lie within 16 of SCAP_BLK_EV_V2: their forms
+	 * by their distance from it (evt_form's switch cost a compare per case),
+	 * 0 for the other types.  A type below it wraps to a large distance.
 	 */
-	if ((((unsigned)form & ~(unsigned)EVT_FLAGS) != EVT_V2) | ((size_t)total - least > lim - least) |
-	    (total % 4 != 0))
+	static const uint8_t v2_form[16] = {
+	        [SCAP_BLK_EV_V2 - SCAP_BLK_EV_V2] = EVT_V2,
+	        [SCAP_BLK_EVF_V2 - SCAP_BLK_EV_V2] = EVT_V2 | EVT_FLAGS,
+	        [SCAP_BLK_EV_V2_LARGE - SCAP_BLK_EV_V2] = EVT_V2,
+	        [SCAP_BLK_EVF_V2_LARGE - SCAP_BLK_EV_V2] = EVT_V2 | EVT_FLAGS,
+	};
+	uint32_t dist = rd32(b) - SCAP_BLK_EV_V2;
+	if (dist >= sizeof(v2_form))
+		return 0;
+	unsigned form = v2_form[dist];
+	uint32_t total = rd32(b + 4);
+	/*
+	 * A v2 form; least <= total <= have (one unsigned compare: a smaller total
+	 * wraps); total a multiple of 4 and below SCAP_MAX_BLOCK (a power of two:
+	 * one mask for both; a block of exactly that size is left to load_block):
+	 * all tested at once (| rather than ||) before the trailer is read.
+	 */
+	_Static_assert((SCAP_MAX_BLOCK & (SCAP_MAX_BLOCK - 1)) == 0, "SCAP_MAX_BLOCK is a power of two");
+	const uint32_t too_big_or_unaligned = ~(uint32_t)(SCAP_MAX_BLOCK - 1) | 3u;
+	if (!form | ((size_t)total - least > have - least) | ((total & too_big_or_unaligned) != 0))
 		return 0;
 	if (rd32(b + total - 4) != total)
 		return 0;
@@ -1208,7 +1225,11 @@ static __attribute__((noinline)) int next_item(scap_file *f, struct scap_item *i
 	return r;
 }
 
-int scap_file_next(scap_file *f, struct scap_item *it)
+/*
+ * Inline in the callers too, with link-time optimisation: the importer calls it
+ * for every event, and the call cost it a register save and restore each time.
+ */
+__attribute__((always_inline)) inline int scap_file_next(scap_file *f, struct scap_item *it)
 {
 	if (f->fast && next_event_fast(f, it))
 		return 1;
@@ -1293,7 +1314,7 @@ static int start_input(scap_file *f)
 scap_file *scap_file_open(int fd, const char *name, scap_warn_fn warn, void *warn_ctx, char *err,
                           size_t errlen)
 {
-	scap_file *f = calloc(1, sizeof(*f) + scap_event_max);
+	scap_file *f = calloc(1, sizeof(*f));
 	if (!f) {
 		close(fd);
 		if (err && errlen)
@@ -1301,8 +1322,10 @@ scap_file *scap_file_open(int fd, const char *name, scap_warn_fn warn, void *war
 		return NULL;
 	}
 	snprintf(f->name, sizeof(f->name), "%s", name ? name : "scap");
+	memset(f->lsz, 2, sizeof(f->lsz));
 	for (uint16_t t = 0; t < scap_event_max; t++)
-		f->lsz[t] = large_payload(t) ? 4 : 2;
+		if (large_payload(t))
+			f->lsz[t] = 4;
 	f->warn = warn;
 	f->warn_ctx = warn_ctx;
 	f->fd = fd;
