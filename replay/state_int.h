@@ -382,6 +382,9 @@ static inline const struct evinfo *evinfo_of(struct kite_state *s, const struct 
 	const struct schema_cache *sc = s->cur;
 	if (!sc || sc->schema != c->schema)
 		return state_evinfo(s, c);
+	/* the replay's maps are this cache's (kite_state_evmaps): one load, no bound test nor index */
+	if (c->map && c->map->info)
+		return c->map->info;
 	return c->e->type < sc->n ? &sc->info[c->e->type] : &s->none_info;
 }
 
