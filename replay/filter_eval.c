@@ -52,6 +52,7 @@ struct check {
 	uint8_t by_type; /* its fields depend on the event type alone: the result is looked up (struct typecache) */
 	uint32_t tslot;  /* by_type: its row in typecache.checks */
 	uint8_t pm_root; /* pmatch: "/" is in the list */
+	uint8_t one;     /* each value is matched with match1 against the one constant c[0] (eval_check) */
 	uint32_t n;      /* constants */
 	struct cval *c;
 	struct sref *strs; /* list operators: the texts, sorted, for binary search */
@@ -683,6 +684,9 @@ static int compile_check_body(struct cc *cc, const struct kite_ast *a, struct ch
 		return 0;
 	k->evttype = (uint8_t)(strcmp(a->lhs.name, "evt.type") == 0 && a->lhs.nxf == 0 &&
 	                       (a->op == KOP_EQ || a->op == KOP_IN || a->op == KOP_INTERSECTS));
+	/* match_const's default: the operators of one constant, but != (any value equal refutes it) */
+	k->one = (uint8_t)(k->n == 1 && a->op != KOP_NE && a->op != KOP_IN && a->op != KOP_INTERSECTS &&
+	                   a->op != KOP_PMATCH && a->op != KOP_REGEX);
 	return 1;
 }
 
@@ -1216,6 +1220,19 @@ static int eval_check(const kite_filter *f, const struct check *k, struct kite_c
 {
 	struct kite_val v[MAXV];
 	unsigned n = fetch(f, &k->lhs, c, v);
+	if (k->one) {
+		/*
+		 * The common check (fd.name startswith /etc): the tests below settle
+		 * nothing for it, and a text value is compared here, without match1's call.
+		 */
+		for (unsigned i = 0; i < n; i++) {
+			const struct kite_val *x = &v[i];
+			if (is_text(x) ? match_text(k->op, x->s, x->len, &k->c[0], c)
+			               : match1(k->op, x, &k->c[0], c))
+				return 1;
+		}
+		return 0;
+	}
 	if (k->op == KOP_EXISTS)
 		return n > 0;
 	if (!n)
