@@ -376,14 +376,17 @@ static inline uint16_t pget_s(const struct kite_ctx *c, int pos, const char **s)
 /* per-schema lookups (state_schema.c) */
 struct schema_cache *schema_cache(struct kite_state *s, const struct kite_schema *schema);
 const struct evinfo *state_evinfo(struct kite_state *s, const struct kite_ctx *c);
-/* state_evinfo, inline while the schema stays the one of the record before (every record but a few). */
+/*
+ * state_evinfo, inline while the schema stays the one of the record before
+ * (every record but a few).  c->map is set (kite_state_apply sees to it).
+ */
 static inline const struct evinfo *evinfo_of(struct kite_state *s, const struct kite_ctx *c)
 {
 	const struct schema_cache *sc = s->cur;
 	if (!sc || sc->schema != c->schema)
 		return state_evinfo(s, c);
 	/* the replay's maps are this cache's (kite_state_evmaps): one load, no bound test nor index */
-	if (c->map && c->map->info)
+	if (c->map->info)
 		return c->map->info;
 	return c->e->type < sc->n ? &sc->info[c->e->type] : &s->none_info;
 }
