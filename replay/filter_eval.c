@@ -1431,8 +1431,16 @@ int kite_filter_match(kite_filter *f, struct kite_ctx *c)
 			if (tc->verdict[id] != V_EVAL)
 				return tc->verdict[id];
 			struct typerow tr = {tc->checks + id, tc->n};
-			uint32_t start = tc->start[id];
-			return eval_kid(f, start & ~RESID_NEG, c, &tr) ^ (int)(start >> 31);
+			uint32_t start = tc->start[id], i = start & ~RESID_NEG;
+			/*
+			 * Most often the node left is one check (fd.name startswith /etc
+			 * once evt.type is settled), never a by_type one (that would have
+			 * settled it): evaluated here, without eval_kid's call.
+			 */
+			const struct fnode *nd = &f->nodes[i];
+			int r = nd->kind == KA_CHECK ? eval_check(f, f->checks[nd->check], c)
+			                             : eval(f, i, c, &tr);
+			return r ^ (int)(start >> 31);
 		}
 	}
 	return eval(f, 0, c, NULL);
