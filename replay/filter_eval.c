@@ -1218,7 +1218,9 @@ static int eval_rhs(const kite_filter *f, const struct check *k, struct kite_ctx
 	return k->op == KOP_NE;
 }
 
-static int eval_check(const kite_filter *f, const struct check *k, struct kite_ctx *c)
+/* A check's result for the event.  Inline (forced) in kite_filter_match, eval_check elsewhere. */
+__attribute__((always_inline)) static inline int check_result(const kite_filter *f, const struct check *k,
+                                                              struct kite_ctx *c)
 {
 	struct kite_val v[MAXV];
 	unsigned n = fetch(f, &k->lhs, c, v);
@@ -1251,6 +1253,11 @@ static int eval_check(const kite_filter *f, const struct check *k, struct kite_c
 		if (match_const(k, k->op, &v[i], c))
 			return 1;
 	return 0;
+}
+
+static int eval_check(const kite_filter *f, const struct check *k, struct kite_ctx *c)
+{
+	return check_result(f, k, c);
 }
 
 /* The by_type checks' results for the event's type (row = NULL: evaluate them too). */
@@ -1440,7 +1447,7 @@ int kite_filter_match(kite_filter *f, struct kite_ctx *c)
 			 * settled it): evaluated here, without eval_kid's call.
 			 */
 			const struct fnode *nd = &f->nodes[i];
-			int r = nd->kind == KA_CHECK ? eval_check(f, f->checks[nd->check], c)
+			int r = nd->kind == KA_CHECK ? check_result(f, f->checks[nd->check], c)
 			                             : eval(f, i, c, &tr);
 			return r ^ (int)(start >> 31);
 		}
