@@ -1439,7 +1439,6 @@ int kite_filter_match(kite_filter *f, struct kite_ctx *c)
 		if (tc && c->map->d == tc->descs[id]) {
 			if (tc->verdict[id] != V_EVAL)
 				return tc->verdict[id];
-			struct typerow tr = {tc->checks + id, tc->n};
 			uint32_t start = tc->start[id], i = start & ~RESID_NEG;
 			/*
 			 * Most often the node left is one check (fd.name startswith /etc
@@ -1447,8 +1446,13 @@ int kite_filter_match(kite_filter *f, struct kite_ctx *c)
 			 * settled it): evaluated here, without eval_kid's call.
 			 */
 			const struct fnode *nd = &f->nodes[i];
-			int r = nd->kind == KA_CHECK ? check_result(f, f->checks[nd->check], c)
-			                             : eval(f, i, c, &tr);
+			int r;
+			if (nd->kind == KA_CHECK) {
+				r = check_result(f, f->checks[nd->check], c);
+			} else {
+				struct typerow tr = {tc->checks + id, tc->n}; /* made only for the walk */
+				r = eval(f, i, c, &tr);
+			}
 			return r ^ (int)(start >> 31);
 		}
 	}
