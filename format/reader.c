@@ -1038,7 +1038,7 @@ int kite_reader_records_trusted(const kite_reader *r)
 
 uint64_t kite_reader_scap_ordinal(const kite_reader *r)
 {
-	return r->scap ? r->scap_ordinal : 0;
+	return r->scap_ordinal; /* set for a .scap's records alone: 0 for another capture's (calloc) */
 }
 const struct kite_index *kite_reader_index(const kite_reader *r)
 {

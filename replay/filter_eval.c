@@ -52,6 +52,7 @@ struct check {
 	uint8_t by_type; /* its fields depend on the event type alone: the result is looked up (struct typecache) */
 	uint32_t tslot;  /* by_type: its row in typecache.checks */
 	uint8_t pm_root; /* pmatch: "/" is in the list */
+	uint8_t one;     /* each value is matched with match1 against the one constant c[0] (eval_check) */
 	uint32_t n;      /* constants */
 	struct cval *c;
 	struct sref *strs; /* list operators: the texts, sorted, for binary search */
@@ -683,6 +684,9 @@ static int compile_check_body(struct cc *cc, const struct kite_ast *a, struct ch
 		return 0;
 	k->evttype = (uint8_t)(strcmp(a->lhs.name, "evt.type") == 0 && a->lhs.nxf == 0 &&
 	                       (a->op == KOP_EQ || a->op == KOP_IN || a->op == KOP_INTERSECTS));
+	/* match_const's default: the operators of one constant, but != (any value equal refutes it) */
+	k->one = (uint8_t)(k->n == 1 && a->op != KOP_NE && a->op != KOP_IN && a->op != KOP_INTERSECTS &&
+	                   a->op != KOP_PMATCH && a->op != KOP_REGEX);
 	return 1;
 }
 
@@ -907,7 +911,9 @@ static int glob_match(const char *pat, const char *s, size_t len, int flags, str
 	return z && fnmatch(pat, z, flags) == 0;
 }
 
-static int match_text(unsigned op, const char *s, size_t len, const struct cval *cv, struct kite_ctx *c)
+/* Inline (forced: the compiler kept it a call): eval_check's common check comes down to it. */
+__attribute__((always_inline)) static inline int match_text(unsigned op, const char *s, size_t len,
+                                                            const struct cval *cv, struct kite_ctx *c)
 {
 	switch (op) {
 	case KOP_EQ: return len == cv->len && kite_bytes_eq(s, cv->s, len);
@@ -1212,10 +1218,25 @@ static int eval_rhs(const kite_filter *f, const struct check *k, struct kite_ctx
 	return k->op == KOP_NE;
 }
 
-static int eval_check(const kite_filter *f, const struct check *k, struct kite_ctx *c)
+/* A check's result for the event.  Inline (forced) in kite_filter_match, eval_check elsewhere. */
+__attribute__((always_inline)) static inline int check_result(const kite_filter *f, const struct check *k,
+                                                              struct kite_ctx *c)
 {
 	struct kite_val v[MAXV];
 	unsigned n = fetch(f, &k->lhs, c, v);
+	if (k->one) {
+		/*
+		 * The common check (fd.name startswith /etc): the tests below settle
+		 * nothing for it, and a text value is compared here, without match1's call.
+		 */
+		for (unsigned i = 0; i < n; i++) {
+			const struct kite_val *x = &v[i];
+			if (is_text(x) ? match_text(k->op, x->s, x->len, &k->c[0], c)
+			               : match1(k->op, x, &k->c[0], c))
+				return 1;
+		}
+		return 0;
+	}
 	if (k->op == KOP_EXISTS)
 		return n > 0;
 	if (!n)
@@ -1232,6 +1253,11 @@ static int eval_check(const kite_filter *f, const struct check *k, struct kite_c
 		if (match_const(k, k->op, &v[i], c))
 			return 1;
 	return 0;
+}
+
+static int eval_check(const kite_filter *f, const struct check *k, struct kite_ctx *c)
+{
+	return check_result(f, k, c);
 }
 
 /* The by_type checks' results for the event's type (row = NULL: evaluate them too). */
@@ -1413,9 +1439,21 @@ int kite_filter_match(kite_filter *f, struct kite_ctx *c)
 		if (tc && c->map->d == tc->descs[id]) {
 			if (tc->verdict[id] != V_EVAL)
 				return tc->verdict[id];
-			struct typerow tr = {tc->checks + id, tc->n};
-			uint32_t start = tc->start[id];
-			return eval_kid(f, start & ~RESID_NEG, c, &tr) ^ (int)(start >> 31);
+			uint32_t start = tc->start[id], i = start & ~RESID_NEG;
+			/*
+			 * Most often the node left is one check (fd.name startswith /etc
+			 * once evt.type is settled), never a by_type one (that would have
+			 * settled it): evaluated here, without eval_kid's call.
+			 */
+			const struct fnode *nd = &f->nodes[i];
+			int r;
+			if (nd->kind == KA_CHECK) {
+				r = check_result(f, f->checks[nd->check], c);
+			} else {
+				struct typerow tr = {tc->checks + id, tc->n}; /* made only for the walk */
+				r = eval(f, i, c, &tr);
+			}
+			return r ^ (int)(start >> 31);
 		}
 	}
 	return eval(f, 0, c, NULL);

@@ -153,9 +153,11 @@ static inline int line_put(struct kite_output *o, const char *s, size_t n)
 /*
  * Appends the field's text as kite_field_text gives it (several values joined
  * with ','), without copying it into the arena first.  0 when the field is
- * missing (nothing appended) or out of memory.
+ * missing (nothing appended) or out of memory.  Inline (forced: the compiler
+ * kept it a call), in kite_output_render, once per field of every line.
  */
-static int line_field(struct kite_output *o, const struct kite_field *f, struct kite_ctx *c)
+__attribute__((always_inline)) static inline int line_field(struct kite_output *o, const struct kite_field *f,
+                                                            struct kite_ctx *c)
 {
 	struct kite_val v[16];
 	unsigned n = kite_field_extract(f, c, v, 16);

@@ -65,10 +65,9 @@ static int want_types(struct kite_replay *rp, struct kite_source *s)
 			every &= types[id] || !s->schema->events[id];
 		}
 		/* the caller's types: events of the others only build the state, not handed out */
-		if (!every && (s->looked = malloc(n)) != NULL) {
-			memcpy(s->looked, types, n);
-			s->nlooked = n;
-		}
+		for (uint32_t id = 0; !every && id < n; id++)
+			if (!types[id])
+				s->kind[id] |= KITE_KIND_UNLOOKED;
 		kite_state_mark_needed(rp->state, s->schema, types, !rp->o.no_fds);
 		/*
 		 * Per event, not per chunk (an index's chunk summaries could skip whole
@@ -104,10 +103,15 @@ static int source_open(struct kite_replay *rp, struct kite_source *s, const char
 		kite_state_sysdig_threads(rp->state, s->schema);
 	s->hostname = h && h->hostname ? h->hostname : NULL;
 	s->start_ts = h ? h->start_ns : 0;
-	if (!s->maps) {
+	s->ntypes = s->schema->max_event_id + 1;
+	s->kind = calloc(s->ntypes, 1);
+	if (!s->maps || !s->kind) {
 		cli_error("%s: out of memory", path);
 		return -1;
 	}
+	for (uint32_t id = 0; id < s->ntypes; id++)
+		if (s->maps[id].d && (s->maps[id].d->flags & KITE_EF_STATE))
+			s->kind[id] = KITE_KIND_STATE;
 	struct stat st;
 	if (strcmp(path, "-") && stat(path, &st) == 0)
 		rp->bytes_total += (uint64_t)st.st_size;
@@ -196,7 +200,9 @@ __attribute__((always_inline)) static inline int apply_record(struct kite_replay
 {
 	struct kite_ctx *c = &rp->ctx;
 	/* id 0 is never used: its map has d == NULL */
-	const struct kite_evmap *map = &s->maps[e->type <= s->schema->max_event_id ? e->type : 0];
+	int known = e->type < s->ntypes;
+	const struct kite_evmap *map = &s->maps[known ? e->type : 0];
+	unsigned kind = known ? s->kind[e->type] : 0;
 	if (s->trusted) /* built in this process against this schema: nothing to check */
 		kite_evt_split_trusted(e, map->d, &c->p);
 	else if (kite_evt_split(e, e->len, map->d, &c->p) < 0) {
@@ -209,7 +215,7 @@ __attribute__((always_inline)) static inline int apply_record(struct kite_replay
 	c->schema = s->schema;
 	c->map = map;
 	c->src = s;
-	int is_state = map->d && (map->d->flags & KITE_EF_STATE);
+	int is_state = kind & KITE_KIND_STATE;
 	if (!is_state) {
 		/* one .scap alone: sysdig's numbers, so that its output and kite's can be compared line by line */
 		c->num = rp->nsrc == 1 && s->next_num ? s->next_num : rp->events + 1;
@@ -220,7 +226,7 @@ __attribute__((always_inline)) static inline int apply_record(struct kite_replay
 		return 0;
 	rp->last_ts = e->ts;
 	rp->events++;
-	if (e->type < s->nlooked && !s->looked[e->type])
+	if (kind & KITE_KIND_UNLOOKED)
 		return 0; /* of a type the caller never looks at (o.types_of) */
 	return !(rp->o.from && e->ts < rp->o.from);
 }
@@ -326,7 +332,7 @@ void kite_replay_close(struct kite_replay *rp)
 		if (rp->src[i].r)
 			kite_reader_close(rp->src[i].r);
 		free(rp->src[i].path);
-		free(rp->src[i].looked);
+		free(rp->src[i].kind);
 	}
 	free(rp->src);
 	kite_arena_free(&rp->ctx.arena);

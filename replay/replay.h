@@ -27,15 +27,21 @@ struct kite_source {
 	 */
 	uint64_t skipped;
 	/*
-	 * By event id, whether the caller looks at events of that type (o.types_of);
-	 * NULL when it looks at every type.  Events of the others are applied to the
-	 * state and counted, but not handed out: the caller would pass over them.
+	 * By event id (ntypes of them: the schema's max_event_id + 1), what the
+	 * replay does with a record of that type, read once per record:
+	 * KITE_KIND_STATE, a snapshot record (it builds the state, is not an event);
+	 * KITE_KIND_UNLOOKED, a type the caller never looks at (o.types_of): such
+	 * events are applied to the state and counted, but not handed out, as the
+	 * caller would pass over them.  Ids past ntypes are neither (id 0's map).
 	 */
-	uint8_t *looked;
-	uint32_t nlooked;
+	uint8_t *kind;
+	uint32_t ntypes;
 	int trusted; /* its records are well formed by construction (kite_reader_records_trusted) */
 	int done;
 };
+
+#define KITE_KIND_STATE    1u
+#define KITE_KIND_UNLOOKED 2u
 
 /* Sets the bits (nbits of them, by event id of schema) of the event types a caller looks at. */
 typedef void (*kite_types_fn)(void *ctx, const struct kite_schema *schema, uint8_t *bits, size_t nbits);

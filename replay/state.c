@@ -544,9 +544,11 @@ void kite_state_apply(struct kite_state *s, struct kite_ctx *c)
 		c->proc = c->thr->proc;
 		return;
 	}
+	if (!c->map) { /* a caller of its own (the replay sets it) */
+		const struct schema_cache *sc = schema_cache(s, c->schema);
+		c->map = c->e->type < sc->n ? &sc->maps[c->e->type] : &sc->maps[0];
+	}
 	const struct evinfo *ei = evinfo_of(s, c);
-	if (!c->map)
-		c->map = c->e->type < s->cur->n ? &s->cur->maps[c->e->type] : &s->cur->maps[0];
 	_Static_assert(H_DROP < H_STATE_PROC && H_STATE_PROC < H_STATE_FD && H_STATE_FD < H_STATE_USER &&
 	                       H_STATE_USER < H_STATE_GROUP && H_STATE_GROUP < H_STATE_IFACE &&
 	                       H_STATE_IFACE < H_CONTAINER && H_CONTAINER + 1 == H_COUNT,

@@ -129,15 +129,18 @@ struct kite_container {
  * that finds each from names and positions alone is at build_evmap()
  * (state_schema.c).
  */
+struct evinfo; /* the state's own reading of an event type (state_int.h) */
+
 struct kite_evmap {
 	const struct kite_event_desc *d;
-	int8_t res;        /* the return value param (src RET; named res or fd or ...) */
-	int8_t fd;         /* the fd the event works on (param "fd", or "res" of fd-creating calls) */
-	int8_t name;       /* path-like param used by evt.is_open_*, fd.name for opens */
-	int8_t flags;      /* "flags" */
-	int8_t tuple;      /* "tuple" */
-	int8_t dirfd;      /* the first RELPATH's ref */
-	uint8_t fd_is_res; /* the fd exists only when the call succeeded (the result; pipe's fd1) */
+	const struct evinfo *info; /* the state's, for the same type: read once per record (evinfo_of) */
+	int8_t res;                /* the return value param (src RET; named res or fd or ...) */
+	int8_t fd;                 /* the fd the event works on (param "fd", or "res" of fd-creating calls) */
+	int8_t name;               /* path-like param used by evt.is_open_*, fd.name for opens */
+	int8_t flags;              /* "flags" */
+	int8_t tuple;              /* "tuple" */
+	int8_t dirfd;              /* the first RELPATH's ref */
+	uint8_t fd_is_res;         /* the fd exists only when the call succeeded (the result; pipe's fd1) */
 };
 
 struct kite_state;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "state.h"
 
@@ -325,13 +326,23 @@ struct kite_state {
 
 /* ---- shared between the files ---- */
 
+/* Whether n is an integer's length (1, 2, 4 or 8): one shift and test rather than four compares. */
+static inline int pget_int_len(uint16_t n)
+{
+	return n <= 8 && ((0x116u >> n) & 1);
+}
+
 /* Param reading: 0 when absent or of a length that is not an integer's (malformed). */
 static inline int pget_i(const struct kite_ctx *c, int pos, int64_t *v)
 {
 	if ((uint32_t)pos >= c->p.n) /* a negative pos (absent) is past every n too */
 		return 0;
 	uint16_t n = c->p.len[pos];
-	if (n != 1 && n != 2 && n != 4 && n != 8)
+	if (n == 8) { /* the most common width (fds, results, inodes) first: one compare */
+		memcpy(v, c->p.val[pos], 8);
+		return 1;
+	}
+	if (!pget_int_len(n))
 		return 0;
 	*v = kite_get_i(c->p.val[pos], n);
 	return 1;
@@ -342,7 +353,11 @@ static inline int pget_u(const struct kite_ctx *c, int pos, uint64_t *v)
 	if ((uint32_t)pos >= c->p.n)
 		return 0;
 	uint16_t n = c->p.len[pos];
-	if (n != 1 && n != 2 && n != 4 && n != 8)
+	if (n == 8) {
+		memcpy(v, c->p.val[pos], 8);
+		return 1;
+	}
+	if (!pget_int_len(n))
 		return 0;
 	*v = kite_get_u(c->p.val[pos], n);
 	return 1;
@@ -361,12 +376,18 @@ static inline uint16_t pget_s(const struct kite_ctx *c, int pos, const char **s)
 /* per-schema lookups (state_schema.c) */
 struct schema_cache *schema_cache(struct kite_state *s, const struct kite_schema *schema);
 const struct evinfo *state_evinfo(struct kite_state *s, const struct kite_ctx *c);
-/* state_evinfo, inline while the schema stays the one of the record before (every record but a few). */
+/*
+ * state_evinfo, inline while the schema stays the one of the record before
+ * (every record but a few).  c->map is set (kite_state_apply sees to it).
+ */
 static inline const struct evinfo *evinfo_of(struct kite_state *s, const struct kite_ctx *c)
 {
 	const struct schema_cache *sc = s->cur;
 	if (!sc || sc->schema != c->schema)
 		return state_evinfo(s, c);
+	/* the replay's maps are this cache's (kite_state_evmaps): one load, no bound test nor index */
+	if (c->map->info)
+		return c->map->info;
 	return c->e->type < sc->n ? &sc->info[c->e->type] : &s->none_info;
 }
 

@@ -366,6 +366,8 @@ struct schema_cache *schema_cache(struct kite_state *s, const struct kite_schema
 		build_evmap(&sc->maps[id], d);
 		build_evinfo(&sc->info[id], &sc->maps[id], d);
 	}
+	for (uint32_t id = 0; id < sc->n; id++)
+		sc->maps[id].info = &sc->info[id];
 	build_consts(&sc->k, schema);
 	sc->next = s->schemas;
 	s->schemas = sc;
