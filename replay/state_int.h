@@ -127,6 +127,7 @@ enum state_handler {
 	H_EXECVE,
 	H_CLONE,
 	H_PROCEXIT,
+	/* H_OPEN to H_BPF change the fd tables and nothing else (fd_apply; state_fd_only_handler) */
 	H_OPEN,
 	H_CLOSE,
 	H_CLOSE_RANGE,
@@ -140,6 +141,10 @@ enum state_handler {
 	H_BIND,
 	H_SEND,
 	H_RECV,
+	H_MEMFD,
+	H_USERFAULTFD,
+	H_IO_URING,
+	H_BPF,
 	H_CHDIR,
 	H_FCHDIR,
 	H_CHROOT,
@@ -152,10 +157,6 @@ enum state_handler {
 	H_CAPSET,
 	H_PRCTL,
 	H_UNSHARE,
-	H_MEMFD,
-	H_USERFAULTFD,
-	H_IO_URING,
-	H_BPF,
 	H_DROP,
 	H_STATE_PROC,
 	H_STATE_FD,
@@ -165,6 +166,12 @@ enum state_handler {
 	H_CONTAINER, /* container metadata (imported .scap captures) */
 	H_COUNT
 };
+
+/* 1 for the handlers that change the fd tables and nothing else (open, close, dup, socket...). */
+static inline int state_fd_only_handler(unsigned h)
+{
+	return h >= H_OPEN && h <= H_BPF;
+}
 
 /* Parameter names the handlers read, looked up by name per event type. */
 enum state_param {

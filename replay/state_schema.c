@@ -392,34 +392,6 @@ static int is_threadless_handler(unsigned h)
 	       h == H_CONTAINER || h == H_STATE_FD;
 }
 
-/*
- * Handlers that change the fd tables and nothing else (the process handlers
- * are exec, clone, exit, the cwd, ids, caps, prctl, unshare: is_proc_handler).
- */
-static int is_fd_handler(unsigned h)
-{
-	switch (h) {
-	case H_OPEN:
-	case H_CLOSE:
-	case H_CLOSE_RANGE:
-	case H_DUP:
-	case H_FCNTL:
-	case H_PIPE:
-	case H_SOCKET:
-	case H_SOCKETPAIR:
-	case H_CONNECT:
-	case H_ACCEPT:
-	case H_BIND:
-	case H_SEND:
-	case H_RECV:
-	case H_MEMFD:
-	case H_USERFAULTFD:
-	case H_IO_URING:
-	case H_BPF: return 1;
-	default: return 0;
-	}
-}
-
 void kite_state_mark_needed(struct kite_state *s, const struct kite_schema *schema, uint8_t *types, int fds)
 {
 	struct schema_cache *sc = schema_cache(s, schema);
@@ -430,7 +402,7 @@ void kite_state_mark_needed(struct kite_state *s, const struct kite_schema *sche
 			types[id] = 2; /* threads may end or change there: see kite_reader_set_record_want */
 		else if (is_threadless_handler(h))
 			types[id] = 3; /* its tid is no thread's first event */
-		else if (!fds && is_fd_handler(h))
+		else if (!fds && state_fd_only_handler(h))
 			continue; /* the caller's choice stands: nothing it reads depends on these */
 		else if (h != H_NONE || (d && (d->flags & KITE_EF_STATE)))
 			types[id] = 1;
