@@ -47,8 +47,11 @@ static const char usage[] =
         "  -h, --help           this text\n"
         "\n"
         "With one capture, events of a type FILTER cannot match, and that change no\n"
-        "state, are passed over undecoded (a .scap's unconverted); KITE_READ_ALL=1 in\n"
-        "the environment reads every event (same output, slower).\n"
+        "state, are passed over undecoded (a .scap's unconverted).  When FILTER and the\n"
+        "format use no field that depends on fds (process, user, container and event\n"
+        "fields only), events that only change fd tables (open, close, socket...) are\n"
+        "passed over too.  KITE_READ_ALL=1 in the environment reads every event (same\n"
+        "output, slower).\n"
         "\n"
         "Exit status: 0 success; 1 error; 2 bad command line, filter or format;\n"
         "3 done, but a capture was damaged.\n";
